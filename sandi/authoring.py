@@ -1,0 +1,176 @@
+"""For the persandian authority: compile a pola source (TOML) and sign it k-of-n.
+
+The source is what people edit (see ``docs/examples/pola-kota-contoh.toml``); the
+agencies' public keys come from their enrollment requests, never from the
+source. Compiling refuses anything the loader would refuse, with the same
+``MalformedPola`` messages prefixed ``pola source:``.
+
+>>> from sandi.authoring import AuthorityKeyPair
+>>> AuthorityKeyPair.generate("kustodian-1", "Budi").public.id
+'kustodian-1'
+"""
+
+from __future__ import annotations
+
+import secrets
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ed25519
+
+from sandi._codec import Fields, is_slug
+from sandi.classification import Classification
+from sandi.errors import MalformedPola
+from sandi.format import MAX_RECIPIENTS, Suite
+from sandi.pola_model import (
+    Agency,
+    Authority,
+    AuthorityKey,
+    Decree,
+    Effect,
+    KeyVersion,
+    Requirement,
+    Rule,
+)
+from sandi.pola_wire import PolaBody, SignedPola, encode_body, pola_message
+
+_SRC = Fields(MalformedPola, "pola source")
+_DAY = 86_400
+
+
+@dataclass(frozen=True, repr=False)
+class AuthorityKeyPair:
+    """One authority custodian's private signing key."""
+
+    id: str
+    custodian: str
+    seed: bytes
+
+    def __repr__(self) -> str:
+        return f"AuthorityKeyPair({self.id!r}, {self.custodian!r})"
+
+    @classmethod
+    def generate(cls, key_id: str, custodian: str) -> AuthorityKeyPair:
+        """A fresh Ed25519 authority key."""
+        if not is_slug(key_id):
+            raise MalformedPola(f"authority key id {key_id!r} is not a slug")
+        return cls(key_id, custodian, secrets.token_bytes(32))
+
+    @property
+    def public(self) -> AuthorityKey:
+        """Its public half, as listed in the pola."""
+        pub = ed25519.Ed25519PrivateKey.from_private_bytes(self.seed).public_key()
+        return AuthorityKey(self.id, pub.public_bytes_raw(), self.custodian)
+
+    def sign(self, body_bytes: bytes) -> tuple[str, bytes]:
+        """This custodian's signature on a pola body."""
+        key = ed25519.Ed25519PrivateKey.from_private_bytes(self.seed)
+        return self.id, key.sign(pola_message(body_bytes))
+
+
+def parse_source(text: str) -> dict[str, Any]:
+    """Parse TOML source text."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise MalformedPola(f"pola source: not valid TOML ({exc})") from None
+
+
+def _level(value: object, name: str) -> Classification:
+    text = _SRC.text(value, name, 32)
+    for level in Classification:
+        if level.slug == text:
+            return level
+    _SRC.fail(f"{name} {text!r} is not one of biasa, terbatas, rahasia, sangat-rahasia")
+
+
+def _rules(src: Mapping[str, Any], agencies: set[str], groups: set[str]) -> tuple[Rule, ...]:
+    f = _SRC
+    out: list[Rule] = []
+
+    def selector(value: object, name: str) -> str:
+        text = f.text(value, name, 40)
+        if text == "*" or text in agencies:
+            return text
+        if text.startswith("group:") and text[6:] in groups:
+            return text
+        f.fail(f"{name} {text!r} is not an agency id, an existing group:<slug> or *")
+
+    for item in f.array(src.get("allow", []), "allow", 0, 1_000_000):
+        d = f.map(item, "allow", {"from", "to", "up_to"}, frozenset({"sarana", "note"}))
+        out.append(Rule(Effect.ALLOW, selector(d["from"], "from"), selector(d["to"], "to"),
+                        _level(d["up_to"], "up_to"), d.get("sarana"), d.get("note")))
+    for item in f.array(src.get("deny", []), "deny", 0, 1_000_000):
+        d = f.map(item, "deny", {"from", "to"}, frozenset({"from_level", "note"}))
+        level = _level(d["from_level"], "from_level") if "from_level" in d else \
+            Classification.BIASA
+        out.append(Rule(Effect.DENY, selector(d["from"], "from"), selector(d["to"], "to"),
+                        level, None, d.get("note")))
+    return tuple(out)
+
+
+def _requirements(src: Mapping[str, Any]) -> tuple[Requirement, ...]:
+    f = _SRC
+    out = []
+    for slug, item in f.map(src.get("requirement", {}), "requirement", set(),
+                            frozenset(c.slug for c in Classification)).items():
+        d = f.map(item, f"requirement.{slug}", set(), frozenset({"suite", "max_recipients"}))
+        suite_text = d.get("suite", "classical")
+        if suite_text not in ("classical", "hybrid"):
+            f.fail(f"requirement.{slug}.suite must be classical or hybrid")
+        out.append(Requirement(_level(slug, "requirement"), Suite[suite_text.upper()],
+                               f.integer(d.get("max_recipients", MAX_RECIPIENTS),
+                                     "max_recipients", 1, MAX_RECIPIENTS)))
+    return tuple(sorted(out, key=lambda r: r.level))
+
+
+def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVersion]],
+                   authority_keys: Sequence[AuthorityKey], threshold: int,
+                   issued_at: int) -> PolaBody:
+    """Compile parsed source plus each agency's key versions into a pola body."""
+    f = _SRC
+    top = f.map(dict(src), "source", {"pola", "decree", "agency"},
+                frozenset({"allow", "deny", "requirement"}))
+    meta = f.map(top["pola"], "pola", {"id", "version", "name", "authority", "valid_days"})
+    dec = f.map(top["decree"], "decree", {"number", "date", "title"})
+    agencies = []
+    for item in f.array(top["agency"], "agency", 1, 100_000):
+        d = f.map(item, "agency", {"id", "name", "abbrev", "groups"}, frozenset({"sipd"}))
+        agency_id = f.slug(d["id"], "agency id")
+        if agency_id not in keys:
+            f.fail(f"agency {agency_id} has no keys: add its enrollment request")
+        agencies.append(Agency(agency_id, f.text(d["name"], "name", 1024),
+                               f.text(d["abbrev"], "abbrev", 64), d.get("sipd"),
+                               tuple(f.slug(g, "group") for g in d["groups"]),
+                               tuple(keys[agency_id])))
+    ids = {a.id for a in agencies}
+    if len(ids) != len(agencies):
+        f.fail("agency ids must be unique")
+    groups = {g for a in agencies for g in a.groups}
+    decree_date = dec["date"]
+    if isinstance(decree_date, date):
+        decree_date = decree_date.isoformat()
+    valid = f.integer(meta["valid_days"], "valid_days", 1, 3660)
+    return PolaBody(
+        f.slug(meta["id"], "pola id"), f.integer(meta["version"], "version", 1, 2**62),
+        f.text(meta["name"], "name", 1024), issued_at, issued_at + valid * _DAY,
+        Decree(f.text(dec["number"], "decree number", 1024), f.text(decree_date, "date", 32),
+               f.text(dec["title"], "decree title", 1024)),
+        Authority(f.text(meta["authority"], "authority", 1024), threshold,
+                  tuple(authority_keys)),
+        tuple(agencies), _rules(top, ids, groups), _requirements(top))
+
+
+def sign_body(body: PolaBody, signers: Sequence[AuthorityKeyPair]) -> SignedPola:
+    """Encode ``body`` and sign it with each of ``signers``."""
+    data = encode_body(body)
+    return SignedPola(body, data, tuple(k.sign(data) for k in signers))
+
+
+def add_signature(signed: SignedPola, signer: AuthorityKeyPair) -> SignedPola:
+    """A draft with one more custodian's signature (replacing that key's old one)."""
+    kept = tuple(s for s in signed.signatures if s[0] != signer.id)
+    return SignedPola(signed.body, signed.body_bytes, (*kept, signer.sign(signed.body_bytes)))

@@ -1,0 +1,81 @@
+"""Classification levels and urgency, as Indonesian records rules name them.
+
+Classification is ordered: Biasa (also called Terbuka) < Terbatas < Rahasia <
+Sangat Rahasia. Urgency (Biasa, Segera, Sangat Segera, Kilat) is a different
+field of a document and is never compared with a classification.
+
+>>> from sandi.classification import Classification
+>>> Classification.parse("rahasia") > Classification.TERBATAS
+True
+>>> Classification.parse("Sangat Rahasia").label
+'Sangat Rahasia'
+"""
+
+from __future__ import annotations
+
+import enum
+
+from sandi.errors import InvalidArgument
+
+
+def _norm(text: str) -> str:
+    return text.strip().lower().replace(" ", "-").replace("_", "-")
+
+
+class Classification(enum.IntEnum):
+    """An ordered classification level; ``slug`` is its wire and CLI form."""
+
+    BIASA = 0
+    TERBATAS = 1
+    RAHASIA = 2
+    SANGAT_RAHASIA = 3
+
+    @property
+    def slug(self) -> str:
+        """The lowercase wire form: ``biasa`` ... ``sangat-rahasia``."""
+        return self.name.lower().replace("_", "-")
+
+    @property
+    def label(self) -> str:
+        """The label printed for people: ``Biasa`` ... ``Sangat Rahasia``."""
+        return self.name.replace("_", " ").title()
+
+    @classmethod
+    def parse(cls, value: str | Classification) -> Classification:
+        """Parse a slug or label (``terbuka`` is accepted for ``biasa``)."""
+        if isinstance(value, Classification):
+            return value
+        key = _norm(value)
+        if key == "terbuka":
+            return cls.BIASA
+        for level in cls:
+            if level.slug == key:
+                return level
+        choices = ", ".join(level.slug for level in cls)
+        raise InvalidArgument(f"unknown classification {value!r}; choose one of {choices}")
+
+
+class Urgency(enum.IntEnum):
+    """How fast a document must be handled; never a classification."""
+
+    BIASA = 0
+    SEGERA = 1
+    SANGAT_SEGERA = 2
+    KILAT = 3
+
+    @property
+    def slug(self) -> str:
+        """The lowercase wire form: ``biasa``, ``segera``, ``sangat-segera``, ``kilat``."""
+        return self.name.lower().replace("_", "-")
+
+    @classmethod
+    def parse(cls, value: str | Urgency) -> Urgency:
+        """Parse a slug or label."""
+        if isinstance(value, Urgency):
+            return value
+        key = _norm(value)
+        for level in cls:
+            if level.slug == key:
+                return level
+        choices = ", ".join(level.slug for level in cls)
+        raise InvalidArgument(f"unknown urgency {value!r}; choose one of {choices}")

@@ -1,0 +1,66 @@
+"""A demo city: the example pola of Kota Contoh (forty OPDs), keys for every
+agency, and an authority of three custodians with threshold two.
+
+Used by ``sandi demo``, the doctests and the tests. Every key is made fresh.
+
+>>> from sandi.demo import demo_world
+>>> w = demo_world()
+>>> len(w.pola.agencies) >= 40, str(w.pola.signature_status())
+(True, 'signed 2/2')
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+
+from sandi._time import epoch
+from sandi.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
+from sandi.home import Home
+from sandi.keys import Keystore
+from sandi.pola import Pola
+from sandi.pola_model import KeyState, KeyVersion
+from sandi.pola_wire import PolaBody
+
+DEMO_PASSPHRASE = "demo-kota-contoh"  # noqa: S105  (the demo home only; printed by `sandi demo`)
+CUSTODIANS = (("kustodian-1", "Rina Marlina, S.Kom."), ("kustodian-2", "Agus Salim, S.T."),
+              ("kustodian-3", "Dewi Lestari, M.Kom."))
+
+
+def example_source() -> str:
+    """The example pola source (docs/examples/pola-kota-contoh.toml)."""
+    return resources.files("sandi").joinpath("data/pola-kota-contoh.toml").read_text("utf-8")
+
+
+@dataclass(frozen=True)
+class DemoWorld:
+    """Everything the demo made."""
+
+    home: Home
+    pola: Pola
+    keystore: Keystore
+    authority: tuple[AuthorityKeyPair, ...]
+    body: PolaBody
+
+
+def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHRASE,
+               now: datetime | None = None) -> DemoWorld:
+    """Create the demo in ``home`` (a new temporary directory if None)."""
+    path = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="sandi-demo-"))
+    source = parse_source(example_source())
+    issued = epoch(now)
+    ids = [a["id"] for a in source["agency"]]
+    keystore = Keystore.create(path, passphrase=passphrase)
+    made = keystore.generate_batch(ids, pq=True, now=issued)
+    keys = {k.agency: [KeyVersion(k.version, k.public, KeyState.CURRENT, issued)] for k in made}
+    authority = tuple(AuthorityKeyPair.generate(kid, name) for kid, name in CUSTODIANS)
+    body = compile_source(source, keys=keys, authority_keys=[a.public for a in authority],
+                          threshold=2, issued_at=issued)
+    signed = sign_body(body, authority[:2])
+    where = Home(path)
+    pola = where.install_pola(signed.to_bytes(), fingerprint=body.authority.fingerprint(),
+                              now=now)
+    return DemoWorld(where, pola, keystore, authority, body)

@@ -1,0 +1,258 @@
+"""Every error a caller of sandi can meet, in one hierarchy.
+
+Three families sit under :class:`SandiError`:
+
+* :class:`MalformedInput` -- bytes that do not parse (an envelope, a pola, a key
+  file, a request). Refused, exit code 1.
+* :class:`Refusal` -- input that parses but fails a cryptographic or policy
+  check (tampering, a forged signature, a flow the pola forbids, an expired or
+  rolled-back pola, a wrong passphrase). Exit code 1.
+* :class:`Misuse` -- the caller asked for something that cannot be done
+  (an unknown classification, no recipients, a naive datetime, a missing key,
+  an existing output file). Exit code 2.
+
+Each class carries a ``hint``: what to do about it, in English and Indonesian,
+in words an official understands. The CLI prints the message and the hint; it
+never prints a traceback unless asked.
+
+>>> from sandi.errors import NotARecipient
+>>> err = NotARecipient("no key for bkpsdmd opens this envelope")
+>>> err.exit_code, err.hint("id")[:5]
+(1, 'Dokum')
+"""
+
+from __future__ import annotations
+
+
+class SandiError(Exception):
+    """Base of every error sandi raises on purpose."""
+
+    exit_code = 1
+    hint_en = "See `sandi --help`."
+    hint_id = "Lihat `sandi --help`."
+
+    def hint(self, lang: str = "en") -> str:
+        """The fix, in ``lang`` ("en" or "id")."""
+        return self.hint_id if lang == "id" else self.hint_en
+
+
+# --- malformed input -----------------------------------------------------------------
+
+
+class MalformedInput(SandiError):
+    """Bytes that should be a sandi structure do not parse."""
+
+
+class MalformedEnvelope(MalformedInput):
+    """An envelope does not parse: bad magic, lengths, counts or fields."""
+
+    hint_en = "The file is not a complete sandi envelope; ask the sender to send it again."
+    hint_id = "Berkas bukan amplop sandi yang utuh; minta pengirim mengirim ulang."
+
+
+class UnsupportedVersion(MalformedEnvelope):
+    """An envelope or pola names a format version this sandi does not know."""
+
+    hint_en = "Upgrade sandi, or ask the sender which version made the file."
+    hint_id = "Perbarui sandi, atau tanyakan kepada pengirim versi mana yang membuat berkas."
+
+
+class UnsupportedSuite(MalformedEnvelope):
+    """An envelope names a cryptographic suite this sandi does not know."""
+
+    hint_en = "Upgrade sandi; the envelope uses a suite this version does not implement."
+    hint_id = "Perbarui sandi; amplop memakai suite yang belum dikenal versi ini."
+
+
+class MalformedPola(MalformedInput):
+    """A signed pola file or a pola source (TOML) does not parse or breaks a rule."""
+
+    hint_en = "Ask the persandian authority for an intact copy of the pola."
+    hint_id = "Minta salinan pola yang utuh kepada unit persandian."
+
+
+class MalformedKeyFile(MalformedInput):
+    """A keystore file does not parse, or its content does not authenticate."""
+
+    hint_en = "Restore the keystore from backup (`sandi keys restore`)."
+    hint_id = "Pulihkan keystore dari cadangan (`sandi keys restore`)."
+
+
+class MalformedRequest(MalformedInput):
+    """An enrollment or key-change request does not parse or its proof fails."""
+
+    hint_en = "Ask the agency's key custodian to create the request again."
+    hint_id = "Minta kustodian kunci instansi membuat ulang permintaan."
+
+
+# --- refusals: cryptographic -----------------------------------------------------------
+
+
+class Refusal(SandiError):
+    """Input parsed but a cryptographic or policy check refused it."""
+
+
+class TamperedEnvelope(Refusal):
+    """The envelope was changed after sealing: a payload chunk, the encrypted
+    metadata or the end of the payload does not authenticate, or it was truncated."""
+
+    hint_en = "Do not trust this file; ask the sender to send the document again."
+    hint_id = "Jangan percayai berkas ini; minta pengirim mengirim ulang dokumen."
+
+
+class SignatureInvalid(TamperedEnvelope):
+    """The sender's signature over the header and payload does not verify."""
+
+
+class WrappedKeyInvalid(TamperedEnvelope):
+    """Our recipient stanza unwraps to nothing, or to a key the header does not
+    commit to (a key-commitment failure)."""
+
+
+class NotARecipient(Refusal):
+    """None of the key versions we hold opens the envelope."""
+
+    hint_en = "The document is not addressed to your agency, or needs a key you do not hold."
+    hint_id = "Dokumen tidak ditujukan ke instansi Anda, atau perlu kunci yang tidak Anda miliki."
+
+
+class WrongPassphrase(Refusal):
+    """The passphrase does not unlock the keystore."""
+
+    hint_en = "Type the passphrase again; it is case-sensitive."
+    hint_id = "Ketik ulang frasa sandi; huruf besar dan kecil dibedakan."
+
+
+# --- refusals: policy ---------------------------------------------------------------
+
+
+class PolicyViolation(Refusal):
+    """The pola does not allow this sender to send this classification to a recipient,
+    or a per-classification requirement (suite, number of recipients) is not met."""
+
+    hint_en = "Check `sandi pola show` for what is allowed, or ask the authority to change it."
+    hint_id = "Periksa `sandi pola show` untuk alur yang diizinkan, atau ajukan perubahan."
+
+
+class UnknownAgency(PolicyViolation):
+    """An agency id is not in the pola."""
+
+    hint_en = "Check the agency id with `sandi pola show`."
+    hint_id = "Periksa id instansi dengan `sandi pola show`."
+
+
+class KeyRevoked(Refusal):
+    """A key was revoked before the time it was used."""
+
+    hint_en = "Ask the sender to seal again with a current key; report it to the authority."
+    hint_id = "Minta pengirim menyegel ulang dengan kunci yang berlaku; laporkan ke persandian."
+
+
+class KeyNotValid(Refusal):
+    """A key version is unknown to the pola, or was not yet valid at the time it was used."""
+
+    hint_en = "Install the newest pola with `sandi pola update`, then try again."
+    hint_id = "Pasang pola terbaru dengan `sandi pola update`, lalu coba lagi."
+
+
+class PolaSignatureInvalid(Refusal):
+    """A pola lacks a threshold of valid signatures from distinct authority keys,
+    or an authority rotation is not signed by the old and the new threshold."""
+
+    hint_en = "Do not install this pola; get it again from the persandian authority."
+    hint_id = "Jangan pasang pola ini; ambil ulang dari unit persandian."
+
+
+class PolaRollback(Refusal):
+    """A pola is older than the newest one this home has trusted."""
+
+    hint_en = "Someone offers an old pola; get the newest one from the persandian authority."
+    hint_id = "Ada pola lama yang disodorkan; ambil pola terbaru dari unit persandian."
+
+
+class PolaExpired(Refusal):
+    """A pola is past its expiry time."""
+
+    hint_en = "Ask the persandian authority for a renewed pola and install it."
+    hint_id = "Minta pola yang diperbarui kepada unit persandian, lalu pasang."
+
+
+class PolaMismatch(Refusal):
+    """An envelope names a pola (id or version) that is not the installed one's."""
+
+    hint_en = "Install the newest pola of the sender's government with `sandi pola update`."
+    hint_id = "Pasang pola terbaru pemerintah pengirim dengan `sandi pola update`."
+
+
+class AuditLogBroken(Refusal):
+    """The audit log's hash chain or a checkpoint does not verify."""
+
+    hint_en = "Keep the log as it is and report it to the Inspektorat."
+    hint_id = "Biarkan log apa adanya dan laporkan ke Inspektorat."
+
+
+# --- misuse -----------------------------------------------------------------------
+
+
+class Misuse(SandiError):
+    """The caller asked for something that cannot be done."""
+
+    exit_code = 2
+
+
+class InvalidArgument(Misuse):
+    """An argument is out of range: an unknown classification, an empty recipient
+    list, a naive datetime, a duplicate agency id."""
+
+    hint_en = "Correct the argument; see `sandi COMMAND --help`."
+    hint_id = "Perbaiki argumen; lihat `sandi PERINTAH --help`."
+
+
+class KeyNotFound(Misuse):
+    """The keystore holds no key for the agency or key version asked for."""
+
+    hint_en = "Use the home that holds your agency's keys (--home or SANDI_HOME)."
+    hint_id = "Pakai home yang menyimpan kunci instansi Anda (--home atau SANDI_HOME)."
+
+
+class KeystoreExists(Misuse):
+    """A keystore already holds keys for that agency."""
+
+    hint_en = "Use `sandi keys rotate` to replace keys, or choose another --home."
+    hint_id = "Pakai `sandi keys rotate` untuk mengganti kunci, atau pilih --home lain."
+
+
+class NoKeystore(Misuse):
+    """The home has no keystore (or no installed pola) yet."""
+
+    hint_en = "Create one with `sandi keys init`, or point --home at the right directory."
+    hint_id = "Buat dengan `sandi keys init`, atau arahkan --home ke direktori yang benar."
+
+
+class NoPola(Misuse):
+    """The home has no installed pola."""
+
+    hint_en = "Install the pola from the persandian authority with `sandi pola update FILE`."
+    hint_id = "Pasang pola dari unit persandian dengan `sandi pola update BERKAS`."
+
+
+class OutputExists(Misuse):
+    """The output file exists and overwriting was not asked for."""
+
+    hint_en = "Choose another output path, or pass --force to replace the file."
+    hint_id = "Pilih berkas keluaran lain, atau tambahkan --force untuk menimpanya."
+
+
+class InsecureKeyFile(Misuse):
+    """A private key file is readable by other users."""
+
+    hint_en = "Restrict it: chmod 600 FILE."
+    hint_id = "Batasi aksesnya: chmod 600 BERKAS."
+
+
+class StorageError(SandiError):
+    """Writing output failed (disk full, permission denied, read-only directory).
+    Nothing partial is left behind and no existing file is changed."""
+
+    hint_en = "Free disk space or pick a writable directory, then run the command again."
+    hint_id = "Kosongkan ruang disk atau pilih direktori yang dapat ditulis, lalu ulangi."

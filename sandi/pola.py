@@ -1,0 +1,250 @@
+"""The pola: who may send which classification to whom, signed by the authority.
+
+A :class:`Pola` exists only verified: it comes from :meth:`Pola.load` or
+:meth:`Pola.from_bytes`, which check the authority's threshold signatures, the
+expiry and, given the trusted pola, rollback and authority continuity
+(:mod:`sandi.trust`).
+
+>>> import sandi
+>>> from sandi.demo import demo_world
+>>> pola = demo_world().pola
+>>> pola.may_send("dispendukcapil", "dinkes", sandi.Classification.RAHASIA)
+True
+>>> pola.may_send("dinkes", "dispendukcapil", sandi.Classification.SANGAT_RAHASIA)
+False
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from functools import cached_property
+from pathlib import Path
+
+from sandi._time import epoch
+from sandi.classification import Classification
+from sandi.errors import (
+    KeyNotValid,
+    MalformedPola,
+    PolaMismatch,
+    PolicyViolation,
+    UnknownAgency,
+)
+from sandi.format import MAX_RECIPIENTS, SignedHeader, SignerKind, Suite
+from sandi.pola_model import (
+    Agency,
+    Authority,
+    Decree,
+    Effect,
+    KeyState,
+    KeyVersion,
+    Requirement,
+    Rule,
+)
+from sandi.pola_wire import SignedPola, decode_pola
+from sandi.trust import SignatureStatus, signature_status, verify_pola
+
+_NONE = -1  # "no level": below biasa
+_ALL = len(Classification)  # "no deny": above sangat-rahasia
+
+
+class Pola:
+    """A verified pola. Build it with :meth:`load` or :meth:`from_bytes` only."""
+
+    def __init__(self, signed: SignedPola, status: SignatureStatus) -> None:
+        self._signed = signed
+        self._status = status
+        self._by_id = {a.id: a for a in signed.body.agencies}
+        self._decisions: dict[tuple[str, str], tuple[int, int]] = {}
+
+    def __repr__(self) -> str:
+        return f"Pola({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
+
+    # --- construction -------------------------------------------------------------
+
+    @classmethod
+    def from_bytes(cls, data: bytes, *, trusted: Pola | None = None,
+                   now: datetime | None = None) -> Pola:
+        """Parse and verify a signed pola; ``trusted`` is the pola installed before it."""
+        signed = decode_pola(data)
+        status = verify_pola(signed, trusted._signed if trusted else None, epoch(now))
+        return cls(signed, status)
+
+    @classmethod
+    def _anchor(cls, data: bytes) -> Pola:
+        """The home's installed pola as a trust anchor: signatures checked, expiry not."""
+        signed = decode_pola(data)
+        return cls(signed, verify_pola(signed, None, None))
+
+    @classmethod
+    def load(cls, path: Path | str, *, trusted: Pola | None = None,
+             now: datetime | None = None) -> Pola:
+        """Read and verify a signed pola file."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise MalformedPola(f"cannot read pola {path}: {exc.strerror}") from None
+        return cls.from_bytes(data, trusted=trusted, now=now)
+
+    def to_bytes(self) -> bytes:
+        """The signed file form, byte for byte as loaded."""
+        return self._signed.to_bytes()
+
+    # --- what it says ---------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        """The pola's id, e.g. ``kota-contoh``."""
+        return self._signed.body.id
+
+    @property
+    def version(self) -> int:
+        """The version; it only grows."""
+        return self._signed.body.version
+
+    @property
+    def name(self) -> str:
+        """Its title."""
+        return self._signed.body.name
+
+    @property
+    def issued_at(self) -> int:
+        """When the authority compiled it (seconds since the epoch)."""
+        return self._signed.body.issued_at
+
+    @property
+    def expires_at(self) -> int:
+        """When it stops being valid (seconds since the epoch)."""
+        return self._signed.body.expires_at
+
+    @property
+    def decree(self) -> Decree:
+        """The regulation it implements."""
+        return self._signed.body.decree
+
+    @property
+    def authority(self) -> Authority:
+        """The k-of-n authority that signs it."""
+        return self._signed.body.authority
+
+    @property
+    def agencies(self) -> tuple[Agency, ...]:
+        """Every agency, in pola order."""
+        return self._signed.body.agencies
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        """Allow and deny rules, in pola order."""
+        return self._signed.body.rules
+
+    @property
+    def requirements(self) -> tuple[Requirement, ...]:
+        """Per-classification requirements."""
+        return self._signed.body.requirements
+
+    @property
+    def signed(self) -> SignedPola:
+        """The parsed file (for authoring tools)."""
+        return self._signed
+
+    def signature_status(self) -> SignatureStatus:
+        """Which authority keys signed it ("signed 2/3")."""
+        return signature_status(self._signed, self.authority)
+
+    def is_expired(self, now: datetime | None = None) -> bool:
+        """Whether ``now`` is past its expiry."""
+        return epoch(now) >= self.expires_at
+
+    def agency(self, agency_id: str) -> Agency:
+        """An agency by id, or UnknownAgency."""
+        try:
+            return self._by_id[agency_id]
+        except KeyError:
+            raise UnknownAgency(f"agency {agency_id!r} is not in pola {self.id}"
+                                f" v{self.version}") from None
+
+    def requirement(self, level: Classification) -> Requirement:
+        """What ``level`` demands (defaults: classical suite, up to 1,024 recipients)."""
+        for req in self.requirements:
+            if req.level == level:
+                return req
+        return Requirement(level, Suite.CLASSICAL, MAX_RECIPIENTS)
+
+    # --- decisions ------------------------------------------------------------------
+
+    @cached_property
+    def _index(self) -> dict[tuple[str, str], tuple[int, int]]:
+        index: dict[tuple[str, str], tuple[int, int]] = {}
+        for rule in self.rules:
+            allow, deny = index.get((rule.source, rule.target), (_NONE, _ALL))
+            if rule.effect is Effect.ALLOW:
+                allow = max(allow, int(rule.level))
+            else:
+                deny = min(deny, int(rule.level))
+            index[(rule.source, rule.target)] = (allow, deny)
+        return index
+
+    def _limits(self, sender: str, recipient: str) -> tuple[int, int]:
+        cached = self._decisions.get((sender, recipient))
+        if cached is not None:
+            return cached
+        index = self._index
+        allow, deny = _NONE, _ALL
+        for src in self.agency(sender).selectors:
+            for dst in self.agency(recipient).selectors:
+                a, d = index.get((src, dst), (_NONE, _ALL))
+                allow, deny = max(allow, a), min(deny, d)
+        if len(self._decisions) < 1_000_000:
+            self._decisions[(sender, recipient)] = (allow, deny)
+        return allow, deny
+
+    def may_send(self, sender: str, recipient: str, level: Classification | str) -> bool:
+        """Whether ``sender`` may send ``level`` to ``recipient``: some allow reaches the
+        level and no deny covers it (denials win)."""
+        lvl = int(Classification.parse(level))
+        allow, deny = self._limits(sender, recipient)
+        return lvl <= allow and lvl < deny
+
+    def check_flow(self, sender: str, to: Sequence[str], level: Classification,
+                   suite: Suite) -> None:
+        """Raise PolicyViolation unless every recipient may receive ``level`` from
+        ``sender`` and the envelope meets the level's requirement."""
+        req = self.requirement(level)
+        if len(to) > req.max_recipients:
+            raise PolicyViolation(f"{level.label} allows at most {req.max_recipients}"
+                                  f" recipients, not {len(to)}")
+        if suite < req.suite:
+            raise PolicyViolation(f"{level.label} requires the {req.suite.slug} suite; this"
+                                  f" envelope uses {suite.slug}")
+        for recipient in to:
+            if recipient == sender:
+                continue  # an agency may always keep a copy for itself
+            if not self.may_send(sender, recipient, level):
+                raise PolicyViolation(f"pola {self.id} v{self.version} does not allow"
+                                      f" {sender} to send {level.label} to {recipient}")
+
+    def sealing_key(self, agency_id: str) -> KeyVersion:
+        """The current key version of an agency: the one seal wraps to and signs with."""
+        return self.agency(agency_id).current
+
+    def check_envelope(self, h: SignedHeader) -> KeyVersion:
+        """Policy for open and verify; returns the signer's key version.
+
+        The sender must have been allowed to send this, and the signing key valid
+        at the envelope's creation time by the key history of this (newest) pola.
+        """
+        if h.pola_id != self.id:
+            raise PolaMismatch(f"the envelope was sealed under pola {h.pola_id!r}, not"
+                               f" {self.id!r}")
+        if h.pola_version > self.version:
+            raise PolaMismatch(f"the envelope names pola v{h.pola_version}; this home has"
+                               f" v{self.version}")
+        self.check_flow(h.sender, h.to, h.classification, h.suite)
+        if h.signer.kind is not SignerKind.AGENCY or h.signer.id != h.sender:
+            raise KeyNotValid(f"signer {h.signer.id!r} is not a key of {h.sender}")
+        key = self.agency(h.sender).key(h.signer.key_version)
+        key.check_signed_at(h.sender, h.created_at)
+        return key
+
+
+__all__ = ["Agency", "KeyState", "Pola", "Rule"]

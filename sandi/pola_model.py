@@ -1,0 +1,175 @@
+"""The pola's parts: agencies, key versions, rules, requirements, authority.
+
+Plain frozen dataclasses with their rules enforced in ``__post_init__``; the
+signed wire form is in :mod:`sandi.pola_wire`, the decisions in :mod:`sandi.pola`.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from base64 import b32encode
+from dataclasses import dataclass
+
+from sandi._codec import is_slug, pack
+from sandi.classification import Classification
+from sandi.errors import KeyNotValid, KeyRevoked, MalformedPola
+from sandi.format import Suite
+from sandi.keys import PublicKeys
+
+
+class KeyState(enum.Enum):
+    """Where a key version is in its life."""
+
+    CURRENT = "current"  # seals and opens
+    RETIRED = "retired"  # opens and verifies old documents, seals nothing new
+    REVOKED = "revoked"  # dead from ``revoked_at`` on
+
+
+class RevocationReason(enum.Enum):
+    """Why a key version was revoked."""
+
+    SUPERSEDED = "superseded"  # signatures before revoked_at stay valid
+    COMPROMISED = "compromised"  # no signature by it is trusted, whatever its date
+
+
+@dataclass(frozen=True)
+class KeyVersion:
+    """One public key version of an agency, with its state in the pola."""
+
+    version: int
+    keys: PublicKeys
+    state: KeyState
+    not_before: int
+    revoked_at: int | None = None
+    reason: RevocationReason | None = None
+
+    def __post_init__(self) -> None:
+        if (self.state is KeyState.REVOKED) != (self.revoked_at is not None
+                                               and self.reason is not None):
+            raise MalformedPola(f"key v{self.version}: revoked_at and reason go with, and"
+                                " only with, state revoked")
+
+    def check_signed_at(self, owner: str, at: int) -> None:
+        """Raise unless a signature dated ``at`` by this version is acceptable."""
+        if at < self.not_before:
+            raise KeyNotValid(f"{owner} key v{self.version} was not yet valid at the"
+                              " envelope's creation time")
+        if self.state is KeyState.REVOKED:
+            assert self.revoked_at is not None
+            if self.reason is RevocationReason.COMPROMISED:
+                raise KeyRevoked(f"{owner} key v{self.version} is revoked as compromised;"
+                                 " none of its signatures is trusted")
+            if at >= self.revoked_at:
+                raise KeyRevoked(f"{owner} key v{self.version} was revoked before the"
+                                 " envelope was created")
+
+
+@dataclass(frozen=True)
+class Agency:
+    """An OPD: id, official name, abbreviation, SIPD code, groups and key versions."""
+
+    id: str
+    name: str
+    abbrev: str
+    sipd: str | None
+    groups: tuple[str, ...]
+    keys: tuple[KeyVersion, ...]
+
+    def __post_init__(self) -> None:
+        if not is_slug(self.id):
+            raise MalformedPola(f"agency id {self.id!r} is not a slug")
+        if sum(k.state is KeyState.CURRENT for k in self.keys) != 1:
+            raise MalformedPola(f"agency {self.id} must have exactly one current key version")
+        versions = [k.version for k in self.keys]
+        if versions != sorted(set(versions)):
+            raise MalformedPola(f"agency {self.id}: key versions must be unique and ascending")
+
+    @property
+    def current(self) -> KeyVersion:
+        """The version that seals."""
+        return next(k for k in self.keys if k.state is KeyState.CURRENT)
+
+    def key(self, version: int) -> KeyVersion:
+        """A key version by number, or KeyNotValid."""
+        for k in self.keys:
+            if k.version == version:
+                return k
+        raise KeyNotValid(f"the pola lists no key v{version} for {self.id}")
+
+    @property
+    def selectors(self) -> tuple[str, ...]:
+        """Every rule selector that matches this agency: itself, its groups, ``*``."""
+        return (self.id, *(f"group:{g}" for g in self.groups), "*")
+
+
+class Effect(enum.Enum):
+    """What a rule does."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``source -> target``: allow up to ``level``, or deny from ``level`` upwards."""
+
+    effect: Effect
+    source: str
+    target: str
+    level: Classification
+    sarana: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a classification demands of an envelope."""
+
+    level: Classification
+    suite: Suite = Suite.CLASSICAL
+    max_recipients: int = 1024
+
+
+@dataclass(frozen=True)
+class AuthorityKey:
+    """One custodian's signing key of the persandian authority."""
+
+    id: str
+    ed25519: bytes
+    custodian: str
+
+
+@dataclass(frozen=True)
+class Authority:
+    """The k-of-n custodian keys that sign the pola."""
+
+    name: str
+    threshold: int
+    keys: tuple[AuthorityKey, ...]
+
+    def __post_init__(self) -> None:
+        if self.threshold < 1:
+            raise MalformedPola(f"threshold must be >= 1, got {self.threshold}")
+        if self.threshold > len(self.keys):
+            raise MalformedPola(f"threshold {self.threshold} is more than the"
+                                f" {len(self.keys)} authority keys")
+        ids = [k.id for k in self.keys]
+        if len(set(ids)) != len(ids) or len({k.ed25519 for k in self.keys}) != len(ids):
+            raise MalformedPola("authority key ids and keys must be distinct")
+
+    def fingerprint(self) -> str:
+        """A short code for the whole authority set, to compare before first trust."""
+        digest = hashlib.sha256(b"sandi/v1/authority\x00" + pack(
+            [self.threshold, sorted(k.ed25519 for k in self.keys)])).digest()
+        code = b32encode(digest[:15]).decode()
+        return "-".join(code[i:i + 4] for i in range(0, 20, 4))
+
+
+@dataclass(frozen=True)
+class Decree:
+    """The regulation the pola implements (Perwal/Perbup/Pergub)."""
+
+    number: str
+    date: str
+    title: str

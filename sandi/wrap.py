@@ -1,0 +1,97 @@
+"""Wrapping a document's data key to one recipient agency's key version.
+
+Classical suite: an ephemeral X25519 key agrees a secret with the recipient's
+X25519 key; HKDF-SHA-256 turns it into a one-time AES-256-GCM key that encrypts
+the 32-byte data key. Hybrid suite: the same, plus an ML-KEM-768 encapsulation,
+combined X-Wing style (both shared secrets, the X25519 ciphertext and the
+recipient's X25519 public key go into the KDF), so the wrap holds if either
+primitive holds.
+
+The recipient agency id and key version are in the KDF info, so a stanza moved
+to another name or version does not unwrap.
+
+>>> from sandi.wrap import generate_x25519, wrap, unwrap
+>>> from sandi.format import Suite
+>>> priv, pub = generate_x25519()
+>>> s = wrap(bytes(32), Suite.CLASSICAL, "bkpsdmd", 1, pub, None)
+>>> unwrap(s, Suite.CLASSICAL, priv, None) == bytes(32)
+True
+"""
+
+from __future__ import annotations
+
+import struct
+
+from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from sandi.errors import WrappedKeyInvalid
+from sandi.format import Stanza, Suite
+from sandi.primitives import LABEL_WRAP_HYBRID, LABEL_WRAP_X25519, ZERO_NONCE, aead_open, hkdf
+
+_MLKEM_CT = 1088
+
+
+def generate_x25519() -> tuple[bytes, bytes]:
+    """A fresh X25519 key pair as raw (private, public) bytes."""
+    key = x25519.X25519PrivateKey.generate()
+    return key.private_bytes_raw(), key.public_key().public_bytes_raw()
+
+
+def x25519_public(private: bytes) -> bytes:
+    """The public half of a raw X25519 private key."""
+    return x25519.X25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
+
+
+def _info(label: bytes, agency: str, version: int) -> bytes:
+    return label + b"\x00" + agency.encode() + b"\x00" + struct.pack(">I", version)
+
+
+def _agree(private: x25519.X25519PrivateKey, public: bytes) -> bytes:
+    try:
+        return private.exchange(x25519.X25519PublicKey.from_public_bytes(public))
+    except ValueError:
+        # An all-zero shared secret (a low-order point) is refused, as in age.
+        raise WrappedKeyInvalid("recipient stanza: invalid X25519 share") from None
+
+
+def wrap(data_key: bytes, suite: Suite, agency: str, version: int,
+         x25519_pub: bytes, mlkem_pub: bytes | None) -> Stanza:
+    """Wrap ``data_key`` for (agency, version) under ``suite``."""
+    eph = x25519.X25519PrivateKey.generate()
+    eph_pub = eph.public_key().public_bytes_raw()
+    ss_x = _agree(eph, x25519_pub)
+    if suite is Suite.CLASSICAL:
+        key = hkdf(ss_x, salt=eph_pub + x25519_pub, info=_info(LABEL_WRAP_X25519, agency, version))
+        body = eph_pub + AESGCM(key).encrypt(ZERO_NONCE, data_key, None)
+        return Stanza(agency, version, body)
+    if mlkem_pub is None:
+        raise ValueError("hybrid wrap needs an ML-KEM-768 public key")
+    ss_m, ct_m = mlkem.MLKEM768PublicKey.from_public_bytes(mlkem_pub).encapsulate()
+    key = hkdf(ss_m + ss_x + eph_pub + x25519_pub, salt=b"",
+               info=_info(LABEL_WRAP_HYBRID, agency, version))
+    body = eph_pub + ct_m + AESGCM(key).encrypt(ZERO_NONCE, data_key, None)
+    return Stanza(agency, version, body)
+
+
+def unwrap(stanza: Stanza, suite: Suite, x25519_priv: bytes, mlkem_seed: bytes | None) -> bytes:
+    """Recover the data key from our stanza; raises WrappedKeyInvalid if it does not open."""
+    priv = x25519.X25519PrivateKey.from_private_bytes(x25519_priv)
+    pub = priv.public_key().public_bytes_raw()
+    eph_pub, rest = stanza.body[:32], stanza.body[32:]
+    ss_x = _agree(priv, eph_pub)
+    if suite is Suite.CLASSICAL:
+        key = hkdf(ss_x, salt=eph_pub + pub,
+                   info=_info(LABEL_WRAP_X25519, stanza.agency, stanza.key_version))
+    else:
+        if mlkem_seed is None:
+            raise WrappedKeyInvalid("recipient stanza: hybrid, but our key has no ML-KEM half")
+        ct_m, rest = rest[:_MLKEM_CT], rest[_MLKEM_CT:]
+        try:
+            ss_m = mlkem.MLKEM768PrivateKey.from_seed_bytes(mlkem_seed).decapsulate(ct_m)
+        except ValueError:
+            raise WrappedKeyInvalid("recipient stanza: invalid ML-KEM-768 ciphertext") from None
+        key = hkdf(ss_m + ss_x + eph_pub + pub, salt=b"",
+                   info=_info(LABEL_WRAP_HYBRID, stanza.agency, stanza.key_version))
+    return aead_open(key, ZERO_NONCE, rest, None, WrappedKeyInvalid,
+                     f"recipient stanza for {stanza.agency} v{stanza.key_version} does not open")
