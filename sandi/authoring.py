@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import secrets
 import tomllib
+from base64 import b64decode, b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
-from sandi._codec import Fields, is_slug
+from sandi import _fs
+from sandi._codec import Fields, is_slug, pack, unpack
 from sandi.classification import Classification
-from sandi.errors import MalformedPola
+from sandi.errors import MalformedKeyFile, MalformedPola
 from sandi.format import MAX_RECIPIENTS, Suite
 from sandi.pola_model import (
     Agency,
@@ -36,6 +39,7 @@ from sandi.pola_model import (
     Rule,
 )
 from sandi.pola_wire import PolaBody, SignedPola, encode_body, pola_message
+from sandi.secretfile import SealedFile, read_sealed
 
 _SRC = Fields(MalformedPola, "pola source")
 _DAY = 86_400
@@ -134,7 +138,8 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
     f = _SRC
     top = f.map(dict(src), "source", {"pola", "decree", "agency"},
                 frozenset({"allow", "deny", "requirement"}))
-    meta = f.map(top["pola"], "pola", {"id", "version", "name", "authority", "valid_days"})
+    meta = f.map(top["pola"], "pola", {"id", "name", "authority", "valid_days"},
+                 frozenset({"version"}))
     dec = f.map(top["decree"], "decree", {"number", "date", "title"})
     agencies = []
     for item in f.array(top["agency"], "agency", 1, 100_000):
@@ -155,7 +160,7 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
         decree_date = decree_date.isoformat()
     valid = f.integer(meta["valid_days"], "valid_days", 1, 3660)
     return PolaBody(
-        f.slug(meta["id"], "pola id"), f.integer(meta["version"], "version", 1, 2**62),
+        f.slug(meta["id"], "pola id"), f.integer(meta.get("version", 1), "version", 1, 2**62),
         f.text(meta["name"], "name", 1024), issued_at, issued_at + valid * _DAY,
         Decree(f.text(dec["number"], "decree number", 1024), f.text(decree_date, "date", 32),
                f.text(dec["title"], "decree title", 1024)),
@@ -174,3 +179,42 @@ def add_signature(signed: SignedPola, signer: AuthorityKeyPair) -> SignedPola:
     """A draft with one more custodian's signature (replacing that key's old one)."""
     kept = tuple(s for s in signed.signatures if s[0] != signer.id)
     return SignedPola(signed.body, signed.body_bytes, (*kept, signer.sign(signed.body_bytes)))
+
+
+# --- custodian key files -----------------------------------------------------------
+
+CUSTODIAN_MAGIC = b"SANDA\x01"
+
+
+def save_custodian_key(path: Path | str, key: AuthorityKeyPair, passphrase: str | bytes) -> None:
+    """Write a custodian's private key, sealed under their own passphrase (0600)."""
+    from sandi import keys as _keys  # the KDF cost is read at call time (tests lower it)
+
+    sealed = SealedFile.new(CUSTODIAN_MAGIC, passphrase, _keys.KDF_DEFAULT)
+    _fs.atomic_write(path, sealed.seal(pack([key.id, key.custodian, key.seed])), mode=0o600)
+
+
+def load_custodian_key(path: Path | str, passphrase: str | bytes) -> AuthorityKeyPair:
+    """Unlock a custodian's private key file."""
+    _, plain = read_sealed(Path(path), CUSTODIAN_MAGIC, passphrase)
+    f = Fields(MalformedKeyFile, "custodian key")
+    r = f.record(unpack(plain, MalformedKeyFile, "custodian key", 4096), "key", 3)
+    return AuthorityKeyPair(f.slug(r[0], "id"), f.text(r[1], "custodian", 1024),
+                            f.blob(r[2], "seed", 32))
+
+
+def public_key_text(key: AuthorityKey) -> str:
+    """A custodian's public key as one line to hand to the authority: id, key, name."""
+    return f"{key.id} {b64encode(key.ed25519).decode()} {key.custodian}\n"
+
+
+def parse_public_key_text(text: str) -> AuthorityKey:
+    """Parse :func:`public_key_text` output."""
+    parts = text.strip().split(" ", 2)
+    try:
+        raw = b64decode(parts[1], validate=True)
+    except (IndexError, ValueError):
+        raise MalformedPola("custodian public key: expected 'ID BASE64 NAME'") from None
+    if len(parts) != 3 or len(raw) != 32 or not is_slug(parts[0]):
+        raise MalformedPola("custodian public key: expected 'ID BASE64 NAME'")
+    return AuthorityKey(parts[0], raw, parts[2])

@@ -23,49 +23,24 @@ import time
 from base64 import b32encode
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa, mlkem
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from nacl import pwhash
 
 from sandi import _fs
 from sandi._codec import Fields, pack, unpack
 from sandi.errors import (
-    InvalidArgument,
     KeyNotFound,
     KeystoreExists,
     MalformedKeyFile,
     NoKeystore,
-    WrongPassphrase,
 )
-from sandi.primitives import (
-    LABEL_KEYSTORE,
-    LABEL_KEYSTORE_CHECK,
-    SigningKey,
-    aead_open,
-    hkdf,
-    same,
-)
+from sandi.primitives import SigningKey
+from sandi.secretfile import KdfParams, SealedFile, read_sealed
 from sandi.wrap import generate_x25519, x25519_public
 
 KEYSTORE_FILE = "keystore.sandi"
 KEYSTORE_MAGIC = b"SANDK\x01"
 _MAX_KEYSTORE = 16 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class KdfParams:
-    """Argon2id cost: ``ops`` passes over ``mem`` bytes."""
-
-    ops: int
-    mem: int
-
-    def check(self) -> None:
-        """Refuse costs outside what libsodium accepts or what would exhaust memory."""
-        if not 1 <= self.ops <= 16 or not 8192 <= self.mem <= 2**30:
-            raise MalformedKeyFile(f"keystore: Argon2id cost ops={self.ops} mem={self.mem}"
-                                   " is out of range")
 
 
 #: Argon2id cost for new keystores: 3 passes over 64 MiB (libsodium's "moderate"
@@ -81,6 +56,9 @@ class PublicKeys:
     ed25519: bytes
     mlkem: bytes | None = None
     mldsa: bytes | None = None
+
+    def __repr__(self) -> str:
+        return f"PublicKeys({self.fingerprint()}, pq={self.has_pq})"
 
     @property
     def has_pq(self) -> bool:
@@ -176,25 +154,15 @@ def _decode_keys(data: bytes) -> list[AgencyKey]:
     return out
 
 
-def _derive(passphrase: str | bytes, salt: bytes, params: KdfParams) -> bytes:
-    secret = passphrase.encode() if isinstance(passphrase, str) else passphrase
-    if not secret:
-        raise InvalidArgument("the passphrase is empty")
-    return pwhash.argon2id.kdf(32, secret, salt, opslimit=params.ops, memlimit=params.mem)
-
-
 class Keystore:
     """The private keys of a home, unlocked by one passphrase.
 
     Build it only with :meth:`create` or :meth:`open`.
     """
 
-    def __init__(self, path: Path, master: bytes, salt: bytes, params: KdfParams,
-                 keys: list[AgencyKey]) -> None:
+    def __init__(self, path: Path, sealed: SealedFile, keys: list[AgencyKey]) -> None:
         self._path = path
-        self._master = master
-        self._salt = salt
-        self._params = params
+        self._sealed = sealed
         self._keys = keys
 
     def __repr__(self) -> str:
@@ -215,8 +183,7 @@ class Keystore:
             Path(home).mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
             raise _fs.storage_error(exc, home) from None
-        salt = secrets.token_bytes(16)
-        store = cls(path, _derive(passphrase, salt, KDF_DEFAULT), salt, KDF_DEFAULT, [])
+        store = cls(path, SealedFile.new(KEYSTORE_MAGIC, passphrase, KDF_DEFAULT), [])
         store._save(overwrite=False)
         return store
 
@@ -226,14 +193,8 @@ class Keystore:
         path = Path(home) / KEYSTORE_FILE
         if not path.exists():
             raise NoKeystore(f"no keystore in {home}")
-        fields, blob = _read_file(path)
-        salt, params = fields["salt"], KdfParams(fields["ops"], fields["mem"])
-        master = _derive(passphrase, salt, params)
-        # The check value tells a wrong passphrase apart from a damaged file,
-        # without weakening anything: it is another HKDF output of the same key.
-        if not same(hkdf(master, salt=b"", info=LABEL_KEYSTORE_CHECK)[:16], fields["check"]):
-            raise WrongPassphrase(f"the passphrase does not unlock {path}")
-        return cls(path, master, salt, params, _open_blob(master, fields, blob))
+        sealed, plain = read_sealed(path, KEYSTORE_MAGIC, passphrase)
+        return cls(path, sealed, _decode_keys(plain))
 
     def keys(self, agency: str | None = None) -> list[AgencyKey]:
         """Every key version held (of ``agency`` if given), oldest first."""
@@ -277,43 +238,9 @@ class Keystore:
 
     def _reload(self) -> None:
         if self._path.exists():
-            fields, blob = _read_file(self._path)
-            self._keys = _open_blob(self._master, fields, blob)
+            data = _fs.read_private(self._path)
+            self._keys = _decode_keys(self._sealed.reopen(data, str(self._path)))
 
     def _save(self, *, overwrite: bool) -> None:
-        nonce = secrets.token_bytes(12)
-        fields: dict[str, Any] = {"salt": self._salt, "ops": self._params.ops,
-                                  "mem": self._params.mem, "nonce": nonce,
-                                  "check": hkdf(self._master, salt=b"",
-                                                info=LABEL_KEYSTORE_CHECK)[:16]}
-        head = pack(fields)
-        box = AESGCM(hkdf(self._master, salt=b"", info=LABEL_KEYSTORE)).encrypt(
-            nonce, _encode_keys(self._keys), KEYSTORE_MAGIC + head)
-        _fs.atomic_write(self._path, KEYSTORE_MAGIC + pack([head, box]), overwrite=overwrite,
-                         mode=0o600)
-
-
-def _read_file(path: Path) -> tuple[dict[str, Any], bytes]:
-    data = _fs.read_private(path)
-    if not data.startswith(KEYSTORE_MAGIC):
-        raise MalformedKeyFile(f"{path}: not a sandi keystore")
-    f = _FILE
-    outer = f.record(unpack(data[len(KEYSTORE_MAGIC):], MalformedKeyFile, "keystore",
-                            _MAX_KEYSTORE), "file", 2)
-    head = f.blob(outer[0], "head", 1, 4096)
-    fields = f.map(unpack(head, MalformedKeyFile, "keystore head", 4096), "head",
-                   {"salt", "ops", "mem", "nonce", "check"})
-    f.blob(fields["salt"], "salt", 16)
-    f.blob(fields["nonce"], "nonce", 12)
-    f.blob(fields["check"], "check", 16)
-    KdfParams(f.integer(fields["ops"], "ops", 0, 2**32),
-              f.integer(fields["mem"], "mem", 0, 2**40)).check()
-    fields["head"] = head
-    return fields, f.blob(outer[1], "box", 16, _MAX_KEYSTORE)
-
-
-def _open_blob(master: bytes, fields: dict[str, Any], blob: bytes) -> list[AgencyKey]:
-    plain = aead_open(hkdf(master, salt=b"", info=LABEL_KEYSTORE), fields["nonce"], blob,
-                      KEYSTORE_MAGIC + fields["head"], MalformedKeyFile,
-                      "keystore: the passphrase is right but the file was damaged or altered")
-    return _decode_keys(plain)
+        _fs.atomic_write(self._path, self._sealed.seal(_encode_keys(self._keys)),
+                         overwrite=overwrite, mode=0o600)
