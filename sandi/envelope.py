@@ -52,6 +52,7 @@ from sandi.format import (
     SignedHeader,
     Signer,
     SignerKind,
+    Stanza,
     Suite,
     decode_meta,
     encode_header,
@@ -229,6 +230,15 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
 # --- open and verify -------------------------------------------------------------------
 
 
+def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey) -> bytes:
+    """Unwrap ``stanza`` with ``key`` and check the result against the key commitment."""
+    data_key = unwrap(stanza, header.signed.suite, key.x25519, key.mlkem_seed)
+    if not same(commitment(data_key, header.signed.payload_nonce), header.signed.commitment):
+        raise WrappedKeyInvalid(f"recipient stanza for {stanza.agency}: the key does not"
+                                " match the header's commitment")
+    return data_key
+
+
 def _my_stanza(header: Header, keystore: Keystore) -> tuple[bytes, AgencyKey]:
     """Unwrap our stanza (try every stanza addressed to an agency we hold keys for)."""
     held = set(keystore.agencies())
@@ -241,11 +251,7 @@ def _my_stanza(header: Header, keystore: Keystore) -> tuple[bytes, AgencyKey]:
         except KeyNotFound:
             tried.append(f"{stanza.agency} v{stanza.key_version} (not held)")
             continue
-        data_key = unwrap(stanza, header.signed.suite, key.x25519, key.mlkem_seed)
-        if not same(commitment(data_key, header.signed.payload_nonce), header.signed.commitment):
-            raise WrappedKeyInvalid(f"recipient stanza for {stanza.agency}: the key does not"
-                                    " match the header's commitment")
-        return data_key, key
+        return unwrap_checked(header, stanza, key), key
     to = ", ".join(header.signed.to)
     detail = f"; tried {', '.join(tried)}" if tried else ""
     raise NotARecipient(f"this envelope is for {to}; this keystore holds keys for"

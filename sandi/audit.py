@@ -1,0 +1,235 @@
+"""A tamper-evident audit log of who sealed, opened and changed what.
+
+Each record carries the SHA-256 of the one before (``prev``) and its own hash
+over ``"sandi/v1/audit-record\\x00" || prev || canonical msgpack of its fields``,
+so editing, deleting, inserting or reordering any record breaks the chain at
+that record. A *checkpoint* is the log's size and the hash of its last record,
+signed with an agency key (as transparency logs sign tree heads): handed to an
+auditor (Inspektorat), it later shows whether the log still extends it, so even
+a rewrite of the whole chain is detected.
+
+The log lives in SQLite (WAL mode; each append is one ``BEGIN IMMEDIATE``
+transaction, safe with concurrent writers). Plaintext, keys and passphrases are
+never logged: only the fields of :class:`Record`.
+
+>>> import tempfile, os
+>>> log = AuditLog(os.path.join(tempfile.mkdtemp(), "audit.db"))
+>>> _ = log.append(Event("seal", agency="diskominfo", doc_id="ab12", outcome="ok"))
+>>> log.verify().size
+1
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import socket
+import sqlite3
+import time
+from base64 import b64decode, b64encode
+from collections.abc import Iterator
+from dataclasses import astuple, dataclass, replace
+from pathlib import Path
+
+from sandi._codec import pack
+from sandi.errors import AuditLogBroken, MalformedInput, SignatureInvalid, StorageError
+from sandi.keys import AgencyKey, PublicKeys
+from sandi.primitives import same, verify_signature
+
+RECORD_LABEL = b"sandi/v1/audit-record\x00"
+CHECKPOINT_LABEL = b"sandi/v1/audit-checkpoint\x00"
+GENESIS = bytes(32)
+_INSERT = "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, os_user TEXT NOT NULL,
+    host TEXT NOT NULL, agency TEXT NOT NULL, member TEXT NOT NULL, action TEXT NOT NULL,
+    doc_id TEXT NOT NULL, classification TEXT NOT NULL, outcome TEXT NOT NULL,
+    error TEXT NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Event:
+    """What happened, as the caller knows it; the log adds time, user, host and chain."""
+
+    action: str  # seal, open, verify, rewrap, rotate, revoke, pola-install ...
+    agency: str = ""
+    member: str = ""
+    doc_id: str = ""
+    classification: str = ""
+    outcome: str = "ok"  # ok | refused | error
+    error: str = ""  # the sandi error class name on failure
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record of the log, as stored."""
+
+    seq: int
+    time: int
+    os_user: str
+    host: str
+    agency: str
+    member: str
+    action: str
+    doc_id: str
+    classification: str
+    outcome: str
+    error: str
+    prev: bytes
+    hash: bytes
+
+    def compute_hash(self) -> bytes:
+        """The hash this record must carry."""
+        content = astuple(self)[:-2]
+        return hashlib.sha256(RECORD_LABEL + self.prev + pack(list(content))).digest()
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    """A signed (size, root) of the log; root is the hash of record ``size``."""
+
+    agency: str
+    key_version: int
+    size: int
+    root: bytes
+    time: int
+    signature: bytes
+
+    def message(self) -> bytes:
+        """The bytes signed."""
+        return CHECKPOINT_LABEL + pack([self.agency, self.key_version, self.size, self.root,
+                                        self.time])
+
+    def to_text(self) -> str:
+        """A short text to hand to an auditor."""
+        return (f"sandi audit checkpoint v1\n{self.agency} {self.key_version}\n{self.size}\n"
+                f"{b64encode(self.root).decode()}\n{self.time}\n"
+                f"{b64encode(self.signature).decode()}\n")
+
+    @classmethod
+    def from_text(cls, text: str) -> Checkpoint:
+        """Parse :meth:`to_text` output."""
+        lines = text.strip().splitlines()
+        try:
+            if len(lines) != 6 or lines[0] != "sandi audit checkpoint v1":
+                raise ValueError("header")
+            agency, version = lines[1].split(" ")
+            return cls(agency, int(version), int(lines[2]), b64decode(lines[3], validate=True),
+                       int(lines[4]), b64decode(lines[5], validate=True))
+        except ValueError:
+            raise MalformedInput("audit checkpoint: not a sandi checkpoint text") from None
+
+    def check_signature(self, public: PublicKeys) -> None:
+        """Raise AuditLogBroken unless signed by ``public``."""
+        try:
+            verify_signature(public.ed25519, None, self.message(), self.signature, hybrid=False)
+        except SignatureInvalid:
+            raise AuditLogBroken("audit checkpoint: the signature does not verify") from None
+
+
+@dataclass(frozen=True)
+class LogStatus:
+    """A verified log's size and head."""
+
+    size: int
+    head: bytes
+
+
+class AuditLog:
+    """The hash-chained log in a SQLite file."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=FULL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the audit log {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        """Close the database."""
+        self._db.close()
+
+    def append(self, event: Event, *, now: int | None = None) -> Record:
+        """Append one record atomically (concurrent writers queue on the write lock)."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                row = self._db.execute(
+                    "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+                seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+                draft = Record(seq, int(time.time()) if now is None else now, _user(),
+                               socket.gethostname(), event.agency, event.member, event.action,
+                               event.doc_id, event.classification, event.outcome, event.error,
+                               prev, b"")
+                record = replace(draft, hash=draft.compute_hash())
+                self._db.execute(_INSERT, astuple(record))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot append to the audit log {self.path}: {exc}") from None
+        return record
+
+    def records(self, *, since: int | None = None, doc_id: str | None = None
+                ) -> Iterator[Record]:
+        """Records in order, optionally from time ``since`` or for one document."""
+        query, args = "SELECT * FROM records WHERE 1=1", list[object]()
+        if since is not None:
+            query += " AND time >= ?"
+            args.append(since)
+        if doc_id is not None:
+            query += " AND doc_id = ?"
+            args.append(doc_id)
+        for row in self._db.execute(query + " ORDER BY seq", args):
+            yield Record(*row)
+
+    def verify(self, checkpoint: Checkpoint | None = None,
+               signer: PublicKeys | None = None) -> LogStatus:
+        """Walk the chain; raise AuditLogBroken naming the first bad record.
+
+        With a checkpoint (and the signer's public key), also check that the log
+        still extends it.
+        """
+        prev, count = GENESIS, 0
+        for record in self.records():
+            count += 1
+            if record.seq != count:
+                raise AuditLogBroken(f"audit log: record {count} is missing (next is"
+                                     f" {record.seq}): deleted or reordered")
+            if not same(record.prev, prev) or not same(record.compute_hash(), record.hash):
+                raise AuditLogBroken(f"audit log: record {record.seq} was edited, inserted or"
+                                     " reordered")
+            if checkpoint is not None and record.seq == checkpoint.size and not same(
+                    record.hash, checkpoint.root):
+                raise AuditLogBroken(f"audit log: does not extend the checkpoint at record"
+                                     f" {checkpoint.size}: the log was rewritten")
+            prev = record.hash
+        if checkpoint is not None:
+            if signer is not None:
+                checkpoint.check_signature(signer)
+            if count < checkpoint.size:
+                raise AuditLogBroken(f"audit log: has {count} records, fewer than the"
+                                     f" checkpoint's {checkpoint.size}: records were removed")
+        return LogStatus(count, prev)
+
+    def checkpoint(self, key: AgencyKey, *, now: int | None = None) -> Checkpoint:
+        """Sign the current (size, head) with an agency key."""
+        status = self.verify()
+        unsigned = Checkpoint(key.agency, key.version, status.size, status.head,
+                              int(time.time()) if now is None else now, b"")
+        return replace(unsigned, signature=key.signing_key().sign(unsigned.message(),
+                                                                  hybrid=False))
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
