@@ -2,7 +2,8 @@
 
 `Measurement` is the one result type; `median_of` repeats a measurement and
 keeps the median run; `run_process` times one child process and reads its
-peak RSS through GNU ``time`` (see there for why not ``os.wait4``).
+peak RSS through GNU ``time`` (see there for why not ``os.wait4``);
+`make_input` writes incompressible test data.
 """
 
 from __future__ import annotations
@@ -15,7 +16,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import IO
 
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
+
 StrPath = str | os.PathLike[str]
+MIB = 1 << 20
 
 
 class ProcessFailed(subprocess.CalledProcessError):
@@ -44,7 +48,7 @@ class Measurement:
         """Throughput in MiB/s (0.0 when nothing was processed)."""
         if self.bytes == 0 or self.seconds <= 0:
             return 0.0
-        return self.bytes / (1 << 20) / self.seconds
+        return self.bytes / MIB / self.seconds
 
 
 def median_of(fn: Callable[[], Measurement], repeats: int) -> Measurement:
@@ -59,8 +63,21 @@ def median_of(fn: Callable[[], Measurement], repeats: int) -> Measurement:
     return runs[(len(runs) - 1) // 2]
 
 
+def make_input(path: StrPath, size: int) -> None:
+    """Write ``size`` incompressible bytes to ``path``.
+
+    An AES-256-CTR keystream under a fresh random key: as incompressible as
+    ``os.urandom`` (gpg, zstd etc. gain nothing) but ~25x faster to produce.
+    """
+    enc = Cipher(algorithms.AES(os.urandom(32)), modes.CTR(bytes(16))).encryptor()
+    zeros, block = bytes(MIB), bytearray(MIB + 15)
+    with open(path, "wb") as f:
+        for left in range(size, 0, -MIB):
+            f.write(memoryview(block)[: min(enc.update_into(zeros, block), left)])
+
+
 def _open_or_none(path: StrPath | None, mode: str) -> IO[bytes] | None:
-    return None if path is None else open(path, mode)  # noqa: SIM115
+    return None if path is None else open(path, mode)
 
 
 TIME = "/usr/bin/time"  # GNU time, Debian package `time`

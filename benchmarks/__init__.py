@@ -1,0 +1,1 @@
+"""Benchmark harness for sandi (run from the repo root: ``python -m benchmarks.<module>``)."""
