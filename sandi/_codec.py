@@ -28,7 +28,7 @@ def _sorted(obj: object) -> object:
     if isinstance(obj, dict):
         return {k: _sorted(obj[k]) for k in sorted(obj)}
     if isinstance(obj, (list, tuple)):
-        return [_sorted(x) for x in obj]
+        return [_sorted(x) if isinstance(x, (dict, list, tuple)) else x for x in obj]
     return obj
 
 

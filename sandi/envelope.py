@@ -68,10 +68,8 @@ from sandi.pola_model import KeyState
 from sandi.primitives import (
     LABEL_METADATA,
     ZERO_NONCE,
+    DocumentKeys,
     aead_open,
-    commitment,
-    metadata_key,
-    payload_key,
     same,
     verify_signature,
 )
@@ -131,8 +129,11 @@ class _Request:
                    Urgency.parse(urgency), epoch(now))
 
 
-def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Suite]:
-    """Check policy, build and wrap the header; return (header, signed region, key, suite)."""
+def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Suite, bytes]:
+    """Check policy, build and wrap the header.
+
+    Returns (header, signed region, signing key, suite, payload key).
+    """
     pola, level, sender = req.pola, req.classification, req.sender
     for name in (sender.agency, *req.to):
         pola.agency(name)  # UnknownAgency before anything else
@@ -154,29 +155,31 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
         if not key.public.has_pq:
             raise PolicyViolation(f"{level.label} requires the hybrid suite but your key"
                                   f" {sender.agency} v{key.version} has no post-quantum key")
-    meta_ct = AESGCM(metadata_key(parts.data_key, parts.nonce)).encrypt(
-        ZERO_NONCE, encode_meta(req.meta), LABEL_METADATA)
+    keys = DocumentKeys.derive(parts.data_key, parts.nonce)
+    meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, encode_meta(req.meta), LABEL_METADATA)
     signed = SignedHeader(
         suite=suite, pola_id=pola.id, pola_version=pola.version, doc_id=parts.doc_id,
         created_at=req.created_at, sender=sender.agency,
         signer=Signer(SignerKind.AGENCY, sender.agency, key.version), to=req.to,
         classification=level, urgency=req.urgency, payload_nonce=parts.nonce,
-        commitment=commitment(parts.data_key, parts.nonce), meta=meta_ct)
+        commitment=keys.commitment, meta=meta_ct)
     signed_bytes = encode_signed_header(signed)
     stanzas = tuple(wrap(parts.data_key, suite, name, t.version, t.keys.x25519, t.keys.mlkem)
                     for name, t in zip(req.to, targets, strict=True))
-    return encode_header(signed_bytes, stanzas), signed_region(signed_bytes), key, suite
+    return (encode_header(signed_bytes, stanzas), signed_region(signed_bytes), key, suite,
+            keys.payload)
 
 
-def _seal_from_parts(chunks: Iterable[tuple[bytes, bool]], write: Write, parts: _Parts,
+def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: Write,
+                     parts: _Parts,
                      req: _Request) -> bytes:
     """Seal with the random parts given; write the envelope; return its header bytes."""
-    header, region, key, suite = _prepare(parts, req)
+    header, region, key, suite, payload_key = _prepare(parts, req)
     write(header)
     digest = PayloadHash()
-    for ct in seal_payload(payload_key(parts.data_key, parts.nonce), iter(chunks)):
-        digest.update(ct)
-        write(ct)
+    for block in seal_payload(payload_key, chunks):
+        digest.update(block)
+        write(block)
     write(key.signing_key().sign(signature_input(region, digest.digest()),
                                  hybrid=suite is Suite.HYBRID))
     return header
@@ -230,16 +233,19 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
 # --- open and verify -------------------------------------------------------------------
 
 
-def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey) -> bytes:
+def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey
+                   ) -> tuple[bytes, DocumentKeys]:
     """Unwrap ``stanza`` with ``key`` and check the result against the key commitment."""
-    data_key = unwrap(stanza, header.signed.suite, key.x25519, key.mlkem_seed)
-    if not same(commitment(data_key, header.signed.payload_nonce), header.signed.commitment):
+    data_key = unwrap(stanza, header.signed.suite, key.x25519, key.mlkem_seed,
+                      key.public.x25519)
+    keys = DocumentKeys.derive(data_key, header.signed.payload_nonce)
+    if not same(keys.commitment, header.signed.commitment):
         raise WrappedKeyInvalid(f"recipient stanza for {stanza.agency}: the key does not"
                                 " match the header's commitment")
-    return data_key
+    return data_key, keys
 
 
-def _my_stanza(header: Header, keystore: Keystore) -> tuple[bytes, AgencyKey]:
+def _my_stanza(header: Header, keystore: Keystore) -> tuple[DocumentKeys, AgencyKey]:
     """Unwrap our stanza (try every stanza addressed to an agency we hold keys for)."""
     held = set(keystore.agencies())
     tried: list[str] = []
@@ -251,7 +257,7 @@ def _my_stanza(header: Header, keystore: Keystore) -> tuple[bytes, AgencyKey]:
         except KeyNotFound:
             tried.append(f"{stanza.agency} v{stanza.key_version} (not held)")
             continue
-        return unwrap_checked(header, stanza, key), key
+        return unwrap_checked(header, stanza, key)[1], key
     to = ", ".join(header.signed.to)
     detail = f"; tried {', '.join(tried)}" if tried else ""
     raise NotARecipient(f"this envelope is for {to}; this keystore holds keys for"
@@ -272,19 +278,13 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
     header = read_header(read)
     h = header.signed
     signer = pola.check_envelope(h)
-    data_key, key = _my_stanza(header, keystore)
-    meta = decode_meta(aead_open(metadata_key(data_key, h.payload_nonce), ZERO_NONCE, h.meta,
+    doc_keys, key = _my_stanza(header, keystore)
+    meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
                                  LABEL_METADATA, TamperedEnvelope, "encrypted metadata"
                                  " does not authenticate"))
-    reader = ChunkReader(read, h.suite.signature_len)
     digest = PayloadHash()
-
-    def hashed() -> Iterable[tuple[bytes, bool]]:
-        for ct, last in reader:
-            digest.update(ct)
-            yield ct, last
-
-    for plain in open_payload(payload_key(data_key, h.payload_nonce), hashed()):
+    reader = ChunkReader(read, h.suite.signature_len, digest.update)
+    for plain in open_payload(doc_keys.payload, reader):
         write(plain)
     _check_signature(header, signer, reader.trailer, digest.digest())
     warnings = _recipient_warnings(pola, key)
@@ -343,10 +343,10 @@ def verify(envelope: bytes | Source, *, pola: Pola) -> EnvelopeInfo:
     with _reader(envelope) as read:
         header = read_header(read)
         signer = pola.check_envelope(header.signed)
-        reader = ChunkReader(read, header.signed.suite.signature_len)
         digest = PayloadHash()
-        for ct, _last in reader:
-            digest.update(ct)
+        reader = ChunkReader(read, header.signed.suite.signature_len, digest.update)
+        for _chunk in reader:
+            pass
         _check_signature(header, signer, reader.trailer, digest.digest())
     return describe(header.signed, pola)
 

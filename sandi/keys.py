@@ -24,7 +24,7 @@ from base64 import b32encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa, mlkem
+from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem
 
 from sandi import _fs
 from sandi._codec import Fields, pack, unpack
@@ -86,12 +86,15 @@ class AgencyKey:
     mldsa_seed: bytes | None = None
     public: PublicKeys = field(init=False, compare=False)
 
+    _signer: SigningKey = field(init=False, compare=False)
+
     def __post_init__(self) -> None:
-        ed_pub = ed25519.Ed25519PrivateKey.from_private_bytes(self.ed25519).public_key()
+        signer = SigningKey(self.ed25519, self.mldsa_seed)
         kem = mlkem.MLKEM768PrivateKey.from_seed_bytes(self.mlkem_seed) if self.mlkem_seed else None
         dsa = mldsa.MLDSA65PrivateKey.from_seed_bytes(self.mldsa_seed) if self.mldsa_seed else None
+        object.__setattr__(self, "_signer", signer)
         object.__setattr__(self, "public", PublicKeys(
-            x25519_public(self.x25519), ed_pub.public_bytes_raw(),
+            x25519_public(self.x25519), signer.ed25519_public,
             kem.public_key().public_bytes_raw() if kem else None,
             dsa.public_key().public_bytes_raw() if dsa else None))
 
@@ -110,7 +113,7 @@ class AgencyKey:
 
     def signing_key(self) -> SigningKey:
         """The private signing key of this version."""
-        return SigningKey(self.ed25519, self.mldsa_seed)
+        return self._signer
 
 
 @dataclass(frozen=True)

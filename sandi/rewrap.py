@@ -73,7 +73,7 @@ def _new_stanzas(header: Header, keystore: Keystore, pola: Pola
             out.append(stanza)
             continue
         key = keystore.get(stanza.agency, stanza.key_version)
-        data_key = unwrap_checked(header, stanza, key)
+        data_key, _ = unwrap_checked(header, stanza, key)
         out.append(wrap(data_key, suite, stanza.agency, current.version, current.keys.x25519,
                         current.keys.mlkem))
         moved.append((stanza.agency, stanza.key_version))

@@ -11,7 +11,7 @@ The ciphertext is also hashed (SHA-256) for the sender's signature; for large
 payloads the hashing runs in a second thread, since hashlib releases the GIL.
 
 >>> from sandi.stream import seal_payload, open_payload
->>> ct = b"".join(seal_payload(bytes(32), iter([b"surat"])))
+>>> ct = b"".join(seal_payload(bytes(32), [(b"surat", True)]))
 >>> b"".join(open_payload(bytes(32), iter([(ct, True)])))
 b'surat'
 """
@@ -31,7 +31,8 @@ from sandi.format import CHUNK_SIZE, CT_CHUNK_SIZE, TAG_SIZE
 
 Read = Callable[[int], bytes]
 
-_THREAD_AFTER = 16  # chunks hashed inline before handing the hash to a thread
+BATCH = 16  # chunks per block of I/O, AEAD batching and hashing (1 MiB)
+_THREAD_AFTER = 2  # blocks hashed inline before the hash moves to a worker thread
 
 
 def chunk_nonce(index: int, last: bool) -> bytes:
@@ -55,44 +56,38 @@ def read_full(read: Read, size: int) -> bytes:
     return b"".join(parts)
 
 
-def plaintext_chunks(read: Read) -> Iterator[tuple[bytes, bool]]:
-    """Cut a plaintext stream into (chunk, is_last), reading one chunk ahead."""
-    current = read_full(read, CHUNK_SIZE)
+def plaintext_chunks(read: Read) -> Iterator[tuple[memoryview, bool]]:
+    """Cut a plaintext stream into (chunk, is_last), reading 1 MiB blocks, one block ahead."""
+    block = BATCH * CHUNK_SIZE
+    current = read_full(read, block)
     while True:
-        following = read_full(read, CHUNK_SIZE) if len(current) == CHUNK_SIZE else b""
-        yield current, not following
-        if not following:
+        following = read_full(read, block) if len(current) == block else b""
+        final = not following
+        view = memoryview(current)
+        if not current:
+            yield view, True  # the empty document: one empty, last chunk
+            return
+        for offset in range(0, len(current), CHUNK_SIZE):
+            yield view[offset:offset + CHUNK_SIZE], final and offset + CHUNK_SIZE >= len(current)
+        if final:
             return
         current = following
 
 
-def seal_payload(key: bytes, chunks: Iterable[bytes] | Iterator[tuple[bytes, bool]]
+def seal_payload(key: bytes, chunks: Iterable[tuple[bytes | memoryview, bool]]
                  ) -> Iterator[bytes]:
-    """Encrypt chunks. Accepts (chunk, last) pairs, or plain chunks of which the
-    final one is last."""
+    """Encrypt (chunk, is_last) pairs; yields ciphertext in blocks of up to 16 chunks."""
     aead = AESGCM(key)
-    pairs = _pairs(chunks)
-    for index, (chunk, last) in enumerate(pairs):
-        yield aead.encrypt(chunk_nonce(index, last), chunk, None)
+    batch: list[bytes] = []
+    for index, (chunk, last) in enumerate(chunks):
+        batch.append(aead.encrypt(chunk_nonce(index, last), chunk, None))
+        if last or len(batch) == BATCH:
+            yield b"".join(batch)
+            batch = []
 
 
-def _pairs(chunks: Iterable[bytes] | Iterator[tuple[bytes, bool]]
-           ) -> Iterator[tuple[bytes, bool]]:
-    it = iter(chunks)
-    first = next(it, None)
-    if isinstance(first, tuple):
-        yield first
-        yield from it  # type: ignore[misc]
-        return
-    prev = first if isinstance(first, bytes) else b""
-    for item in it:
-        assert isinstance(item, bytes)
-        yield prev, False
-        prev = item
-    yield prev, True
-
-
-def open_payload(key: bytes, chunks: Iterable[tuple[bytes, bool]]) -> Iterator[bytes]:
+def open_payload(key: bytes, chunks: Iterable[tuple[bytes | memoryview, bool]]
+                 ) -> Iterator[bytes]:
     """Decrypt (ciphertext chunk, is_last) pairs; raise TamperedEnvelope on any failure."""
     aead = AESGCM(key)
     for index, (chunk, last) in enumerate(chunks):
@@ -109,30 +104,46 @@ class ChunkReader:
 
     The trailer (the signature) has a fixed length known from the header, so the
     reader keeps that many bytes of look-ahead to know which chunk is the last.
+    It reads 16 chunks at a time and hands each raw block to ``on_block`` (the
+    payload hash) before yielding its chunks.
     """
 
-    def __init__(self, read: Read, trailer_len: int) -> None:
+    def __init__(self, read: Read, trailer_len: int,
+                 on_block: Callable[[bytes], object] | None = None) -> None:
         self._read = read
         self._trailer_len = trailer_len
+        self._on_block = on_block or (lambda _: None)
         self.trailer = b""
-        self.done = False
 
-    def __iter__(self) -> Iterator[tuple[bytes, bool]]:
+    def __iter__(self) -> Iterator[tuple[memoryview, bool]]:
         tail = self._trailer_len
-        want = CT_CHUNK_SIZE + tail + 1
+        block = BATCH * CT_CHUNK_SIZE
+        want = block + tail + 1
         buf = read_full(self._read, want)
         index = 0
+        # While more than a block plus the trailer remains, the block holds only
+        # full, non-final chunks.
         while len(buf) == want:
-            yield buf[:CT_CHUNK_SIZE], False
-            buf = buf[CT_CHUNK_SIZE:] + read_full(self._read, CT_CHUNK_SIZE)
-            index += 1
+            data = buf[:block]
+            self._on_block(data)
+            view = memoryview(data)
+            for offset in range(0, block, CT_CHUNK_SIZE):
+                yield view[offset:offset + CT_CHUNK_SIZE], False
+            index += BATCH
+            buf = buf[block:] + read_full(self._read, block)
         if len(buf) < tail + TAG_SIZE:
             raise TamperedEnvelope("envelope: payload truncated (too short for its signature)")
-        chunk, self.trailer = buf[: len(buf) - tail], buf[len(buf) - tail:]
-        if len(chunk) == TAG_SIZE and index > 0:
-            raise MalformedEnvelope("envelope: empty final chunk after a full one")
-        self.done = True
-        yield chunk, True
+        payload, self.trailer = buf[:len(buf) - tail], buf[len(buf) - tail:]
+        self._on_block(payload)
+        view = memoryview(payload)
+        for offset in range(0, len(payload), CT_CHUNK_SIZE):
+            chunk = view[offset:offset + CT_CHUNK_SIZE]
+            last = offset + CT_CHUNK_SIZE >= len(payload)
+            if len(chunk) < TAG_SIZE or (last and len(chunk) == TAG_SIZE and index > 0):
+                raise MalformedEnvelope("envelope: a chunk is shorter than its tag, or the"
+                                        " final chunk is empty after a full one")
+            yield chunk, last
+            index += 1
 
 
 class PayloadHash:

@@ -1,11 +1,11 @@
 """Wrapping a document's data key to one recipient agency's key version.
 
-Classical suite: an ephemeral X25519 key agrees a secret with the recipient's
-X25519 key; HKDF-SHA-256 turns it into a one-time AES-256-GCM key that encrypts
-the 32-byte data key. Hybrid suite: the same, plus an ML-KEM-768 encapsulation,
-combined X-Wing style (both shared secrets, the X25519 ciphertext and the
-recipient's X25519 public key go into the KDF), so the wrap holds if either
-primitive holds.
+Classical suite: an ephemeral X25519 key (libsodium, through PyNaCl) agrees a
+secret with the recipient's X25519 key; HKDF-SHA-256 turns it into a one-time
+AES-256-GCM key that encrypts the 32-byte data key. Hybrid suite: the same,
+plus an ML-KEM-768 encapsulation, combined X-Wing style (both shared secrets,
+the X25519 ciphertext and the recipient's X25519 public key go into the KDF),
+so the wrap holds if either primitive holds.
 
 The recipient agency id and key version are in the KDF info, so a stanza moved
 to another name or version does not unwrap.
@@ -20,9 +20,12 @@ True
 
 from __future__ import annotations
 
+import secrets
 import struct
 
-from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
+import nacl.bindings
+import nacl.exceptions
+from cryptography.hazmat.primitives.asymmetric import mlkem
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sandi.errors import WrappedKeyInvalid
@@ -34,23 +37,23 @@ _MLKEM_CT = 1088
 
 def generate_x25519() -> tuple[bytes, bytes]:
     """A fresh X25519 key pair as raw (private, public) bytes."""
-    key = x25519.X25519PrivateKey.generate()
-    return key.private_bytes_raw(), key.public_key().public_bytes_raw()
+    private = secrets.token_bytes(32)
+    return private, x25519_public(private)
 
 
 def x25519_public(private: bytes) -> bytes:
-    """The public half of a raw X25519 private key."""
-    return x25519.X25519PrivateKey.from_private_bytes(private).public_key().public_bytes_raw()
+    """The public half of a raw X25519 private key (libsodium clamps the scalar)."""
+    return nacl.bindings.crypto_scalarmult_base(private)
 
 
 def _info(label: bytes, agency: str, version: int) -> bytes:
     return label + b"\x00" + agency.encode() + b"\x00" + struct.pack(">I", version)
 
 
-def _agree(private: x25519.X25519PrivateKey, public: bytes) -> bytes:
+def _agree(private: bytes, public: bytes) -> bytes:
     try:
-        return private.exchange(x25519.X25519PublicKey.from_public_bytes(public))
-    except ValueError:
+        return nacl.bindings.crypto_scalarmult(private, public)
+    except nacl.exceptions.CryptoError:
         # An all-zero shared secret (a low-order point) is refused, as in age.
         raise WrappedKeyInvalid("recipient stanza: invalid X25519 share") from None
 
@@ -58,8 +61,7 @@ def _agree(private: x25519.X25519PrivateKey, public: bytes) -> bytes:
 def wrap(data_key: bytes, suite: Suite, agency: str, version: int,
          x25519_pub: bytes, mlkem_pub: bytes | None) -> Stanza:
     """Wrap ``data_key`` for (agency, version) under ``suite``."""
-    eph = x25519.X25519PrivateKey.generate()
-    eph_pub = eph.public_key().public_bytes_raw()
+    eph, eph_pub = generate_x25519()
     ss_x = _agree(eph, x25519_pub)
     if suite is Suite.CLASSICAL:
         key = hkdf(ss_x, salt=eph_pub + x25519_pub, info=_info(LABEL_WRAP_X25519, agency, version))
@@ -74,12 +76,15 @@ def wrap(data_key: bytes, suite: Suite, agency: str, version: int,
     return Stanza(agency, version, body)
 
 
-def unwrap(stanza: Stanza, suite: Suite, x25519_priv: bytes, mlkem_seed: bytes | None) -> bytes:
-    """Recover the data key from our stanza; raises WrappedKeyInvalid if it does not open."""
-    priv = x25519.X25519PrivateKey.from_private_bytes(x25519_priv)
-    pub = priv.public_key().public_bytes_raw()
+def unwrap(stanza: Stanza, suite: Suite, x25519_priv: bytes, mlkem_seed: bytes | None,
+           x25519_pub: bytes | None = None) -> bytes:
+    """Recover the data key from our stanza; raises WrappedKeyInvalid if it does not open.
+
+    ``x25519_pub`` (the public half of ``x25519_priv``) saves recomputing it.
+    """
+    pub = x25519_pub if x25519_pub is not None else x25519_public(x25519_priv)
     eph_pub, rest = stanza.body[:32], stanza.body[32:]
-    ss_x = _agree(priv, eph_pub)
+    ss_x = _agree(x25519_priv, eph_pub)
     if suite is Suite.CLASSICAL:
         key = hkdf(ss_x, salt=eph_pub + pub,
                    info=_info(LABEL_WRAP_X25519, stanza.agency, stanza.key_version))
