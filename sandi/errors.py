@@ -123,6 +123,13 @@ class WrongPassphrase(Refusal):
     hint_id = "Ketik ulang frasa sandi; huruf besar dan kecil dibedakan."
 
 
+class WrongShares(Refusal):
+    """Backup shares do not rebuild the backup key (too few, mistyped, or of another backup)."""
+
+    hint_en = "Collect the threshold number of shares of this backup and type them exactly."
+    hint_id = "Kumpulkan bagian cadangan sejumlah ambang dan ketik persis seperti tertulis."
+
+
 # --- refusals: policy ---------------------------------------------------------------
 
 

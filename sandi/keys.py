@@ -137,12 +137,14 @@ class Identity:
 _FILE = Fields(MalformedKeyFile, "keystore")
 
 
-def _encode_keys(keys: list[AgencyKey]) -> bytes:
+def encode_key_records(keys: list[AgencyKey]) -> bytes:
+    """The canonical msgpack of private key records (inside the keystore and backups)."""
     return pack([[k.agency, k.version, k.created_at, k.x25519, k.ed25519, k.mlkem_seed,
                   k.mldsa_seed] for k in keys])
 
 
-def _decode_keys(data: bytes) -> list[AgencyKey]:
+def decode_key_records(data: bytes) -> list[AgencyKey]:
+    """Parse private key records."""
     f = _FILE
     out = []
     for item in f.array(unpack(data, MalformedKeyFile, "keystore", _MAX_KEYSTORE), "keys",
@@ -197,7 +199,7 @@ class Keystore:
         if not path.exists():
             raise NoKeystore(f"no keystore in {home}")
         sealed, plain = read_sealed(path, KEYSTORE_MAGIC, passphrase)
-        return cls(path, sealed, _decode_keys(plain))
+        return cls(path, sealed, decode_key_records(plain))
 
     def keys(self, agency: str | None = None) -> list[AgencyKey]:
         """Every key version held (of ``agency`` if given), oldest first."""
@@ -239,11 +241,23 @@ class Keystore:
             self._save(overwrite=True)
         return made
 
+    def add_keys(self, keys: list[AgencyKey]) -> None:
+        """Store existing key versions (from a backup); a version already held is refused."""
+        with _fs.locked(self._path.with_suffix(".lock")):
+            self._reload()
+            held = {(k.agency, k.version) for k in self._keys}
+            for key in keys:
+                if (key.agency, key.version) in held:
+                    raise KeystoreExists(f"this keystore already holds {key.agency}"
+                                         f" v{key.version}")
+            self._keys.extend(keys)
+            self._save(overwrite=True)
+
     def _reload(self) -> None:
         if self._path.exists():
             data = _fs.read_private(self._path)
-            self._keys = _decode_keys(self._sealed.reopen(data, str(self._path)))
+            self._keys = decode_key_records(self._sealed.reopen(data, str(self._path)))
 
     def _save(self, *, overwrite: bool) -> None:
-        _fs.atomic_write(self._path, self._sealed.seal(_encode_keys(self._keys)),
+        _fs.atomic_write(self._path, self._sealed.seal(encode_key_records(self._keys)),
                          overwrite=overwrite, mode=0o600)

@@ -50,7 +50,8 @@ def _info(label: bytes, agency: str, version: int) -> bytes:
     return label + b"\x00" + agency.encode() + b"\x00" + struct.pack(">I", version)
 
 
-def _agree(private: bytes, public: bytes) -> bytes:
+def agree(private: bytes, public: bytes) -> bytes:
+    """X25519 agreement; an all-zero result is refused (WrappedKeyInvalid)."""
     try:
         return nacl.bindings.crypto_scalarmult(private, public)
     except nacl.exceptions.CryptoError:
@@ -62,7 +63,7 @@ def wrap(data_key: bytes, suite: Suite, agency: str, version: int,
          x25519_pub: bytes, mlkem_pub: bytes | None) -> Stanza:
     """Wrap ``data_key`` for (agency, version) under ``suite``."""
     eph, eph_pub = generate_x25519()
-    ss_x = _agree(eph, x25519_pub)
+    ss_x = agree(eph, x25519_pub)
     if suite is Suite.CLASSICAL:
         key = hkdf(ss_x, salt=eph_pub + x25519_pub, info=_info(LABEL_WRAP_X25519, agency, version))
         body = eph_pub + AESGCM(key).encrypt(ZERO_NONCE, data_key, None)
@@ -84,7 +85,7 @@ def unwrap(stanza: Stanza, suite: Suite, x25519_priv: bytes, mlkem_seed: bytes |
     """
     pub = x25519_pub if x25519_pub is not None else x25519_public(x25519_priv)
     eph_pub, rest = stanza.body[:32], stanza.body[32:]
-    ss_x = _agree(x25519_priv, eph_pub)
+    ss_x = agree(x25519_priv, eph_pub)
     if suite is Suite.CLASSICAL:
         key = hkdf(ss_x, salt=eph_pub + pub,
                    info=_info(LABEL_WRAP_X25519, stanza.agency, stanza.key_version))
