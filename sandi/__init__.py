@@ -20,6 +20,8 @@ executable. Quick start::
 'hybrid'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from sandi import errors
 from sandi.classification import Classification, Urgency
 from sandi.envelope import open, open_file, seal, seal_file, verify
@@ -40,17 +42,66 @@ from sandi.errors import (
 from sandi.home import Home, default_home
 from sandi.keys import Identity, Keystore
 from sandi.pola import Pola
+from sandi.pola_model import KeyState, RevocationReason
+
+if TYPE_CHECKING:
+    from sandi import backup, pola_view, requests
+    from sandi.audit import AuditLog, Checkpoint, Event
+    from sandi.authoring import (
+        AuthorityKeyPair,
+        load_custodian_key,
+        parse_public_key_text,
+        public_key_text,
+        save_custodian_key,
+    )
+    from sandi.rewrap import Outcome as RewrapOutcome
+    from sandi.rewrap import Rewrapped, rewrap, rewrap_file
+    from sandi.workspace import Workspace
+
+# Tools for custodians and the authority load on first use, so that sealing,
+# opening and verifying do not pay for their imports (SLIP-39, TOML, SQLite).
+_LAZY = {
+    "backup": ("sandi.backup", None), "pola_view": ("sandi.pola_view", None),
+    "requests": ("sandi.requests", None),
+    "AuditLog": ("sandi.audit", "AuditLog"), "Checkpoint": ("sandi.audit", "Checkpoint"),
+    "Event": ("sandi.audit", "Event"),
+    "AuthorityKeyPair": ("sandi.authoring", "AuthorityKeyPair"),
+    "load_custodian_key": ("sandi.authoring", "load_custodian_key"),
+    "parse_public_key_text": ("sandi.authoring", "parse_public_key_text"),
+    "public_key_text": ("sandi.authoring", "public_key_text"),
+    "save_custodian_key": ("sandi.authoring", "save_custodian_key"),
+    "RewrapOutcome": ("sandi.rewrap", "Outcome"), "Rewrapped": ("sandi.rewrap", "Rewrapped"),
+    "rewrap": ("sandi.rewrap", "rewrap"), "rewrap_file": ("sandi.rewrap", "rewrap_file"),
+    "Workspace": ("sandi.workspace", "Workspace"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sandi' has no attribute {name!r}")
+    import importlib
+
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    value = module if attr is None else getattr(module, attr)
+    globals()[name] = value
+    return value
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "AuditLog",
+    "AuthorityKeyPair",
+    "Checkpoint",
     "Classification",
     "Document",
     "EnvelopeInfo",
+    "Event",
     "Home",
     "Identity",
     "KeyNotFound",
     "KeyRevoked",
+    "KeyState",
     "Keystore",
     "MalformedEnvelope",
     "NotARecipient",
@@ -59,16 +110,29 @@ __all__ = [
     "PolaExpired",
     "PolaRollback",
     "PolicyViolation",
+    "RevocationReason",
+    "RewrapOutcome",
+    "Rewrapped",
     "SandiError",
     "TamperedEnvelope",
     "UnknownAgency",
     "Urgency",
+    "Workspace",
     "WrongPassphrase",
     "__version__",
+    "backup",
     "default_home",
     "errors",
+    "load_custodian_key",
     "open",
     "open_file",
+    "parse_public_key_text",
+    "pola_view",
+    "public_key_text",
+    "requests",
+    "rewrap",
+    "rewrap_file",
+    "save_custodian_key",
     "seal",
     "seal_file",
     "verify",

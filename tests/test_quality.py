@@ -1,0 +1,72 @@
+"""The code-quality bar is part of the suite: mypy --strict on sandi/, ruff on sandi/ and cli/,
+the layering rules of DESIGN.md, and the 400-line module limit of STYLE.md."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_mypy_strict_is_clean() -> None:
+    result = _run("mypy", "--strict", "sandi")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff_is_clean() -> None:
+    result = _run("ruff", "check", "sandi", "cli")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "sandi").glob("*.py")), ids=lambda p: p.name)
+def test_library_never_imports_click(path: Path) -> None:
+    assert not any(n == "click" or n.startswith("click.") for n in _imports(path))
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "cli").glob("*.py")), ids=lambda p: p.name)
+def test_cli_uses_only_the_public_api(path: Path) -> None:
+    allowed = {"sandi", "sandi.errors", "sandi.demo"}
+    private = {n for n in _imports(path) if n.startswith("sandi.") and n not in allowed}
+    assert not private, f"{path.name} imports sandi internals {private}"
+
+
+def test_format_module_holds_no_crypto() -> None:
+    names = _imports(ROOT / "sandi" / "format.py")
+    assert not any("cryptography" in n or "nacl" in n or n == "hashlib" for n in names)
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "sandi").glob("*.py")), ids=lambda p: p.name)
+def test_modules_stay_small(path: Path) -> None:
+    assert len(path.read_text().splitlines()) <= 400
+
+
+def test_errors_are_defined_only_in_errors_py() -> None:
+    for path in (ROOT / "sandi").glob("*.py"):
+        if path.name == "errors.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ClassDef):
+                bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
+                assert not bases & {"Exception", "SandiError", "Refusal", "Misuse",
+                                    "MalformedInput"}, f"{path.name}: {node.name}"
