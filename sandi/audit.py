@@ -9,7 +9,8 @@ auditor (Inspektorat), it later shows whether the log still extends it, so even
 a rewrite of the whole chain is detected.
 
 The log lives in SQLite (WAL mode; each append is one ``BEGIN IMMEDIATE``
-transaction, safe with concurrent writers). Plaintext, keys and passphrases are
+transaction, safe with concurrent writers) or, for an agency that keeps one log
+for many workstations, in PostgreSQL (:mod:`sandi.audit_store`). Plaintext, keys and passphrases are
 never logged: only the fields of :class:`Record`.
 
 >>> import tempfile, os
@@ -32,22 +33,15 @@ from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
 from sandi._codec import pack
-from sandi.errors import AuditLogBroken, MalformedInput, SignatureInvalid, StorageError
+from sandi.audit_store import SqliteStore, open_store
+from sandi.errors import AuditLogBroken, MalformedInput, SignatureInvalid
 from sandi.keys import AgencyKey, PublicKeys
 from sandi.primitives import same, verify_signature
 
 RECORD_LABEL = b"sandi/v1/audit-record\x00"
 CHECKPOINT_LABEL = b"sandi/v1/audit-checkpoint\x00"
 GENESIS = bytes(32)
-_INSERT = "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY, time INTEGER NOT NULL, os_user TEXT NOT NULL,
-    host TEXT NOT NULL, agency TEXT NOT NULL, member TEXT NOT NULL, action TEXT NOT NULL,
-    doc_id TEXT NOT NULL, classification TEXT NOT NULL, outcome TEXT NOT NULL,
-    error TEXT NOT NULL, prev BLOB NOT NULL, hash BLOB NOT NULL);
-"""
 
 
 @dataclass(frozen=True)
@@ -139,55 +133,39 @@ class LogStatus:
 
 
 class AuditLog:
-    """The hash-chained log in a SQLite file."""
+    """The hash-chained log, in a SQLite file or (for a ``postgresql://`` URL) PostgreSQL."""
 
-    def __init__(self, path: Path | str) -> None:
-        self.path = Path(path)
-        try:
-            self._db = sqlite3.connect(self.path, timeout=60, isolation_level=None)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the audit log {self.path}: {exc}") from None
+    def __init__(self, target: Path | str) -> None:
+        self._store = open_store(target)
+        self.path = target if isinstance(target, Path) else Path(target) \
+            if not str(target).startswith(("postgresql://", "postgres://")) else Path()
+
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The SQLite connection (SQLite logs only)."""
+        assert isinstance(self._store, SqliteStore)
+        return self._store.db
 
     def close(self) -> None:
         """Close the database."""
-        self._db.close()
+        self._store.close()
 
     def append(self, event: Event, *, now: int | None = None) -> Record:
         """Append one record atomically (concurrent writers queue on the write lock)."""
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                row = self._db.execute(
-                    "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
-                seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
-                draft = Record(seq, int(time.time()) if now is None else now, _user(),
-                               socket.gethostname(), event.agency, event.member, event.action,
-                               event.doc_id, event.classification, event.outcome, event.error,
-                               prev, b"")
-                record = replace(draft, hash=draft.compute_hash())
-                self._db.execute(_INSERT, astuple(record))
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot append to the audit log {self.path}: {exc}") from None
-        return record
+
+        def build(last_seq: int, last_hash: bytes | None) -> tuple[object, ...]:
+            draft = Record(last_seq + 1, int(time.time()) if now is None else now, _user(),
+                           socket.gethostname(), event.agency, event.member, event.action,
+                           event.doc_id, event.classification, event.outcome, event.error,
+                           last_hash or GENESIS, b"")
+            return astuple(replace(draft, hash=draft.compute_hash()))
+
+        return Record(*self._store.append(build))
 
     def records(self, *, since: int | None = None, doc_id: str | None = None
                 ) -> Iterator[Record]:
         """Records in order, optionally from time ``since`` or for one document."""
-        query, args = "SELECT * FROM records WHERE 1=1", list[object]()
-        if since is not None:
-            query += " AND time >= ?"
-            args.append(since)
-        if doc_id is not None:
-            query += " AND doc_id = ?"
-            args.append(doc_id)
-        for row in self._db.execute(query + " ORDER BY seq", args):
+        for row in self._store.rows(since, doc_id):
             yield Record(*row)
 
     def verify(self, checkpoint: Checkpoint | None = None,

@@ -1,0 +1,143 @@
+"""Where the audit log's records live: SQLite (the default) or PostgreSQL.
+
+Both keep the same table and the same chain; each append runs in one
+transaction that holds the log's write lock while it reads the last record and
+inserts the next (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction-scoped
+advisory lock), so concurrent writers from many workstations never fork the chain.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from sandi.errors import InvalidArgument, StorageError
+
+COLUMNS = ("seq", "time", "os_user", "host", "agency", "member", "action", "doc_id",
+           "classification", "outcome", "error", "prev", "hash")
+_TYPES = ("BIGINT PRIMARY KEY", "BIGINT NOT NULL") + ("TEXT NOT NULL",) * 9
+_INSERT_SQLITE = "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+_INSERT_PG = "INSERT INTO records VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+_LOCK_ID = 0x53414E44  # "SAND": the advisory lock of the PostgreSQL log
+
+Build = Callable[[int, bytes], tuple[Any, ...]]
+
+
+class Store(Protocol):
+    """The storage a log needs."""
+
+    def append(self, build: Build) -> tuple[Any, ...]:
+        """Under the write lock: build the next row from (seq, previous hash), insert it."""
+
+    def rows(self, since: int | None, doc_id: str | None) -> Iterator[tuple[Any, ...]]:
+        """Rows in seq order, filtered."""
+
+    def close(self) -> None:
+        """Release the connection."""
+
+
+def _where(since: int | None, doc_id: str | None, mark: str) -> tuple[str, list[object]]:
+    clauses, args = [], list[object]()
+    if since is not None:
+        clauses.append(f"time >= {mark}")
+        args.append(since)
+    if doc_id is not None:
+        clauses.append(f"doc_id = {mark}")
+        args.append(doc_id)
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+
+
+class SqliteStore:
+    """The log in one SQLite file, in WAL mode."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        blob = "BLOB NOT NULL"
+        columns = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, (*_TYPES, blob, blob),
+                                                        strict=True))
+        try:
+            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
+            self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot open the audit log {path}: {exc}") from None
+
+    def append(self, build: Build) -> tuple[Any, ...]:
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                last = self.db.execute(
+                    "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+                row = build(*(last if last else (0, None)))
+                self.db.execute(_INSERT_SQLITE, row)
+                self.db.execute("COMMIT")
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise StorageError(f"cannot append to the audit log {self.path}: {exc}") from None
+        return row
+
+    def rows(self, since: int | None, doc_id: str | None) -> Iterator[tuple[Any, ...]]:
+        where, args = _where(since, doc_id, "?")
+        yield from self.db.execute(f"SELECT * FROM records{where} ORDER BY seq", args)  # noqa: S608
+
+    def close(self) -> None:
+        self.db.close()
+
+
+class PostgresStore:
+    """The log in a PostgreSQL table, shared by the workstations of an agency."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            import psycopg
+        except ImportError:
+            raise InvalidArgument("a PostgreSQL audit log needs psycopg: pip install"
+                                  " 'sandi[postgres]'") from None
+        self._psycopg = psycopg
+        columns = ", ".join(f"{c} {t}" for c, t in zip(
+            COLUMNS, (*_TYPES, "BYTEA NOT NULL", "BYTEA NOT NULL"), strict=True))
+        self.where = url.split("@")[-1]  # never echo the password
+        try:
+            self.db = psycopg.connect(url)
+            with self.db.transaction():
+                self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+                self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
+        except psycopg.Error as exc:
+            raise StorageError(f"cannot open the audit log at {self.where}:"
+                               f" {type(exc).__name__}") from None
+
+    def append(self, build: Build) -> tuple[Any, ...]:
+        try:
+            with self.db.transaction():
+                self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+                last = self.db.execute(
+                    "SELECT seq, hash FROM records ORDER BY seq DESC LIMIT 1").fetchone()
+                row = build(*((last[0], bytes(last[1])) if last else (0, None)))
+                self.db.execute(_INSERT_PG, row)
+        except self._psycopg.Error as exc:
+            raise StorageError(f"cannot append to the audit log at {self.where}:"
+                               f" {type(exc).__name__}") from None
+        return row
+
+    def rows(self, since: int | None, doc_id: str | None) -> Iterator[tuple[Any, ...]]:
+        where, args = _where(since, doc_id, "%s")
+        cursor = self.db.execute(f"SELECT * FROM records{where} ORDER BY seq", args)  # noqa: S608
+        for row in cursor:
+            yield (*row[:11], bytes(row[11]), bytes(row[12]))
+        self.db.commit()
+
+    def close(self) -> None:
+        self.db.close()
+
+
+def open_store(target: Path | str) -> SqliteStore | PostgresStore:
+    """A PostgreSQL store for a ``postgresql://`` URL, else a SQLite file."""
+    text = str(target)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresStore(text)
+    return SqliteStore(Path(target))
