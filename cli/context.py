@@ -1,0 +1,235 @@
+"""What every command shares: the session (home, language, output mode) and the
+localized click classes whose help texts come from :mod:`sandi_cli.messages`.
+
+Help strings, option help and section headings are message ids, looked up in
+the session's language when help is shown, so ``sandi --lang id seal --help``
+is in Indonesian. Click's own framework errors ("Missing option ...") stay in
+English.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+import sandi
+from sandi_cli.messages import default_lang, t
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+LANG_KEY = "sandi.lang"
+
+
+@dataclass
+class Session:
+    """The global options, shared by every command through ``ctx.obj``."""
+
+    home: sandi.Home
+    lang: str = "en"
+    json: bool = False
+    quiet: bool = False
+    debug: bool = False
+
+    def t(self, msg_id: str, **kw: object) -> str:
+        """A message in the session's language."""
+        return t(msg_id, self.lang, **kw)
+
+    def say(self, msg_id: str, **kw: object) -> None:
+        """Print a human line to stdout, unless --quiet or --json."""
+        self.echo(self.t(msg_id, **kw))
+
+    def echo(self, text: str = "") -> None:
+        """Print text for people to stdout, unless --quiet or --json."""
+        if not (self.quiet or self.json):
+            click.echo(text)
+
+    def warn(self, text: str) -> None:
+        """A warning on stderr (shown even with --quiet)."""
+        click.echo(f"sandi: {self.t('label.warning')}: {text}", err=True)
+
+    def emit(self, doc: dict[str, Any]) -> None:
+        """The one JSON document of a command, on stdout, if --json."""
+        if self.json:
+            click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+    def pola(self) -> sandi.Pola:
+        """The installed pola, verified and not expired (NoPola if none)."""
+        return self.home.pola()
+
+    def table(self, rows: list[tuple[str, str]]) -> None:
+        """Aligned ``label: value`` lines."""
+        width = max((len(label) for label, _ in rows), default=0) + 1
+        for label, value in rows:
+            self.echo(f"{label + ':':<{width}} {value}")
+
+
+pass_session = click.make_pass_decorator(Session)
+
+
+def lang_of(ctx: click.Context | None) -> str:
+    """The language for help texts: the session's, else --lang if parsed, else the env."""
+    if ctx is not None:
+        root = ctx.find_root()
+        if isinstance(root.obj, Session):
+            return root.obj.lang
+        lang = root.meta.get(LANG_KEY)
+        if isinstance(lang, str):
+            return lang
+    return default_lang()
+
+
+def when(moment: datetime | int) -> str:
+    """A time for people: ``2026-11-23 21:34 UTC``."""
+    if isinstance(moment, int):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def iso(moment: datetime | int) -> str:
+    """A time for machines: ISO 8601 in UTC with a ``Z``."""
+    if isinstance(moment, int):
+        moment = datetime.fromtimestamp(moment, UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def urgency_label(urgency: sandi.Urgency) -> str:
+    """``Sangat Segera`` for people (the slug is ``sangat-segera``)."""
+    return urgency.name.replace("_", " ").title()
+
+
+def shown(path: Path) -> str:
+    """A path as the user should see it."""
+    return click.format_filename(path)
+
+
+# --- localized help ------------------------------------------------------------------
+
+
+class LocalizedOption(click.Option):
+    """An option whose ``help`` is a message id."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_id = self.help
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """Translate the help text, then let click format it."""
+        if self.help_id:
+            self.help = t(self.help_id, lang_of(ctx))
+        return super().get_help_record(ctx)
+
+
+def option(*decls: str, help: str, **kw: Any) -> Callable[[F], F]:
+    """``click.option`` with a localized help text (``help`` is a message id)."""
+    return click.option(*decls, cls=LocalizedOption, help=help, **kw)
+
+
+def _localize(cmd: click.Command, ctx: click.Context) -> None:
+    help_id = getattr(cmd, "help_id", None)
+    if isinstance(help_id, str):
+        cmd.help = t(help_id, lang_of(ctx))
+        cmd.short_help = cmd.help.split("\n", 1)[0]
+
+
+class LocalizedCommand(click.Command):
+    """A command whose help, usage prefix and headings follow the session language."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_id = self.help
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Translate, then format as click does."""
+        _localize(self, ctx)
+        super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The usage line with a localized prefix."""
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces),
+                              prefix=t("help.usage", lang_of(ctx)) + " ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The options with a localized heading."""
+        _format_options(self, ctx, formatter)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """The -h/--help option, its help translated."""
+        opt = super().get_help_option(ctx)
+        if opt is not None:
+            opt.help = t("opt.help", lang_of(ctx))
+        return opt
+
+
+def _format_options(cmd: click.Command, ctx: click.Context,
+                    formatter: click.HelpFormatter) -> None:
+    records = [rv for p in cmd.get_params(ctx)
+               if not isinstance(p, click.Argument) and (rv := p.get_help_record(ctx))]
+    if records:
+        with formatter.section(t("help.options", lang_of(ctx))):
+            formatter.write_dl(records)
+
+
+class LocalizedGroup(click.Group):
+    """A group of localized commands."""
+
+    command_class = LocalizedCommand
+    group_class = type  # subgroups are of this same class
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.help_id = self.help
+
+    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Translate, then format as click does."""
+        _localize(self, ctx)
+        super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The usage line with a localized prefix."""
+        pieces = self.collect_usage_pieces(ctx)
+        formatter.write_usage(ctx.command_path, " ".join(pieces),
+                              prefix=t("help.usage", lang_of(ctx)) + " ")
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Options, then commands, with localized headings."""
+        _format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The subcommands with their localized one-line help."""
+        rows = []
+        for name in self.list_commands(ctx):
+            cmd = self.get_command(ctx, name)
+            if cmd is None or cmd.hidden:
+                continue
+            _localize(cmd, ctx)
+            rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section(t("help.commands", lang_of(ctx))):
+                formatter.write_dl(rows)
+
+    def get_help_option(self, ctx: click.Context) -> click.Option | None:
+        """The -h/--help option, its help translated."""
+        opt = super().get_help_option(ctx)
+        if opt is not None:
+            opt.help = t("opt.help", lang_of(ctx))
+        return opt
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    session = ctx.find_object(Session)
+    if value and session is not None:
+        session.json = True
+
+
+def json_option(f: F) -> F:
+    """``--json`` on a command: the same as the global ``sandi --json``."""
+    return option("--json", is_flag=True, expose_value=False, callback=_set_json,
+                  help="opt.json")(f)

@@ -1,0 +1,147 @@
+"""The ``sandi`` command: global options and the one place errors become exit codes.
+
+Exit codes: 0 success; 1 a refusal (verification, policy, wrong passphrase) or
+malformed input; 2 misuse (bad arguments, missing keystore or pola, an existing
+output file); 70 an internal error (a bug: run again with ``--debug``); 130
+interrupted. Errors go to stderr as ``sandi: error: ...`` and ``sandi: hint: ...``
+(``galat`` / ``petunjuk`` in Indonesian); with ``--json`` an error document
+``{"error": {"type", "message", "hint", "exit_code"}}`` is also printed on stdout.
+
+>>> from sandi_cli.main import main
+>>> main(["--version"])  # doctest: +SKIP
+sandi 0.1.0
+0
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+
+import sandi
+from sandi_cli.context import (
+    LANG_KEY,
+    LocalizedGroup,
+    LocalizedOption,
+    Session,
+    lang_of,
+    option,
+)
+from sandi_cli.demo import demo
+from sandi_cli.keys import keys
+from sandi_cli.messages import default_lang, t
+from sandi_cli.open import open_command
+from sandi_cli.pola import pola
+from sandi_cli.seal import seal
+from sandi_cli.verify import verify
+
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+def _session(ctx: click.Context) -> Session | None:
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Session) else None
+
+
+def _report(ctx: click.Context, err: sandi.SandiError) -> None:
+    """Print a sandi error and its fix; with --json, also as a JSON document."""
+    session = _session(ctx)
+    lang = lang_of(ctx)
+    if session is not None and session.debug:
+        traceback.print_exc()
+    click.echo(f"sandi: {t('label.error', lang)}: {err}", err=True)
+    click.echo(f"sandi: {t('label.hint', lang)}: {err.hint(lang)}", err=True)
+    if session is not None and session.json:
+        click.echo(json.dumps({"error": {
+            "type": type(err).__name__, "message": str(err), "hint": err.hint(lang),
+            "exit_code": err.exit_code}}, ensure_ascii=False, indent=2))
+
+
+class SandiCLI(LocalizedGroup):
+    """The root group: the single handler of sandi errors, interrupts and bugs."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; turn what it raises into one or two lines and an exit code."""
+        try:
+            return super().invoke(ctx)
+        except sandi.SandiError as err:
+            _report(ctx, err)
+            ctx.exit(err.exit_code)
+        except (click.ClickException, click.exceptions.Exit):
+            raise
+        except BrokenPipeError:
+            _silence_stdout()  # the reader went away (`sandi pola show | head`)
+            ctx.exit(1)
+        except (KeyboardInterrupt, click.Abort):
+            click.echo(f"sandi: {t('main.interrupted', lang_of(ctx))}", err=True)
+            ctx.exit(EXIT_INTERRUPTED)
+        except Exception as exc:
+            session = _session(ctx)
+            if session is not None and session.debug:
+                traceback.print_exc()
+            detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+            click.echo(f"sandi: {t('main.internal', lang_of(ctx), detail=detail[:200])}",
+                       err=True)
+            ctx.exit(EXIT_INTERNAL)
+
+
+def _silence_stdout() -> None:
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str | None) -> str:
+    lang = (value or default_lang()).lower()
+    ctx.meta[LANG_KEY] = lang
+    return lang
+
+
+@click.group(cls=SandiCLI, help="main.help",
+             context_settings={"help_option_names": ["-h", "--help"]})
+@option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="SANDI_HOME",
+        show_envvar=True, metavar="DIR", help="opt.home")
+@option("--json", "json_output", is_flag=True, help="opt.json")
+@option("--lang", type=click.Choice(["en", "id"], case_sensitive=False), is_eager=True,
+        callback=_remember_lang, help="opt.lang")
+@option("-q", "--quiet", is_flag=True, help="opt.quiet")
+@option("--debug", is_flag=True, help="opt.debug")
+@click.version_option(sandi.__version__, "--version", prog_name="sandi",
+                      message="%(prog)s %(version)s", help="opt.version",
+                      cls=LocalizedOption)
+@click.pass_context
+def cli(ctx: click.Context, home: Path | None, json_output: bool, lang: str, quiet: bool,
+        debug: bool) -> None:
+    ctx.obj = Session(home=sandi.Home(home), lang=lang, json=json_output, quiet=quiet,
+                      debug=debug)
+
+
+cli.add_command(seal)
+cli.add_command(open_command)
+cli.add_command(verify)
+cli.add_command(keys)
+cli.add_command(pola)
+cli.add_command(demo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run ``sandi`` with ``argv`` (default: ``sys.argv[1:]``); return the exit code."""
+    try:
+        cli.main(args=argv, prog_name="sandi", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        if code is None:
+            return 0
+        return code if isinstance(code, int) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""Click parameter types and the passphrase source.
+
+A passphrase never comes from the command line or from the value of an
+environment variable (both leak into shell history and ``/proc``): it is typed
+at a hidden prompt, or read from the first line of a file named by
+``--passphrase-file`` or by the ``SANDI_PASSPHRASE_FILE`` variable.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+import sandi
+from sandi_cli.context import Session, lang_of, option
+from sandi_cli.messages import t
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+ENV_PASSPHRASE_FILE = "SANDI_PASSPHRASE_FILE"  # noqa: S105  (a variable name)
+_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_MAX_PASSPHRASE_FILE = 64 * 1024
+
+
+if TYPE_CHECKING:  # click >= 8.4 makes ParamType generic; older click is not
+    _Str = click.ParamType[str]
+    _Level = click.ParamType[sandi.Classification]
+    _Urgency = click.ParamType[sandi.Urgency]
+else:
+    _Str = _Level = _Urgency = click.ParamType
+
+
+class AgencyId(_Str):
+    """An agency id: a lowercase slug such as ``diskominfo`` or ``kec-utara``."""
+
+    name = "agency"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> str:
+        """The slug, or a usage error naming the rule."""
+        text = str(value).strip()
+        if (0 < len(text) <= 32 and set(text) <= _SLUG_CHARS
+                and not text.startswith("-") and not text.endswith("-")):
+            return text
+        self.fail(t("param.agency", lang_of(ctx), value=value), param, ctx)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``AGENCY``."""
+        return "AGENCY"
+
+
+class ClassificationType(_Level):
+    """A classification: a slug (``sangat-rahasia``) or a label (``Sangat Rahasia``)."""
+
+    name = "classification"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> sandi.Classification:
+        """The level, or a usage error listing the levels."""
+        try:
+            return sandi.Classification.parse(value)
+        except sandi.errors.InvalidArgument:
+            choices = ", ".join(level.slug for level in sandi.Classification)
+            self.fail(t("param.classification", lang_of(ctx), value=value, choices=choices),
+                      param, ctx)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """The levels, lowest first."""
+        return "[" + "|".join(level.slug for level in sandi.Classification) + "]"
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter,
+                       incomplete: str) -> list[click.shell_completion.CompletionItem]:
+        """Complete the slugs."""
+        return [click.shell_completion.CompletionItem(level.slug)
+                for level in sandi.Classification if level.slug.startswith(incomplete)]
+
+
+class UrgencyType(_Urgency):
+    """An urgency (derajat kecepatan): ``biasa``, ``segera``, ``sangat-segera``, ``kilat``."""
+
+    name = "urgency"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> sandi.Urgency:
+        """The urgency, or a usage error listing them."""
+        try:
+            return sandi.Urgency.parse(value)
+        except sandi.errors.InvalidArgument:
+            choices = ", ".join(level.slug for level in sandi.Urgency)
+            self.fail(t("param.urgency", lang_of(ctx), value=value, choices=choices),
+                      param, ctx)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """The urgencies, slowest first."""
+        return "[" + "|".join(level.slug for level in sandi.Urgency) + "]"
+
+
+AGENCY = AgencyId()
+CLASSIFICATION = ClassificationType()
+URGENCY = UrgencyType()
+
+
+# --- passphrases ---------------------------------------------------------------------
+
+
+def passphrase_option(f: F) -> F:
+    """``--passphrase-file FILE`` (or ``$SANDI_PASSPHRASE_FILE``)."""
+    return option("--passphrase-file", "passphrase_file", envvar=ENV_PASSPHRASE_FILE,
+                  show_envvar=True, metavar="FILE",
+                  type=click.Path(dir_okay=False, path_type=Path),
+                  help="opt.passphrase_file")(f)
+
+
+def read_passphrase_file(path: Path, session: Session) -> str:
+    """The first line of ``path``, its line ending stripped."""
+    try:
+        mode = path.stat().st_mode
+        with path.open("rb") as fh:
+            first = fh.read(_MAX_PASSPHRASE_FILE).split(b"\n", 1)[0].rstrip(b"\r")
+    except OSError as exc:
+        raise click.UsageError(session.t("pass.unreadable", path=path,
+                                         reason=exc.strerror or exc)) from None
+    if not stat.S_ISREG(mode):
+        raise click.UsageError(session.t("pass.unreadable", path=path, reason="not a file"))
+    if mode & 0o077:
+        # Readable by others: the keystore's protection is only as good as this file.
+        session.warn(session.t("pass.loose", path=path, mode=f"{mode & 0o777:o}"))
+    try:
+        text = first.decode("utf-8")
+    except UnicodeDecodeError:
+        raise click.UsageError(session.t("pass.not_utf8", path=path)) from None
+    if not text:
+        raise click.UsageError(session.t("pass.empty", path=path))
+    return text
+
+
+def get_passphrase(session: Session, path: Path | None, *, confirm: bool = False) -> str:
+    """From ``path`` if given, else by hidden prompt (typed twice if ``confirm``)."""
+    if path is not None:
+        return read_passphrase_file(path, session)
+    try:
+        value = click.prompt(session.t("pass.prompt"), hide_input=True,
+                             confirmation_prompt=session.t("pass.repeat") if confirm else False,
+                             type=str, err=True)
+    except click.Abort:
+        if _interactive():
+            raise
+        raise click.UsageError(session.t("pass.no_input", env=ENV_PASSPHRASE_FILE)) from None
+    return str(value)
+
+
+def _interactive() -> bool:
+    try:
+        return os.isatty(0)
+    except OSError:
+        return False
+
+
+def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
+    """Unlock the home's keystore; say how to make one if there is none."""
+    if not sandi.Keystore.exists(session.home.path):
+        raise sandi.errors.NoKeystore(session.t("keystore.missing", home=session.home.path))
+    return sandi.Keystore.open(session.home.path, passphrase=get_passphrase(session, path))

@@ -1,0 +1,193 @@
+"""``sandi pola``: show the installed pola, install a newer one.
+
+``pola show`` prints what the persandian authority signed: agencies, rules,
+per-classification requirements, who signed (``signed 2/3``) and, with
+``--matrix``, the highest classification each agency may send to each other.
+``pola update FILE`` installs a newer pola only if it verifies against the
+installed one (or, the first time, against the authority's fingerprint).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+import sandi
+from sandi_cli.context import (
+    LocalizedGroup,
+    Session,
+    iso,
+    json_option,
+    option,
+    pass_session,
+    when,
+)
+from sandi_cli.keys import format_columns
+
+SCHEMA = "sandi.pola/1"
+ABBREV = {sandi.Classification.BIASA: "B", sandi.Classification.TERBATAS: "T",
+          sandi.Classification.RAHASIA: "R", sandi.Classification.SANGAT_RAHASIA: "SR"}
+HIGHEST_FIRST = sorted(sandi.Classification, reverse=True)
+
+
+@click.group("pola", cls=LocalizedGroup, help="pola.help")
+def pola() -> None:
+    pass
+
+
+def installed(session: Session) -> sandi.Pola:
+    """The installed pola, signatures verified, expired or not (NoPola if none)."""
+    found = session.home.trusted_pola()
+    if found is None:
+        raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
+    return found
+
+
+def highest(p: sandi.Pola, sender: str, recipient: str) -> sandi.Classification | None:
+    """The highest level ``sender`` may send to ``recipient``, or None."""
+    for level in HIGHEST_FIRST:
+        if p.may_send(sender, recipient, level):
+            return level
+    return None
+
+
+def _doc(p: sandi.Pola, matrix: bool) -> dict[str, Any]:
+    status = p.signature_status()
+    doc: dict[str, Any] = {
+        "schema": SCHEMA, "id": p.id, "name": p.name, "version": p.version,
+        "decree": {"number": p.decree.number, "date": p.decree.date, "title": p.decree.title},
+        "authority": {
+            "name": p.authority.name, "fingerprint": p.authority.fingerprint(),
+            "threshold": p.authority.threshold, "signed": len(status.valid),
+            "keys": [{"id": k.id, "custodian": k.custodian, "signed": k.id in status.valid}
+                     for k in p.authority.keys]},
+        "issued_at": iso(p.issued_at), "expires_at": iso(p.expires_at),
+        "expired": p.is_expired(),
+        "agencies": [{"id": a.id, "abbrev": a.abbrev, "name": a.name, "sipd": a.sipd,
+                      "groups": list(a.groups), "current_key_version": a.current.version}
+                     for a in p.agencies],
+        "rules": [{"effect": r.effect.value, "from": r.source, "to": r.target,
+                   "level": r.level.slug, "sarana": r.sarana, "note": r.note}
+                  for r in p.rules],
+        "requirements": [{"level": q.level.slug, "suite": q.suite.slug,
+                          "max_recipients": q.max_recipients} for q in p.requirements],
+    }
+    if matrix:
+        doc["matrix"] = {a.id: {b.id: _slug(highest(p, a.id, b.id)) for b in p.agencies
+                                if b.id != a.id} for a in p.agencies}
+    return doc
+
+
+def _slug(level: sandi.Classification | None) -> str | None:
+    return None if level is None else level.slug
+
+
+def _abbrev(level: sandi.Classification | None) -> str:
+    return "-" if level is None else ABBREV[level]
+
+
+def _summary(session: Session, p: sandi.Pola) -> None:
+    s = session.t
+    status = p.signature_status()
+    signers = ", ".join(f"{k.id} ({k.custodian})" + ("" if k.id in status.valid
+                                                     else f" [{s('pola.not_signed')}]")
+                        for k in p.authority.keys)
+    expiry = when(p.expires_at) + (f" [{s('pola.expired')}]" if p.is_expired() else "")
+    session.table([
+        (s("label.pola"), p.name),
+        (s("label.id"), f"{p.id} v{p.version}"),
+        (s("label.decree"), f"{p.decree.number} ({p.decree.date})"),
+        (s("label.authority"), f"{p.authority.name}: " + s(
+            "pola.signed", signed=len(status.valid), keys=len(p.authority.keys),
+            threshold=p.authority.threshold)),
+        (s("label.custodians"), signers),
+        (s("label.fingerprint"), p.authority.fingerprint()),
+        (s("label.issued"), when(p.issued_at)),
+        (s("label.expires"), expiry),
+    ])
+
+
+def _agencies(session: Session, p: sandi.Pola) -> None:
+    s = session.t
+    session.echo()
+    session.say("pola.agencies", count=len(p.agencies))
+    rows = [(s("col.agency"), s("col.abbrev"), s("col.name"), s("col.groups"), s("col.key"))]
+    rows += [(a.id, a.abbrev, a.name, ",".join(a.groups), f"v{a.current.version}")
+             for a in p.agencies]
+    for line in format_columns(rows):
+        session.echo("  " + line)
+
+
+def _rules(session: Session, p: sandi.Pola) -> None:
+    s = session.t
+    session.echo()
+    session.say("pola.rules", count=len(p.rules))
+    for r in p.rules:
+        text = s(f"pola.rule.{r.effect.value}", source=r.source, target=r.target,
+                 level=r.level.label)
+        if r.sarana:
+            text += f" [{r.sarana}]"
+        if r.note:
+            text += f": {r.note}"
+        session.echo(f"  {text}")
+    if p.requirements:
+        session.echo()
+        session.say("pola.requirements")
+        for q in p.requirements:
+            session.echo("  " + s("pola.requirement", level=q.level.label, suite=q.suite.slug,
+                                  max=q.max_recipients))
+
+
+def _matrix(session: Session, p: sandi.Pola) -> None:
+    ids = [a.id for a in p.agencies]
+    width = max(len(i) for i in ids)
+    session.echo()
+    session.say("pola.matrix")
+    session.echo(" " * (width + 5) + "".join(f"{n:>3}" for n in range(1, len(ids) + 1)))
+    for n, sender in enumerate(ids, 1):
+        cells = ["  ." if sender == recipient else f"{_abbrev(highest(p, sender, recipient)):>3}"
+                 for recipient in ids]
+        session.echo(f"{n:>3}  {sender:<{width}}" + "".join(cells))
+    session.say("pola.legend")
+
+
+@pola.command("show", help="pola.show.help")
+@option("--matrix", is_flag=True, help="opt.matrix")
+@json_option
+@pass_session
+def show(session: Session, matrix: bool) -> None:
+    p = installed(session)
+    session.emit(_doc(p, matrix))
+    _summary(session, p)
+    _agencies(session, p)
+    _rules(session, p)
+    if matrix:
+        _matrix(session, p)
+    if p.is_expired():
+        session.warn(session.t("pola.expired_warn", when=when(p.expires_at)))
+
+
+@pola.command("update", help="pola.update.help")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option("--fingerprint", metavar="CODE", help="opt.fingerprint")
+@json_option
+@pass_session
+def update(session: Session, file: Path, fingerprint: str | None) -> None:
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise click.FileError(str(file), exc.strerror) from None
+    before = session.home.trusted_pola()
+    new = session.home.install_pola(data, fingerprint=fingerprint)
+    unchanged = before is not None and before.version == new.version
+    session.emit({"id": new.id, "version": new.version, "previous_version":
+                  None if before is None else before.version, "changed": not unchanged})
+    if unchanged:
+        session.say("pola.unchanged", id=new.id, version=new.version)
+    elif before is None:
+        session.say("pola.installed_first", id=new.id, version=new.version,
+                    home=session.home.path)
+    else:
+        session.say("pola.installed", id=new.id, version=new.version, old=before.version)

@@ -1,0 +1,62 @@
+"""``sandi seal FILE --to AGENCY --classification LEVEL``: seal a document.
+
+The pola decides whether the sender may send that classification to every
+recipient; the envelope goes to ``FILE.sandi`` unless ``-o`` says otherwise,
+and an existing file is replaced only with ``--force``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+import sandi
+from sandi_cli.context import LocalizedCommand, Session, json_option, option, pass_session, shown
+from sandi_cli.params import AGENCY, CLASSIFICATION, URGENCY, open_keystore, passphrase_option
+from sandi_cli.verify import info_doc
+
+
+def sender_of(session: Session, keystore: sandi.Keystore, sender: str | None) -> str:
+    """``--from``, or the keystore's only agency."""
+    if sender is not None:
+        return sender
+    held = keystore.agencies()
+    if len(held) == 1:
+        return held[0]
+    listed = ", ".join(held[:8]) + (", ..." if len(held) > 8 else "")
+    raise click.UsageError(session.t("seal.which_sender", count=len(held), held=listed))
+
+
+@click.command("seal", cls=LocalizedCommand, help="seal.help")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option("--to", "--kepada", "to", multiple=True, required=True, type=AGENCY,
+        help="opt.to")
+@option("--classification", "--klasifikasi", "classification", required=True,
+        type=CLASSIFICATION, help="opt.classification")
+@option("--from", "--dari", "sender", type=AGENCY, help="opt.from")
+@option("--urgency", "--kecepatan", "urgency", type=URGENCY, default="biasa",
+        show_default=True, help="opt.urgency")
+@option("--subject", "--perihal", "subject", metavar="TEXT", help="opt.subject")
+@option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+        help="opt.seal_output")
+@option("--force", is_flag=True, help="opt.force")
+@passphrase_option
+@json_option
+@pass_session
+def seal(session: Session, file: Path, to: tuple[str, ...],
+         classification: sandi.Classification, sender: str | None, urgency: sandi.Urgency,
+         subject: str | None, output: Path | None, force: bool,
+         passphrase_file: Path | None) -> None:
+    out = output if output is not None else file.with_name(file.name + ".sandi")
+    pola = session.pola()
+    if out.exists() and not force:  # before asking for the passphrase
+        raise sandi.errors.OutputExists(session.t("out.exists", path=shown(out)))
+    keystore = open_keystore(session, passphrase_file)
+    agency = sender_of(session, keystore, sender)
+    info = sandi.seal_file(file, out, sender=keystore.identity(agency), to=list(to),
+                          classification=classification, pola=pola, subject=subject,
+                          urgency=urgency, force=force)
+    session.emit({"output": str(out), **info_doc(info)})
+    session.say("seal.done", path=shown(out), level=info.classification.label,
+                sender=info.sender, to=", ".join(info.to), doc=info.doc_id)
