@@ -40,7 +40,7 @@ from sandi.errors import (
     WrongPassphrase,
 )
 from sandi.home import Home, default_home
-from sandi.keys import Identity, Keystore
+from sandi.keys import AgencyKey, Identity, Keystore, PublicKeys
 from sandi.pola import Pola
 from sandi.pola_model import KeyState, RevocationReason
 
@@ -90,6 +90,7 @@ def __getattr__(name: str) -> Any:
 __version__ = "0.1.0"
 
 __all__ = [
+    "AgencyKey",
     "AuditLog",
     "AuthorityKeyPair",
     "Checkpoint",
@@ -110,6 +111,7 @@ __all__ = [
     "PolaExpired",
     "PolaRollback",
     "PolicyViolation",
+    "PublicKeys",
     "RevocationReason",
     "RewrapOutcome",
     "Rewrapped",

@@ -15,7 +15,7 @@ import errno
 import fcntl
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -78,20 +78,46 @@ def _publish(fd: int, temp: Path | None, target: Path, overwrite: bool) -> None:
 def atomic_output(target: Path | str, *, overwrite: bool = False,
                   mode: int = 0o644) -> Iterator[BinaryIO]:
     """Yield a binary file; on normal exit it becomes ``target``, else it vanishes."""
-    target = Path(target).absolute()
-    if not overwrite and target.exists():
-        raise OutputExists(f"{target} already exists")
+    path = Path(target).absolute()
+    if not overwrite and path.exists():
+        raise OutputExists(f"{path} already exists")
+    with _atomic(path.parent, lambda: path, overwrite, mode) as out:
+        yield out
+
+
+@contextlib.contextmanager
+def atomic_output_in(directory: Path | str, name: Callable[[], str], *,
+                     overwrite: bool = False, mode: int = 0o644) -> Iterator[BinaryIO]:
+    """Like :func:`atomic_output`, but the file's name in ``directory`` is asked of
+    ``name()`` only once the content is complete (e.g. a name that was encrypted)."""
+    folder = Path(directory).absolute()
+
+    def resolve() -> Path:
+        path = folder / name()
+        if path.parent != folder:
+            raise ValueError(f"output name {name()!r} leaves {folder}")
+        return path
+
+    with _atomic(folder, resolve, overwrite, mode) as out:
+        yield out
+
+
+@contextlib.contextmanager
+def _atomic(folder: Path, resolve: Callable[[], Path], overwrite: bool,
+            mode: int) -> Iterator[BinaryIO]:
     try:
-        fd, temp = _open_anonymous(target.parent if str(target.parent) else Path("."), mode)
+        fd, temp = _open_anonymous(folder, mode)
     except OSError as exc:
-        raise storage_error(exc, target) from None
+        raise storage_error(exc, folder) from None
+    target = folder
     try:
         with os.fdopen(fd, "wb", closefd=False) as out:
             yield out
             out.flush()
             os.fsync(fd)
+        target = resolve()
         _publish(fd, temp, target, overwrite)
-        _fsync_dir(target.parent)
+        _fsync_dir(folder)
     except FileExistsError:
         raise OutputExists(f"{target} already exists") from None
     except OSError as exc:

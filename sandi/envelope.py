@@ -24,7 +24,7 @@ import secrets
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -317,18 +317,42 @@ def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, po
               force: bool = False) -> Opened:
     """Open to a file (published only when fully verified) or stream, in constant memory.
 
-    For a stream destination the plaintext is staged in an anonymous temporary
-    file and copied out only after verification.
+    If ``dst`` is an existing directory, the file is named after the sender's
+    encrypted filename (its base name only; names that are hidden, empty or
+    path-like fall back to the envelope's name without ``.sandi``); ``Opened.path``
+    says where it went. For a stream destination the plaintext is staged in an
+    anonymous temporary file and copied out only after verification.
     """
     with _reader(src) as read:
+        if isinstance(dst, (str, Path)) and Path(dst).is_dir():
+            fallback = Path(src).name if isinstance(src, (str, Path)) else "dokumen.sandi"
+            result: list[Opened] = []
+
+            def name() -> str:
+                return output_name(result[0].filename, fallback)
+
+            with _fs.atomic_output_in(dst, name, overwrite=force, mode=0o600) as out:
+                result.append(_open_stream(read, out.write, keystore, pola))
+            return replace(result[0], path=str(Path(dst).absolute() / name()))
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
-                return _open_stream(read, out.write, keystore, pola)
+                opened = _open_stream(read, out.write, keystore, pola)
+            return replace(opened, path=str(Path(dst).absolute()))
         with tempfile.TemporaryFile() as staged:
             opened = _open_stream(read, staged.write, keystore, pola)
             staged.seek(0)
             shutil.copyfileobj(staged, dst, 1 << 20)
             return opened
+
+
+def output_name(filename: str | None, envelope_name: str) -> str:
+    """A safe output name: the sender's filename reduced to a plain, visible base name,
+    else the envelope's name without ``.sandi`` (never a path, never hidden)."""
+    for candidate in (filename or "", envelope_name.removesuffix(".sandi")):
+        base = candidate.replace("\\", "/").rsplit("/", 1)[-1].strip()
+        if base and not base.startswith(".") and base.isprintable():
+            return base
+    return "dokumen"
 
 
 def verify(envelope: bytes | Source, *, pola: Pola) -> EnvelopeInfo:

@@ -44,6 +44,7 @@ class Opened(EnvelopeInfo):
     content_type: str | None = None
     opened_with: tuple[str, int] | None = None
     warnings: tuple[str, ...] = field(default=())
+    path: str | None = None  # where open_file wrote the plaintext
 
 
 @dataclass(frozen=True, repr=False)
