@@ -19,6 +19,7 @@ b'Nota dinas'
 
 from __future__ import annotations
 
+import hashlib
 import io
 import secrets
 import shutil
@@ -39,6 +40,7 @@ from sandi.errors import (
     InvalidArgument,
     KeyNotFound,
     KeyNotValid,
+    MalformedEnvelope,
     NotARecipient,
     PolicyViolation,
     TamperedEnvelope,
@@ -73,7 +75,7 @@ from sandi.primitives import (
     same,
     verify_signature,
 )
-from sandi.stream import ChunkReader, PayloadHash, open_payload, plaintext_chunks, seal_payload
+from sandi.stream import ChunkReader, Offload, open_payload, plaintext_chunks, seal_payload
 from sandi.wrap import unwrap, wrap
 
 Source = Path | str | BinaryIO
@@ -125,8 +127,19 @@ class _Request:
     def make(cls, *, sender: Identity, to: Sequence[str] | str,
              classification: Classification | str, pola: Pola, meta: Metadata,
              urgency: Urgency | str, now: datetime | None) -> _Request:
-        return cls(sender, _recipients(to), Classification.parse(classification), pola, meta,
-                   Urgency.parse(urgency), epoch(now))
+        return cls(sender, _recipients(to), Classification.parse(classification), pola,
+                   _checked_meta(meta), Urgency.parse(urgency), epoch(now))
+
+
+def _checked_meta(meta: Metadata) -> Metadata:
+    """Refuse at seal any metadata that open would refuse (an empty or over-long
+    filename, subject or content type), rather than seal an unopenable envelope."""
+    try:
+        decode_meta(encode_meta(meta))
+    except (MalformedEnvelope, ValueError) as exc:  # ValueError: text msgpack cannot encode
+        detail = str(exc).removeprefix("metadata: ")
+        raise InvalidArgument(f"cannot seal this metadata: {detail}") from None
+    return meta
 
 
 def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Suite, bytes]:
@@ -176,10 +189,11 @@ def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: W
     """Seal with the random parts given; write the envelope; return its header bytes."""
     header, region, key, suite, payload_key = _prepare(parts, req)
     write(header)
-    digest = PayloadHash()
+    digest, offload = hashlib.sha256(), Offload()
     for block in seal_payload(payload_key, chunks):
-        digest.update(block)
-        write(block)
+        offload.run(digest.update, block)
+        offload.run(write, block)
+    offload.finish()
     write(key.signing_key().sign(signature_input(region, digest.digest()),
                                  hybrid=suite is Suite.HYBRID))
     return header
@@ -282,10 +296,16 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
                                  LABEL_METADATA, TamperedEnvelope, "encrypted metadata"
                                  " does not authenticate"))
-    digest = PayloadHash()
-    reader = ChunkReader(read, h.suite.signature_len, digest.update)
-    for plain in open_payload(doc_keys.payload, reader):
-        write(plain)
+    digest, offload = hashlib.sha256(), Offload()
+    reader = ChunkReader(read, h.suite.signature_len, lambda block: offload.run(digest.update,
+                                                                                 block))
+    try:
+        for plain in open_payload(doc_keys.payload, reader):
+            offload.run(write, plain)
+    except BaseException:
+        offload.finish(quiet=True)  # the refusal, not a write error behind it, is the news
+        raise
+    offload.finish()
     _check_signature(header, signer, reader.trailer, digest.digest())
     warnings = _recipient_warnings(pola, key)
     return describe(h, pola, meta=meta, opened_with=(key.agency, key.version),
@@ -367,10 +387,12 @@ def verify(envelope: bytes | Source, *, pola: Pola) -> EnvelopeInfo:
     with _reader(envelope) as read:
         header = read_header(read)
         signer = pola.check_envelope(header.signed)
-        digest = PayloadHash()
-        reader = ChunkReader(read, header.signed.suite.signature_len, digest.update)
+        digest, offload = hashlib.sha256(), Offload()
+        reader = ChunkReader(read, header.signed.suite.signature_len,
+                             lambda block: offload.run(digest.update, block))
         for _chunk in reader:
             pass
+        offload.finish()
         _check_signature(header, signer, reader.trailer, digest.digest())
     return describe(header.signed, pola)
 

@@ -8,7 +8,7 @@ reordering or truncating chunks therefore fails authentication: a moved chunk
 meets the wrong counter and a cut stream ends on a chunk not sealed as last.
 
 The ciphertext is also hashed (SHA-256) for the sender's signature; for large
-payloads the hashing runs in a second thread, since hashlib releases the GIL.
+payloads the hashing and the writes run on a second thread (:class:`Offload`).
 
 >>> from sandi.stream import seal_payload, open_payload
 >>> ct = b"".join(seal_payload(bytes(32), [(b"surat", True)]))
@@ -18,10 +18,10 @@ b'surat'
 
 from __future__ import annotations
 
-import hashlib
 import queue
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -32,7 +32,7 @@ from sandi.format import CHUNK_SIZE, CT_CHUNK_SIZE, TAG_SIZE
 Read = Callable[[int], bytes]
 
 BATCH = 16  # chunks per block of I/O, AEAD batching and hashing (1 MiB)
-_THREAD_AFTER = 2  # blocks hashed inline before the hash moves to a worker thread
+_THREAD_AFTER = 4  # jobs done inline before the worker thread starts
 
 
 def chunk_nonce(index: int, last: bool) -> bytes:
@@ -146,37 +146,51 @@ class ChunkReader:
             index += 1
 
 
-class PayloadHash:
-    """SHA-256 of the ciphertext; moves to a worker thread once the payload is large."""
+class Offload:
+    """Runs ``(function, data)`` jobs in order on one worker thread.
+
+    The payload's SHA-256 and the output writes go here while the caller's
+    thread reads and runs the AEAD; hashlib and file writes release the GIL, so
+    on two cores the stages overlap. Small payloads never start the thread. An
+    error in a job (a full disk) is raised to the caller at its next call or at
+    :meth:`finish`.
+    """
 
     def __init__(self) -> None:
-        self._sha = hashlib.sha256()
         self._count = 0
-        self._queue: queue.Queue[bytes | None] | None = None
+        self._queue: queue.Queue[tuple[Callable[[Any], object], Any] | None] | None = None
         self._thread: threading.Thread | None = None
+        self._error: BaseException | None = None
 
-    def update(self, data: bytes) -> None:
-        """Add ciphertext bytes, in order."""
+    def run(self, function: Callable[[Any], object], data: Any) -> None:
+        """Do ``function(data)`` after every job submitted before it."""
+        if self._error is not None:
+            raise self._error
         self._count += 1
-        if self._queue is not None:
-            self._queue.put(data)
-        elif self._count > _THREAD_AFTER:
-            self._queue = queue.Queue(maxsize=32)
+        if self._queue is None and self._count <= _THREAD_AFTER:
+            function(data)
+            return
+        if self._queue is None:
+            self._queue = queue.Queue(maxsize=64)
             self._thread = threading.Thread(target=self._work, daemon=True)
             self._thread.start()
-            self._queue.put(data)
-        else:
-            self._sha.update(data)
+        self._queue.put((function, data))
 
     def _work(self) -> None:
         assert self._queue is not None
-        while (data := self._queue.get()) is not None:
-            self._sha.update(data)
+        while (job := self._queue.get()) is not None:
+            if self._error is None:
+                try:
+                    job[0](job[1])
+                except BaseException as exc:  # handed to the caller's thread
+                    self._error = exc
 
-    def digest(self) -> bytes:
-        """The final hash; waits for the worker."""
+    def finish(self, *, quiet: bool = False) -> None:
+        """Wait for every job; raise the first job's error, if any (unless ``quiet``:
+        used while another error is already on its way out)."""
         if self._queue is not None and self._thread is not None:
             self._queue.put(None)
             self._thread.join()
             self._queue = None
-        return self._sha.digest()
+        if self._error is not None and not quiet:
+            raise self._error
