@@ -51,7 +51,14 @@ def unpack(data: bytes, error: type[MalformedInput], what: str, limit: int) -> A
     except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
             msgpack.StackError, OverflowError, RecursionError) as exc:
         raise error(f"{what}: not valid msgpack ({type(exc).__name__})") from exc
-    if pack(obj) != data:
+    try:
+        canonical = pack(obj) == data
+    except (TypeError, ValueError, RecursionError) as exc:
+        # A map mixing str and bytes keys cannot be sorted, and nesting deeper than
+        # the encoder (or Python's stack) allows cannot be re-encoded: neither has a
+        # canonical form, so neither is a sandi structure.
+        raise error(f"{what}: not in canonical encoding ({type(exc).__name__})") from exc
+    if not canonical:
         raise error(f"{what}: not in canonical encoding")
     return obj
 

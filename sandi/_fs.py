@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from sandi.errors import InsecureKeyFile, OutputExists, StorageError
+from sandi.errors import InsecureKeyFile, InvalidArgument, OutputExists, StorageError
 
 _REASONS = {
     errno.ENOSPC: "the disk is full",
@@ -156,6 +156,23 @@ def locked(path: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)
+
+
+Source = Path | str | BinaryIO
+
+
+@contextlib.contextmanager
+def reader(src: Source) -> Iterator[Callable[[int], bytes]]:
+    """A ``read`` function over a path (opened and closed here) or a binary stream."""
+    if not isinstance(src, (str, Path)):
+        yield src.read
+        return
+    try:
+        stream = Path(src).open("rb")  # noqa: SIM115  (closed by the with below)
+    except OSError as exc:
+        raise InvalidArgument(f"cannot read {src}: {exc.strerror}") from None
+    with stream:
+        yield stream.read
 
 
 def read_private(path: Path) -> bytes:

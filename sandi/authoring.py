@@ -38,7 +38,7 @@ from sandi.pola_model import (
     Requirement,
     Rule,
 )
-from sandi.pola_wire import PolaBody, SignedPola, encode_body, pola_message
+from sandi.pola_wire import PolaBody, SignedPola, decode_body, encode_body, pola_message
 from sandi.secretfile import SealedFile, read_sealed
 
 _SRC = Fields(MalformedPola, "pola source")
@@ -145,6 +145,7 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
     for item in f.array(top["agency"], "agency", 1, 100_000):
         d = f.map(item, "agency", {"id", "name", "abbrev", "groups"}, frozenset({"sipd"}))
         agency_id = f.slug(d["id"], "agency id")
+        f.array(d["groups"], f"groups of {agency_id}", 0, 64)
         if agency_id not in keys:
             f.fail(f"agency {agency_id} has no keys: add its enrollment request")
         agencies.append(Agency(agency_id, f.text(d["name"], "name", 1024),
@@ -159,14 +160,24 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
     if isinstance(decree_date, date):
         decree_date = decree_date.isoformat()
     valid = f.integer(meta["valid_days"], "valid_days", 1, 3660)
-    return PolaBody(
+    return _as_loaded(PolaBody(
         f.slug(meta["id"], "pola id"), f.integer(meta.get("version", 1), "version", 1, 2**62),
         f.text(meta["name"], "name", 1024), issued_at, issued_at + valid * _DAY,
         Decree(f.text(dec["number"], "decree number", 1024), f.text(decree_date, "date", 32),
                f.text(dec["title"], "decree title", 1024)),
         Authority(f.text(meta["authority"], "authority", 1024), threshold,
                   tuple(authority_keys)),
-        tuple(agencies), _rules(top, ids, groups), _requirements(top))
+        tuple(agencies), _rules(top, ids, groups), _requirements(top)))
+
+
+def _as_loaded(body: PolaBody) -> PolaBody:
+    """Refuse, at compile time, anything the loader would refuse (one set of rules)."""
+    try:
+        return decode_body(encode_body(body))
+    except MalformedPola as exc:
+        raise MalformedPola(str(exc).replace("pola: ", "pola source: ", 1)) from None
+    except (TypeError, ValueError) as exc:
+        raise MalformedPola(f"pola source: a field has the wrong type ({exc})") from None
 
 
 def sign_body(body: PolaBody, signers: Sequence[AuthorityKeyPair]) -> SignedPola:

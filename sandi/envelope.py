@@ -1,4 +1,4 @@
-"""Seal, open, verify and rewrap envelopes: policy + keys + format + stream.
+"""Seal envelopes: policy + keys + format + stream (opening is in sandi/opening.py).
 
 Randomness (the data key, the payload nonce, the document id) is drawn in the
 public functions; :func:`_seal_from_parts` does the rest deterministically but
@@ -22,10 +22,8 @@ from __future__ import annotations
 import hashlib
 import io
 import secrets
-import shutil
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
@@ -38,23 +36,17 @@ from sandi.classification import Classification, Urgency
 from sandi.envelope_info import Document, EnvelopeInfo, Opened, describe
 from sandi.errors import (
     InvalidArgument,
-    KeyNotFound,
     KeyNotValid,
     MalformedEnvelope,
-    NotARecipient,
     PolicyViolation,
-    TamperedEnvelope,
-    WrappedKeyInvalid,
 )
 from sandi.format import (
     DOC_ID_SIZE,
     NONCE_SIZE,
-    Header,
     Metadata,
     SignedHeader,
     Signer,
     SignerKind,
-    Stanza,
     Suite,
     decode_meta,
     encode_header,
@@ -64,21 +56,17 @@ from sandi.format import (
     signature_input,
     signed_region,
 )
-from sandi.keys import AgencyKey, Identity, Keystore
+from sandi.keys import AgencyKey, Identity
 from sandi.pola import Pola
-from sandi.pola_model import KeyState
 from sandi.primitives import (
     LABEL_METADATA,
     ZERO_NONCE,
     DocumentKeys,
-    aead_open,
-    same,
-    verify_signature,
 )
-from sandi.stream import ChunkReader, Offload, open_payload, plaintext_chunks, seal_payload
-from sandi.wrap import unwrap, wrap
+from sandi.stream import Offload, plaintext_chunks, seal_payload
+from sandi.wrap import wrap
 
-Source = Path | str | BinaryIO
+Source = _fs.Source
 Write = Callable[[bytes], object]
 
 __all__ = ["Document", "EnvelopeInfo", "Opened", "open", "open_file", "seal", "seal_file",
@@ -234,7 +222,7 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
     req = _Request.make(sender=sender, to=to, classification=classification, pola=pola,
                         meta=Metadata(filename, subject, content_type), urgency=urgency,
                         now=now)
-    with _reader(src) as read:
+    with _fs.reader(src) as read:
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force) as out:
                 header = _seal_from_parts(plaintext_chunks(read), out.write, _Parts.random(),
@@ -244,173 +232,9 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
     return describe(read_header(io.BytesIO(header).read).signed, pola)
 
 
-# --- open and verify -------------------------------------------------------------------
-
-
-def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey
-                   ) -> tuple[bytes, DocumentKeys]:
-    """Unwrap ``stanza`` with ``key`` and check the result against the key commitment."""
-    data_key = unwrap(stanza, header.signed.suite, key.x25519, key.mlkem_seed,
-                      key.public.x25519)
-    keys = DocumentKeys.derive(data_key, header.signed.payload_nonce)
-    if not same(keys.commitment, header.signed.commitment):
-        raise WrappedKeyInvalid(f"recipient stanza for {stanza.agency}: the key does not"
-                                " match the header's commitment")
-    return data_key, keys
-
-
-def _my_stanza(header: Header, keystore: Keystore) -> tuple[DocumentKeys, AgencyKey]:
-    """Unwrap our stanza (try every stanza addressed to an agency we hold keys for)."""
-    held = set(keystore.agencies())
-    tried: list[str] = []
-    for stanza in header.stanzas:
-        if stanza.agency not in held:
-            continue
-        try:
-            key = keystore.get(stanza.agency, stanza.key_version)
-        except KeyNotFound:
-            tried.append(f"{stanza.agency} v{stanza.key_version} (not held)")
-            continue
-        return unwrap_checked(header, stanza, key)[1], key
-    to = ", ".join(header.signed.to)
-    detail = f"; tried {', '.join(tried)}" if tried else ""
-    raise NotARecipient(f"this envelope is for {to}; this keystore holds keys for"
-                        f" {', '.join(sorted(held)) or 'no agency'}{detail}")
-
-
-def _check_signature(header: Header, signer: object, trailer: bytes, digest: bytes) -> None:
-    from sandi.pola_model import KeyVersion
-    assert isinstance(signer, KeyVersion)
-    verify_signature(signer.keys.ed25519, signer.keys.mldsa,
-                     signature_input(header.signed_region, digest), trailer,
-                     hybrid=header.signed.suite is Suite.HYBRID,
-                     what=f"signature of {header.signed.sender}")
-
-
-def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
-                 pola: Pola) -> Opened:
-    header = read_header(read)
-    h = header.signed
-    signer = pola.check_envelope(h)
-    doc_keys, key = _my_stanza(header, keystore)
-    meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
-                                 LABEL_METADATA, TamperedEnvelope, "encrypted metadata"
-                                 " does not authenticate"))
-    digest, offload = hashlib.sha256(), Offload()
-    reader = ChunkReader(read, h.suite.signature_len, lambda block: offload.run(digest.update,
-                                                                                 block))
-    try:
-        for plain in open_payload(doc_keys.payload, reader):
-            offload.run(write, plain)
-    except BaseException:
-        offload.finish(quiet=True)  # the refusal, not a write error behind it, is the news
-        raise
-    offload.finish()
-    _check_signature(header, signer, reader.trailer, digest.digest())
-    warnings = _recipient_warnings(pola, key)
-    return describe(h, pola, meta=meta, opened_with=(key.agency, key.version),
-                    warnings=warnings)
-
-
-def _recipient_warnings(pola: Pola, key: AgencyKey) -> tuple[str, ...]:
-    version = pola.agency(key.agency).key(key.version) if key.agency in {
-        a.id for a in pola.agencies} else None
-    if version is not None and version.state is KeyState.REVOKED:
-        return (f"opened with {key.agency} key v{key.version}, which is revoked; rewrap or"
-                " re-seal what you still need",)
-    return ()
-
-
-def open(envelope: bytes, *, keystore: Keystore, pola: Pola) -> Document:
-    """Open an envelope in memory; the plaintext is returned only if all checks pass.
-
-    Raises MalformedEnvelope, TamperedEnvelope (SignatureInvalid,
-    WrappedKeyInvalid), NotARecipient, PolicyViolation, KeyRevoked, KeyNotValid,
-    PolaMismatch.
-    """
-    parts: list[bytes] = []
-    opened = _open_stream(io.BytesIO(envelope).read, parts.append, keystore, pola)
-    return Document(**vars(opened), plaintext=b"".join(parts))
-
-
-def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, pola: Pola,
-              force: bool = False) -> Opened:
-    """Open to a file (published only when fully verified) or stream, in constant memory.
-
-    If ``dst`` is an existing directory, the file is named after the sender's
-    encrypted filename (its base name only; names that are hidden, empty or
-    path-like fall back to the envelope's name without ``.sandi``); ``Opened.path``
-    says where it went. For a stream destination the plaintext is staged in an
-    anonymous temporary file and copied out only after verification.
-    """
-    with _reader(src) as read:
-        if isinstance(dst, (str, Path)) and Path(dst).is_dir():
-            fallback = Path(src).name if isinstance(src, (str, Path)) else "dokumen.sandi"
-            result: list[Opened] = []
-
-            def name() -> str:
-                return output_name(result[0].filename, fallback)
-
-            with _fs.atomic_output_in(dst, name, overwrite=force, mode=0o600) as out:
-                result.append(_open_stream(read, out.write, keystore, pola))
-            return replace(result[0], path=str(Path(dst).absolute() / name()))
-        if isinstance(dst, (str, Path)):
-            with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
-                opened = _open_stream(read, out.write, keystore, pola)
-            return replace(opened, path=str(Path(dst).absolute()))
-        with tempfile.TemporaryFile() as staged:
-            opened = _open_stream(read, staged.write, keystore, pola)
-            staged.seek(0)
-            shutil.copyfileobj(staged, dst, 1 << 20)
-            return opened
-
-
-def output_name(filename: str | None, envelope_name: str) -> str:
-    """A safe output name: the sender's filename reduced to a plain, visible base name,
-    else the envelope's name without ``.sandi`` (never a path, never hidden)."""
-    for candidate in (filename or "", envelope_name.removesuffix(".sandi")):
-        base = candidate.replace("\\", "/").rsplit("/", 1)[-1].strip()
-        if base and not base.startswith(".") and base.isprintable():
-            return base
-    return "dokumen"
-
-
-def verify(envelope: bytes | Source, *, pola: Pola) -> EnvelopeInfo:
-    """Check an envelope with public information only: structure, policy, the
-    signer's key validity and the signature over header and payload.
-
-    Needs no private key; cannot check the recipient stanzas' contents (only each
-    recipient can), but does check their number, order and names.
-    """
-    if isinstance(envelope, bytes):
-        envelope = io.BytesIO(envelope)
-    with _reader(envelope) as read:
-        header = read_header(read)
-        signer = pola.check_envelope(header.signed)
-        digest, offload = hashlib.sha256(), Offload()
-        reader = ChunkReader(read, header.signed.suite.signature_len,
-                             lambda block: offload.run(digest.update, block))
-        for _chunk in reader:
-            pass
-        offload.finish()
-        _check_signature(header, signer, reader.trailer, digest.digest())
-    return describe(header.signed, pola)
-
-
-class _reader:
-    def __init__(self, src: Source) -> None:
-        self._src = src
-        self._owned: BinaryIO | None = None
-
-    def __enter__(self) -> Callable[[int], bytes]:
-        if isinstance(self._src, (str, Path)):
-            try:
-                self._owned = Path(self._src).open("rb")
-            except OSError as exc:
-                raise InvalidArgument(f"cannot read {self._src}: {exc.strerror}") from None
-            return self._owned.read
-        return self._src.read
-
-    def __exit__(self, *exc: object) -> None:
-        if self._owned is not None:
-            self._owned.close()
+# The open side lives in sandi/opening.py; these names stay importable from here.
+from sandi.opening import (  # noqa: E402
+    open,
+    open_file,
+    verify,
+)

@@ -163,7 +163,7 @@ def decode_signed_header(data: bytes) -> SignedHeader:
     f = _HEADER
     items = f.record(unpack(data, MalformedEnvelope, "envelope header", MAX_SIGNED_HEADER),
                      "header", 13)
-    suite_no = f.integer(items[0], "suite", 0, 255)
+    suite_no = f.integer(items[0], "suite", 0, 2**32)
     if suite_no not in Suite._value2member_map_:
         raise UnsupportedSuite(f"envelope header: unknown suite {suite_no}")
     signer = f.record(items[6], "signer", 3)

@@ -156,6 +156,8 @@ def decode_key_records(data: bytes) -> list[AgencyKey]:
             f.blob(r[4], "ed25519", 32),
             None if r[5] is None else f.blob(r[5], "ml-kem seed", 64),
             None if r[6] is None else f.blob(r[6], "ml-dsa seed", 32)))
+    if len({(k.agency, k.version) for k in out}) != len(out):
+        f.fail("a key version appears twice")
     return out
 
 

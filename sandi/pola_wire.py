@@ -205,6 +205,9 @@ def decode_body(data: bytes) -> PolaBody:
     agencies = tuple(_decode_agency(a) for a in f.array(d["agencies"], "agencies", 1, 100_000))
     if len({a.id for a in agencies}) != len(agencies):
         f.fail("agency ids must be unique")
+    if f.integer(d["expires"], "expires", 0, MAX_TIME) < f.integer(d["issued"], "issued", 0,
+                                                                   MAX_TIME):
+        f.fail("expires is before issued")
     reqs = tuple(_decode_requirement(r) for r in f.array(d["requirements"], "requirements", 0, 4))
     if len({r.level for r in reqs}) != len(reqs):
         f.fail("one requirement per classification")

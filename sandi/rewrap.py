@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sandi import _fs
-from sandi.envelope import unwrap_checked
 from sandi.format import Header, Stanza, encode_header, read_header
 from sandi.keys import Keystore
+from sandi.opening import unwrap_checked
 from sandi.pola import Pola
 from sandi.wrap import wrap
 

@@ -33,6 +33,10 @@ Read = Callable[[int], bytes]
 
 BATCH = 16  # chunks per block of I/O, AEAD batching and hashing (1 MiB)
 _THREAD_AFTER = 4  # jobs done inline before the worker thread starts
+# Jobs waiting for the worker. Each holds a 1 MiB block (a hash job and a write job
+# share one), so this bounds the memory in flight at a few MiB however fast the
+# reader is: "constant memory" means a 100 GB file fits in 64 MiB of RSS.
+_QUEUE_JOBS = 8
 
 
 def chunk_nonce(index: int, last: bool) -> bytes:
@@ -171,7 +175,7 @@ class Offload:
             function(data)
             return
         if self._queue is None:
-            self._queue = queue.Queue(maxsize=64)
+            self._queue = queue.Queue(maxsize=_QUEUE_JOBS)
             self._thread = threading.Thread(target=self._work, daemon=True)
             self._thread.start()
         self._queue.put((function, data))

@@ -38,6 +38,7 @@ class SignatureStatus:
     threshold: int
     valid: tuple[str, ...]
     invalid: tuple[str, ...]
+    keys: int = 0  # how many authority keys there are
 
     @property
     def ok(self) -> bool:
@@ -67,7 +68,8 @@ def signature_status(signed: SignedPola, authority: Authority) -> SignatureStatu
             invalid.append(key_id)
             continue
         valid.append(key_id)
-    return SignatureStatus(authority.threshold, tuple(valid), tuple(invalid))
+    return SignatureStatus(authority.threshold, tuple(valid), tuple(invalid),
+                           len(authority.keys))
 
 
 def verify_pola(signed: SignedPola, trusted: SignedPola | None, now: int | None

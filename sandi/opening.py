@@ -1,0 +1,214 @@
+"""Open and verify envelopes: nothing unverified is released.
+
+``open`` returns plaintext, and ``open_file`` publishes its output, only after
+the header, every chunk, the key commitment, the sender's signature and the
+policy have all been checked; ``verify`` checks everything that needs no
+private key.
+
+>>> import sandi
+>>> from sandi.demo import demo_world
+>>> w = demo_world()
+>>> env = sandi.seal(b"Nota dinas", sender=w.keystore.identity("setda"),
+...                  to=["inspektorat"], classification="rahasia", pola=w.pola)
+>>> sandi.verify(env, pola=w.pola).sender
+'setda'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import shutil
+import tempfile
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+from typing import BinaryIO
+
+from sandi import _fs
+from sandi.envelope_info import Document, EnvelopeInfo, Opened, describe
+from sandi.errors import (
+    KeyNotFound,
+    NotARecipient,
+    TamperedEnvelope,
+    WrappedKeyInvalid,
+)
+from sandi.format import (
+    Header,
+    Stanza,
+    Suite,
+    decode_meta,
+    read_header,
+    signature_input,
+)
+from sandi.keys import AgencyKey, Keystore
+from sandi.pola import Pola
+from sandi.pola_model import KeyState
+from sandi.primitives import (
+    LABEL_METADATA,
+    ZERO_NONCE,
+    DocumentKeys,
+    aead_open,
+    same,
+    verify_signature,
+)
+from sandi.stream import ChunkReader, Offload, open_payload
+from sandi.wrap import unwrap
+
+Source = _fs.Source
+Write = Callable[[bytes], object]
+
+__all__ = ["open", "open_file", "output_name", "unwrap_checked", "verify"]
+
+
+
+def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey
+                   ) -> tuple[bytes, DocumentKeys]:
+    """Unwrap ``stanza`` with ``key`` and check the result against the key commitment."""
+    data_key = unwrap(stanza, header.signed.suite, key.x25519, key.mlkem_seed,
+                      key.public.x25519)
+    keys = DocumentKeys.derive(data_key, header.signed.payload_nonce)
+    if not same(keys.commitment, header.signed.commitment):
+        raise WrappedKeyInvalid(f"recipient stanza for {stanza.agency}: the key does not"
+                                " match the header's commitment")
+    return data_key, keys
+
+
+def _my_stanza(header: Header, keystore: Keystore) -> tuple[DocumentKeys, AgencyKey]:
+    """Unwrap our stanza (try every stanza addressed to an agency we hold keys for)."""
+    held = set(keystore.agencies())
+    tried: list[str] = []
+    for stanza in header.stanzas:
+        if stanza.agency not in held:
+            continue
+        try:
+            key = keystore.get(stanza.agency, stanza.key_version)
+        except KeyNotFound:
+            tried.append(f"{stanza.agency} v{stanza.key_version} (not held)")
+            continue
+        return unwrap_checked(header, stanza, key)[1], key
+    to = ", ".join(header.signed.to)
+    detail = f"; tried {', '.join(tried)}" if tried else ""
+    raise NotARecipient(f"this envelope is for {to}; this keystore holds keys for"
+                        f" {', '.join(sorted(held)) or 'no agency'}{detail}")
+
+
+def _check_signature(header: Header, signer: object, trailer: bytes, digest: bytes) -> None:
+    from sandi.pola_model import KeyVersion
+    assert isinstance(signer, KeyVersion)
+    verify_signature(signer.keys.ed25519, signer.keys.mldsa,
+                     signature_input(header.signed_region, digest), trailer,
+                     hybrid=header.signed.suite is Suite.HYBRID,
+                     what=f"signature of {header.signed.sender}")
+
+
+def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
+                 pola: Pola) -> Opened:
+    header = read_header(read)
+    h = header.signed
+    signer = pola.check_envelope(h)
+    doc_keys, key = _my_stanza(header, keystore)
+    meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
+                                 LABEL_METADATA, TamperedEnvelope, "encrypted metadata"
+                                 " does not authenticate"))
+    digest, offload = hashlib.sha256(), Offload()
+    reader = ChunkReader(read, h.suite.signature_len, lambda block: offload.run(digest.update,
+                                                                                 block))
+    try:
+        for plain in open_payload(doc_keys.payload, reader):
+            offload.run(write, plain)
+    except BaseException:
+        offload.finish(quiet=True)  # the refusal, not a write error behind it, is the news
+        raise
+    offload.finish()
+    _check_signature(header, signer, reader.trailer, digest.digest())
+    warnings = _recipient_warnings(pola, key)
+    return describe(h, pola, meta=meta, opened_with=(key.agency, key.version),
+                    warnings=warnings)
+
+
+def _recipient_warnings(pola: Pola, key: AgencyKey) -> tuple[str, ...]:
+    version = pola.agency(key.agency).key(key.version) if key.agency in {
+        a.id for a in pola.agencies} else None
+    if version is not None and version.state is KeyState.REVOKED:
+        return (f"opened with {key.agency} key v{key.version}, which is revoked; rewrap or"
+                " re-seal what you still need",)
+    return ()
+
+
+def open(envelope: bytes, *, keystore: Keystore, pola: Pola) -> Document:
+    """Open an envelope in memory; the plaintext is returned only if all checks pass.
+
+    Raises MalformedEnvelope, TamperedEnvelope (SignatureInvalid,
+    WrappedKeyInvalid), NotARecipient, PolicyViolation, KeyRevoked, KeyNotValid,
+    PolaMismatch.
+    """
+    parts: list[bytes] = []
+    opened = _open_stream(io.BytesIO(envelope).read, parts.append, keystore, pola)
+    return Document(**vars(opened), plaintext=b"".join(parts))
+
+
+def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, pola: Pola,
+              force: bool = False) -> Opened:
+    """Open to a file (published only when fully verified) or stream, in constant memory.
+
+    If ``dst`` is an existing directory, the file is named after the sender's
+    encrypted filename (its base name only; names that are hidden, empty or
+    path-like fall back to the envelope's name without ``.sandi``); ``Opened.path``
+    says where it went. For a stream destination the plaintext is staged in an
+    anonymous temporary file and copied out only after verification.
+    """
+    with _fs.reader(src) as read:
+        if isinstance(dst, (str, Path)) and Path(dst).is_dir():
+            fallback = Path(src).name if isinstance(src, (str, Path)) else "dokumen.sandi"
+            result: list[Opened] = []
+
+            def name() -> str:
+                return output_name(result[0].filename, fallback)
+
+            with _fs.atomic_output_in(dst, name, overwrite=force, mode=0o600) as out:
+                result.append(_open_stream(read, out.write, keystore, pola))
+            return replace(result[0], path=str(Path(dst).absolute() / name()))
+        if isinstance(dst, (str, Path)):
+            with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
+                opened = _open_stream(read, out.write, keystore, pola)
+            return replace(opened, path=str(Path(dst).absolute()))
+        with tempfile.TemporaryFile() as staged:
+            opened = _open_stream(read, staged.write, keystore, pola)
+            staged.seek(0)
+            shutil.copyfileobj(staged, dst, 1 << 20)
+            return opened
+
+
+def output_name(filename: str | None, envelope_name: str) -> str:
+    """A safe output name: the sender's filename reduced to a plain, visible base name,
+    else the envelope's name without ``.sandi`` (never a path, never hidden)."""
+    for candidate in (filename or "", envelope_name.removesuffix(".sandi")):
+        base = candidate.replace("\\", "/").rsplit("/", 1)[-1].strip()
+        if base and not base.startswith(".") and base.isprintable():
+            return base
+    return "dokumen"
+
+
+def verify(envelope: bytes | Source, *, pola: Pola) -> EnvelopeInfo:
+    """Check an envelope with public information only: structure, policy, the
+    signer's key validity and the signature over header and payload.
+
+    Needs no private key; cannot check the recipient stanzas' contents (only each
+    recipient can), but does check their number, order and names.
+    """
+    if isinstance(envelope, bytes):
+        envelope = io.BytesIO(envelope)
+    with _fs.reader(envelope) as read:
+        header = read_header(read)
+        signer = pola.check_envelope(header.signed)
+        digest, offload = hashlib.sha256(), Offload()
+        reader = ChunkReader(read, header.signed.suite.signature_len,
+                             lambda block: offload.run(digest.update, block))
+        try:
+            for _chunk in reader:
+                pass
+        finally:
+            offload.finish(quiet=True)  # hashing cannot fail; never leave the thread behind
+        _check_signature(header, signer, reader.trailer, digest.digest())
+    return describe(header.signed, pola)
