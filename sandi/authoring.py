@@ -35,6 +35,7 @@ from sandi.pola_model import (
     Decree,
     Effect,
     KeyVersion,
+    Member,
     Requirement,
     Rule,
 )
@@ -133,7 +134,8 @@ def _requirements(src: Mapping[str, Any]) -> tuple[Requirement, ...]:
 
 def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVersion]],
                    authority_keys: Sequence[AuthorityKey], threshold: int,
-                   issued_at: int) -> PolaBody:
+                   issued_at: int, members: Mapping[str, Sequence[Member]] | None = None
+                   ) -> PolaBody:
     """Compile parsed source plus each agency's key versions into a pola body."""
     f = _SRC
     top = f.map(dict(src), "source", {"pola", "decree", "agency"},
@@ -151,7 +153,8 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
         agencies.append(Agency(agency_id, f.text(d["name"], "name", 1024),
                                f.text(d["abbrev"], "abbrev", 64), d.get("sipd"),
                                tuple(f.slug(g, "group") for g in d["groups"]),
-                               tuple(keys[agency_id])))
+                               tuple(keys[agency_id]),
+                               tuple((members or {}).get(agency_id, ()))))
     ids = {a.id for a in agencies}
     if len(ids) != len(agencies):
         f.fail("agency ids must be unique")

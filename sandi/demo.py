@@ -21,11 +21,19 @@ from sandi._time import epoch
 from sandi.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
 from sandi.home import Home
 from sandi.keys import Keystore
+from sandi.members import create_member_key, init_vault
 from sandi.pola import Pola
-from sandi.pola_model import KeyState, KeyVersion
+from sandi.pola_model import KeyState, KeyVersion, Member
 from sandi.pola_wire import PolaBody
 
 DEMO_PASSPHRASE = "demo-kota-contoh"  # noqa: S105  (the demo home only; printed by `sandi demo`)
+#: Two officials of Dinas Kesehatan sharing one workstation, each with their own passphrase.
+DEMO_MEMBERS = {
+    "sari": ("dr. Sari Wulandari, M.Kes.", "Kepala Bidang Pelayanan Kesehatan",
+             "sandi-milik-sari"),
+    "rudi": ("Rudi Hartono, S.KM.", "Analis Data Kesehatan", "sandi-milik-rudi"),
+}
+MEMBER_AGENCY = "dinkes"
 CUSTODIANS = (("kustodian-1", "Rina Marlina, S.Kom."), ("kustodian-2", "Agus Salim, S.T."),
               ("kustodian-3", "Dewi Lestari, M.Kom."))
 
@@ -44,6 +52,7 @@ class DemoWorld:
     keystore: Keystore
     authority: tuple[AuthorityKeyPair, ...]
     body: PolaBody
+    workstation: Path  # the Dinkes workstation: a vault opened by each member's own key
 
 
 def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHRASE,
@@ -56,11 +65,21 @@ def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHR
     keystore = Keystore.create(path, passphrase=passphrase)
     made = keystore.generate_batch(ids, pq=True, now=issued)
     keys = {k.agency: [KeyVersion(k.version, k.public, KeyState.CURRENT, issued)] for k in made}
+    workstation = path / f"{MEMBER_AGENCY}-workstation"
+    people = {m: create_member_key(workstation, m, passphrase=p, pq=True)
+              for m, (_, _, p) in DEMO_MEMBERS.items()}
+    init_vault(workstation, MEMBER_AGENCY, {m: k.public for m, k in people.items()},
+               keys=keystore.keys(MEMBER_AGENCY))
+    members = {MEMBER_AGENCY: [Member(m, DEMO_MEMBERS[m][0], DEMO_MEMBERS[m][1], None,
+                                      (KeyVersion(1, k.public, KeyState.CURRENT, issued),),
+                                      issued) for m, k in people.items()]}
     authority = tuple(AuthorityKeyPair.generate(kid, name) for kid, name in CUSTODIANS)
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in authority],
-                          threshold=2, issued_at=issued)
+                          threshold=2, issued_at=issued, members=members)
     signed = sign_body(body, authority[:2])
     where = Home(path)
     pola = where.install_pola(signed.to_bytes(), fingerprint=body.authority.fingerprint(),
                               now=now)
-    return DemoWorld(where, pola, keystore, authority, body)
+    Home(workstation).install_pola(pola.to_bytes(), fingerprint=pola.authority.fingerprint(),
+                                   now=now)
+    return DemoWorld(where, pola, keystore, authority, body, workstation)

@@ -130,6 +130,26 @@ def _checked_meta(meta: Metadata) -> Metadata:
     return meta
 
 
+def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[AgencyKey, Signer]:
+    """The key that signs: the member's personal key if one acts, else the agency's
+    current key; either must be the one the pola publishes and valid at ``at``."""
+    agency = pola.agency(sender.agency)
+    if sender.member is not None:
+        person = agency.member(sender.member.agency)
+        person.check_active_at(sender.agency, at)
+        published = person.key(sender.member.version)
+        key, signer = sender.member, Signer(SignerKind.MEMBER, person.id, published.version)
+    else:
+        published = agency.current
+        key = sender.version(published.version)
+        signer = Signer(SignerKind.AGENCY, sender.agency, key.version)
+    if key.public != published.keys:
+        raise KeyNotValid(f"keystore key {key.agency} v{key.version} is not the key the pola"
+                          " publishes for it")
+    published.check_signed_at(key.agency, at)
+    return key, signer
+
+
 def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Suite, bytes]:
     """Check policy, build and wrap the header.
 
@@ -140,12 +160,7 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
         pola.agency(name)  # UnknownAgency before anything else
     suite = pola.requirement(level).suite
     pola.check_flow(sender.agency, req.to, level, suite)
-    published = pola.sealing_key(sender.agency)
-    key = sender.version(published.version)
-    if key.public != published.keys:
-        raise KeyNotValid(f"keystore key {sender.agency} v{key.version} is not the key the"
-                          " pola publishes for it")
-    published.check_signed_at(sender.agency, req.created_at)
+    key, signer = _signing_key(pola, sender, req.created_at)
     targets = [pola.sealing_key(a) for a in req.to]
     if suite is Suite.HYBRID:
         for name, target in zip(req.to, targets, strict=True):
@@ -154,14 +169,14 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
                     f"{level.label} requires the hybrid suite but {name} key v{target.version}"
                     f" has no post-quantum key; its custodian must run `sandi keys rotate --pq`")
         if not key.public.has_pq:
-            raise PolicyViolation(f"{level.label} requires the hybrid suite but your key"
-                                  f" {sender.agency} v{key.version} has no post-quantum key")
+            raise PolicyViolation(f"{level.label} requires the hybrid suite but the signing key"
+                                  f" {key.agency} v{key.version} has no post-quantum key")
     keys = DocumentKeys.derive(parts.data_key, parts.nonce)
     meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, encode_meta(req.meta), LABEL_METADATA)
     signed = SignedHeader(
         suite=suite, pola_id=pola.id, pola_version=pola.version, doc_id=parts.doc_id,
         created_at=req.created_at, sender=sender.agency,
-        signer=Signer(SignerKind.AGENCY, sender.agency, key.version), to=req.to,
+        signer=signer, to=req.to,
         classification=level, urgency=req.urgency, payload_nonce=parts.nonce,
         commitment=keys.commitment, meta=meta_ct)
     signed_bytes = encode_signed_header(signed)

@@ -118,10 +118,15 @@ class AgencyKey:
 
 @dataclass(frozen=True)
 class Identity:
-    """An agency's private key versions as one home holds them; the sender of seal."""
+    """An agency's private key versions as one home holds them; the sender of seal.
+
+    ``member`` is the personal key of the official acting for the agency (its
+    ``agency`` field holds the member id); when set, seal signs as that person.
+    """
 
     agency: str
     keys: tuple[AgencyKey, ...]
+    member: AgencyKey | None = None
 
     def version(self, version: int) -> AgencyKey:
         """The private key of ``version``, or KeyNotFound naming what is held."""
@@ -195,8 +200,18 @@ class Keystore:
         return store
 
     @classmethod
-    def open(cls, home: Path | str, *, passphrase: str | bytes) -> Keystore:
-        """Unlock the keystore in ``home``; WrongPassphrase if the passphrase is wrong."""
+    def open(cls, home: Path | str, *, passphrase: str | bytes,
+             member: str | None = None) -> Keystore:
+        """Unlock the keystore in ``home``; WrongPassphrase if the passphrase is wrong.
+
+        In a home whose agency keys are held for named members (``vault.sandi``,
+        see :mod:`sandi.members`), ``passphrase`` is the member's own and
+        ``member`` says who (needed when several members share the home).
+        """
+        if (Path(home) / "vault.sandi").exists():
+            from sandi.members import open_member_keystore
+
+            return open_member_keystore(home, passphrase=passphrase, member=member)
         path = Path(home) / KEYSTORE_FILE
         if not path.exists():
             raise NoKeystore(f"no keystore in {home}")

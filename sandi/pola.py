@@ -240,9 +240,18 @@ class Pola:
             raise PolaMismatch(f"the envelope names pola v{h.pola_version}; this home has"
                                f" v{self.version}")
         self.check_flow(h.sender, h.to, h.classification, h.suite)
-        if h.signer.kind is not SignerKind.AGENCY or h.signer.id != h.sender:
+        agency = self.agency(h.sender)
+        if h.signer.kind is SignerKind.MEMBER:
+            # A person signs for the agency: they must have been a member of *this*
+            # agency, in good standing, and their key valid, at the creation time.
+            member = agency.member(h.signer.id)
+            member.check_active_at(h.sender, h.created_at)
+            key = member.key(h.signer.key_version)
+            key.check_signed_at(f"{member.name} ({h.sender})", h.created_at)
+            return key
+        if h.signer.id != h.sender:
             raise KeyNotValid(f"signer {h.signer.id!r} is not a key of {h.sender}")
-        key = self.agency(h.sender).key(h.signer.key_version)
+        key = agency.key(h.signer.key_version)
         key.check_signed_at(h.sender, h.created_at)
         return key
 

@@ -65,9 +65,56 @@ class KeyVersion:
                                  " envelope was created")
 
 
+class MemberStatus(enum.Enum):
+    """Whether a member may act for the agency."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # signatures from ``status_at`` on are refused
+    REMOVED = "removed"  # likewise, and the agency key has been rotated away from them
+
+
+@dataclass(frozen=True)
+class Member:
+    """A named official of an agency, with personal key versions (signing and opening)."""
+
+    id: str
+    name: str
+    jabatan: str
+    nip: str | None
+    keys: tuple[KeyVersion, ...]
+    joined_at: int
+    status: MemberStatus = MemberStatus.ACTIVE
+    status_at: int | None = None
+
+    def __post_init__(self) -> None:
+        if not is_slug(self.id):
+            raise MalformedPola(f"member id {self.id!r} is not a slug")
+        if (self.status is MemberStatus.ACTIVE) != (self.status_at is None):
+            raise MalformedPola(f"member {self.id}: status_at goes with, and only with,"
+                                " a suspended or removed member")
+        if not self.keys:
+            raise MalformedPola(f"member {self.id} has no key")
+
+    def key(self, version: int) -> KeyVersion:
+        """A personal key version, or KeyNotValid."""
+        for k in self.keys:
+            if k.version == version:
+                return k
+        raise KeyNotValid(f"the pola lists no key v{version} for member {self.id}")
+
+    def check_active_at(self, agency: str, at: int) -> None:
+        """Raise unless this person was a member of ``agency`` in good standing at ``at``."""
+        if at < self.joined_at:
+            raise KeyNotValid(f"{self.name} was not yet a member of {agency} when the"
+                              " envelope was created")
+        if self.status_at is not None and at >= self.status_at:
+            raise KeyRevoked(f"{self.name} was {self.status.value} from {agency} before the"
+                             " envelope was created")
+
+
 @dataclass(frozen=True)
 class Agency:
-    """An OPD: id, official name, abbreviation, SIPD code, groups and key versions."""
+    """An OPD: id, official name, abbreviation, SIPD code, groups, key versions, members."""
 
     id: str
     name: str
@@ -75,6 +122,7 @@ class Agency:
     sipd: str | None
     groups: tuple[str, ...]
     keys: tuple[KeyVersion, ...]
+    members: tuple[Member, ...] = ()
 
     def __post_init__(self) -> None:
         if not is_slug(self.id):
@@ -84,6 +132,15 @@ class Agency:
         versions = [k.version for k in self.keys]
         if versions != sorted(set(versions)):
             raise MalformedPola(f"agency {self.id}: key versions must be unique and ascending")
+        if len({m.id for m in self.members}) != len(self.members):
+            raise MalformedPola(f"agency {self.id}: member ids must be unique")
+
+    def member(self, member_id: str) -> Member:
+        """A member by id; KeyNotValid if this agency has no such member."""
+        for m in self.members:
+            if m.id == member_id:
+                return m
+        raise KeyNotValid(f"{member_id} is not a member of {self.id}")
 
     @property
     def current(self) -> KeyVersion:

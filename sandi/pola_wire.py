@@ -29,6 +29,8 @@ from sandi.pola_model import (
     Effect,
     KeyState,
     KeyVersion,
+    Member,
+    MemberStatus,
     Requirement,
     RevocationReason,
     Rule,
@@ -101,6 +103,14 @@ def _key_map(k: KeyVersion) -> dict[str, Any]:
     return _opt(d, "reason", k.reason.value if k.reason else None)
 
 
+def _member_map(m: Member) -> dict[str, Any]:
+    d: dict[str, Any] = {"id": m.id, "name": m.name, "jabatan": m.jabatan,
+                         "keys": [_key_map(k) for k in m.keys], "joined": m.joined_at,
+                         "status": m.status.value}
+    _opt(d, "nip", m.nip)
+    return _opt(d, "status_at", m.status_at)
+
+
 def encode_body(b: PolaBody) -> bytes:
     """The canonical msgpack of a pola body."""
     return pack({
@@ -110,9 +120,10 @@ def encode_body(b: PolaBody) -> bytes:
         "authority": {"name": b.authority.name, "threshold": b.authority.threshold,
                       "keys": [{"id": k.id, "ed25519": k.ed25519, "custodian": k.custodian}
                                for k in b.authority.keys]},
-        "agencies": [_opt({"id": a.id, "name": a.name, "abbrev": a.abbrev,
-                           "groups": list(a.groups), "keys": [_key_map(k) for k in a.keys]},
-                          "sipd", a.sipd) for a in b.agencies],
+        "agencies": [_opt(_opt({"id": a.id, "name": a.name, "abbrev": a.abbrev,
+                                "groups": list(a.groups), "keys": [_key_map(k) for k in a.keys]},
+                               "sipd", a.sipd), "members",
+                          [_member_map(m) for m in a.members] or None) for a in b.agencies],
         "rules": [_opt(_opt({"effect": r.effect.value, "from": r.source, "to": r.target,
                              "level": r.level.slug}, "sarana", r.sarana), "note", r.note)
                   for r in b.rules],
@@ -152,15 +163,31 @@ def _decode_key(m: object) -> KeyVersion:
         _enum_value(RevocationReason, d["reason"], "reason") if "reason" in d else None)
 
 
+def _decode_member(m: object) -> Member:
+    f = _F
+    d = f.map(m, "member", {"id", "name", "jabatan", "keys", "joined", "status"},
+              frozenset({"nip", "status_at"}))
+    return Member(
+        f.slug(d["id"], "member id"), f.text(d["name"], "member name", _TEXT),
+        f.text(d["jabatan"], "jabatan", _TEXT),
+        f.text(d["nip"], "NIP", 32) if "nip" in d else None,
+        tuple(_decode_key(k) for k in f.array(d["keys"], "member keys", 1, 4096)),
+        f.integer(d["joined"], "joined", 0, MAX_TIME),
+        _enum_value(MemberStatus, d["status"], "member status"),
+        f.integer(d["status_at"], "status_at", 0, MAX_TIME) if "status_at" in d else None)
+
+
 def _decode_agency(m: object) -> Agency:
     f = _F
-    d = f.map(m, "agency", {"id", "name", "abbrev", "groups", "keys"}, frozenset({"sipd"}))
+    d = f.map(m, "agency", {"id", "name", "abbrev", "groups", "keys"},
+              frozenset({"sipd", "members"}))
     return Agency(
         f.slug(d["id"], "agency id"), f.text(d["name"], "agency name", _TEXT),
         f.text(d["abbrev"], "abbreviation", 64),
         f.text(d["sipd"], "SIPD code", 64) if "sipd" in d else None,
         tuple(f.slug(g, "group") for g in f.array(d["groups"], "groups", 0, 64)),
-        tuple(_decode_key(k) for k in f.array(d["keys"], "keys", 1, 4096)))
+        tuple(_decode_key(k) for k in f.array(d["keys"], "keys", 1, 4096)),
+        tuple(_decode_member(x) for x in f.array(d.get("members", []), "members", 0, 100_000)))
 
 
 def _selector(value: object, name: str) -> str:

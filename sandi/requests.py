@@ -41,6 +41,7 @@ class RequestKind(enum.Enum):
     ENROLL = "enroll"
     ROTATE = "rotate"
     REVOKE = "revoke"
+    MEMBER = "member"  # a person's personal key, authorised by the agency's current key
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,7 @@ class KeyRequest:
     effective_at: int | None = None  # revoke only
     body: bytes = b""
     prior_signature: bytes | None = None
+    member: str | None = None  # member requests only: the person's id
 
     def check_prior(self, published: PublicKeys) -> None:
         """Verify the signature by the key version the pola publishes as ``signed_by``."""
@@ -109,6 +111,14 @@ def key_change(new: AgencyKey, current: AgencyKey) -> bytes:
     return _file(body, new, current)
 
 
+def member_enrollment(personal: AgencyKey, agency_key: AgencyKey) -> bytes:
+    """Enroll a member's personal key (its ``agency`` field is the member id), signed by
+    that key and authorised by the agency's current key."""
+    body = _body(RequestKind.MEMBER, agency_key.agency, personal.version, agency_key.version,
+                 member=personal.agency, **_key_fields(personal))
+    return _file(body, personal, agency_key)
+
+
 def revocation(signer: AgencyKey, version: int, reason: str, effective_at: int) -> bytes:
     """The request to revoke ``version`` of the signer's agency from ``effective_at``."""
     if reason not in ("superseded", "compromised"):
@@ -129,7 +139,8 @@ def read_request(data: bytes) -> KeyRequest:
     body = f.blob(outer[0], "body", 1, _MAX)
     d = f.map(unpack(body, MalformedRequest, "key request body", _MAX), "body",
               {"kind", "agency", "version", "created", "signed_by"},
-              frozenset({"x25519", "ed25519", "mlkem", "mldsa", "reason", "effective"}))
+              frozenset({"x25519", "ed25519", "mlkem", "mldsa", "reason", "effective",
+                         "member"}))
     kind_text = f.text(d["kind"], "kind", 16)
     if kind_text not in {k.value for k in RequestKind}:
         f.fail(f"unknown request kind {kind_text!r}")
@@ -158,4 +169,5 @@ def read_request(data: bytes) -> KeyRequest:
         f.integer(d["signed_by"], "signed_by", 1, 2**31),
         d.get("reason"),
         None if "effective" not in d else f.integer(d["effective"], "effective", 0, MAX_TIME),
-        body, prior)
+        body, prior,
+        None if "member" not in d else f.slug(d["member"], "member"))

@@ -15,7 +15,6 @@ threshold, or a version that does not grow, never leaves the workspace.
 
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import replace
 from pathlib import Path
@@ -24,30 +23,26 @@ from typing import Any
 import tomlkit
 
 from sandi import _fs
+from sandi import workspace_json as wj
 from sandi._codec import is_slug
 from sandi._time import epoch
 from sandi.authoring import AuthorityKeyPair, add_signature, compile_source, sign_body
 from sandi.classification import Classification
 from sandi.errors import InvalidArgument, MalformedPola, MalformedRequest, UnknownAgency
-from sandi.keys import PublicKeys
 from sandi.pola import Pola
-from sandi.pola_model import AuthorityKey, KeyState, KeyVersion, RevocationReason
+from sandi.pola_model import (
+    AuthorityKey,
+    KeyState,
+    KeyVersion,
+    Member,
+    MemberStatus,
+    RevocationReason,
+)
 from sandi.pola_wire import SignedPola, decode_pola
 from sandi.requests import KeyRequest, RequestKind, read_request
 from sandi.trust import SignatureStatus, signature_status, verify_pola
 
 KEYS_FORMAT = "sandi-pola-keys/1"
-
-
-def _b64(data: bytes | None) -> str | None:
-    return None if data is None else base64.b64encode(data).decode()
-
-
-def _unb64(text: object, what: str) -> bytes:
-    try:
-        return base64.b64decode(str(text), validate=True)
-    except ValueError:
-        raise MalformedPola(f"pola-keys.json: {what} is not base64") from None
 
 
 class Workspace:
@@ -83,7 +78,7 @@ class Workspace:
         doc["decree"] = {"number": decree_number, "date": decree_date, "title": decree_title}
         _fs.atomic_write(ws.source_path, tomlkit.dumps(doc).encode())
         ws._save_keys({"format": KEYS_FORMAT, "published_version": 0,
-                       "authority": _authority_json(custodians, threshold), "agencies": {}},
+                       "authority": wj.authority_json(custodians, threshold), "agencies": {}},
                       overwrite=False)
         return ws
 
@@ -119,7 +114,7 @@ class Workspace:
     def authority_keys(self) -> tuple[list[AuthorityKey], int]:
         """The authority set the next build will carry, and its threshold."""
         auth = self._keys()["authority"]
-        keys = [AuthorityKey(k["id"], _unb64(k["ed25519"], "authority key"), k["custodian"])
+        keys = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
                 for k in auth["keys"]]
         return keys, int(auth["threshold"])
 
@@ -127,7 +122,7 @@ class Workspace:
         """Every agency's key versions as the next build will publish them."""
         out: dict[str, list[KeyVersion]] = {}
         for agency, versions in self._keys()["agencies"].items():
-            out[agency] = [_key_from_json(v) for v in versions]
+            out[agency] = [wj.key_from_json(v) for v in versions]
         return out
 
     # --- edits ------------------------------------------------------------------------
@@ -145,13 +140,57 @@ class Workspace:
         table.update({"id": req.agency, "name": name, "abbrev": abbrev, "groups": groups})
         if sipd:
             table["sipd"] = sipd
-        _append(doc, "agency", table)
+        wj.append(doc, "agency", table)
         data = self._keys()
-        data["agencies"][req.agency] = [_key_json(KeyVersion(
+        data["agencies"][req.agency] = [wj.key_json(KeyVersion(
             req.version, req.keys, KeyState.CURRENT, req.created_at))]
         self._write_source(doc)
         self._save_keys(data)
         return req
+
+    def members(self) -> dict[str, list[Member]]:
+        """Every agency's members as the next build will publish them."""
+        return {a: [wj.member_from_json(m) for m in ms]
+                for a, ms in self._keys().get("members", {}).items()}
+
+    def add_member(self, request: bytes, *, name: str, jabatan: str,
+                   nip: str | None = None) -> KeyRequest:
+        """Enroll a member from a request signed by their key and by the agency's key."""
+        req = read_request(request)
+        if req.kind is not RequestKind.MEMBER or req.keys is None or req.member is None:
+            raise MalformedRequest("`member add` takes a member request (sandi members add)")
+        data = self._keys()
+        versions = data["agencies"].get(req.agency)
+        if versions is None:
+            raise UnknownAgency(f"agency {req.agency} is not enrolled")
+        signer = next((wj.key_from_json(v) for v in versions if v["v"] == req.signed_by), None)
+        if signer is None or signer.state is not KeyState.CURRENT:
+            raise MalformedRequest(f"a member request must be signed by {req.agency}'s"
+                                   " current key")
+        req.check_prior(signer.keys)
+        members = data.setdefault("members", {}).setdefault(req.agency, [])
+        if any(m["id"] == req.member for m in members):
+            raise InvalidArgument(f"{req.member} is already a member of {req.agency}")
+        members.append(wj.member_json(Member(
+            req.member, name, jabatan, nip,
+            (KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at),),
+            req.created_at)))
+        self._save_keys(data)
+        return req
+
+    def set_member_status(self, agency: str, member: str, status: MemberStatus, *,
+                          at: int) -> None:
+        """Suspend or remove a member from time ``at`` (their later signatures fail)."""
+        data = self._keys()
+        for entry in data.get("members", {}).get(agency, []):
+            if entry["id"] == member:
+                entry["status"] = status.value
+                entry.pop("status_at", None)
+                if status is not MemberStatus.ACTIVE:
+                    entry["status_at"] = at
+                self._save_keys(data)
+                return
+        raise UnknownAgency(f"{member} is not a member of {agency}")
 
     def remove_agency(self, agency: str) -> None:
         """Drop an agency and every rule that names it."""
@@ -191,18 +230,20 @@ class Workspace:
         for key, value in (("sarana", sarana), ("note", note)):
             if value:
                 table[key] = value
-        _append(doc, kind, table)
+        wj.append(doc, kind, table)
         self._compile(doc, self._keys(), 0)  # refuse a rule naming nothing before writing
         self._write_source(doc)
 
     def apply_request(self, request: bytes, *, now: int | None = None) -> KeyRequest:
         """Apply a key change (rotate) or revocation request from an agency custodian."""
         req = read_request(request)
+        if req.kind is RequestKind.ENROLL:
+            raise MalformedRequest("use `sandi pola agency add` for an enrollment request")
         data = self._keys()
         versions = data["agencies"].get(req.agency)
         if versions is None:
             raise UnknownAgency(f"agency {req.agency} is not enrolled")
-        keys = [_key_from_json(v) for v in versions]
+        keys = [wj.key_from_json(v) for v in versions]
         signer = next((k for k in keys if k.version == req.signed_by), None)
         if signer is None:
             raise MalformedRequest(f"request signed by unknown key {req.agency}"
@@ -210,46 +251,68 @@ class Workspace:
         req.check_prior(signer.keys)
         if req.kind is RequestKind.ROTATE:
             assert req.keys is not None
+            # Only the current key names its successor: a retired or revoked version
+            # (an old laptop, a thief) must not be able to take over the agency.
+            current = next(k for k in keys if k.state is KeyState.CURRENT)
+            if signer.version != current.version:
+                raise MalformedRequest(f"a key change must be signed by the current key"
+                                       f" {req.agency} v{current.version}, not"
+                                       f" v{signer.version}")
             if req.version <= max(k.version for k in keys):
                 raise MalformedRequest(f"{req.agency} v{req.version} is not a new version")
             keys = [replace(k, state=KeyState.RETIRED) if k.state is KeyState.CURRENT else k
                     for k in keys]
             keys.append(KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at))
-        elif req.kind is RequestKind.REVOKE:
+        else:
             assert req.reason is not None and req.effective_at is not None
+            if req.version not in {k.version for k in keys}:
+                raise MalformedRequest(f"{req.agency} has no key v{req.version} to revoke")
+            # A revoked key's holder may be a thief: it may ask for its own revocation
+            # only, never discredit the agency's other versions.
+            if signer.state is KeyState.REVOKED and signer.version != req.version:
+                raise MalformedRequest(f"revocation signed by {req.agency} v{signer.version},"
+                                       " which is revoked: sign it with a valid key version")
             keys = [self._revoked(k, req) if k.version == req.version else k for k in keys]
             if not any(k.state is KeyState.CURRENT for k in keys):
                 raise MalformedRequest(f"revoking {req.agency} v{req.version} leaves no current"
                                        " key: rotate first, then revoke the old version")
-        else:
-            raise MalformedRequest("use `sandi pola agency add` for an enrollment request")
-        data["agencies"][req.agency] = [_key_json(k) for k in keys]
+        data["agencies"][req.agency] = [wj.key_json(k) for k in keys]
         self._save_keys(data)
         return req
 
     @staticmethod
     def _revoked(key: KeyVersion, req: KeyRequest) -> KeyVersion:
         assert req.reason is not None and req.effective_at is not None
-        return replace(key, state=KeyState.REVOKED, revoked_at=req.effective_at,
-                       reason=RevocationReason(req.reason))
+        reason, revoked_at = RevocationReason(req.reason), req.effective_at
+        if key.state is KeyState.REVOKED:
+            # A revocation only ever tightens: re-revoking a compromised key as
+            # "superseded", or with a later effective time, would revive its forgeries.
+            assert key.revoked_at is not None and key.reason is not None
+            revoked_at = min(revoked_at, key.revoked_at)
+            if key.reason is RevocationReason.COMPROMISED:
+                reason = RevocationReason.COMPROMISED
+        return replace(key, state=KeyState.REVOKED, revoked_at=revoked_at, reason=reason)
 
     def set_authority(self, custodians: list[AuthorityKey], threshold: int) -> None:
         """Replace the authority set for the next build (publishing then needs k old + k new)."""
         if not 1 <= threshold <= len(custodians):
             raise InvalidArgument(f"threshold must be 1..{len(custodians)}, got {threshold}")
         data = self._keys()
-        data["authority"] = _authority_json(custodians, threshold)
+        data["authority"] = wj.authority_json(custodians, threshold)
         self._save_keys(data)
 
     # --- build, sign, publish -----------------------------------------------------------
 
     def _compile(self, doc: tomlkit.TOMLDocument, data: dict[str, Any], issued: int
                  ) -> SignedPola:
-        keys = {a: [_key_from_json(v) for v in vs] for a, vs in data["agencies"].items()}
-        auth = [AuthorityKey(k["id"], _unb64(k["ed25519"], "authority key"), k["custodian"])
+        keys = {a: [wj.key_from_json(v) for v in vs] for a, vs in data["agencies"].items()}
+        members = {a: [wj.member_from_json(m) for m in ms]
+                   for a, ms in data.get("members", {}).items()}
+        auth = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
                 for k in data["authority"]["keys"]]
         body = compile_source(doc.unwrap(), keys=keys, authority_keys=auth,
-                              threshold=int(data["authority"]["threshold"]), issued_at=issued)
+                              threshold=int(data["authority"]["threshold"]), issued_at=issued,
+                              members=members)
         body = replace(body, version=int(data["published_version"]) + 1)
         return sign_body(body, [])
 
@@ -300,41 +363,3 @@ class Workspace:
         _fs.atomic_write(self.published_path, draft.to_bytes(), overwrite=True)
         self._save_keys(data)
         return Pola.from_bytes(draft.to_bytes(), now=now)
-
-
-def _append(doc: tomlkit.TOMLDocument, key: str, table: Any) -> None:
-    """Append a table to an array of tables (tomlkit renders an empty one badly)."""
-    if key in doc:
-        doc[key].append(table)
-    else:
-        aot = tomlkit.aot()
-        aot.append(table)
-        doc.append(key, aot)
-
-
-def _authority_json(custodians: list[AuthorityKey], threshold: int) -> dict[str, Any]:
-    return {"threshold": threshold,
-            "keys": [{"id": k.id, "ed25519": _b64(k.ed25519), "custodian": k.custodian}
-                     for k in custodians]}
-
-
-def _key_json(k: KeyVersion) -> dict[str, Any]:
-    d = {"v": k.version, "x25519": _b64(k.keys.x25519), "ed25519": _b64(k.keys.ed25519),
-         "mlkem": _b64(k.keys.mlkem), "mldsa": _b64(k.keys.mldsa), "state": k.state.value,
-         "not_before": k.not_before, "revoked_at": k.revoked_at,
-         "reason": k.reason.value if k.reason else None}
-    return {key: value for key, value in d.items() if value is not None}
-
-
-def _key_from_json(d: dict[str, Any]) -> KeyVersion:
-    try:
-        return KeyVersion(
-            int(d["v"]),
-            PublicKeys(_unb64(d["x25519"], "x25519"), _unb64(d["ed25519"], "ed25519"),
-                       _unb64(d["mlkem"], "mlkem") if "mlkem" in d else None,
-                       _unb64(d["mldsa"], "mldsa") if "mldsa" in d else None),
-            KeyState(d["state"]), int(d["not_before"]),
-            int(d["revoked_at"]) if "revoked_at" in d else None,
-            RevocationReason(d["reason"]) if "reason" in d else None)
-    except (KeyError, ValueError, TypeError) as exc:
-        raise MalformedPola(f"pola-keys.json: bad key entry ({exc})") from None
