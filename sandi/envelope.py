@@ -31,7 +31,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sandi import _fs
-from sandi._time import epoch
+from sandi._time import epoch, from_epoch
 from sandi.classification import Classification, Urgency
 from sandi.envelope_info import Document, EnvelopeInfo, Opened, describe
 from sandi.errors import (
@@ -156,6 +156,7 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
     Returns (header, signed region, signing key, suite, payload key).
     """
     pola, level, sender = req.pola, req.classification, req.sender
+    pola.check_expiry(from_epoch(req.created_at))
     for name in (sender.agency, *req.to):
         pola.agency(name)  # UnknownAgency before anything else
     suite = pola.requirement(level).suite

@@ -18,6 +18,7 @@ from sandi.pola import Pola
 
 ENV_HOME = "SANDI_HOME"
 POLA_FILE = "pola.sandi"
+HISTORY_DIR = "polas"  # every pola this home installed: envelopes are judged by their own
 
 
 def default_home() -> Path:
@@ -59,7 +60,9 @@ class Home:
         """The installed pola, verified and not expired."""
         if not self.has_pola():
             raise NoPola(f"no pola is installed in {self.path}")
-        return Pola.load(self.pola_path, now=now)
+        pola = Pola.load(self.pola_path, now=now)
+        pola.attach_history(self.path / HISTORY_DIR)
+        return pola
 
     def trusted_pola(self) -> Pola | None:
         """The installed pola as a trust anchor (expiry not checked), if any."""
@@ -86,5 +89,9 @@ class Home:
         elif trusted.version == pola.version:
             return trusted
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
+        (self.path / HISTORY_DIR).mkdir(mode=0o700, exist_ok=True)
+        _fs.atomic_write(self.path / HISTORY_DIR / f"pola-v{pola.version}.sandi",
+                         pola.to_bytes(), overwrite=True)
         _fs.atomic_write(self.pola_path, pola.to_bytes(), overwrite=True)
+        pola.attach_history(self.path / HISTORY_DIR)
         return pola

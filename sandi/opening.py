@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -103,9 +104,10 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
 
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
-                 pola: Pola) -> Opened:
+                 pola: Pola, now: datetime | None = None) -> Opened:
     header = read_header(read)
     h = header.signed
+    pola.check_expiry(now)
     signer = pola.check_envelope(h)
     doc_keys, key = _my_stanza(header, keystore)
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
@@ -136,7 +138,8 @@ def _recipient_warnings(pola: Pola, key: AgencyKey) -> tuple[str, ...]:
     return ()
 
 
-def open(envelope: bytes, *, keystore: Keystore, pola: Pola) -> Document:
+def open(envelope: bytes, *, keystore: Keystore, pola: Pola,
+         now: datetime | None = None) -> Document:
     """Open an envelope in memory; the plaintext is returned only if all checks pass.
 
     Raises MalformedEnvelope, TamperedEnvelope (SignatureInvalid,
@@ -144,12 +147,12 @@ def open(envelope: bytes, *, keystore: Keystore, pola: Pola) -> Document:
     PolaMismatch.
     """
     parts: list[bytes] = []
-    opened = _open_stream(io.BytesIO(envelope).read, parts.append, keystore, pola)
+    opened = _open_stream(io.BytesIO(envelope).read, parts.append, keystore, pola, now)
     return Document(**vars(opened), plaintext=b"".join(parts))
 
 
 def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, pola: Pola,
-              force: bool = False) -> Opened:
+              force: bool = False, now: datetime | None = None) -> Opened:
     """Open to a file (published only when fully verified) or stream, in constant memory.
 
     If ``dst`` is an existing directory, the file is named after the sender's
@@ -167,14 +170,14 @@ def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, po
                 return output_name(result[0].filename, fallback)
 
             with _fs.atomic_output_in(dst, name, overwrite=force, mode=0o600) as out:
-                result.append(_open_stream(read, out.write, keystore, pola))
+                result.append(_open_stream(read, out.write, keystore, pola, now))
             return replace(result[0], path=str(Path(dst).absolute() / name()))
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
-                opened = _open_stream(read, out.write, keystore, pola)
+                opened = _open_stream(read, out.write, keystore, pola, now)
             return replace(opened, path=str(Path(dst).absolute()))
         with tempfile.TemporaryFile() as staged:
-            opened = _open_stream(read, staged.write, keystore, pola)
+            opened = _open_stream(read, staged.write, keystore, pola, now)
             staged.seek(0)
             shutil.copyfileobj(staged, dst, 1 << 20)
             return opened
@@ -190,7 +193,8 @@ def output_name(filename: str | None, envelope_name: str) -> str:
     return "dokumen"
 
 
-def verify(envelope: bytes | Source, *, pola: Pola) -> EnvelopeInfo:
+def verify(envelope: bytes | Source, *, pola: Pola,
+           now: datetime | None = None) -> EnvelopeInfo:
     """Check an envelope with public information only: structure, policy, the
     signer's key validity and the signature over header and payload.
 
@@ -201,6 +205,7 @@ def verify(envelope: bytes | Source, *, pola: Pola) -> EnvelopeInfo:
         envelope = io.BytesIO(envelope)
     with _fs.reader(envelope) as read:
         header = read_header(read)
+        pola.check_expiry(now)
         signer = pola.check_envelope(header.signed)
         digest, offload = hashlib.sha256(), Offload()
         reader = ChunkReader(read, header.signed.suite.signature_len,

@@ -26,6 +26,7 @@ from sandi.classification import Classification
 from sandi.errors import (
     KeyNotValid,
     MalformedPola,
+    PolaExpired,
     PolaMismatch,
     PolicyViolation,
     UnknownAgency,
@@ -56,6 +57,7 @@ class Pola:
         self._status = status
         self._by_id = {a.id: a for a in signed.body.agencies}
         self._decisions: dict[tuple[str, str], tuple[int, int]] = {}
+        self._history_dir: Path | None = None
 
     def __repr__(self) -> str:
         return f"Pola({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
@@ -227,11 +229,35 @@ class Pola:
         """The current key version of an agency: the one seal wraps to and signs with."""
         return self.agency(agency_id).current
 
+    def attach_history(self, directory: Path) -> None:
+        """Judge envelopes by the pola version they name, from a home's ``polas/``
+        (every pola it installed, each verified when it was installed)."""
+        self._history_dir = directory
+
+    def _version(self, version: int) -> Pola:
+        if version == self.version or self._history_dir is None:
+            return self
+        path = self._history_dir / f"pola-v{version}.sandi"
+        if not path.exists():
+            return self  # a version this home never saw: today's rules (docs/pola.md)
+        older = Pola._anchor(path.read_bytes())
+        return older if older.id == self.id else self
+
+    def check_expiry(self, now: datetime | None) -> None:
+        """Raise PolaExpired if ``now`` is past the expiry (a frozen pola is refused)."""
+        if self.is_expired(now):
+            from sandi._time import show
+
+            raise PolaExpired(f"pola {self.id} v{self.version} expired on"
+                              f" {show(self.expires_at)}")
+
     def check_envelope(self, h: SignedHeader) -> KeyVersion:
         """Policy for open and verify; returns the signer's key version.
 
-        The sender must have been allowed to send this, and the signing key valid
-        at the envelope's creation time by the key history of this (newest) pola.
+        The sender must have been allowed to send this under the pola version the
+        envelope names (when this home keeps it, else under this one), and the
+        signing key valid at the envelope's creation time by the key history of
+        this (newest) pola.
         """
         if h.pola_id != self.id:
             raise PolaMismatch(f"the envelope was sealed under pola {h.pola_id!r}, not"
@@ -239,7 +265,7 @@ class Pola:
         if h.pola_version > self.version:
             raise PolaMismatch(f"the envelope names pola v{h.pola_version}; this home has"
                                f" v{self.version}")
-        self.check_flow(h.sender, h.to, h.classification, h.suite)
+        self._version(h.pola_version).check_flow(h.sender, h.to, h.classification, h.suite)
         agency = self.agency(h.sender)
         if h.signer.kind is SignerKind.MEMBER:
             # A person signs for the agency: they must have been a member of *this*

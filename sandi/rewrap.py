@@ -69,7 +69,9 @@ def _new_stanzas(header: Header, keystore: Keystore, pola: Pola
             out.append(stanza)
             continue
         current = pola.sealing_key(stanza.agency)
-        if stanza.key_version == current.version:
+        if stanza.key_version >= current.version:
+            # Only ever forward: a home whose pola is older than the sender's must not
+            # move a stanza back to the version being replaced.
             out.append(stanza)
             continue
         key = keystore.get(stanza.agency, stanza.key_version)
@@ -113,6 +115,14 @@ def recover(path: Path | str) -> bool:
     if not journal.exists():
         return False
     new_header = journal.read_bytes()
+    # Rewrap never changes the signed region nor the stanza block's length field, so
+    # the file must still start with the journal's: otherwise the journal is stale (the
+    # file was replaced by another envelope since) and must not be written over it.
+    keep = len(read_header(io.BytesIO(new_header).read).signed_region) + 4
+    with path.open("rb") as src:
+        if src.read(keep) != new_header[:keep]:
+            journal.unlink()
+            return False
     _write_at_start(path, new_header)
     journal.unlink()
     return True
