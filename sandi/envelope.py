@@ -19,10 +19,11 @@ b'Nota dinas'
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import secrets
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -32,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sandi import _fs
 from sandi._time import epoch, from_epoch
+from sandi.armor import ArmorWriter
 from sandi.classification import Classification, Urgency
 from sandi.envelope_info import Document, EnvelopeInfo, Opened, describe
 from sandi.errors import (
@@ -206,7 +208,8 @@ def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: W
 def seal(data: bytes, *, sender: Identity, to: Sequence[str] | str,
          classification: Classification | str, pola: Pola, filename: str | None = None,
          subject: str | None = None, content_type: str | None = None,
-         urgency: Urgency | str = Urgency.BIASA, now: datetime | None = None) -> bytes:
+         urgency: Urgency | str = Urgency.BIASA, now: datetime | None = None,
+         armor: bool = False) -> bytes:
     """Seal ``data`` from ``sender`` to the agencies ``to``; return the envelope.
 
     Raises PolicyViolation / UnknownAgency if the pola does not allow it,
@@ -219,15 +222,27 @@ def seal(data: bytes, *, sender: Identity, to: Sequence[str] | str,
                         meta=Metadata(filename, subject, content_type), urgency=urgency,
                         now=now)
     out = io.BytesIO()
-    _seal_from_parts(plaintext_chunks(io.BytesIO(data).read), out.write, _Parts.random(), req)
+    with _maybe_armored(out.write, armor) as write:
+        _seal_from_parts(plaintext_chunks(io.BytesIO(data).read), write, _Parts.random(), req)
     return out.getvalue()
+
+
+@contextlib.contextmanager
+def _maybe_armored(write: Write, armored: bool) -> Iterator[Write]:
+    if not armored:
+        yield write
+        return
+    writer = ArmorWriter(write)
+    yield writer.write
+    writer.close()
 
 
 def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
               to: Sequence[str] | str, classification: Classification | str, pola: Pola,
               filename: str | None = None, subject: str | None = None,
               content_type: str | None = None, urgency: Urgency | str = Urgency.BIASA,
-              force: bool = False, now: datetime | None = None) -> EnvelopeInfo:
+              force: bool = False, now: datetime | None = None,
+              armor: bool = False) -> EnvelopeInfo:
     """Seal a file or binary stream to a file (atomically) or stream, in constant memory.
 
     ``filename`` defaults to the source's base name. An existing ``dst`` is
@@ -240,11 +255,12 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
                         now=now)
     with _fs.reader(src) as read:
         if isinstance(dst, (str, Path)):
-            with _fs.atomic_output(dst, overwrite=force) as out:
-                header = _seal_from_parts(plaintext_chunks(read), out.write, _Parts.random(),
-                                          req)
+            with _fs.atomic_output(dst, overwrite=force) as out, \
+                    _maybe_armored(out.write, armor) as write:
+                header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(), req)
         else:
-            header = _seal_from_parts(plaintext_chunks(read), dst.write, _Parts.random(), req)
+            with _maybe_armored(dst.write, armor) as write:
+                header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(), req)
     return describe(read_header(io.BytesIO(header).read).signed, pola)
 
 

@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sandi import _fs
+from sandi import _fs, armor
 from sandi.envelope_info import Document, EnvelopeInfo, Opened, describe
 from sandi.errors import (
     KeyNotFound,
@@ -105,6 +105,7 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
                  pola: Pola, now: datetime | None = None) -> Opened:
+    read = armor.auto(read)  # binary or armored text, told apart by the first line
     header = read_header(read)
     h = header.signed
     pola.check_expiry(now)
@@ -204,6 +205,7 @@ def verify(envelope: bytes | Source, *, pola: Pola,
     if isinstance(envelope, bytes):
         envelope = io.BytesIO(envelope)
     with _fs.reader(envelope) as read:
+        read = armor.auto(read)
         header = read_header(read)
         pola.check_expiry(now)
         signer = pola.check_envelope(header.signed)
