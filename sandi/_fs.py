@@ -175,6 +175,20 @@ def reader(src: Source) -> Iterator[Callable[[int], bytes]]:
         yield stream.read
 
 
+def counted(read: Callable[[int], bytes],
+            progress: Callable[[int], object] | None) -> Callable[[int], bytes]:
+    """``read``, reporting the number of bytes of each read to ``progress`` (if given)."""
+    if progress is None:
+        return read
+
+    def reporting(size: int) -> bytes:
+        data = read(size)
+        progress(len(data))
+        return data
+
+    return reporting
+
+
 def read_private(path: Path) -> bytes:
     """Read a private key file, refusing one that others can read or write."""
     st = path.stat()

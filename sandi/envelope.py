@@ -242,18 +242,21 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
               filename: str | None = None, subject: str | None = None,
               content_type: str | None = None, urgency: Urgency | str = Urgency.BIASA,
               force: bool = False, now: datetime | None = None,
-              armor: bool = False) -> EnvelopeInfo:
+              armor: bool = False, progress: Callable[[int], object] | None = None
+              ) -> EnvelopeInfo:
     """Seal a file or binary stream to a file (atomically) or stream, in constant memory.
 
     ``filename`` defaults to the source's base name. An existing ``dst`` is
     replaced only with ``force``; on any failure nothing is left at ``dst``.
+    ``progress`` is called with the number of plaintext bytes of each read.
     """
     if filename is None and isinstance(src, (str, Path)):
         filename = Path(src).name
     req = _Request.make(sender=sender, to=to, classification=classification, pola=pola,
                         meta=Metadata(filename, subject, content_type), urgency=urgency,
                         now=now)
-    with _fs.reader(src) as read:
+    with _fs.reader(src) as raw:
+        read = _fs.counted(raw, progress)
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force) as out, \
                     _maybe_armored(out.write, armor) as write:

@@ -153,7 +153,8 @@ def open(envelope: bytes, *, keystore: Keystore, pola: Pola,
 
 
 def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, pola: Pola,
-              force: bool = False, now: datetime | None = None) -> Opened:
+              force: bool = False, now: datetime | None = None,
+              progress: Callable[[int], object] | None = None) -> Opened:
     """Open to a file (published only when fully verified) or stream, in constant memory.
 
     If ``dst`` is an existing directory, the file is named after the sender's
@@ -162,7 +163,8 @@ def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, po
     says where it went. For a stream destination the plaintext is staged in an
     anonymous temporary file and copied out only after verification.
     """
-    with _fs.reader(src) as read:
+    with _fs.reader(src) as raw:
+        read = _fs.counted(raw, progress)
         if isinstance(dst, (str, Path)) and Path(dst).is_dir():
             fallback = Path(src).name if isinstance(src, (str, Path)) else "dokumen.sandi"
             result: list[Opened] = []
@@ -194,8 +196,8 @@ def output_name(filename: str | None, envelope_name: str) -> str:
     return "dokumen"
 
 
-def verify(envelope: bytes | Source, *, pola: Pola,
-           now: datetime | None = None) -> EnvelopeInfo:
+def verify(envelope: bytes | Source, *, pola: Pola, now: datetime | None = None,
+           progress: Callable[[int], object] | None = None) -> EnvelopeInfo:
     """Check an envelope with public information only: structure, policy, the
     signer's key validity and the signature over header and payload.
 
@@ -204,7 +206,8 @@ def verify(envelope: bytes | Source, *, pola: Pola,
     """
     if isinstance(envelope, bytes):
         envelope = io.BytesIO(envelope)
-    with _fs.reader(envelope) as read:
+    with _fs.reader(envelope) as raw:
+        read = _fs.counted(raw, progress)
         read = armor.auto(read)
         header = read_header(read)
         pola.check_expiry(now)
