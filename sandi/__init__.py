@@ -39,7 +39,7 @@ from sandi.errors import (
     UnknownAgency,
     WrongPassphrase,
 )
-from sandi.home import Home, default_home
+from sandi.home import Home, default_home, fetch_pola
 from sandi.keys import AgencyKey, Identity, Keystore, PublicKeys
 from sandi.pola import Pola
 from sandi.pola_model import KeyState, RevocationReason
@@ -125,6 +125,7 @@ __all__ = [
     "backup",
     "default_home",
     "errors",
+    "fetch_pola",
     "load_custodian_key",
     "open",
     "open_file",
