@@ -1,0 +1,306 @@
+"""Test helpers: take envelopes apart, put them back together, forge and re-sign them.
+
+Everything here works on the wire format through :mod:`sandi.format`, so a test
+can change one field, re-encode it canonically and see which check refuses it.
+Nothing here is used by the library.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import msgpack
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+import sandi
+from sandi.authoring import compile_source, parse_source, sign_body
+from sandi.classification import Classification, Urgency
+from sandi.demo import DemoWorld, example_source
+from sandi.envelope import _Parts, _Request, _seal_from_parts
+from sandi.errors import (
+    KeyNotValid,
+    MalformedEnvelope,
+    NotARecipient,
+    PolaMismatch,
+    PolicyViolation,
+    TamperedEnvelope,
+    UnknownAgency,
+)
+from sandi.format import (
+    CT_CHUNK_SIZE,
+    DOC_ID_SIZE,
+    NONCE_SIZE,
+    PREFIX,
+    Metadata,
+    SignedHeader,
+    Signer,
+    SignerKind,
+    Stanza,
+    Suite,
+    encode_header,
+    encode_meta,
+    encode_signed_header,
+    encode_stanzas,
+    parse_header,
+    signature_input,
+    signed_region,
+)
+from sandi.keys import Keystore
+from sandi.pola import Pola
+from sandi.pola_model import KeyVersion
+from sandi.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
+from sandi.stream import plaintext_chunks, seal_payload
+from sandi.wrap import wrap
+
+#: Every error a changed envelope may legitimately raise: which one depends on
+#: where the change lands (parse, policy, key choice, unwrap, chunk, signature).
+REFUSALS: tuple[type[sandi.SandiError], ...] = (
+    MalformedEnvelope, TamperedEnvelope, NotARecipient, PolicyViolation, KeyNotValid,
+    UnknownAgency, PolaMismatch,
+)
+
+PASSPHRASE = "kata sandi uji"
+
+
+# --- keystores and polas -------------------------------------------------------------
+
+
+def keystore_with(world: DemoWorld, home: Path, agencies: Iterable[str]) -> Keystore:
+    """A keystore in ``home`` holding only the demo keys of ``agencies``."""
+    store = Keystore.create(home, passphrase=PASSPHRASE)
+    for agency in agencies:
+        store._keys.extend(world.keystore.keys(agency))
+    store._save(overwrite=True)
+    return Keystore.open(home, passphrase=PASSPHRASE)
+
+
+def pola_with(world: DemoWorld, keys: Mapping[str, Sequence[KeyVersion]], *,
+              version: int = 2, pola_id: str | None = None) -> Pola:
+    """The demo pola re-issued at ``version`` with some agencies' key histories replaced,
+    signed by the demo authority (2 of 3)."""
+    source = parse_source(example_source())
+    source["pola"]["version"] = version
+    if pola_id is not None:
+        source["pola"]["id"] = pola_id
+    all_keys = {a.id: list(a.keys) for a in world.pola.agencies}
+    all_keys.update({k: list(v) for k, v in keys.items()})
+    body = compile_source(source, keys=all_keys,
+                          authority_keys=[a.public for a in world.authority],
+                          threshold=2, issued_at=world.pola.issued_at)
+    return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes())
+
+
+# --- taking envelopes apart ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each region of an envelope lies, as byte offsets."""
+
+    env: bytes
+    signed_header: SignedHeader
+    stanzas: tuple[Stanza, ...]
+    signed_len_at: int  # the u32 S
+    signed: slice  # the signed header's msgpack
+    stanzas_len_at: int  # the u32 R
+    stanza_block: slice
+    stanza_versions: tuple[slice, ...]  # each stanza's key-version integer
+    stanza_bodies: tuple[slice, ...]  # each stanza's body bytes (without the bin header)
+    payload: slice
+    chunks: tuple[slice, ...]
+    signature: slice
+
+    @classmethod
+    def of(cls, env: bytes) -> Layout:
+        """Parse ``env`` (which must be well formed) into its regions."""
+        header, end = parse_header(env)
+        sig_len = header.signed.suite.signature_len
+        signed_at = len(PREFIX) + 4
+        signed_end = len(header.signed_region)
+        block_at = signed_end + 4
+        versions, bodies = [], []
+        entries = [msgpack.packb([s.agency, s.key_version, s.body]) for s in header.stanzas]
+        pos = block_at + len(encode_stanzas(header.stanzas)) - sum(map(len, entries))
+        for s, entry in zip(header.stanzas, entries, strict=True):
+            v_at = pos + 1 + len(msgpack.packb(s.agency))
+            v_end = v_at + len(msgpack.packb(s.key_version))
+            versions.append(slice(v_at, v_end))
+            bodies.append(slice(pos + len(entry) - len(s.body), pos + len(entry)))
+            pos += len(entry)
+        assert pos == end
+        pay_end = len(env) - sig_len
+        chunks = tuple(slice(a, min(a + CT_CHUNK_SIZE, pay_end))
+                       for a in range(end, pay_end, CT_CHUNK_SIZE))
+        return cls(env, header.signed, header.stanzas, len(PREFIX), slice(signed_at, signed_end),
+                   signed_end, slice(block_at, end), tuple(versions), tuple(bodies),
+                   slice(end, pay_end), chunks, slice(pay_end, len(env)))
+
+    @property
+    def signed_bytes(self) -> bytes:
+        """The signed header's msgpack."""
+        return self.env[self.signed]
+
+    @property
+    def payload_bytes(self) -> bytes:
+        """The payload ciphertext."""
+        return self.env[self.payload]
+
+    @property
+    def signature_bytes(self) -> bytes:
+        """The trailing signature."""
+        return self.env[self.signature]
+
+    def chunk_list(self) -> list[bytes]:
+        """The payload ciphertext chunks."""
+        return [self.env[c] for c in self.chunks]
+
+    def stanza_exempt(self) -> set[int]:
+        """Offsets outside the signature by design (guarantee 7): the stanzas' key
+        versions and bodies. A custodian rewrapping changes exactly these."""
+        out: set[int] = set()
+        for s in (*self.stanza_versions, *self.stanza_bodies):
+            out.update(range(s.start, s.stop))
+        return out
+
+    def with_(self, *, signed_bytes: bytes | None = None,
+              stanzas: tuple[Stanza, ...] | None = None, payload: bytes | None = None,
+              signature: bytes | None = None) -> bytes:
+        """The envelope with some parts replaced (nothing re-signed)."""
+        return assemble(self.signed_bytes if signed_bytes is None else signed_bytes,
+                        self.stanzas if stanzas is None else stanzas,
+                        self.payload_bytes if payload is None else payload,
+                        self.signature_bytes if signature is None else signature)
+
+
+def assemble(signed_bytes: bytes, stanzas: tuple[Stanza, ...], payload: bytes,
+             signature: bytes) -> bytes:
+    """Put an envelope together from its parts."""
+    return encode_header(signed_bytes, stanzas) + payload + signature
+
+
+def flip(env: bytes, pos: int, mask: int = 0x01) -> bytes:
+    """``env`` with the byte at ``pos`` xored with ``mask`` (non-zero)."""
+    assert mask & 0xFF
+    out = bytearray(env)
+    out[pos] ^= mask
+    return bytes(out)
+
+
+# --- sealing with known parts, and forging ---------------------------------------------
+
+
+def known_parts(seed: int = 1) -> _Parts:
+    """Fixed random parts, so a test knows the data key."""
+    return _Parts(bytes([seed]) * 32, bytes([seed + 1]) * NONCE_SIZE,
+                  bytes([seed + 2]) * DOC_ID_SIZE)
+
+
+def seal_known(world: DemoWorld, data: bytes, *, sender: str, to: Sequence[str],
+               classification: str, parts: _Parts, pola: Pola | None = None,
+               filename: str | None = None) -> bytes:
+    """Seal through the deterministic core with ``parts``."""
+    req = _Request.make(sender=world.keystore.identity(sender), to=to,
+                        classification=classification, pola=pola or world.pola,
+                        meta=Metadata(filename), urgency=Urgency.BIASA, now=None)
+    out = io.BytesIO()
+    _seal_from_parts(plaintext_chunks(io.BytesIO(data).read), out.write, parts, req)
+    return out.getvalue()
+
+
+def encrypt_payload(data_key: bytes, nonce: bytes, plaintext: bytes) -> bytes:
+    """The STREAM payload of ``plaintext``."""
+    return b"".join(seal_payload(DocumentKeys.derive(data_key, nonce).payload,
+                                 plaintext_chunks(io.BytesIO(plaintext).read)))
+
+
+def encrypt_meta(data_key: bytes, nonce: bytes, meta: Metadata) -> bytes:
+    """The encrypted metadata field."""
+    return AESGCM(DocumentKeys.derive(data_key, nonce).metadata).encrypt(
+        ZERO_NONCE, encode_meta(meta), LABEL_METADATA)
+
+
+def make_header(world: DemoWorld, *, sender: str, to: Sequence[str],
+                classification: Classification, suite: Suite, parts: _Parts,
+                created_at: int | None = None, pola: Pola | None = None,
+                meta: Metadata | None = None) -> SignedHeader:
+    """A signed header built by hand (no policy check at all)."""
+    pola = pola or world.pola
+    return SignedHeader(
+        suite=suite, pola_id=pola.id, pola_version=pola.version, doc_id=parts.doc_id,
+        created_at=pola.issued_at + 60 if created_at is None else created_at, sender=sender,
+        signer=Signer(SignerKind.AGENCY, sender, pola.sealing_key(sender).version),
+        to=tuple(sorted(to)), classification=classification, urgency=Urgency.BIASA,
+        payload_nonce=parts.nonce,
+        commitment=DocumentKeys.derive(parts.data_key, parts.nonce).commitment,
+        meta=encrypt_meta(parts.data_key, parts.nonce, meta or Metadata()))
+
+
+def wrap_for(world: DemoWorld, data_key: bytes, suite: Suite, agency: str,
+             pola: Pola | None = None) -> Stanza:
+    """A stanza wrapping ``data_key`` to ``agency``'s current key in the pola."""
+    key = (pola or world.pola).sealing_key(agency)
+    return wrap(data_key, suite, agency, key.version, key.keys.x25519, key.keys.mlkem)
+
+
+def sign(world: DemoWorld, signed_bytes: bytes, payload: bytes, suite: Suite, *,
+         agency: str, version: int = 1) -> bytes:
+    """A signature by ``agency`` key ``version`` over a signed header and payload."""
+    message = signature_input(signed_region(signed_bytes), hashlib.sha256(payload).digest())
+    return world.keystore.get(agency, version).signing_key().sign(
+        message, hybrid=suite is Suite.HYBRID)
+
+
+def forge(world: DemoWorld, signed: SignedHeader | bytes, plaintext: bytes, parts: _Parts, *,
+          sign_as: str | None = None, sign_version: int = 1,
+          stanzas: tuple[Stanza, ...] | None = None, suite: Suite | None = None) -> bytes:
+    """A complete envelope from a hand-built header, signed by ``sign_as``
+    (default: the header's sender)."""
+    if isinstance(signed, SignedHeader):
+        signed_bytes = encode_signed_header(signed)
+        suite = signed.suite
+        sign_as = sign_as or signed.sender
+        to: tuple[str, ...] = signed.to
+    else:
+        signed_bytes = signed
+        assert suite is not None and sign_as is not None and stanzas is not None
+        to = ()
+    if stanzas is None:
+        stanzas = tuple(wrap_for(world, parts.data_key, suite, a) for a in to)
+    payload = encrypt_payload(parts.data_key, parts.nonce, plaintext)
+    return assemble(signed_bytes, stanzas, payload,
+                    sign(world, signed_bytes, payload, suite, agency=sign_as,
+                         version=sign_version))
+
+
+def resign(world: DemoWorld, layout: Layout, signed: SignedHeader, *,
+           agency: str | None = None) -> bytes:
+    """``layout``'s envelope with a changed signed header, re-signed by ``agency``
+    (default: the new header's sender), stanzas and payload kept."""
+    signed_bytes = encode_signed_header(signed)
+    return assemble(signed_bytes, layout.stanzas, layout.payload_bytes,
+                    sign(world, signed_bytes, layout.payload_bytes, signed.suite,
+                         agency=agency or signed.sender, version=signed.signer.key_version))
+
+
+__all__ = [
+    "REFUSALS",
+    "Layout",
+    "assemble",
+    "encrypt_meta",
+    "encrypt_payload",
+    "flip",
+    "forge",
+    "keystore_with",
+    "known_parts",
+    "make_header",
+    "pola_with",
+    "replace",
+    "resign",
+    "seal_known",
+    "sign",
+    "wrap_for",
+]
