@@ -55,9 +55,10 @@ if TYPE_CHECKING:
         save_custodian_key,
     )
     from sandi.rewrap import Outcome as RewrapOutcome
-    from sandi.rewrap import Rewrapped, rewrap, rewrap_file
+    from sandi.rewrap import Rewrapped, rewrap_file
     from sandi.workspace import Workspace
 
+# (sandi.rewrap is the module; its in-memory rewrap() is sandi.rewrap.rewrap.)
 # Tools for custodians and the authority load on first use, so that sealing,
 # opening and verifying do not pay for their imports (SLIP-39, TOML, SQLite).
 _LAZY = {
@@ -71,7 +72,7 @@ _LAZY = {
     "public_key_text": ("sandi.authoring", "public_key_text"),
     "save_custodian_key": ("sandi.authoring", "save_custodian_key"),
     "RewrapOutcome": ("sandi.rewrap", "Outcome"), "Rewrapped": ("sandi.rewrap", "Rewrapped"),
-    "rewrap": ("sandi.rewrap", "rewrap"), "rewrap_file": ("sandi.rewrap", "rewrap_file"),
+    "rewrap_file": ("sandi.rewrap", "rewrap_file"),
     "Workspace": ("sandi.workspace", "Workspace"),
 }
 
@@ -133,7 +134,6 @@ __all__ = [
     "pola_view",
     "public_key_text",
     "requests",
-    "rewrap",
     "rewrap_file",
     "save_custodian_key",
     "seal",

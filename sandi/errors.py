@@ -71,6 +71,13 @@ class MalformedPola(MalformedInput):
     hint_id = "Minta salinan pola yang utuh kepada unit persandian."
 
 
+class UnsupportedPolaVersion(MalformedPola):
+    """A signed pola names a format version this sandi does not know."""
+
+    hint_en = "Upgrade sandi; the pola was made by a newer version."
+    hint_id = "Perbarui sandi; pola dibuat oleh versi yang lebih baru."
+
+
 class MalformedKeyFile(MalformedInput):
     """A keystore file does not parse, or its content does not authenticate."""
 

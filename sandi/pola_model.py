@@ -45,8 +45,8 @@ class KeyVersion:
     reason: RevocationReason | None = None
 
     def __post_init__(self) -> None:
-        if (self.state is KeyState.REVOKED) != (self.revoked_at is not None
-                                               and self.reason is not None):
+        revoked = self.state is KeyState.REVOKED
+        if revoked != (self.revoked_at is not None) or revoked != (self.reason is not None):
             raise MalformedPola(f"key v{self.version}: revoked_at and reason go with, and"
                                 " only with, state revoked")
 

@@ -18,7 +18,7 @@ from typing import Any
 
 from sandi._codec import Fields, is_slug, pack, unpack
 from sandi.classification import Classification
-from sandi.errors import MalformedPola, UnsupportedVersion
+from sandi.errors import MalformedPola, UnsupportedPolaVersion
 from sandi.format import MAX_RECIPIENTS, MAX_TIME, Suite
 from sandi.keys import PublicKeys
 from sandi.pola_model import (
@@ -256,7 +256,11 @@ def decode_pola(data: bytes) -> SignedPola:
     if data[:len(POLA_MAGIC)] != POLA_MAGIC:
         raise MalformedPola("pola: not a signed sandi pola (bad magic)")
     if data[len(POLA_MAGIC):len(POLA_PREFIX)] != bytes([POLA_VERSION]):
-        raise UnsupportedVersion("pola: format version not supported")
+        found = data[len(POLA_MAGIC):len(POLA_PREFIX)]
+        if not found:
+            raise MalformedPola("pola: truncated after the magic")
+        raise UnsupportedPolaVersion(f"pola: format version {found[0]} is not supported"
+                                     f" (this sandi reads version {POLA_VERSION})")
     pos = len(POLA_PREFIX)
     blocks = []
     for what, limit in (("body", MAX_BODY), ("signatures", 1024 * 1024)):

@@ -20,10 +20,11 @@ where every signature is over ``"sandi/v1/key-request\\x00" || body``.
 from __future__ import annotations
 
 import enum
-import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from sandi._codec import Fields, pack, unpack
+from sandi._time import epoch
 from sandi.errors import MalformedRequest, SignatureInvalid
 from sandi.format import MAX_TIME
 from sandi.keys import AgencyKey, PublicKeys
@@ -73,9 +74,10 @@ class KeyRequest:
                                    f" signed by its published key v{self.signed_by}") from None
 
 
-def _body(kind: RequestKind, agency: str, version: int, signed_by: int, **extra: object) -> bytes:
+def _body(kind: RequestKind, agency: str, version: int, signed_by: int, *,
+          now: datetime | None = None, **extra: object) -> bytes:
     fields: dict[str, object] = {"kind": kind.value, "agency": agency, "version": version,
-                                 "created": int(time.time()), "signed_by": signed_by}
+                                 "created": epoch(now), "signed_by": signed_by}
     fields.update({k: v for k, v in extra.items() if v is not None})
     return pack(fields)
 
@@ -96,35 +98,38 @@ def _file(body: bytes, own: AgencyKey | None, prior: AgencyKey | None) -> bytes:
     return REQUEST_MAGIC + pack([body, ed, ml, prior_sig])
 
 
-def enrollment(key: AgencyKey) -> bytes:
+def enrollment(key: AgencyKey, *, now: datetime | None = None) -> bytes:
     """The request that enrolls an agency's first key version."""
-    body = _body(RequestKind.ENROLL, key.agency, key.version, key.version, **_key_fields(key))
+    body = _body(RequestKind.ENROLL, key.agency, key.version, key.version, now=now,
+                 **_key_fields(key))
     return _file(body, key, None)
 
 
-def key_change(new: AgencyKey, current: AgencyKey) -> bytes:
+def key_change(new: AgencyKey, current: AgencyKey, *, now: datetime | None = None) -> bytes:
     """The request that makes ``new`` the agency's current key, signed by ``current`` too."""
     if new.agency != current.agency or new.version <= current.version:
         raise MalformedRequest("a key change must move one agency to a higher version")
-    body = _body(RequestKind.ROTATE, new.agency, new.version, current.version,
+    body = _body(RequestKind.ROTATE, new.agency, new.version, current.version, now=now,
                  **_key_fields(new))
     return _file(body, new, current)
 
 
-def member_enrollment(personal: AgencyKey, agency_key: AgencyKey) -> bytes:
+def member_enrollment(personal: AgencyKey, agency_key: AgencyKey, *,
+                      now: datetime | None = None) -> bytes:
     """Enroll a member's personal key (its ``agency`` field is the member id), signed by
     that key and authorised by the agency's current key."""
     body = _body(RequestKind.MEMBER, agency_key.agency, personal.version, agency_key.version,
-                 member=personal.agency, **_key_fields(personal))
+                 now=now, member=personal.agency, **_key_fields(personal))
     return _file(body, personal, agency_key)
 
 
-def revocation(signer: AgencyKey, version: int, reason: str, effective_at: int) -> bytes:
+def revocation(signer: AgencyKey, version: int, reason: str, effective_at: int, *,
+               now: datetime | None = None) -> bytes:
     """The request to revoke ``version`` of the signer's agency from ``effective_at``."""
     if reason not in ("superseded", "compromised"):
         raise MalformedRequest("reason must be superseded or compromised")
-    body = _body(RequestKind.REVOKE, signer.agency, version, signer.version, reason=reason,
-                 effective=effective_at)
+    body = _body(RequestKind.REVOKE, signer.agency, version, signer.version, now=now,
+                 reason=reason, effective=effective_at)
     return _file(body, None, signer)
 
 

@@ -260,13 +260,9 @@ BAD_VERSIONS: dict[str, object] = {
     "revoked without a reason": {"state": KeyState.REVOKED, "revoked_at": 1},
     "retired with a revocation time": {"state": KeyState.RETIRED, "revoked_at": 1,
                                        "reason": RevocationReason.COMPROMISED},
-    "current with a reason": pytest.param(
-        {"state": KeyState.CURRENT, "reason": RevocationReason.COMPROMISED},
-        marks=pytest.mark.xfail(strict=True, reason="sandi/pola_model.py KeyVersion checks"
-                                " revoked_at and reason only together; outside this change")),
-    "retired with a time only": pytest.param(
-        {"state": KeyState.RETIRED, "revoked_at": 1},
-        marks=pytest.mark.xfail(strict=True, reason="same as above")),
+    "current with a reason": {"state": KeyState.CURRENT,
+                              "reason": RevocationReason.COMPROMISED},
+    "retired with a time only": {"state": KeyState.RETIRED, "revoked_at": 1},
 }
 
 

@@ -36,6 +36,7 @@ from sandi.errors import (
     PolicyViolation,
     SandiError,
     UnknownAgency,
+    UnsupportedPolaVersion,
     UnsupportedVersion,
 )
 from sandi.format import Suite
@@ -454,7 +455,7 @@ def test_a_body_breaking_the_model_is_malformed() -> None:
 
 
 def test_an_unknown_format_version_is_named() -> None:
-    with pytest.raises(UnsupportedVersion, match=r"pola: format version not supported"):
+    with pytest.raises(UnsupportedPolaVersion, match=r"pola: format version 2 is not supported"):
         Pola.from_bytes(b"SANDP\x02" + V1[6:], now=AT)
 
 
