@@ -1,5 +1,13 @@
-"""What every command shares: the session (home, language, output mode) and the
-localized click classes whose help texts come from :mod:`sandi_cli.messages`.
+"""What every command shares: the session (home, language, output mode, audit
+log) and the localized click classes whose help texts come from
+:mod:`sandi_cli.messages`.
+
+Auditing happens in one place, :meth:`Session.audited`: a command wraps its
+action in ``with session.audited("open") as note:``, fills in what it learns
+(agency, document id, classification), and the record is appended whether the
+action succeeded, was refused or failed. Plaintext, keys and passphrases never
+reach the log. If the log cannot be written, a warning is printed and the
+command still reports its own result, then exits 1.
 
 Help strings, option help and section headings are message ids, looked up in
 the session's language when help is shown, so ``sandi --lang id seal --help``
@@ -9,12 +17,13 @@ English.
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import click
 
@@ -24,6 +33,36 @@ from sandi_cli.messages import default_lang, t
 F = TypeVar("F", bound=Callable[..., Any])
 
 LANG_KEY = "sandi.lang"
+AUDIT_FILE = "audit.db"
+ENV_AUDIT_DB = "SANDI_AUDIT_DB"
+
+
+@dataclass
+class AuditNote:
+    """What a command has learned about the action it audits, filled in as it goes."""
+
+    agency: str = ""
+    doc_id: str = ""  # the document id; for key and pola actions, the version acted on
+    classification: str = ""
+
+    def envelope(self, info: sandi.EnvelopeInfo, agency: str | None = None) -> None:
+        """Take the document's id, classification and (by default) its sender."""
+        self.agency = info.sender if agency is None else agency
+        self.doc_id = info.doc_id
+        self.classification = info.classification.slug
+
+    def event(self, action: str, outcome: str, error: str = "") -> sandi.Event:
+        """The audit event (never plaintext, keys or passphrases)."""
+        return sandi.Event(action, agency=self.agency, member="", doc_id=self.doc_id,
+                           classification=self.classification, outcome=outcome,
+                           error=error)
+
+
+def outcome_of(exc: BaseException) -> str:
+    """``refused`` for a refusal or malformed input (what an auditor looks for), else
+    ``error``."""
+    refused = (sandi.errors.Refusal, sandi.errors.MalformedInput)
+    return "refused" if isinstance(exc, refused) else "error"
 
 
 @dataclass
@@ -35,6 +74,9 @@ class Session:
     json: bool = False
     quiet: bool = False
     debug: bool = False
+    audit_db: str | None = None
+    audit_failed: bool = False
+    _audit: sandi.AuditLog | None = field(default=None, repr=False)
 
     def t(self, msg_id: str, **kw: object) -> str:
         """A message in the session's language."""
@@ -53,6 +95,13 @@ class Session:
         """A warning on stderr (shown even with --quiet)."""
         click.echo(f"sandi: {self.t('label.warning')}: {text}", err=True)
 
+    def fail(self, message: str, hint: str, code: int = 1) -> NoReturn:
+        """End the command with one error line and one hint, as the main handler does
+        (for a command that reports its own results first, such as a batch)."""
+        click.echo(f"sandi: {self.t('label.error')}: {message}", err=True)
+        click.echo(f"sandi: {self.t('label.hint')}: {hint}", err=True)
+        raise click.exceptions.Exit(code)
+
     def emit(self, doc: dict[str, Any]) -> None:
         """The one JSON document of a command, on stdout, if --json."""
         if self.json:
@@ -61,6 +110,60 @@ class Session:
     def pola(self) -> sandi.Pola:
         """The installed pola, verified and not expired (NoPola if none)."""
         return self.home.pola()
+
+    # --- the audit log ----------------------------------------------------------------
+
+    def audit_target(self) -> Path | str | None:
+        """``--audit-db`` / ``$SANDI_AUDIT_DB`` (a file or a ``postgresql://`` URL), else
+        ``HOME/audit.db``; None while the home does not exist (it holds no keys and no
+        pola, so nothing there can be sealed or opened)."""
+        if self.audit_db:
+            return self.audit_db if "://" in self.audit_db else Path(self.audit_db)
+        if self.home.path.is_dir():
+            return self.home.path / AUDIT_FILE
+        return None
+
+    def audit_where(self) -> str:
+        """The log's location for messages (a URL without its credentials)."""
+        target = self.audit_target()
+        if isinstance(target, str):
+            scheme, rest = target.split("://", 1)
+            return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
+        return str(target if target is not None else self.home.path / AUDIT_FILE)
+
+    def audit_log(self) -> sandi.AuditLog:
+        """The open audit log (opened once, closed when the command ends)."""
+        if self._audit is None:
+            target = self.audit_target()
+            if target is None:
+                raise sandi.errors.InvalidArgument(self.t("audit.no_home", home=self.home.path))
+            self._audit = sandi.AuditLog(target)
+            ctx = click.get_current_context(silent=True)
+            if ctx is not None:
+                ctx.find_root().call_on_close(self._audit.close)
+        return self._audit
+
+    def record(self, event: sandi.Event) -> None:
+        """Append one record; on failure warn (once) and remember to exit 1, never raise."""
+        if self.audit_target() is None or self.audit_failed:
+            return
+        try:
+            self.audit_log().append(event)
+        except Exception as exc:  # the log must never hide the command's own result
+            self.audit_failed = True
+            reason = str(exc) if isinstance(exc, sandi.SandiError) else type(exc).__name__
+            self.warn(self.t("audit.unwritable", where=self.audit_where(), reason=reason))
+
+    @contextlib.contextmanager
+    def audited(self, action: str, agency: str = "") -> Iterator[AuditNote]:
+        """Record ``action`` with its outcome: ok, refused or error (and the error class)."""
+        note = AuditNote(agency=agency)
+        try:
+            yield note
+        except Exception as exc:
+            self.record(note.event(action, outcome_of(exc), type(exc).__name__))
+            raise
+        self.record(note.event(action, "ok"))
 
     def table(self, rows: list[tuple[str, str]]) -> None:
         """Aligned ``label: value`` lines."""
@@ -103,9 +206,22 @@ def urgency_label(urgency: sandi.Urgency) -> str:
     return urgency.name.replace("_", " ").title()
 
 
-def shown(path: Path) -> str:
+def shown(path: Path | str) -> str:
     """A path as the user should see it."""
     return click.format_filename(path)
+
+
+def write_new(session: Session, path: Path, data: bytes, *, force: bool = False) -> None:
+    """Write a public file (a request, a public key, a checkpoint, a diagram); an
+    existing file is replaced only with ``force``."""
+    try:
+        with path.open("wb" if force else "xb") as fh:
+            fh.write(data)
+    except FileExistsError:
+        raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path))) from None
+    except OSError as exc:
+        raise sandi.errors.StorageError(session.t(
+            "out.cannot_write", path=shown(path), reason=exc.strerror or exc)) from None
 
 
 # --- localized help ------------------------------------------------------------------

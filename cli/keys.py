@@ -1,8 +1,11 @@
 """``sandi keys``: an agency's private keys in the home's keystore.
 
 ``keys init`` makes the first key version of an agency (and the keystore, if
-the home has none); ``keys list`` shows every version held and, when a pola is
-installed, its state there. Rotation and revocation are separate commands.
+the home has none) and writes the enrollment request for the persandian
+authority; ``keys list`` shows every version held and, when a pola is installed,
+its state there; ``keys fingerprint`` prints the codes to compare by phone.
+Rotation and revocation are in :mod:`sandi_cli.lifecycle`, backup and restore in
+:mod:`sandi_cli.backup`.
 """
 
 from __future__ import annotations
@@ -21,8 +24,10 @@ from sandi_cli.context import (
     json_option,
     option,
     pass_session,
+    shown,
     when,
 )
+from sandi_cli.lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
 from sandi_cli.params import AGENCY, get_passphrase, open_keystore, passphrase_option
 
 
@@ -34,10 +39,12 @@ def keys() -> None:
 @keys.command("init", help="keys.init.help")
 @option("--agency", "--instansi", "agency", required=True, type=AGENCY, help="opt.agency")
 @option("--pq", is_flag=True, help="opt.pq")
+@request_out_option
 @passphrase_option
 @json_option
 @pass_session
-def init(session: Session, agency: str, pq: bool, passphrase_file: Path | None) -> None:
+def init(session: Session, agency: str, pq: bool, request_out: Path | None,
+         passphrase_file: Path | None) -> None:
     home = session.home
     if sandi.Keystore.exists(home.path):
         keystore = open_keystore(session, passphrase_file)
@@ -45,20 +52,27 @@ def init(session: Session, agency: str, pq: bool, passphrase_file: Path | None) 
             raise sandi.errors.KeystoreExists(session.t("keys.already", agency=agency))
         created = False
     else:
+        keystore = None
+        created = True
+    request = request_path(request_out, f"{agency}-v1{REQUEST_SUFFIX}")
+    if request.exists():  # before making a key that could not be enrolled
+        raise sandi.errors.OutputExists(session.t("out.exists", path=shown(request)))
+    if keystore is None:
         passphrase = get_passphrase(session, passphrase_file, confirm=True)
         keystore = sandi.Keystore.create(home.path, passphrase=passphrase)
-        created = True
     key = keystore.generate(agency, pq=pq)
+    write_request(session, request, sandi.requests.enrollment(key))
     fingerprint = key.public.fingerprint()
     session.emit({"agency": agency, "version": key.version, "pq": key.public.has_pq,
                   "fingerprint": fingerprint, "keystore_created": created,
-                  "home": str(home.path)})
+                  "home": str(home.path), "request": str(request)})
     if created:
         session.say("keys.created_store", path=home.keystore_path)
     session.say("keys.made", agency=agency, version=key.version,
                 pq=session.t("word.yes" if pq else "word.no"))
     session.say("keys.fingerprint", fingerprint=fingerprint)
-    session.say("keys.next")
+    session.say("request.written", path=shown(request))
+    session.say("keys.next", path=shown(request), agency=agency)
     _warn_if_pola_wants_pq(session, pq)
 
 
@@ -71,17 +85,42 @@ def _warn_if_pola_wants_pq(session: Session, pq: bool) -> None:
         session.warn(session.t("keys.wants_pq", levels=", ".join(hybrid)))
 
 
-def _state(pola: sandi.Pola | None, key: Any) -> str | None:
-    """The key's state in the pola (current, retired, revoked, not-in-pola, differs)."""
+def _published(pola: sandi.Pola | None, key: sandi.AgencyKey) -> Any:
+    """The pola's entry for this key version, or None."""
     if pola is None:
         return None
     try:
-        published = pola.agency(key.agency).key(key.version)
+        return pola.agency(key.agency).key(key.version)
     except sandi.SandiError:
+        return None
+
+
+def _state(pola: sandi.Pola | None, key: sandi.AgencyKey) -> str | None:
+    """The key's state in the pola (current, retired, revoked, not-in-pola, differs)."""
+    if pola is None:
+        return None
+    published = _published(pola, key)
+    if published is None:
         return "not-in-pola"
     if published.keys != key.public:
         return "differs"
     return str(published.state.value)
+
+
+def _revocation(pola: sandi.Pola | None, key: sandi.AgencyKey) -> dict[str, str] | None:
+    published = _published(pola, key)
+    if published is None or published.revoked_at is None:
+        return None
+    return {"revoked_at": iso(published.revoked_at), "reason": published.reason.value}
+
+
+def _state_text(session: Session, pola: sandi.Pola | None, key: sandi.AgencyKey) -> str:
+    text = session.t(f"state.{_state(pola, key) or 'none'}")
+    revoked = _revocation(pola, key)
+    if revoked is not None:
+        text += " " + session.t("state.revoked_detail", reason=revoked["reason"],
+                                when=revoked["revoked_at"])
+    return text
 
 
 @keys.command("list", help="keys.list.help")
@@ -94,7 +133,7 @@ def list_keys(session: Session, passphrase_file: Path | None) -> None:
     held = keystore.keys()
     rows = [{"agency": k.agency, "version": k.version, "created_at": iso(k.created_at),
              "pq": k.public.has_pq, "fingerprint": k.public.fingerprint(),
-             "state": _state(pola, k)} for k in held]
+             "state": _state(pola, k), **(_revocation(pola, k) or {})} for k in held]
     session.emit({"home": str(session.home.path),
                   "pola": None if pola is None else {"id": pola.id, "version": pola.version},
                   "keys": rows})
@@ -106,11 +145,42 @@ def list_keys(session: Session, passphrase_file: Path | None) -> None:
               s("col.fingerprint"), s("col.state"))
     lines = [(k.agency, f"v{k.version}", when(k.created_at),
               s("word.yes" if k.public.has_pq else "word.no"), k.public.fingerprint(),
-              s(f"state.{_state(pola, k) or 'none'}")) for k in held]
+              _state_text(session, pola, k)) for k in held]
     for line in format_columns([header, *lines]):
         session.echo(line)
     if pola is None:
         session.say("keys.no_pola")
+
+
+@keys.command("fingerprint", help="keys.fingerprint.help")
+@option("--agency", "--instansi", "agency", type=AGENCY, help="opt.fingerprint_agency")
+@option("--pola", "show_pola", is_flag=True, help="opt.fingerprint_pola")
+@passphrase_option
+@json_option
+@pass_session
+def fingerprint(session: Session, agency: str | None, show_pola: bool,
+                passphrase_file: Path | None) -> None:
+    doc: dict[str, Any] = {}
+    if show_pola:
+        pola = session.home.trusted_pola()
+        if pola is None:
+            raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
+        doc["pola"] = {"id": pola.id, "version": pola.version,
+                       "authority_fingerprint": pola.authority.fingerprint()}
+    if agency is not None or not show_pola:
+        keystore = open_keystore(session, passphrase_file)
+        held = keystore.keys(agency) if agency is not None else keystore.keys()
+        if agency is not None and not held:
+            keystore.identity(agency)  # KeyNotFound, naming what is held
+        doc["keys"] = [{"agency": k.agency, "version": k.version,
+                        "fingerprint": k.public.fingerprint()} for k in held]
+    session.emit(doc)
+    if "pola" in doc:
+        session.say("fingerprint.pola", id=doc["pola"]["id"], version=doc["pola"]["version"],
+                    fingerprint=doc["pola"]["authority_fingerprint"])
+    for k in doc.get("keys", []):
+        session.say("fingerprint.key", agency=k["agency"], version=k["version"],
+                    fingerprint=k["fingerprint"])
 
 
 def format_columns(rows: Sequence[Sequence[str]]) -> list[str]:

@@ -26,7 +26,10 @@ from typing import Any
 import click
 
 import sandi
+from sandi_cli import authority, backup, lifecycle, pola_views, signing
+from sandi_cli.audit import audit
 from sandi_cli.context import (
+    ENV_AUDIT_DB,
     LANG_KEY,
     LocalizedGroup,
     LocalizedOption,
@@ -39,6 +42,7 @@ from sandi_cli.keys import keys
 from sandi_cli.messages import default_lang, t
 from sandi_cli.open import open_command
 from sandi_cli.pola import pola
+from sandi_cli.rewrap import rewrap
 from sandi_cli.seal import seal
 from sandi_cli.verify import verify
 
@@ -69,7 +73,17 @@ class SandiCLI(LocalizedGroup):
     """The root group: the single handler of sandi errors, interrupts and bugs."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        """Run the command; turn what it raises into one or two lines and an exit code."""
+        """Run the command; turn what it raises into one or two lines and an exit code.
+
+        A command whose audit record could not be written has printed its result and
+        a warning; it exits 1 here."""
+        result = self._invoke(ctx)
+        session = _session(ctx)
+        if session is not None and session.audit_failed:
+            ctx.exit(1)
+        return result
+
+    def _invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except sandi.SandiError as err:
@@ -105,10 +119,19 @@ def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str | Non
     return lang
 
 
+def _audit_target(ctx: click.Context, _param: click.Parameter, value: str | None
+                  ) -> str | None:
+    if value and "://" in value and not value.startswith(("postgresql://", "postgres://")):
+        raise click.BadParameter(t("param.audit_db", lang_of(ctx)))
+    return value or None
+
+
 @click.group(cls=SandiCLI, help="main.help",
              context_settings={"help_option_names": ["-h", "--help"]})
 @option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="SANDI_HOME",
         show_envvar=True, metavar="DIR", help="opt.home")
+@option("--audit-db", "audit_db", envvar=ENV_AUDIT_DB, show_envvar=True, metavar="FILE|URL",
+        callback=_audit_target, help="opt.audit_db")
 @option("--json", "json_output", is_flag=True, help="opt.json")
 @option("--lang", type=click.Choice(["en", "id"], case_sensitive=False), is_eager=True,
         callback=_remember_lang, help="opt.lang")
@@ -118,18 +141,23 @@ def _remember_lang(ctx: click.Context, _param: click.Parameter, value: str | Non
                       message="%(prog)s %(version)s", help="opt.version",
                       cls=LocalizedOption)
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None, json_output: bool, lang: str, quiet: bool,
-        debug: bool) -> None:
+def cli(ctx: click.Context, home: Path | None, audit_db: str | None, json_output: bool,
+        lang: str, quiet: bool, debug: bool) -> None:
     ctx.obj = Session(home=sandi.Home(home), lang=lang, json=json_output, quiet=quiet,
-                      debug=debug)
+                      debug=debug, audit_db=audit_db)
 
 
-cli.add_command(seal)
-cli.add_command(open_command)
-cli.add_command(verify)
-cli.add_command(keys)
-cli.add_command(pola)
-cli.add_command(demo)
+def _register() -> None:
+    top: list[click.Command] = [seal, open_command, verify, keys, pola, rewrap, audit, demo]
+    for command in top:
+        cli.add_command(command)
+    for command in lifecycle.COMMANDS + backup.COMMANDS:
+        keys.add_command(command)
+    for command in authority.COMMANDS + signing.COMMANDS + pola_views.COMMANDS:
+        pola.add_command(command)
+
+
+_register()
 
 
 def main(argv: list[str] | None = None) -> int:

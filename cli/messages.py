@@ -1,9 +1,11 @@
 """Every user-facing string of the CLI, in English and Indonesian.
 
 ``CATALOGUE`` maps a message id to its text in each language; :func:`t` looks
-one up and fills in its ``{placeholders}``. Error messages raised by the sandi
-library itself are in English; their hints come in both languages from
-:mod:`sandi.errors`.
+one up and fills in its ``{placeholders}``. The catalogue is split by audience:
+officials' commands here, the authority's in :mod:`sandi_cli.messages_authority`,
+key custodians' and auditors' in :mod:`sandi_cli.messages_custodian`. Error
+messages raised by the sandi library itself are in English; their hints come in
+both languages from :mod:`sandi.errors`.
 
 >>> t("label.error", "id")
 'galat'
@@ -15,9 +17,12 @@ from __future__ import annotations
 
 import os
 
+from sandi_cli.messages_authority import AUTHORITY
+from sandi_cli.messages_custodian import CUSTODIAN
+
 LANGS = ("en", "id")
 
-CATALOGUE: dict[str, dict[str, str]] = {
+_CORE: dict[str, dict[str, str]] = {
     # --- framing of errors and warnings ---
     "label.error": {"en": "error", "id": "galat"},
     "label.hint": {"en": "hint", "id": "petunjuk"},
@@ -43,12 +48,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "verify.help": {"en": "Check an envelope's sender, signature and policy (no key needed).",
                     "id": "Periksa pengirim, tanda tangan, dan kebijakan amplop (tanpa kunci)."},
     "keys.help": {"en": "Manage your agency's keys.", "id": "Kelola kunci instansi Anda."},
-    "keys.init.help": {"en": "Create the first key of an agency (and the keystore).",
-                       "id": "Buat kunci pertama instansi (dan keystore-nya)."},
+    "keys.init.help": {"en": "Create the first key of an agency (and the keystore) and its"
+                             " enrollment request.",
+                       "id": "Buat kunci pertama instansi (dan keystore-nya) beserta"
+                             " permintaan pendaftarannya."},
     "keys.list.help": {"en": "List the key versions this home holds.",
                        "id": "Tampilkan versi kunci yang disimpan home ini."},
-    "pola.help": {"en": "Show or update the installed pola.",
-                  "id": "Tampilkan atau perbarui pola yang terpasang."},
+    "pola.help": {"en": "Show or update the installed pola; author, sign and publish one.",
+                  "id": "Tampilkan atau perbarui pola terpasang; susun, tandatangani, dan"
+                        " terbitkan pola."},
     "pola.show.help": {"en": "Show the installed pola: agencies, rules, signatures.",
                        "id": "Tampilkan pola terpasang: instansi, aturan, tanda tangan."},
     "pola.update.help": {"en": "Install a newer pola from the persandian authority.",
@@ -80,9 +88,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
                     "id": "Hal/perihal; disimpan terenkripsi."},
     "opt.seal_output": {"en": "Envelope file (default: FILE.sandi).",
                         "id": "Berkas amplop (bawaan: BERKAS.sandi)."},
-    "opt.open_output": {"en": "Output file (default: the sender's file name, beside FILE).",
-                        "id": "Berkas keluaran (bawaan: nama berkas dari pengirim, di samping"
-                              " BERKAS)."},
+    "opt.open_output": {"en": "Output file or directory (default: beside FILE, named by the"
+                              " sender's file name).",
+                        "id": "Berkas atau direktori keluaran (bawaan: di samping BERKAS, dengan"
+                              " nama berkas dari pengirim)."},
     "opt.force": {"en": "Replace the output file if it exists.",
                   "id": "Timpa berkas keluaran bila sudah ada."},
     "opt.passphrase_file": {"en": "Read the passphrase from the first line of FILE.",
@@ -141,9 +150,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "open.done": {"en": "Opened {path}: {level} from {name} ({sender})",
                   "id": "Dibuka {path}: {level} dari {name} ({sender})"},
     "open.unsafe_name": {"en": "the sender's file name {name} is not a plain file name;"
-                               " using a name derived from the envelope instead",
+                               " saved as {saved}",
                          "id": "nama berkas dari pengirim {name} bukan nama berkas biasa;"
-                               " memakai nama dari amplop"},
+                               " disimpan sebagai {saved}"},
     "verify.signer": {"en": "{id}, key v{version}", "id": "{id}, kunci v{version}"},
     "verify.valid": {"en": "valid", "id": "sah"},
     "verify.allowed": {"en": "allowed", "id": "diizinkan"},
@@ -170,10 +179,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "keys.made": {"en": "Made key {agency} v{version} (post-quantum: {pq})",
                   "id": "Kunci {agency} v{version} dibuat (pascakuantum: {pq})"},
     "keys.fingerprint": {"en": "Fingerprint: {fingerprint}", "id": "Sidik jari: {fingerprint}"},
-    "keys.next": {"en": "Give this fingerprint to the persandian authority in person, so it"
-                        " can be put in the pola.",
-                  "id": "Serahkan sidik jari ini langsung kepada unit persandian agar dapat"
-                        " dimasukkan ke dalam pola."},
+    "keys.next": {"en": "Hand {path} to the persandian authority, which enrolls {agency} with"
+                        " `sandi pola agency add`; read this fingerprint out to them in person"
+                        " or by phone, so they can check the request is yours.",
+                  "id": "Serahkan {path} kepada unit persandian, yang mendaftarkan {agency}"
+                        " dengan `sandi pola agency add`; bacakan sidik jari ini langsung atau"
+                        " lewat telepon agar mereka dapat memastikan permintaan itu milik"
+                        " Anda."},
     "keys.wants_pq": {"en": "the installed pola requires post-quantum keys for {levels};"
                             " this key cannot receive those (use --pq)",
                       "id": "pola terpasang mewajibkan kunci pascakuantum untuk {levels};"
@@ -230,9 +242,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "pola.matrix": {"en": "Highest classification each row may send to each column:",
                     "id": "Klasifikasi tertinggi yang boleh dikirim baris ke kolom:"},
     "pola.legend": {"en": "B Biasa, T Terbatas, R Rahasia, SR Sangat Rahasia, - nothing,"
-                          " . itself",
+                          " \u00b7 itself",
                     "id": "B Biasa, T Terbatas, R Rahasia, SR Sangat Rahasia, - tidak boleh,"
-                          " . diri sendiri"},
+                          " \u00b7 diri sendiri"},
     "pola.unchanged": {"en": "Pola {id} v{version} is already installed.",
                        "id": "Pola {id} v{version} sudah terpasang."},
     "pola.installed": {"en": "Installed pola {id} v{version} (was v{old}).",
@@ -278,6 +290,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
                      "id": "Jelajahi home ini sendiri (frasa sandinya ada di {secret}):"},
     "demo.cleanup": {"en": "When done: rm -r {home}", "id": "Setelah selesai: rm -r {home}"},
 }
+
+
+def _merge(*parts: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for part in parts:
+        twice = merged.keys() & part.keys()
+        if twice:
+            raise RuntimeError(f"message ids defined twice: {sorted(twice)}")
+        merged.update(part)
+    return merged
+
+
+CATALOGUE: dict[str, dict[str, str]] = _merge(_CORE, AUTHORITY, CUSTODIAN)
 
 
 def t(msg_id: str, lang: str = "en", **kw: object) -> str:

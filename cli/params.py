@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -31,8 +32,9 @@ if TYPE_CHECKING:  # click >= 8.4 makes ParamType generic; older click is not
     _Str = click.ParamType[str]
     _Level = click.ParamType[sandi.Classification]
     _Urgency = click.ParamType[sandi.Urgency]
+    _Time = click.ParamType[datetime]
 else:
-    _Str = _Level = _Urgency = click.ParamType
+    _Str = _Level = _Urgency = _Time = click.ParamType
 
 
 class AgencyId(_Str):
@@ -100,9 +102,31 @@ class UrgencyType(_Urgency):
         return "[" + "|".join(level.slug for level in sandi.Urgency) + "]"
 
 
+class TimeType(_Time):
+    """A moment in ISO 8601 (``2026-11-23``, ``2026-11-23T21:34Z``); UTC if no zone."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> datetime:
+        """An aware datetime, or a usage error with an example."""
+        if isinstance(value, datetime):
+            return value
+        try:
+            moment = datetime.fromisoformat(str(value).strip())
+        except ValueError:
+            self.fail(t("param.time", lang_of(ctx), value=value), param, ctx)
+        return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
+        """``ISO8601``."""
+        return "ISO8601"
+
+
 AGENCY = AgencyId()
 CLASSIFICATION = ClassificationType()
 URGENCY = UrgencyType()
+TIME = TimeType()
 
 
 # --- passphrases ---------------------------------------------------------------------
@@ -114,6 +138,14 @@ def passphrase_option(f: F) -> F:
                   show_envvar=True, metavar="FILE",
                   type=click.Path(dir_okay=False, path_type=Path),
                   help="opt.passphrase_file")(f)
+
+
+def custodian_passphrase_option(f: F) -> F:
+    """``--passphrase-file FILE`` for an authority custodian's key: no environment
+    variable, so the keystore's passphrase file is never used for it by accident."""
+    return option("--passphrase-file", "passphrase_file", metavar="FILE",
+                  type=click.Path(dir_okay=False, path_type=Path),
+                  help="opt.custodian_passphrase_file")(f)
 
 
 def read_passphrase_file(path: Path, session: Session) -> str:
@@ -139,12 +171,14 @@ def read_passphrase_file(path: Path, session: Session) -> str:
     return text
 
 
-def get_passphrase(session: Session, path: Path | None, *, confirm: bool = False) -> str:
-    """From ``path`` if given, else by hidden prompt (typed twice if ``confirm``)."""
+def get_passphrase(session: Session, path: Path | None, *, confirm: bool = False,
+                   prompt: str = "pass.prompt") -> str:
+    """From ``path`` if given, else by hidden prompt (typed twice if ``confirm``);
+    ``prompt`` is the message id of the prompt."""
     if path is not None:
         return read_passphrase_file(path, session)
     try:
-        value = click.prompt(session.t("pass.prompt"), hide_input=True,
+        value = click.prompt(session.t(prompt), hide_input=True,
                              confirmation_prompt=session.t("pass.repeat") if confirm else False,
                              type=str, err=True)
     except click.Abort:

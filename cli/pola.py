@@ -4,7 +4,13 @@
 per-classification requirements, who signed (``signed 2/3``) and, with
 ``--matrix``, the highest classification each agency may send to each other.
 ``pola update FILE`` installs a newer pola only if it verifies against the
-installed one (or, the first time, against the authority's fingerprint).
+installed one (or, the first time, against the authority's fingerprint), and
+records the installation in the audit log.
+
+The authority's commands of the same group live in :mod:`sandi_cli.authority`
+(keygen, init, agency, allow, deny, request, authority),
+:mod:`sandi_cli.signing` (build, sign, publish) and :mod:`sandi_cli.pola_views`
+(diff, graph).
 """
 
 from __future__ import annotations
@@ -27,9 +33,6 @@ from sandi_cli.context import (
 from sandi_cli.keys import format_columns
 
 SCHEMA = "sandi.pola/1"
-ABBREV = {sandi.Classification.BIASA: "B", sandi.Classification.TERBATAS: "T",
-          sandi.Classification.RAHASIA: "R", sandi.Classification.SANGAT_RAHASIA: "SR"}
-HIGHEST_FIRST = sorted(sandi.Classification, reverse=True)
 
 
 @click.group("pola", cls=LocalizedGroup, help="pola.help")
@@ -43,14 +46,6 @@ def installed(session: Session) -> sandi.Pola:
     if found is None:
         raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
     return found
-
-
-def highest(p: sandi.Pola, sender: str, recipient: str) -> sandi.Classification | None:
-    """The highest level ``sender`` may send to ``recipient``, or None."""
-    for level in HIGHEST_FIRST:
-        if p.may_send(sender, recipient, level):
-            return level
-    return None
 
 
 def _doc(p: sandi.Pola, matrix: bool) -> dict[str, Any]:
@@ -75,17 +70,13 @@ def _doc(p: sandi.Pola, matrix: bool) -> dict[str, Any]:
                           "max_recipients": q.max_recipients} for q in p.requirements],
     }
     if matrix:
-        doc["matrix"] = {a.id: {b.id: _slug(highest(p, a.id, b.id)) for b in p.agencies
-                                if b.id != a.id} for a in p.agencies}
+        doc["matrix"] = {a.id: {b.id: _slug(sandi.pola_view.highest(p, a.id, b.id))
+                                for b in p.agencies if b.id != a.id} for a in p.agencies}
     return doc
 
 
 def _slug(level: sandi.Classification | None) -> str | None:
     return None if level is None else level.slug
-
-
-def _abbrev(level: sandi.Classification | None) -> str:
-    return "-" if level is None else ABBREV[level]
 
 
 def _summary(session: Session, p: sandi.Pola) -> None:
@@ -141,15 +132,14 @@ def _rules(session: Session, p: sandi.Pola) -> None:
 
 
 def _matrix(session: Session, p: sandi.Pola) -> None:
-    ids = [a.id for a in p.agencies]
-    width = max(len(i) for i in ids)
+    """The flow matrix of :func:`sandi.pola_view.matrix`, columns numbered like rows."""
+    header, *rows = sandi.pola_view.matrix(p)
+    width = max(len(i) for i in header[1:])
     session.echo()
     session.say("pola.matrix")
-    session.echo(" " * (width + 5) + "".join(f"{n:>3}" for n in range(1, len(ids) + 1)))
-    for n, sender in enumerate(ids, 1):
-        cells = ["  ." if sender == recipient else f"{_abbrev(highest(p, sender, recipient)):>3}"
-                 for recipient in ids]
-        session.echo(f"{n:>3}  {sender:<{width}}" + "".join(cells))
+    session.echo(" " * (width + 5) + "".join(f"{n:>3}" for n in range(1, len(header))))
+    for n, (sender, *cells) in enumerate(rows, 1):
+        session.echo(f"{n:>3}  {sender:<{width}}" + "".join(f"{c:>3}" for c in cells))
     session.say("pola.legend")
 
 
@@ -179,8 +169,10 @@ def update(session: Session, file: Path, fingerprint: str | None) -> None:
         data = file.read_bytes()
     except OSError as exc:
         raise click.FileError(str(file), exc.strerror) from None
-    before = session.home.trusted_pola()
-    new = session.home.install_pola(data, fingerprint=fingerprint)
+    with session.audited("pola-install") as note:
+        before = session.home.trusted_pola()
+        new = session.home.install_pola(data, fingerprint=fingerprint)
+        note.doc_id = f"{new.id} v{new.version}"
     unchanged = before is not None and before.version == new.version
     session.emit({"id": new.id, "version": new.version, "previous_version":
                   None if before is None else before.version, "changed": not unchanged})

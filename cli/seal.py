@@ -49,14 +49,17 @@ def seal(session: Session, file: Path, to: tuple[str, ...],
          subject: str | None, output: Path | None, force: bool,
          passphrase_file: Path | None) -> None:
     out = output if output is not None else file.with_name(file.name + ".sandi")
-    pola = session.pola()
-    if out.exists() and not force:  # before asking for the passphrase
-        raise sandi.errors.OutputExists(session.t("out.exists", path=shown(out)))
-    keystore = open_keystore(session, passphrase_file)
-    agency = sender_of(session, keystore, sender)
-    info = sandi.seal_file(file, out, sender=keystore.identity(agency), to=list(to),
-                          classification=classification, pola=pola, subject=subject,
-                          urgency=urgency, force=force)
+    with session.audited("seal", agency=sender or "") as note:
+        note.classification = classification.slug
+        pola = session.pola()
+        if out.exists() and not force:  # before asking for the passphrase
+            raise sandi.errors.OutputExists(session.t("out.exists", path=shown(out)))
+        keystore = open_keystore(session, passphrase_file)
+        note.agency = agency = sender_of(session, keystore, sender)
+        info = sandi.seal_file(file, out, sender=keystore.identity(agency), to=list(to),
+                               classification=classification, pola=pola, subject=subject,
+                               urgency=urgency, force=force)
+        note.envelope(info)
     session.emit({"output": str(out), **info_doc(info)})
     session.say("seal.done", path=shown(out), level=info.classification.label,
                 sender=info.sender, to=", ".join(info.to), doc=info.doc_id)

@@ -86,7 +86,9 @@ def info_rows(session: Session, info: sandi.EnvelopeInfo) -> list[tuple[str, str
 @json_option
 @pass_session
 def verify(session: Session, file: Path) -> None:
-    info = sandi.verify(file, pola=session.pola())
+    with session.audited("verify") as note:
+        info = sandi.verify(file, pola=session.pola())
+        note.envelope(info)
     session.emit({"schema": SCHEMA, **info_doc(info), "signature": "valid",
                   "policy": "allowed"})
     session.table([*info_rows(session, info),

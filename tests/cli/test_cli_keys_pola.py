@@ -99,7 +99,8 @@ def test_pola_show_matrix_text(run: Run) -> None:
     out = run("pola", "show", "--matrix").stdout
     row = next(line for line in out.splitlines() if line.strip().startswith("7  disp"))
     cells = row.split()[2:]
-    assert len(cells) == 40 and cells[6] == "." and set(cells) <= {"B", "T", "R", "SR", "-", "."}
+    assert len(cells) == 40 and cells[6] == "\u00b7"
+    assert set(cells) <= {"B", "T", "R", "SR", "-", "\u00b7"}
     assert "SR Sangat Rahasia" in out
 
 

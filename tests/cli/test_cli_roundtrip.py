@@ -10,7 +10,6 @@ from clitools import Run
 
 import sandi
 from sandi.demo import DemoWorld
-from sandi_cli.open import default_name, safe_name
 from sandi_cli.seal import sender_of
 
 LETTER = "Nota dinas: data penduduk rentan untuk pelayanan imunisasi.\n" * 40
@@ -41,7 +40,8 @@ def test_seal_verify_open_round_trip(run: Run, tmp_path: Path, passfile: Path) -
     assert opened.exit_code == 0, opened.stderr
     assert (tmp_path / "nota.txt").read_text(encoding="utf-8") == LETTER  # name from metadata
     assert "Opened" in opened.stdout and "Data penduduk rentan" in opened.stdout
-    assert list(tmp_path.glob(".sandi-open-*")) == []  # the staging name is gone
+    assert str(tmp_path / "nota.txt") in opened.stdout  # Opened.path, where it went
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 def test_seal_and_open_with_explicit_outputs(run: Run, tmp_path: Path,
@@ -117,33 +117,41 @@ def test_quiet_prints_nothing(run: Run, tmp_path: Path, passfile: Path) -> None:
     assert result.exit_code == 0 and result.stdout == ""
 
 
-def test_open_uses_only_the_base_name_of_the_senders_file_name(
-        world: DemoWorld, run: Run, tmp_path: Path, passfile: Path) -> None:
+@pytest.mark.parametrize(("name", "saved", "warned"), [
+    ("../../escape.txt", "escape.txt", True),
+    ("C:\\dok\\nota.docx", "nota.docx", True),
+    (".profile", "doc", True),
+    ("surat.pdf", "surat.pdf", False),
+])
+def test_open_uses_only_a_plain_base_name_of_the_senders_file_name(
+        world: DemoWorld, run: Run, tmp_path: Path, passfile: Path, name: str, saved: str,
+        warned: bool) -> None:
     inner = tmp_path / "inbox"
     inner.mkdir()
     envelope = sandi.seal(b"payload", sender=world.keystore.identity("setda"),
                           to=["dinkes"], classification="rahasia", pola=world.pola,
-                          filename="../../escape.txt")
+                          filename=name)
     (inner / "doc.sandi").write_bytes(envelope)
-    result = run("open", inner / "doc.sandi", "--passphrase-file", passfile)
+    result = run("--json", "open", inner / "doc.sandi", "--passphrase-file", passfile)
     assert result.exit_code == 0, result.stderr
-    assert (inner / "escape.txt").read_bytes() == b"payload"
+    assert (inner / saved).read_bytes() == b"payload"
+    assert json.loads(result.stdout)["output"] == str(inner / saved)
+    assert sorted(p.name for p in inner.iterdir()) == sorted(["doc.sandi", saved])
     assert not (tmp_path / "escape.txt").exists()
+    assert ("sandi: warning:" in result.stderr) is warned
 
 
-@pytest.mark.parametrize(("name", "expected"), [
-    ("surat.pdf", "surat.pdf"), ("a/b/c.txt", "c.txt"), ("C:\\dok\\nota.docx", "nota.docx"),
-    ("../../etc/passwd", "passwd"), ("..", None), (".", None), ("", None), (None, None),
-    (".profile", None), ("dir/", None), ("bad\nname", None), ("nul\x00", None),
-])
-def test_safe_name(name: str | None, expected: str | None) -> None:
-    assert safe_name(name) == expected
-
-
-def test_default_name() -> None:
-    assert default_name(Path("/x/nota.pdf.sandi")) == "nota.pdf"
-    assert default_name(Path("/x/nota.bin")) == "nota.bin.dibuka"
-    assert default_name(Path("/x/.sandi")) == ".sandi.dibuka"
+def test_open_into_a_directory(world: DemoWorld, run: Run, tmp_path: Path,
+                               passfile: Path) -> None:
+    envelope = tmp_path / "in.sandi"
+    envelope.write_bytes(sandi.seal(b"isi", sender=world.keystore.identity("setda"),
+                                    to=["dinkes"], classification="biasa", pola=world.pola,
+                                    filename="laporan.txt"))
+    out = tmp_path / "keluar"
+    out.mkdir()
+    result = run("open", envelope, "-o", out, "--passphrase-file", passfile)
+    assert result.exit_code == 0, result.stderr
+    assert (out / "laporan.txt").read_bytes() == b"isi"
 
 
 def test_sender_is_the_only_agency_held(world: DemoWorld) -> None:

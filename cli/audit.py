@@ -1,0 +1,155 @@
+"""``sandi audit``: read and check the home's tamper-evident log.
+
+Every seal, open, verify, rewrap, key rotation or revocation request, backup,
+restore and pola installation appends a record (see :meth:`Session.audited`):
+time, OS user, host, agency, action, document id (for key and pola actions, the
+version acted on), classification, and the outcome ``ok``, ``refused`` or
+``error`` with the error's class. Never plaintext, keys or passphrases.
+
+* ``audit show [--since ISO] [--doc ID]`` lists records.
+* ``audit verify`` walks the hash chain and names the first bad record; with
+  ``--checkpoint FILE --agency ID`` it also checks that the log still extends a
+  checkpoint the agency signed earlier (so even a rewrite of the whole chain
+  shows), using the agency's public key from the installed pola.
+* ``audit checkpoint --agency ID`` signs the log's current size and head with
+  the agency's current key, for an auditor (Inspektorat) to keep.
+
+The log is ``HOME/audit.db`` (SQLite) unless ``--audit-db`` or
+``$SANDI_AUDIT_DB`` names another file or a ``postgresql://`` URL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+import sandi
+from sandi_cli.context import (
+    LocalizedGroup,
+    Session,
+    iso,
+    json_option,
+    option,
+    pass_session,
+    shown,
+    when,
+    write_new,
+)
+from sandi_cli.keys import format_columns
+from sandi_cli.params import AGENCY, TIME, open_keystore, passphrase_option
+
+
+@click.group("audit", cls=LocalizedGroup, help="audit.help")
+def audit() -> None:
+    pass
+
+
+def _log(session: Session) -> sandi.AuditLog:
+    """The existing log (a missing SQLite file is a usage error, not a new empty log)."""
+    target = session.audit_target()
+    if target is None:
+        raise sandi.errors.InvalidArgument(session.t("audit.no_home", home=session.home.path))
+    if isinstance(target, Path) and not target.exists():
+        raise sandi.errors.InvalidArgument(session.t("audit.none", path=shown(target)))
+    return session.audit_log()
+
+
+def _trusted(session: Session) -> sandi.Pola:
+    found = session.home.trusted_pola()
+    if found is None:
+        raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
+    return found
+
+
+def _record_doc(r: Any) -> dict[str, Any]:
+    return {"seq": r.seq, "time": iso(r.time), "os_user": r.os_user, "host": r.host,
+            "agency": r.agency, "member": r.member, "action": r.action, "doc_id": r.doc_id,
+            "classification": r.classification, "outcome": r.outcome, "error": r.error,
+            "prev": r.prev.hex(), "hash": r.hash.hex()}
+
+
+@audit.command("show", help="audit.show.help")
+@option("--since", type=TIME, help="opt.since")
+@option("--doc", "doc_id", metavar="ID", help="opt.doc")
+@json_option
+@pass_session
+def show(session: Session, since: datetime | None, doc_id: str | None) -> None:
+    log = _log(session)
+    records = list(log.records(since=None if since is None else int(since.timestamp()),
+                               doc_id=doc_id))
+    session.emit({"log": session.audit_where(), "records": [_record_doc(r) for r in records]})
+    if not records:
+        session.say("audit.empty", where=session.audit_where())
+        return
+    s = session.t
+    header = ("#", s("col.time"), s("col.who"), s("col.agency"), s("col.action"),
+              s("col.subject"), s("col.classification"), s("col.outcome"))
+    rows = [(str(r.seq), when(r.time), f"{r.os_user}@{r.host}", r.agency or "-", r.action,
+             r.doc_id or "-", r.classification or "-",
+             r.outcome + (f" ({r.error})" if r.error else "")) for r in records]
+    for line in format_columns([header, *rows]):
+        session.echo(line)
+
+
+@audit.command("verify", help="audit.verify.help")
+@option("--checkpoint", "checkpoint_file", metavar="FILE",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path), help="opt.checkpoint")
+@option("--agency", "--instansi", "agency", type=AGENCY, help="opt.checkpoint_agency")
+@json_option
+@pass_session
+def verify(session: Session, checkpoint_file: Path | None, agency: str | None) -> None:
+    if (checkpoint_file is None) != (agency is None):
+        raise click.UsageError(session.t("audit.checkpoint_pair"))
+    log = _log(session)
+    checkpoint = None
+    if checkpoint_file is not None and agency is not None:
+        checkpoint = sandi.Checkpoint.from_text(checkpoint_file.read_text(encoding="utf-8"))
+        if checkpoint.agency != agency:
+            raise sandi.errors.AuditLogBroken(session.t(
+                "audit.other_agency", signer=checkpoint.agency, agency=agency))
+        public = _trusted(session).agency(agency).key(checkpoint.key_version).keys
+        status = log.verify(checkpoint, public)
+    else:
+        status = log.verify()
+    session.emit({"log": session.audit_where(), "valid": True, "records": status.size,
+                  "head": status.head.hex(), "checkpoint": None if checkpoint is None else {
+                      "agency": checkpoint.agency, "key_version": checkpoint.key_version,
+                      "size": checkpoint.size, "time": iso(checkpoint.time)}})
+    session.say("audit.valid", size=status.size, head=status.head.hex()[:16])
+    if checkpoint is not None:
+        session.say("audit.extends", size=checkpoint.size, agency=checkpoint.agency,
+                    version=checkpoint.key_version, when=when(checkpoint.time))
+
+
+@audit.command("checkpoint", help="audit.checkpoint.help")
+@option("--agency", "--instansi", "agency", required=True, type=AGENCY, help="opt.agency")
+@option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE", help="opt.checkpoint_output")
+@passphrase_option
+@json_option
+@pass_session
+def checkpoint(session: Session, agency: str, output: Path | None,
+               passphrase_file: Path | None) -> None:
+    log = _log(session)
+    if output is not None and output.exists():
+        raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
+    with session.audited("checkpoint", agency=agency):
+        version = _trusted(session).agency(agency).current.version
+        key = open_keystore(session, passphrase_file).get(agency, version)
+        signed = log.checkpoint(key)
+        text = signed.to_text()
+        if output is not None:
+            write_new(session, output, text.encode("utf-8"))
+    session.emit({"agency": agency, "key_version": signed.key_version, "size": signed.size,
+                  "root": signed.root.hex(), "time": iso(signed.time), "text": text,
+                  "output": None if output is None else str(output)})
+    if output is None:
+        if not session.json:
+            click.echo(text, nl=False)
+        return
+    session.say("checkpoint.written", path=shown(output), size=signed.size, agency=agency,
+                version=signed.key_version)
+    session.say("checkpoint.next")

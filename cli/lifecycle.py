@@ -1,0 +1,154 @@
+"""``sandi keys rotate`` and ``sandi keys revoke``: an agency custodian's requests.
+
+Neither command changes the pola: each writes a signed request file for the
+persandian authority, which applies it (``sandi pola request FILE``), then
+builds, signs and publishes the next pola.
+
+* ``rotate`` makes the next key version and asks for it to become current; the
+  request is signed by the new key and by the version the installed pola lists
+  as current, so only the holder of the current key can replace it.
+* ``revoke`` asks for a version to be revoked from a moment on: ``superseded``
+  (signatures made before that moment stay valid) or ``compromised`` (no
+  signature by it is trusted any more, whatever its date).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+import sandi
+from sandi_cli.context import (
+    LocalizedCommand,
+    Session,
+    iso,
+    json_option,
+    option,
+    pass_session,
+    shown,
+    when,
+    write_new,
+)
+from sandi_cli.params import AGENCY, TIME, open_keystore, passphrase_option
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+REQUEST_SUFFIX = ".request"
+
+
+def request_out_option(f: F) -> F:
+    """``--request-out PATH``: a file, or a directory for the default name."""
+    return option("--request-out", "request_out", metavar="PATH",
+                  type=click.Path(path_type=Path), help="opt.request_out")(f)
+
+
+def request_path(out: Path | None, name: str) -> Path:
+    """Where a request goes: ``out`` if a file, ``out/name`` if a directory, else ``./name``."""
+    if out is None:
+        return Path(name)
+    return out / name if out.is_dir() else out
+
+
+def write_request(session: Session, path: Path, data: bytes) -> None:
+    """Write a request file (public: keys and signatures only); never replace one."""
+    write_new(session, path, data)
+
+
+def pola_current(pola: sandi.Pola, keystore: sandi.Keystore, agency: str
+                 ) -> sandi.AgencyKey:
+    """The private key of the version the pola lists as ``agency``'s current one."""
+    version = pola.agency(agency).current.version
+    return keystore.get(agency, version)
+
+
+def trusted(session: Session) -> sandi.Pola:
+    """The installed pola as the anchor of key requests (expired or not)."""
+    found = session.home.trusted_pola()
+    if found is None:
+        raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
+    return found
+
+
+@click.command("rotate", cls=LocalizedCommand, help="keys.rotate.help")
+@option("--agency", "--instansi", "agency", required=True, type=AGENCY, help="opt.agency")
+@option("--pq", is_flag=True, help="opt.pq_rotate")
+@request_out_option
+@passphrase_option
+@json_option
+@pass_session
+def rotate(session: Session, agency: str, pq: bool, request_out: Path | None,
+           passphrase_file: Path | None) -> None:
+    with session.audited("rotate", agency=agency) as note:
+        pola = trusted(session)
+        keystore = open_keystore(session, passphrase_file)
+        current = pola_current(pola, keystore, agency)
+        pending = [k.version for k in keystore.keys(agency) if k.version > current.version]
+        path = request_path(request_out, f"{agency}-v{max([current.version, *pending]) + 1}"
+                                         f"{REQUEST_SUFFIX}")
+        if path.exists():  # before making a key that could not be requested
+            raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path)))
+        new = keystore.generate(agency, pq=pq or current.public.has_pq)
+        note.doc_id = f"{agency} v{new.version}"
+        write_request(session, path, sandi.requests.key_change(new, current))
+    fingerprint = new.public.fingerprint()
+    session.emit({"agency": agency, "version": new.version, "previous_version":
+                  current.version, "pq": new.public.has_pq, "fingerprint": fingerprint,
+                  "request": str(path), "pending_versions": pending})
+    if pending:
+        session.warn(session.t("rotate.pending", agency=agency, versions=", ".join(
+            f"v{v}" for v in pending), current=current.version))
+    session.say("rotate.made", agency=agency, version=new.version, old=current.version,
+                pq=session.t("word.yes" if new.public.has_pq else "word.no"))
+    session.say("keys.fingerprint", fingerprint=fingerprint)
+    session.say("request.written", path=shown(path))
+    session.say("rotate.next", path=shown(path), agency=agency, old=current.version,
+                version=new.version)
+
+
+@click.command("revoke", cls=LocalizedCommand, help="keys.revoke.help")
+@option("--agency", "--instansi", "agency", required=True, type=AGENCY, help="opt.agency")
+@option("--version", "version", required=True, type=click.IntRange(min=1), metavar="N",
+        help="opt.revoke_version")
+@option("--reason", required=True, type=click.Choice(["superseded", "compromised"]),
+        help="opt.reason")
+@option("--effective", type=TIME, help="opt.effective")
+@request_out_option
+@passphrase_option
+@json_option
+@pass_session
+def revoke(session: Session, agency: str, version: int, reason: str,
+           effective: datetime | None, request_out: Path | None,
+           passphrase_file: Path | None) -> None:
+    moment = effective if effective is not None else datetime.now(UTC)
+    with session.audited("revoke", agency=agency) as note:
+        note.doc_id = f"{agency} v{version}"
+        pola = trusted(session)
+        published = pola.agency(agency)
+        published.key(version)  # KeyNotValid if the pola lists no such version
+        path = request_path(request_out, f"{agency}-v{version}-{reason}{REQUEST_SUFFIX}")
+        if path.exists():
+            raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path)))
+        keystore = open_keystore(session, passphrase_file)
+        if version == published.current.version and not any(
+                k.version > version for k in keystore.keys(agency)):
+            # The authority refuses to leave an agency without a current key: the
+            # rotation request must come first (both can be applied in one build).
+            raise sandi.errors.InvalidArgument(session.t("revoke.current", agency=agency,
+                                                         version=version))
+        signer = pola_current(pola, keystore, agency)
+        write_request(session, path, sandi.requests.revocation(
+            signer, version, reason, int(moment.timestamp())))
+    session.emit({"agency": agency, "version": version, "reason": reason,
+                  "effective_at": iso(moment), "signed_by": signer.version,
+                  "request": str(path)})
+    session.say("revoke.made", agency=agency, version=version, reason=reason,
+                when=when(moment))
+    session.say("request.written", path=shown(path))
+    session.say(f"revoke.next.{reason}", path=shown(path))
+
+
+COMMANDS: list[click.Command] = [rotate, revoke]

@@ -1,0 +1,241 @@
+"""``sandi rewrap PATH...``: move an archive to the agency's current key version.
+
+Each envelope (a file, or every ``*.sandi`` under a directory) gets its
+recipient stanza for our agency re-wrapped to the version the installed pola
+lists as current; the signed header and the payload stay byte for byte, so the
+sender's signature still verifies. Files are independent, so they are spread
+over worker processes (``--jobs``; by default one per CPU for large batches,
+see :func:`default_workers`); each worker unlocks
+the keystore itself, receiving the passphrase through the pool's initializer
+(a pipe), never on a command line.
+
+With ``--retire``, once no scanned envelope needs an older version any more, a
+revocation request (reason ``superseded``) is written for each older version,
+for the authority to publish. Every rewrapped or failed file is audited.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+import sandi
+from sandi_cli.context import (
+    AuditNote,
+    LocalizedCommand,
+    Session,
+    json_option,
+    option,
+    outcome_of,
+    pass_session,
+    shown,
+)
+from sandi_cli.lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
+from sandi_cli.params import get_passphrase, passphrase_option
+
+FAILED = "failed"
+KINDS = ("rewrapped", "already_current", "not_addressed", FAILED)
+FILES_PER_WORKER = 64
+_WORKER: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What happened to one file (plain data: it crosses the process boundary)."""
+
+    path: str
+    outcome: str  # one of KINDS
+    agencies: tuple[str, ...] = ()
+    old_versions: tuple[int, ...] = ()
+    error: str = ""  # the error class name, if failed
+    reason: str = ""
+    audit_outcome: str = ""  # refused | error, if failed
+
+
+def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileResult:
+    """Rewrap one file; a failure is a result, not an exception (the batch goes on)."""
+    kinds = {sandi.RewrapOutcome.REWRAPPED: "rewrapped",
+             sandi.RewrapOutcome.CURRENT: "already_current",
+             sandi.RewrapOutcome.NOT_ADDRESSED: "not_addressed"}
+    try:
+        done = sandi.rewrap_file(path, keystore=keystore, pola=pola)
+    except Exception as exc:
+        reason = str(exc) if isinstance(exc, sandi.SandiError) else \
+            f"{type(exc).__name__}: {exc}"
+        return FileResult(str(path), FAILED, error=type(exc).__name__, reason=reason,
+                          audit_outcome=outcome_of(exc))
+    return FileResult(str(path), kinds[done.outcome], done.agencies, done.old_versions)
+
+
+def _init_worker(home: str, passphrase: str, pola: bytes) -> None:
+    _WORKER["keystore"] = sandi.Keystore.open(home, passphrase=passphrase)
+    _WORKER["pola"] = sandi.Pola.from_bytes(pola)
+
+
+def _work(path: str) -> FileResult:
+    return rewrap_one(Path(path), _WORKER["keystore"], _WORKER["pola"])
+
+
+def collect(paths: tuple[Path, ...]) -> list[Path]:
+    """The files named, and every ``*.sandi`` file under the directories named, once each."""
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for path in paths:
+        found = sorted(p for p in path.rglob("*.sandi") if p.is_file()) if path.is_dir() \
+            else [path]
+        for file in found:
+            if (key := file.resolve()) not in seen:
+                seen.add(key)
+                files.append(file)
+    return files
+
+
+def default_workers(files: int) -> int:
+    """One worker per CPU, but at least ``FILES_PER_WORKER`` files each: every worker
+    pays one Argon2id unlock of the keystore (about a second), while rewrapping one
+    file costs milliseconds, so a small batch is faster in this process alone."""
+    return max(1, min(os.cpu_count() or 1, files // FILES_PER_WORKER))
+
+
+def _results(files: list[Path], keystore: sandi.Keystore, pola: sandi.Pola,
+             passphrase: str, home: Path, workers: int) -> Iterator[FileResult]:
+    if workers <= 1:
+        for file in files:
+            yield rewrap_one(file, keystore, pola)
+        return
+    # The platform's default start method (fork on Linux before Python 3.14): with
+    # fork every worker starts at the first submit, before this process opens the
+    # audit log (the first record is written once a result is back), so no worker
+    # inherits a database connection.
+    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
+                             initargs=(str(home), passphrase, pola.to_bytes())) as pool:
+        futures: dict[Future[FileResult], Path] = {
+            pool.submit(_work, str(file)): file for file in files}
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except BrokenProcessPool as exc:
+                yield FileResult(str(futures[future]), FAILED, error=type(exc).__name__,
+                                 reason=str(exc), audit_outcome="error")
+
+
+def _check_keys_held(session: Session, keystore: sandi.Keystore, pola: sandi.Pola) -> None:
+    """Refuse to rewrap to a current version this keystore cannot open."""
+    for agency in keystore.agencies():
+        try:
+            current = pola.agency(agency).current.version
+        except sandi.SandiError:
+            continue  # not in the pola: nothing is rewrapped for it
+        if current not in {k.version for k in keystore.keys(agency)}:
+            raise sandi.errors.KeyNotFound(session.t("rewrap.not_held", agency=agency,
+                                                     version=current))
+
+
+def _audit(session: Session, result: FileResult) -> None:
+    if result.outcome == "rewrapped":
+        session.record(AuditNote(agency=",".join(result.agencies)).event("rewrap", "ok"))
+    elif result.outcome == FAILED:
+        session.record(AuditNote().event("rewrap", result.audit_outcome, result.error))
+
+
+def _progress(session: Session, length: int) -> Any:
+    if session.quiet or length < 2 or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+    return click.progressbar(length=length, label=session.t("rewrap.progress"),
+                             file=sys.stderr)
+
+
+def _retire(session: Session, keystore: sandi.Keystore, pola: sandi.Pola,
+            request_out: Path | None) -> list[dict[str, Any]]:
+    """Revocation requests (superseded, from now) for every older, unrevoked version."""
+    now = int(datetime.now(UTC).timestamp())
+    written: list[dict[str, Any]] = []
+    for agency in keystore.agencies():
+        try:
+            published = pola.agency(agency)
+        except sandi.SandiError:
+            continue
+        current = published.current.version
+        signer = keystore.get(agency, current)
+        for old in published.keys:
+            if old.version >= current or old.state is sandi.KeyState.REVOKED:
+                continue
+            path = request_path(request_out, f"{agency}-v{old.version}-superseded"
+                                             f"{REQUEST_SUFFIX}")
+            if path.exists():
+                session.warn(session.t("retire.exists", path=shown(path)))
+                continue
+            write_request(session, path, sandi.requests.revocation(
+                signer, old.version, "superseded", now))
+            session.record(AuditNote(agency, f"{agency} v{old.version}").event("revoke", "ok"))
+            written.append({"agency": agency, "version": old.version, "current": current,
+                            "request": str(path)})
+    return written
+
+
+@click.command("rewrap", cls=LocalizedCommand, help="rewrap.help")
+@click.argument("paths", nargs=-1, required=True, metavar="PATH...",
+                type=click.Path(exists=True, path_type=Path))
+@option("--retire", is_flag=True, help="opt.retire")
+@option("--jobs", type=click.IntRange(min=1), metavar="N", help="opt.jobs")
+@request_out_option
+@passphrase_option
+@json_option
+@pass_session
+def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | None,
+           request_out: Path | None, passphrase_file: Path | None) -> None:
+    home = session.home.path
+    pola = session.pola()
+    if not sandi.Keystore.exists(home):
+        raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
+    passphrase = get_passphrase(session, passphrase_file)
+    keystore = sandi.Keystore.open(home, passphrase=passphrase)
+    _check_keys_held(session, keystore, pola)
+    files = collect(paths)
+    workers = min(jobs, len(files)) if jobs is not None else default_workers(len(files))
+    order = {str(f): i for i, f in enumerate(files)}
+    results: list[FileResult] = []
+    with _progress(session, len(files)) as bar:
+        for result in _results(files, keystore, pola, passphrase, home, workers):
+            results.append(result)
+            _audit(session, result)
+            if bar is not None:
+                bar.update(1)
+    results.sort(key=lambda r: order.get(r.path, len(order)))
+    _report(session, results, retire, keystore, pola, request_out)
+
+
+def _report(session: Session, results: list[FileResult], retire: bool,
+            keystore: sandi.Keystore, pola: sandi.Pola, request_out: Path | None) -> None:
+    counts = {kind: sum(r.outcome == kind for r in results) for kind in KINDS}
+    failed = [r for r in results if r.outcome == FAILED]
+    requests = _retire(session, keystore, pola, request_out) if retire and not failed else []
+    session.emit({"files": len(results), **counts, "retire": {
+        "asked": retire, "blocked": bool(retire and failed), "requests": requests},
+        "results": [asdict(r) for r in results]})
+    session.say("rewrap.summary", total=len(results), **counts)
+    for r in failed:
+        session.echo("  " + session.t("rewrap.failed_file", path=shown(r.path),
+                                      reason=r.reason))
+    if retire and failed:
+        session.say("retire.blocked", count=len(failed))
+    elif retire and not requests:
+        session.say("retire.nothing")
+    for req in requests:
+        session.say("retire.written", path=shown(req["request"]), agency=req["agency"],
+                    old=req["version"], current=req["current"])
+    if requests:
+        session.say("retire.explain")
+    if failed:
+        session.fail(session.t("rewrap.some_failed", count=len(failed), total=len(results)),
+                     session.t("rewrap.failed_hint"))

@@ -1,0 +1,115 @@
+"""``sandi pola build``, ``sign`` and ``publish``: from the workspace to ``pola.sandi``.
+
+``build`` compiles the source into an unsigned draft of the next version;
+each custodian adds a signature with ``sign --key FILE``; ``publish`` checks the
+draft exactly as a home would (threshold, and after an authority change k of
+the old and k of the new custodians) and writes ``pola.sandi``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+import sandi
+from sandi_cli.authority import dir_option
+from sandi_cli.context import (
+    LocalizedCommand,
+    Session,
+    iso,
+    json_option,
+    option,
+    pass_session,
+    shown,
+    when,
+)
+from sandi_cli.params import custodian_passphrase_option, get_passphrase
+
+
+def _old_authority(ws: sandi.Workspace, draft: Any) -> Any:
+    """The previously published authority, if the draft changes it (else None)."""
+    previous = ws.previous()
+    if previous is None or previous.body.authority == draft.body.authority:
+        return None
+    return previous.body.authority
+
+
+@click.command("build", cls=LocalizedCommand, help="pola.build.help")
+@dir_option
+@json_option
+@pass_session
+def build(session: Session, directory: Path) -> None:
+    ws = sandi.Workspace(directory)
+    draft = ws.build()
+    body = draft.body
+    old = _old_authority(ws, draft)
+    session.emit({"draft": str(ws.draft_path), "id": body.id, "version": body.version,
+                  "agencies": len(body.agencies), "rules": len(body.rules),
+                  "expires_at": iso(body.expires_at), "threshold": body.authority.threshold,
+                  "previous_threshold": None if old is None else old.threshold})
+    session.say("build.done", id=body.id, version=body.version, agencies=len(body.agencies),
+                rules=len(body.rules), path=shown(ws.draft_path), expires=when(body.expires_at))
+    session.say("build.next", threshold=body.authority.threshold,
+                ids=", ".join(k.id for k in body.authority.keys))
+    if old is not None:
+        session.say("build.next_old", threshold=old.threshold,
+                    ids=", ".join(k.id for k in old.keys))
+
+
+@click.command("sign", cls=LocalizedCommand, help="pola.sign.help")
+@dir_option
+@option("--key", "key_file", required=True, metavar="FILE",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path), help="opt.sign_key")
+@custodian_passphrase_option
+@json_option
+@pass_session
+def sign(session: Session, directory: Path, key_file: Path,
+         passphrase_file: Path | None) -> None:
+    ws = sandi.Workspace(directory)
+    ws.draft()  # "run build first" before asking for the passphrase
+    key = sandi.load_custodian_key(key_file, get_passphrase(
+        session, passphrase_file, prompt="pass.custodian_prompt"))
+    status = ws.sign(key)
+    draft = ws.draft()
+    old = _old_authority(ws, draft)
+    doc: dict[str, Any] = {"signer": key.id, "version": draft.body.version,
+                           "signed": list(status.valid), "threshold": status.threshold,
+                           "keys": status.keys, "complete": status.ok}
+    old_signed: list[str] = []
+    if old is not None:
+        ids = {k.id for k in old.keys}
+        old_signed = sorted({kid for kid, _ in draft.signatures if kid in ids})
+        doc["previous"] = {"signed": old_signed, "threshold": old.threshold,
+                           "keys": len(old.keys)}
+    session.emit(doc)
+    session.say("sign.done", id=key.id, version=draft.body.version)
+    session.echo(session.t("pola.signed", signed=len(status.valid), keys=status.keys,
+                           threshold=status.threshold))
+    if old is not None:
+        session.say("sign.previous", signed=len(old_signed), keys=len(old.keys),
+                    threshold=old.threshold)
+    ready = status.ok and (old is None or len(old_signed) >= old.threshold)
+    session.say("sign.ready" if ready else "sign.more")
+
+
+@click.command("publish", cls=LocalizedCommand, help="pola.publish.help")
+@dir_option
+@json_option
+@pass_session
+def publish(session: Session, directory: Path) -> None:
+    ws = sandi.Workspace(directory)
+    pola = ws.publish()
+    fingerprint = pola.authority.fingerprint()
+    archived = ws.path / "published" / f"pola-v{pola.version}.sandi"
+    session.emit({"id": pola.id, "version": pola.version, "pola": str(ws.published_path),
+                  "archived": str(archived), "authority_fingerprint": fingerprint,
+                  "expires_at": iso(pola.expires_at)})
+    session.say("publish.done", id=pola.id, version=pola.version,
+                path=shown(ws.published_path), archived=shown(archived))
+    session.say("publish.fingerprint", fingerprint=fingerprint)
+    session.say("publish.next", path=shown(ws.published_path), fingerprint=fingerprint)
+
+
+COMMANDS: list[click.Command] = [build, sign, publish]
