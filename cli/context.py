@@ -18,7 +18,9 @@ English.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -75,6 +77,7 @@ class Session:
     quiet: bool = False
     debug: bool = False
     audit_db: str | None = None
+    member: str | None = None  # the official acting, when members share a home
     audit_failed: bool = False
     _audit: sandi.AuditLog | None = field(default=None, repr=False)
 
@@ -106,6 +109,21 @@ class Session:
         """The one JSON document of a command, on stdout, if --json."""
         if self.json:
             click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+
+    @contextlib.contextmanager
+    def progress(self, path: Path, msg_id: str) -> Iterator[Callable[[int], object] | None]:
+        """A progress bar over ``path``'s size on a terminal (stderr), for long work only;
+        None (no bar) with --quiet, --json, off a terminal, or for small files."""
+        try:
+            total = path.stat().st_size
+        except OSError:
+            total = 0
+        if self.quiet or self.json or total < PROGRESS_FROM or not sys.stderr.isatty():
+            yield None
+            return
+        with click.progressbar(length=total, label=self.t(msg_id), file=sys.stderr,
+                               show_eta=True, show_percent=True) as bar:
+            yield bar.update
 
     def pola(self) -> sandi.Pola:
         """The installed pola, verified and not expired (NoPola if none)."""
@@ -147,6 +165,8 @@ class Session:
         """Append one record; on failure warn (once) and remember to exit 1, never raise."""
         if self.audit_target() is None or self.audit_failed:
             return
+        if self.member and not event.member:
+            event = dataclasses.replace(event, member=self.member)  # the person, not the host
         try:
             self.audit_log().append(event)
         except Exception as exc:  # the log must never hide the command's own result
@@ -173,6 +193,7 @@ class Session:
 
 
 pass_session = click.make_pass_decorator(Session)
+PROGRESS_FROM = 16 * 1024 * 1024  # a bar for files of at least this size
 
 
 def lang_of(ctx: click.Context | None) -> str:

@@ -111,7 +111,11 @@ def demo(session: Session, home: Path | None) -> None:
         filename=opened.filename or "-", subject=opened.subject or "-")
     say("demo.same" if same else "demo.differs")
 
-    # 4. a flow the pola does not allow
+    # 4. two officials of Dinkes open it on their shared workstation, each with their own
+    #    passphrase; the audit log names them as two people
+    people = _officials(session, world, envelope)
+
+    # 5. a flow the pola does not allow
     refusal = ""
     try:
         sandi.seal(b"Laporan", sender=world.keystore.identity(RECIPIENT), to=[SENDER],
@@ -124,10 +128,11 @@ def demo(session: Session, home: Path | None) -> None:
     else:
         session.warn(s("demo.not_refused"))
 
-    # 5. how to keep exploring
+    # 6. how to keep exploring
     secret = path / PASSPHRASE_FILE
     _write_passphrase(secret)
-    session.emit(_doc(path, secret, envelope, opened_path, info, same, refusal))
+    session.emit({**_doc(path, secret, envelope, opened_path, info, same, refusal),
+                  "audit_members": people})
     session.echo()
     say("demo.explore", home=shown(path), secret=shown(secret))
     for line in _commands(path, secret, envelope):
@@ -135,6 +140,25 @@ def demo(session: Session, home: Path | None) -> None:
     say("demo.cleanup", home=shown(path))
     if not same:
         raise click.ClickException(s("demo.differs"))
+
+
+def _officials(session: Session, world: sandi.demo.DemoWorld, envelope: Path) -> list[str]:
+    """Each Dinkes official opens the letter with their own key; the log tells them apart."""
+    log = sandi.AuditLog(world.workstation / "audit.db")
+    session.echo()
+    session.say("demo.members", agency=RECIPIENT, home=shown(world.workstation))
+    for member, (name, jabatan, passphrase) in sandi.demo.DEMO_MEMBERS.items():
+        store = sandi.Keystore.open(world.workstation, passphrase=passphrase, member=member)
+        doc = sandi.open(envelope.read_bytes(), keystore=store, pola=world.pola)
+        log.append(sandi.Event("open", agency=RECIPIENT, member=member, doc_id=doc.doc_id,
+                               classification=doc.classification.slug))
+        session.say("demo.member_open", name=name, jabatan=jabatan, member=member)
+    records = list(log.records())
+    log.verify()
+    session.say("demo.audit", count=len(records),
+                people=", ".join(f"{r.member} ({r.action} {r.doc_id[:8]})" for r in records))
+    log.close()
+    return [r.member for r in records]
 
 
 def _commands(home: Path, secret: Path, envelope: Path) -> list[str]:

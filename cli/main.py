@@ -132,6 +132,7 @@ def _audit_target(ctx: click.Context, _param: click.Parameter, value: str | None
         show_envvar=True, metavar="DIR", help="opt.home")
 @option("--audit-db", "audit_db", envvar=ENV_AUDIT_DB, show_envvar=True, metavar="FILE|URL",
         callback=_audit_target, help="opt.audit_db")
+@option("--member", envvar="SANDI_MEMBER", show_envvar=True, metavar="ID", help="opt.member")
 @option("--json", "json_output", is_flag=True, help="opt.json")
 @option("--lang", type=click.Choice(["en", "id"], case_sensitive=False), is_eager=True,
         callback=_remember_lang, help="opt.lang")
@@ -141,10 +142,10 @@ def _audit_target(ctx: click.Context, _param: click.Parameter, value: str | None
                       message="%(prog)s %(version)s", help="opt.version",
                       cls=LocalizedOption)
 @click.pass_context
-def cli(ctx: click.Context, home: Path | None, audit_db: str | None, json_output: bool,
-        lang: str, quiet: bool, debug: bool) -> None:
+def cli(ctx: click.Context, home: Path | None, audit_db: str | None, member: str | None,
+        json_output: bool, lang: str, quiet: bool, debug: bool) -> None:
     ctx.obj = Session(home=sandi.Home(home), lang=lang, json=json_output, quiet=quiet,
-                      debug=debug, audit_db=audit_db)
+                      debug=debug, audit_db=audit_db, member=member)
 
 
 def _register() -> None:

@@ -59,8 +59,10 @@ _CORE: dict[str, dict[str, str]] = {
                         " terbitkan pola."},
     "pola.show.help": {"en": "Show the installed pola: agencies, rules, signatures.",
                        "id": "Tampilkan pola terpasang: instansi, aturan, tanda tangan."},
-    "pola.update.help": {"en": "Install a newer pola from the persandian authority.",
-                         "id": "Pasang pola yang lebih baru dari unit persandian."},
+    "pola.update.help": {"en": "Install a newer pola from the persandian authority, from a"
+                                " file or its http(s) address.",
+                         "id": "Pasang pola yang lebih baru dari unit persandian, dari berkas"
+                               " atau alamat http(s)-nya."},
     "demo.help": {"en": "Take a guided tour in a new, throwaway home.",
                   "id": "Ikuti tur terpandu di home baru yang sekali pakai."},
     # --- help: options ---
@@ -69,6 +71,17 @@ _CORE: dict[str, dict[str, str]] = {
     "opt.home": {"en": "The sandi home (default: $XDG_CONFIG_HOME/sandi or ~/.config/sandi).",
                  "id": "Direktori home sandi (bawaan: $XDG_CONFIG_HOME/sandi atau"
                        " ~/.config/sandi)."},
+    "opt.member": {"en": "Who you are, when officials of an agency share a home: your member"
+                         " id (your own passphrase unlocks your own key).",
+                   "id": "Siapa Anda, bila beberapa pejabat OPD berbagi satu home: id anggota"
+                         " Anda (frasa sandi Anda sendiri membuka kunci Anda sendiri)."},
+    "opt.armor": {"en": "Write the envelope as text (for e-mail or chat); open and verify"
+                        " accept either form.",
+                  "id": "Tulis amplop sebagai teks (untuk surel atau obrolan); open dan verify"
+                        " menerima kedua bentuk."},
+    "progress.seal": {"en": "Sealing", "id": "Menyegel"},
+    "progress.open": {"en": "Opening", "id": "Membuka"},
+    "progress.verify": {"en": "Verifying", "id": "Memeriksa"},
     "opt.json": {"en": "Print one JSON document on stdout.",
                  "id": "Cetak satu dokumen JSON ke stdout."},
     "opt.lang": {"en": "Language of messages (default: SANDI_LANG, else from LANG).",
@@ -279,9 +292,20 @@ _CORE: dict[str, dict[str, str]] = {
                   "id": "   Teks yang dibuka sama persis dengan aslinya."},
     "demo.differs": {"en": "the opened text differs from the original (a bug: report it)",
                      "id": "teks yang dibuka berbeda dari aslinya (bug: laporkan)"},
-    "demo.refused": {"en": "4. {sender} tries to send {level} to {recipient}, and the pola"
+    "demo.members": {
+        "en": "4. On the shared {agency} workstation ({home}) each official unlocks only their"
+              " own key, with their own passphrase:",
+        "id": "4. Di komputer bersama {agency} ({home}) tiap pejabat hanya membuka kuncinya"
+              " sendiri, dengan frasa sandinya sendiri:"},
+    "demo.member_open": {"en": "   {name}, {jabatan} ({member}), opens the letter.",
+                         "id": "   {name}, {jabatan} ({member}), membuka surat itu."},
+    "demo.audit": {"en": "   The audit log verifies and shows {count} openings by different"
+                         " people: {people}.",
+                   "id": "   Log audit utuh dan mencatat {count} pembukaan oleh orang yang"
+                         " berbeda: {people}."},
+    "demo.refused": {"en": "5. {sender} tries to send {level} to {recipient}, and the pola"
                            " refuses, as expected:\n   {reason}",
-                     "id": "4. {sender} mencoba mengirim {level} ke {recipient}, dan pola"
+                     "id": "5. {sender} mencoba mengirim {level} ke {recipient}, dan pola"
                            " menolaknya, sesuai harapan:\n   {reason}"},
     "demo.not_refused": {"en": "the pola did not refuse the flow the demo expected it to"
                                " refuse",

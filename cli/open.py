@@ -26,7 +26,9 @@ def _open(session: Session, file: Path, output: Path | None, force: bool,
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
     keystore = open_keystore(session, passphrase_file)  # after the cheap checks
     dst = output if output is not None else file.parent
-    return sandi.open_file(file, dst, keystore=keystore, pola=pola, force=force)
+    with session.progress(file, "progress.open") as progress:
+        return sandi.open_file(file, dst, keystore=keystore, pola=pola, force=force,
+                               progress=progress)
 
 
 @click.command("open", cls=LocalizedCommand, help="open.help")

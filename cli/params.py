@@ -199,4 +199,9 @@ def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
     """Unlock the home's keystore; say how to make one if there is none."""
     if not sandi.Keystore.exists(session.home.path):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=session.home.path))
-    return sandi.Keystore.open(session.home.path, passphrase=get_passphrase(session, path))
+    store = sandi.Keystore.open(session.home.path, passphrase=get_passphrase(session, path),
+                                member=session.member)
+    person = getattr(store, "member", None)  # a member's keystore names who unlocked it
+    if person is not None:
+        session.member = person.agency
+    return store

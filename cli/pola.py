@@ -15,7 +15,6 @@ The authority's commands of the same group live in :mod:`sandi_cli.authority`
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import click
@@ -160,16 +159,13 @@ def show(session: Session, matrix: bool) -> None:
 
 
 @pola.command("update", help="pola.update.help")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", metavar="FILE|URL")
 @option("--fingerprint", metavar="CODE", help="opt.fingerprint")
 @json_option
 @pass_session
-def update(session: Session, file: Path, fingerprint: str | None) -> None:
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise click.FileError(str(file), exc.strerror) from None
+def update(session: Session, source: str, fingerprint: str | None) -> None:
     with session.audited("pola-install") as note:
+        data = sandi.fetch_pola(source)  # a file, or the authority's http(s) address
         before = session.home.trusted_pola()
         new = session.home.install_pola(data, fingerprint=fingerprint)
         note.doc_id = f"{new.id} v{new.version}"

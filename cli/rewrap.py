@@ -60,6 +60,7 @@ class FileResult:
     error: str = ""  # the error class name, if failed
     reason: str = ""
     audit_outcome: str = ""  # refused | error, if failed
+    doc_id: str = ""
 
 
 def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileResult:
@@ -74,7 +75,8 @@ def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileRe
             f"{type(exc).__name__}: {exc}"
         return FileResult(str(path), FAILED, error=type(exc).__name__, reason=reason,
                           audit_outcome=outcome_of(exc))
-    return FileResult(str(path), kinds[done.outcome], done.agencies, done.old_versions)
+    return FileResult(str(path), kinds[done.outcome], done.agencies, done.old_versions,
+                      doc_id=done.doc_id)
 
 
 def _init_worker(home: str, passphrase: str, pola: bytes) -> None:
@@ -143,7 +145,8 @@ def _check_keys_held(session: Session, keystore: sandi.Keystore, pola: sandi.Pol
 
 def _audit(session: Session, result: FileResult) -> None:
     if result.outcome == "rewrapped":
-        session.record(AuditNote(agency=",".join(result.agencies)).event("rewrap", "ok"))
+        session.record(AuditNote(agency=",".join(result.agencies), doc_id=result.doc_id)
+                       .event("rewrap", "ok"))
     elif result.outcome == FAILED:
         session.record(AuditNote().event("rewrap", result.audit_outcome, result.error))
 

@@ -41,14 +41,16 @@ def sender_of(session: Session, keystore: sandi.Keystore, sender: str | None) ->
 @option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
         help="opt.seal_output")
 @option("--force", is_flag=True, help="opt.force")
+@option("--armor", is_flag=True, help="opt.armor")
 @passphrase_option
 @json_option
 @pass_session
 def seal(session: Session, file: Path, to: tuple[str, ...],
          classification: sandi.Classification, sender: str | None, urgency: sandi.Urgency,
-         subject: str | None, output: Path | None, force: bool,
+         subject: str | None, output: Path | None, force: bool, armor: bool,
          passphrase_file: Path | None) -> None:
-    out = output if output is not None else file.with_name(file.name + ".sandi")
+    suffix = ".sandi.txt" if armor else ".sandi"
+    out = output if output is not None else file.with_name(file.name + suffix)
     with session.audited("seal", agency=sender or "") as note:
         note.classification = classification.slug
         pola = session.pola()
@@ -56,9 +58,11 @@ def seal(session: Session, file: Path, to: tuple[str, ...],
             raise sandi.errors.OutputExists(session.t("out.exists", path=shown(out)))
         keystore = open_keystore(session, passphrase_file)
         note.agency = agency = sender_of(session, keystore, sender)
-        info = sandi.seal_file(file, out, sender=keystore.identity(agency), to=list(to),
-                               classification=classification, pola=pola, subject=subject,
-                               urgency=urgency, force=force)
+        with session.progress(file, "progress.seal") as progress:
+            info = sandi.seal_file(file, out, sender=keystore.identity(agency), to=list(to),
+                                   classification=classification, pola=pola,
+                                   subject=subject, urgency=urgency, force=force, armor=armor,
+                                   progress=progress)
         note.envelope(info)
     session.emit({"output": str(out), **info_doc(info)})
     session.say("seal.done", path=shown(out), level=info.classification.label,

@@ -87,7 +87,8 @@ def info_rows(session: Session, info: sandi.EnvelopeInfo) -> list[tuple[str, str
 @pass_session
 def verify(session: Session, file: Path) -> None:
     with session.audited("verify") as note:
-        info = sandi.verify(file, pola=session.pola())
+        with session.progress(file, "progress.verify") as progress:
+            info = sandi.verify(file, pola=session.pola(), progress=progress)
         note.envelope(info)
     session.emit({"schema": SCHEMA, **info_doc(info), "signature": "valid",
                   "policy": "allowed"})

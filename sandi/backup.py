@@ -59,7 +59,10 @@ def recover_backup_key(mnemonics: Sequence[str]) -> bytes:
     try:
         secret: bytes = shamir_mnemonic.combine_mnemonics([" ".join(m.split()) for m in mnemonics])
     except shamir_mnemonic.MnemonicError as exc:
-        raise WrongShares(f"the shares do not rebuild the backup key: {exc}") from None
+        # The library's message quotes share words; keep them off screens and logs.
+        reason = "too few shares" if "number of mnemonics" in str(exc).lower() else \
+            "a share is mistyped or belongs to another backup"
+        raise WrongShares(f"the shares do not rebuild the backup key: {reason}") from None
     return secret
 
 

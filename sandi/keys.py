@@ -182,8 +182,8 @@ class Keystore:
 
     @staticmethod
     def exists(home: Path | str) -> bool:
-        """Whether ``home`` has a keystore."""
-        return (Path(home) / KEYSTORE_FILE).exists()
+        """Whether ``home`` has a keystore (its own, or a members' vault)."""
+        return (Path(home) / KEYSTORE_FILE).exists() or (Path(home) / "vault.sandi").exists()
 
     @classmethod
     def create(cls, home: Path | str, *, passphrase: str | bytes) -> Keystore:

@@ -189,11 +189,14 @@ def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, po
 def output_name(filename: str | None, envelope_name: str) -> str:
     """A safe output name: the sender's filename reduced to a plain, visible base name,
     else the envelope's name without ``.sandi`` (never a path, never hidden)."""
-    for candidate in (filename or "", envelope_name.removesuffix(".sandi")):
+    # Never the envelope's own name: with force, the plaintext would replace it.
+    stem = envelope_name.replace("\\", "/").rsplit("/", 1)[-1]
+    fallback = stem.removesuffix(".sandi") if stem.endswith(".sandi") else stem + ".opened"
+    for candidate in (filename or "", fallback):
         base = candidate.replace("\\", "/").rsplit("/", 1)[-1].strip()
-        if base and not base.startswith(".") and base.isprintable():
+        if base and base != stem and not base.startswith(".") and base.isprintable():
             return base
-    return "dokumen"
+    return "dokumen.opened"
 
 
 def verify(envelope: bytes | Source, *, pola: Pola, now: datetime | None = None,

@@ -25,7 +25,7 @@ import enum
 import io
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandi import _fs
@@ -53,6 +53,7 @@ class Rewrapped:
     outcome: Outcome
     agencies: tuple[str, ...] = ()  # whose stanzas were moved
     old_versions: tuple[int, ...] = ()
+    doc_id: str = field(default="", compare=False)  # the envelope's id, for the audit log
 
 
 def _new_stanzas(header: Header, keystore: Keystore, pola: Pola
@@ -60,7 +61,8 @@ def _new_stanzas(header: Header, keystore: Keystore, pola: Pola
     held = set(keystore.agencies())
     mine = [s for s in header.stanzas if s.agency in held]
     if not mine:
-        return header.stanzas, Rewrapped(Outcome.NOT_ADDRESSED)
+        return header.stanzas, Rewrapped(Outcome.NOT_ADDRESSED,
+                                         doc_id=header.signed.doc_id.hex())
     suite = header.signed.suite
     out: list[Stanza] = []
     moved: list[tuple[str, int]] = []
@@ -80,9 +82,9 @@ def _new_stanzas(header: Header, keystore: Keystore, pola: Pola
                         current.keys.mlkem))
         moved.append((stanza.agency, stanza.key_version))
     if not moved:
-        return header.stanzas, Rewrapped(Outcome.CURRENT)
+        return header.stanzas, Rewrapped(Outcome.CURRENT, doc_id=header.signed.doc_id.hex())
     return tuple(out), Rewrapped(Outcome.REWRAPPED, tuple(a for a, _ in moved),
-                                 tuple(v for _, v in moved))
+                                 tuple(v for _, v in moved), header.signed.doc_id.hex())
 
 
 def _signed_bytes(header: Header) -> bytes:
