@@ -265,4 +265,29 @@ def authority(session: Session, directory: Path, custodians: tuple[Path, ...],
     session.say("rule.next")
 
 
-COMMANDS: list[click.Command] = [keygen, init, agency, allow, deny, request, authority]
+@click.group("member", cls=LocalizedGroup, help="pola.member.help")
+def member() -> None:
+    """Members of an agency, enrolled from their custodian's member request."""
+
+
+@member.command("add", help="pola.member.add.help")
+@click.argument("request", type=_EXISTING_FILE)
+@dir_option
+@option("--name", required=True, metavar="NAME", help="opt.member_name")
+@option("--jabatan", required=True, metavar="TEXT", help="opt.jabatan")
+@option("--nip", metavar="NIP", help="opt.nip")
+@json_option
+@pass_session
+def member_add(session: Session, request: Path, directory: Path, name: str, jabatan: str,
+               nip: str | None) -> None:
+    req = sandi.Workspace(directory).add_member(request.read_bytes(), name=name,
+                                                jabatan=jabatan, nip=nip)
+    assert req.keys is not None and req.member is not None
+    fingerprint = req.keys.fingerprint()
+    session.emit({"agency": req.agency, "member": req.member, "fingerprint": fingerprint,
+                  "name": name, "jabatan": jabatan, "nip": nip})
+    session.say("member.added", member=req.member, agency=req.agency, name=name)
+    session.say("keys.fingerprint", fingerprint=fingerprint)
+
+
+COMMANDS: list[click.Command] = [keygen, init, agency, member, allow, deny, request, authority]

@@ -39,6 +39,7 @@ from sandi_cli.context import (
 )
 from sandi_cli.demo import demo
 from sandi_cli.keys import keys
+from sandi_cli.members import members
 from sandi_cli.messages import default_lang, t
 from sandi_cli.open import open_command
 from sandi_cli.pola import pola
@@ -149,7 +150,8 @@ def cli(ctx: click.Context, home: Path | None, audit_db: str | None, member: str
 
 
 def _register() -> None:
-    top: list[click.Command] = [seal, open_command, verify, keys, pola, rewrap, audit, demo]
+    top: list[click.Command] = [seal, open_command, verify, keys, members, pola, rewrap, audit,
+                                demo]
     for command in top:
         cli.add_command(command)
     for command in lifecycle.COMMANDS + backup.COMMANDS:

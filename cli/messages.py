@@ -19,6 +19,7 @@ import os
 
 from sandi_cli.messages_authority import AUTHORITY
 from sandi_cli.messages_custodian import CUSTODIAN
+from sandi_cli.messages_members import MEMBERS
 
 LANGS = ("en", "id")
 
@@ -326,7 +327,7 @@ def _merge(*parts: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return merged
 
 
-CATALOGUE: dict[str, dict[str, str]] = _merge(_CORE, AUTHORITY, CUSTODIAN)
+CATALOGUE: dict[str, dict[str, str]] = _merge(_CORE, AUTHORITY, CUSTODIAN, MEMBERS)
 
 
 def t(msg_id: str, lang: str = "en", **kw: object) -> str:

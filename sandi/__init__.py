@@ -42,10 +42,10 @@ from sandi.errors import (
 from sandi.home import Home, default_home, fetch_pola
 from sandi.keys import AgencyKey, Identity, Keystore, PublicKeys
 from sandi.pola import Pola
-from sandi.pola_model import KeyState, RevocationReason
+from sandi.pola_model import KeyState, MemberStatus, RevocationReason
 
 if TYPE_CHECKING:
-    from sandi import backup, pola_view, requests
+    from sandi import backup, members, pola_view, requests
     from sandi.audit import AuditLog, Checkpoint, Event
     from sandi.authoring import (
         AuthorityKeyPair,
@@ -63,6 +63,7 @@ if TYPE_CHECKING:
 # opening and verifying do not pay for their imports (SLIP-39, TOML, SQLite).
 _LAZY = {
     "backup": ("sandi.backup", None), "pola_view": ("sandi.pola_view", None),
+    "members": ("sandi.members", None),
     "requests": ("sandi.requests", None),
     "AuditLog": ("sandi.audit", "AuditLog"), "Checkpoint": ("sandi.audit", "Checkpoint"),
     "Event": ("sandi.audit", "Event"),
@@ -106,6 +107,7 @@ __all__ = [
     "KeyState",
     "Keystore",
     "MalformedEnvelope",
+    "MemberStatus",
     "NotARecipient",
     "Opened",
     "Pola",
@@ -128,6 +130,7 @@ __all__ = [
     "errors",
     "fetch_pola",
     "load_custodian_key",
+    "members",
     "open",
     "open_file",
     "parse_public_key_text",

@@ -191,3 +191,19 @@ def open_member_keystore(home: Path | str, *, passphrase: str | bytes,
                       "vault: the slot opens but the vault was damaged or altered")
     return MemberKeystore(home / VAULT_FILE, agency, vault_key, slots, personal,
                           decode_key_records(plain))
+
+
+def adopt_keystore(home: Path | str, *, passphrase: str | bytes, member: str,
+                   member_passphrase: str | bytes, pq: bool = False) -> AgencyKey:
+    """Turn a home's passphrase keystore (one agency) into a vault with ``member`` as its
+    first member; the keystore file, unlocked by a passphrase people could share, is
+    then deleted. Returns the member's personal key."""
+    old = Keystore.open(home, passphrase=passphrase)
+    agencies = old.agencies()
+    if len(agencies) != 1:
+        raise InvalidArgument(f"a members' vault holds one agency; this keystore holds"
+                              f" {', '.join(agencies) or 'none'}")
+    personal = create_member_key(home, member, passphrase=member_passphrase, pq=pq)
+    init_vault(home, agencies[0], {member: personal.public}, keys=old.keys())
+    (Path(home) / "keystore.sandi").unlink()
+    return personal

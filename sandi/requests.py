@@ -43,6 +43,7 @@ class RequestKind(enum.Enum):
     ROTATE = "rotate"
     REVOKE = "revoke"
     MEMBER = "member"  # a person's personal key, authorised by the agency's current key
+    MEMBER_STATUS = "member-status"  # suspend, remove or reinstate a member
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class KeyRequest:
     body: bytes = b""
     prior_signature: bytes | None = None
     member: str | None = None  # member requests only: the person's id
+    status: str | None = None  # member-status requests only: active|suspended|removed
 
     def check_prior(self, published: PublicKeys) -> None:
         """Verify the signature by the key version the pola publishes as ``signed_by``."""
@@ -123,6 +125,18 @@ def member_enrollment(personal: AgencyKey, agency_key: AgencyKey, *,
     return _file(body, personal, agency_key)
 
 
+def member_status(agency_key: AgencyKey, member: str, status: str, effective_at: int, *,
+                  now: datetime | None = None) -> bytes:
+    """Ask the authority to set a member's status (suspended, removed, or active again)
+    from ``effective_at``; signed by the agency's current key."""
+    if status not in ("active", "suspended", "removed"):
+        raise MalformedRequest("status must be active, suspended or removed")
+    body = _body(RequestKind.MEMBER_STATUS, agency_key.agency, agency_key.version,
+                 agency_key.version, now=now, member=member, status=status,
+                 effective=effective_at)
+    return _file(body, None, agency_key)
+
+
 def revocation(signer: AgencyKey, version: int, reason: str, effective_at: int, *,
                now: datetime | None = None) -> bytes:
     """The request to revoke ``version`` of the signer's agency from ``effective_at``."""
@@ -145,14 +159,18 @@ def read_request(data: bytes) -> KeyRequest:
     d = f.map(unpack(body, MalformedRequest, "key request body", _MAX), "body",
               {"kind", "agency", "version", "created", "signed_by"},
               frozenset({"x25519", "ed25519", "mlkem", "mldsa", "reason", "effective",
-                         "member"}))
+                         "member", "status"}))
     kind_text = f.text(d["kind"], "kind", 16)
     if kind_text not in {k.value for k in RequestKind}:
         f.fail(f"unknown request kind {kind_text!r}")
     kind = RequestKind(kind_text)
     prior = None if outer[3] is None else f.blob(outer[3], "prior signature", 64)
     keys = None
-    if kind is not RequestKind.REVOKE:
+    if kind is RequestKind.MEMBER_STATUS:
+        if d.get("status") not in ("active", "suspended", "removed") or "effective" not in d \
+                or "member" not in d:
+            f.fail("a member-status request names a member, a status and an effective time")
+    elif kind is not RequestKind.REVOKE:
         keys = PublicKeys(f.blob(d.get("x25519"), "x25519", 32),
                           f.blob(d.get("ed25519"), "ed25519", 32),
                           None if "mlkem" not in d else f.blob(d["mlkem"], "mlkem", 1184),
@@ -175,4 +193,5 @@ def read_request(data: bytes) -> KeyRequest:
         d.get("reason"),
         None if "effective" not in d else f.integer(d["effective"], "effective", 0, MAX_TIME),
         body, prior,
-        None if "member" not in d else f.slug(d["member"], "member"))
+        None if "member" not in d else f.slug(d["member"], "member"),
+        d.get("status"))

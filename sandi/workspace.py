@@ -235,10 +235,13 @@ class Workspace:
         self._write_source(doc)
 
     def apply_request(self, request: bytes, *, now: int | None = None) -> KeyRequest:
-        """Apply a key change (rotate) or revocation request from an agency custodian."""
+        """Apply a key change (rotate), revocation or member-status request from an agency
+        custodian."""
         req = read_request(request)
         if req.kind is RequestKind.ENROLL:
             raise MalformedRequest("use `sandi pola agency add` for an enrollment request")
+        if req.kind is RequestKind.MEMBER:
+            raise MalformedRequest("use `sandi pola member add` for a member request")
         data = self._keys()
         versions = data["agencies"].get(req.agency)
         if versions is None:
@@ -249,6 +252,20 @@ class Workspace:
             raise MalformedRequest(f"request signed by unknown key {req.agency}"
                                    f" v{req.signed_by}")
         req.check_prior(signer.keys)
+        if req.kind is RequestKind.MEMBER_STATUS:
+            assert req.member is not None and req.status is not None
+            # Tightening (suspend, remove) may come from any unrevoked version, so it
+            # can travel with the key change that removal makes; reinstating a member
+            # needs the current key (an old laptop must not bring anyone back).
+            allowed = signer.state is KeyState.CURRENT or (
+                req.status != "active" and signer.state is KeyState.RETIRED)
+            if not allowed:
+                raise MalformedRequest(f"this member-status request must be signed by"
+                                       f" {req.agency}'s current key")
+            assert req.effective_at is not None
+            self.set_member_status(req.agency, req.member, MemberStatus(req.status),
+                                   at=req.effective_at)
+            return req
         if req.kind is RequestKind.ROTATE:
             assert req.keys is not None
             # Only the current key names its successor: a retired or revoked version

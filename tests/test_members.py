@@ -150,3 +150,21 @@ def test_a_member_of_one_agency_cannot_sign_for_another(city: City) -> None:
     with pytest.raises(KeyNotValid, match="not a member of setda"):
         sandi.seal(b"palsu", sender=forged, to=["bkpsdmd"], classification="terbatas",
                    pola=city.pola, now=T0 + timedelta(hours=1))
+
+
+def test_member_status_requests_tighten_with_any_valid_key_but_reinstate_only_with_current(
+        city: City) -> None:
+    from sandi.errors import MalformedRequest
+    from sandi.requests import member_status
+
+    store = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
+    old = store.identity("bkpsdmd").keys[-1]
+    at = int((T0 + timedelta(days=1)).timestamp())
+    new = store.generate("bkpsdmd")
+    city.ws.apply_request(key_change(new, old))  # `old` is retired from here on
+    city.ws.apply_request(member_status(old, "budi", "suspended", at))
+    assert city.ws.members()["bkpsdmd"][1].status is MemberStatus.SUSPENDED
+    with pytest.raises(MalformedRequest, match="current key"):
+        city.ws.apply_request(member_status(old, "budi", "active", at + 10))
+    city.ws.apply_request(member_status(new, "budi", "active", at + 10))
+    assert city.ws.members()["bkpsdmd"][1].status is MemberStatus.ACTIVE
