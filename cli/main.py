@@ -62,7 +62,7 @@ def _report(ctx: click.Context, err: sandi.SandiError) -> None:
     lang = lang_of(ctx)
     if session is not None and session.debug:
         traceback.print_exc()
-    click.echo(f"sandi: {t('label.error', lang)}: {err}", err=True)
+    click.echo(f"sandi: {t('label.error', lang)}: {err.describe(lang)}", err=True)
     click.echo(f"sandi: {t('label.hint', lang)}: {err.hint(lang)}", err=True)
     if session is not None and session.json:
         click.echo(json.dumps({"error": {

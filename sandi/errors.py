@@ -27,9 +27,15 @@ from __future__ import annotations
 class SandiError(Exception):
     """Base of every error sandi raises on purpose."""
 
+    summary_id = "terjadi galat"
     exit_code = 1
     hint_en = "See `sandi --help`."
     hint_id = "Lihat `sandi --help`."
+
+    def describe(self, lang: str = "en") -> str:
+        """The error line for people: in Indonesian, the problem in Indonesian first and
+        the precise (English) detail after it."""
+        return f"{self.summary_id} ({self})" if lang == "id" else str(self)
 
     def hint(self, lang: str = "en") -> str:
         """The fix, in ``lang`` ("en" or "id")."""
@@ -42,10 +48,13 @@ class SandiError(Exception):
 class MalformedInput(SandiError):
     """Bytes that should be a sandi structure do not parse."""
 
+    summary_id = "berkas tidak dapat dibaca"
+
 
 class MalformedEnvelope(MalformedInput):
     """An envelope does not parse: bad magic, lengths, counts or fields."""
 
+    summary_id = "berkas bukan amplop sandi yang utuh"
     hint_en = "The file is not a complete sandi envelope; ask the sender to send it again."
     hint_id = "Berkas bukan amplop sandi yang utuh; minta pengirim mengirim ulang."
 
@@ -53,6 +62,7 @@ class MalformedEnvelope(MalformedInput):
 class UnsupportedVersion(MalformedEnvelope):
     """An envelope or pola names a format version this sandi does not know."""
 
+    summary_id = "versi format amplop tidak dikenal"
     hint_en = "Upgrade sandi, or ask the sender which version made the file."
     hint_id = "Perbarui sandi, atau tanyakan kepada pengirim versi mana yang membuat berkas."
 
@@ -60,6 +70,7 @@ class UnsupportedVersion(MalformedEnvelope):
 class UnsupportedSuite(MalformedEnvelope):
     """An envelope names a cryptographic suite this sandi does not know."""
 
+    summary_id = "suite kriptografi amplop tidak dikenal"
     hint_en = "Upgrade sandi; the envelope uses a suite this version does not implement."
     hint_id = "Perbarui sandi; amplop memakai suite yang belum dikenal versi ini."
 
@@ -67,6 +78,7 @@ class UnsupportedSuite(MalformedEnvelope):
 class MalformedPola(MalformedInput):
     """A signed pola file or a pola source (TOML) does not parse or breaks a rule."""
 
+    summary_id = "pola tidak dapat dibaca"
     hint_en = "Ask the persandian authority for an intact copy of the pola."
     hint_id = "Minta salinan pola yang utuh kepada unit persandian."
 
@@ -74,6 +86,7 @@ class MalformedPola(MalformedInput):
 class UnsupportedPolaVersion(MalformedPola):
     """A signed pola names a format version this sandi does not know."""
 
+    summary_id = "versi format pola tidak dikenal"
     hint_en = "Upgrade sandi; the pola was made by a newer version."
     hint_id = "Perbarui sandi; pola dibuat oleh versi yang lebih baru."
 
@@ -81,6 +94,7 @@ class UnsupportedPolaVersion(MalformedPola):
 class MalformedKeyFile(MalformedInput):
     """A keystore file does not parse, or its content does not authenticate."""
 
+    summary_id = "berkas kunci rusak atau tidak dikenal"
     hint_en = "Restore the keystore from backup (`sandi keys restore`)."
     hint_id = "Pulihkan keystore dari cadangan (`sandi keys restore`)."
 
@@ -88,6 +102,7 @@ class MalformedKeyFile(MalformedInput):
 class MalformedRequest(MalformedInput):
     """An enrollment or key-change request does not parse or its proof fails."""
 
+    summary_id = "permintaan kunci tidak sah"
     hint_en = "Ask the agency's key custodian to create the request again."
     hint_id = "Minta kustodian kunci instansi membuat ulang permintaan."
 
@@ -98,11 +113,14 @@ class MalformedRequest(MalformedInput):
 class Refusal(SandiError):
     """Input parsed but a cryptographic or policy check refused it."""
 
+    summary_id = "ditolak"
+
 
 class TamperedEnvelope(Refusal):
     """The envelope was changed after sealing: a payload chunk, the encrypted
     metadata or the end of the payload does not authenticate, or it was truncated."""
 
+    summary_id = "amplop telah diubah sesudah disegel"
     hint_en = "Do not trust this file; ask the sender to send the document again."
     hint_id = "Jangan percayai berkas ini; minta pengirim mengirim ulang dokumen."
 
@@ -110,15 +128,20 @@ class TamperedEnvelope(Refusal):
 class SignatureInvalid(TamperedEnvelope):
     """The sender's signature over the header and payload does not verify."""
 
+    summary_id = "tanda tangan pengirim tidak sah"
+
 
 class WrappedKeyInvalid(TamperedEnvelope):
     """Our recipient stanza unwraps to nothing, or to a key the header does not
     commit to (a key-commitment failure)."""
 
+    summary_id = "kunci terbungkus untuk instansi Anda rusak"
+
 
 class NotARecipient(Refusal):
     """None of the key versions we hold opens the envelope."""
 
+    summary_id = "Anda bukan penerima amplop ini"
     hint_en = "The document is not addressed to your agency, or needs a key you do not hold."
     hint_id = "Dokumen tidak ditujukan ke instansi Anda, atau perlu kunci yang tidak Anda miliki."
 
@@ -126,6 +149,7 @@ class NotARecipient(Refusal):
 class WrongPassphrase(Refusal):
     """The passphrase does not unlock the keystore."""
 
+    summary_id = "frasa sandi salah"
     hint_en = "Type the passphrase again; it is case-sensitive."
     hint_id = "Ketik ulang frasa sandi; huruf besar dan kecil dibedakan."
 
@@ -133,6 +157,7 @@ class WrongPassphrase(Refusal):
 class WrongShares(Refusal):
     """Backup shares do not rebuild the backup key (too few, mistyped, or of another backup)."""
 
+    summary_id = "bagian cadangan tidak cukup atau salah"
     hint_en = "Collect the threshold number of shares of this backup and type them exactly."
     hint_id = "Kumpulkan bagian cadangan sejumlah ambang dan ketik persis seperti tertulis."
 
@@ -144,6 +169,7 @@ class PolicyViolation(Refusal):
     """The pola does not allow this sender to send this classification to a recipient,
     or a per-classification requirement (suite, number of recipients) is not met."""
 
+    summary_id = "pola tidak mengizinkan pengiriman ini"
     hint_en = "Check `sandi pola show` for what is allowed, or ask the authority to change it."
     hint_id = "Periksa `sandi pola show` untuk alur yang diizinkan, atau ajukan perubahan."
 
@@ -151,6 +177,7 @@ class PolicyViolation(Refusal):
 class UnknownAgency(PolicyViolation):
     """An agency id is not in the pola."""
 
+    summary_id = "instansi tidak ada dalam pola"
     hint_en = "Check the agency id with `sandi pola show`."
     hint_id = "Periksa id instansi dengan `sandi pola show`."
 
@@ -158,6 +185,7 @@ class UnknownAgency(PolicyViolation):
 class KeyRevoked(Refusal):
     """A key was revoked before the time it was used."""
 
+    summary_id = "kunci sudah dicabut"
     hint_en = "Ask the sender to seal again with a current key; report it to the authority."
     hint_id = "Minta pengirim menyegel ulang dengan kunci yang berlaku; laporkan ke persandian."
 
@@ -165,6 +193,7 @@ class KeyRevoked(Refusal):
 class KeyNotValid(Refusal):
     """A key version is unknown to the pola, or was not yet valid at the time it was used."""
 
+    summary_id = "kunci tidak berlaku pada waktu itu"
     hint_en = "Install the newest pola with `sandi pola update`, then try again."
     hint_id = "Pasang pola terbaru dengan `sandi pola update`, lalu coba lagi."
 
@@ -173,6 +202,7 @@ class PolaSignatureInvalid(Refusal):
     """A pola lacks a threshold of valid signatures from distinct authority keys,
     or an authority rotation is not signed by the old and the new threshold."""
 
+    summary_id = "tanda tangan pola tidak cukup atau tidak sah"
     hint_en = "Do not install this pola; get it again from the persandian authority."
     hint_id = "Jangan pasang pola ini; ambil ulang dari unit persandian."
 
@@ -180,6 +210,7 @@ class PolaSignatureInvalid(Refusal):
 class PolaRollback(Refusal):
     """A pola is older than the newest one this home has trusted."""
 
+    summary_id = "pola yang ditawarkan lebih lama dari yang terpasang"
     hint_en = "Someone offers an old pola; get the newest one from the persandian authority."
     hint_id = "Ada pola lama yang disodorkan; ambil pola terbaru dari unit persandian."
 
@@ -187,6 +218,7 @@ class PolaRollback(Refusal):
 class PolaExpired(Refusal):
     """A pola is past its expiry time."""
 
+    summary_id = "pola sudah kedaluwarsa"
     hint_en = "Ask the persandian authority for a renewed pola and install it."
     hint_id = "Minta pola yang diperbarui kepada unit persandian, lalu pasang."
 
@@ -194,6 +226,7 @@ class PolaExpired(Refusal):
 class PolaMismatch(Refusal):
     """An envelope names a pola (id or version) that is not the installed one's."""
 
+    summary_id = "amplop dibuat dengan pola lain"
     hint_en = "Install the newest pola of the sender's government with `sandi pola update`."
     hint_id = "Pasang pola terbaru pemerintah pengirim dengan `sandi pola update`."
 
@@ -201,6 +234,7 @@ class PolaMismatch(Refusal):
 class AuditLogBroken(Refusal):
     """The audit log's hash chain or a checkpoint does not verify."""
 
+    summary_id = "log audit rusak atau diubah"
     hint_en = "Keep the log as it is and report it to the Inspektorat."
     hint_id = "Biarkan log apa adanya dan laporkan ke Inspektorat."
 
@@ -211,6 +245,7 @@ class AuditLogBroken(Refusal):
 class Misuse(SandiError):
     """The caller asked for something that cannot be done."""
 
+    summary_id = "perintah tidak dapat dijalankan"
     exit_code = 2
 
 
@@ -218,6 +253,7 @@ class InvalidArgument(Misuse):
     """An argument is out of range: an unknown classification, an empty recipient
     list, a naive datetime, a duplicate agency id."""
 
+    summary_id = "argumen tidak sah"
     hint_en = "Correct the argument; see `sandi COMMAND --help`."
     hint_id = "Perbaiki argumen; lihat `sandi PERINTAH --help`."
 
@@ -225,6 +261,7 @@ class InvalidArgument(Misuse):
 class KeyNotFound(Misuse):
     """The keystore holds no key for the agency or key version asked for."""
 
+    summary_id = "kunci tidak ditemukan di keystore"
     hint_en = "Use the home that holds your agency's keys (--home or SANDI_HOME)."
     hint_id = "Pakai home yang menyimpan kunci instansi Anda (--home atau SANDI_HOME)."
 
@@ -232,6 +269,7 @@ class KeyNotFound(Misuse):
 class KeystoreExists(Misuse):
     """A keystore already holds keys for that agency."""
 
+    summary_id = "keystore sudah ada"
     hint_en = "Use `sandi keys rotate` to replace keys, or choose another --home."
     hint_id = "Pakai `sandi keys rotate` untuk mengganti kunci, atau pilih --home lain."
 
@@ -239,6 +277,7 @@ class KeystoreExists(Misuse):
 class NoKeystore(Misuse):
     """The home has no keystore (or no installed pola) yet."""
 
+    summary_id = "belum ada keystore"
     hint_en = "Create one with `sandi keys init`, or point --home at the right directory."
     hint_id = "Buat dengan `sandi keys init`, atau arahkan --home ke direktori yang benar."
 
@@ -246,6 +285,7 @@ class NoKeystore(Misuse):
 class NoPola(Misuse):
     """The home has no installed pola."""
 
+    summary_id = "belum ada pola terpasang"
     hint_en = "Install the pola from the persandian authority with `sandi pola update FILE`."
     hint_id = "Pasang pola dari unit persandian dengan `sandi pola update BERKAS`."
 
@@ -253,6 +293,7 @@ class NoPola(Misuse):
 class OutputExists(Misuse):
     """The output file exists and overwriting was not asked for."""
 
+    summary_id = "berkas keluaran sudah ada"
     hint_en = "Choose another output path, or pass --force to replace the file."
     hint_id = "Pilih berkas keluaran lain, atau tambahkan --force untuk menimpanya."
 
@@ -260,6 +301,7 @@ class OutputExists(Misuse):
 class InsecureKeyFile(Misuse):
     """A private key file is readable by other users."""
 
+    summary_id = "berkas kunci dapat dibaca pengguna lain"
     hint_en = "Restrict it: chmod 600 FILE."
     hint_id = "Batasi aksesnya: chmod 600 BERKAS."
 
@@ -268,5 +310,6 @@ class StorageError(SandiError):
     """Writing output failed (disk full, permission denied, read-only directory).
     Nothing partial is left behind and no existing file is changed."""
 
+    summary_id = "gagal menulis berkas"
     hint_en = "Free disk space or pick a writable directory, then run the command again."
     hint_id = "Kosongkan ruang disk atau pilih direktori yang dapat ditulis, lalu ulangi."

@@ -70,3 +70,22 @@ def test_errors_are_defined_only_in_errors_py() -> None:
                 bases = {b.id for b in node.bases if isinstance(b, ast.Name)}
                 assert not bases & {"Exception", "SandiError", "Refusal", "Misuse",
                                     "MalformedInput"}, f"{path.name}: {node.name}"
+
+
+def _error_classes() -> list[type]:
+    import sandi.errors
+
+    return [c for c in vars(sandi.errors).values()
+            if isinstance(c, type) and issubclass(c, sandi.errors.SandiError)]
+
+
+@pytest.mark.parametrize("cls", _error_classes(), ids=lambda c: c.__name__)
+def test_every_error_speaks_both_languages(cls: type) -> None:
+    # Each class states its own problem in Indonesian and its own fix in both languages
+    # (inherited text would name another problem), and says when it is raised.
+    assert "summary_id" in vars(cls), cls
+    assert cls.__doc__ and cls.__doc__.strip()
+    if cls.__name__ not in {"SandiError", "MalformedInput", "Refusal", "Misuse",
+                            "SignatureInvalid", "WrappedKeyInvalid"}:
+        assert {"hint_en", "hint_id"} <= set(vars(cls)) or cls.__bases__[0].__name__ in {
+            "MalformedEnvelope", "TamperedEnvelope", "PolicyViolation", "MalformedPola"}, cls
