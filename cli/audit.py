@@ -87,7 +87,9 @@ def show(session: Session, since: datetime | None, doc_id: str | None) -> None:
     s = session.t
     header = ("#", s("col.time"), s("col.who"), s("col.agency"), s("col.action"),
               s("col.subject"), s("col.classification"), s("col.outcome"))
-    rows = [(str(r.seq), when(r.time), f"{r.os_user}@{r.host}", r.agency or "-", r.action,
+    rows = [(str(r.seq), when(r.time),
+             (f"{r.member} " if r.member else "") + f"({r.os_user}@{r.host})", r.agency or "-",
+             r.action,
              r.doc_id or "-", r.classification or "-",
              r.outcome + (f" ({r.error})" if r.error else "")) for r in records]
     for line in format_columns([header, *rows]):

@@ -228,8 +228,15 @@ def request(session: Session, request: Path, directory: Path) -> None:
         doc["fingerprint"] = req.keys.fingerprint()
     if req.effective_at is not None:
         doc.update(reason=req.reason, effective_at=iso(req.effective_at))
+    if req.status is not None:
+        doc.update(member=req.member, status=req.status, reason=None)
     session.emit(doc)
-    if req.keys is not None:
+    if req.status is not None:
+        doc.update(member=req.member, status=req.status)
+        assert req.effective_at is not None
+        session.say("request.member_status", agency=req.agency, member=req.member,
+                    status=req.status, when=when(req.effective_at))
+    elif req.keys is not None:
         session.say("request.rotated", agency=req.agency, version=req.version)
         session.say("keys.fingerprint", fingerprint=doc["fingerprint"])
         session.say("agency.compare")

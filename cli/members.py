@@ -93,6 +93,7 @@ def init(session: Session, member: str, pq: bool, request_out: Path | None,
                   "fingerprint": personal.public.fingerprint()})
     session.say("members.initialised", member=member, home=shown(session.home.path))
     session.say("members.added", member=member, agency=agency, path=shown(path))
+    session.say("keys.fingerprint", fingerprint=personal.public.fingerprint())
 
 
 @members.command("add", cls=LocalizedCommand, help="members.add.help")
@@ -123,6 +124,7 @@ def add(session: Session, new: str, pq: bool, request_out: Path | None,
     session.emit({"agency": agency, "member": new, "request": str(path),
                   "fingerprint": personal.public.fingerprint()})
     session.say("members.added", member=new, agency=agency, path=shown(path))
+    session.say("keys.fingerprint", fingerprint=personal.public.fingerprint())
 
 
 def _status_request(session: Session, member: str, status: str, effective: datetime | None,

@@ -138,6 +138,10 @@ AUTHORITY: dict[str, dict[str, str]] = {
                               " previous version is retired (it still opens old documents).",
                         "id": "Diterapkan: {agency} v{version} menjadi kunci yang berlaku;"
                               " versi sebelumnya purnatugas (masih membuka dokumen lama)."},
+    "request.member_status": {"en": "Applied: member {member} of {agency} is {status} from"
+                                    " {when}.",
+                              "id": "Diterapkan: anggota {member} dari {agency} berstatus"
+                                    " {status} sejak {when}."},
     "request.revoked": {"en": "Applied: {agency} v{version} is revoked ({reason}) from {when}.",
                         "id": "Diterapkan: {agency} v{version} dicabut ({reason}) sejak"
                               " {when}."},

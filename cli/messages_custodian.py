@@ -132,12 +132,13 @@ CUSTODIAN: dict[str, dict[str, str]] = {
                                      " itu tetap sah."},
     "revoke.next.compromised": {"en": "Hand {path} to the persandian authority at once (`sandi"
                                       " pola request`). Once published, no signature by that"
-                                      " key is trusted, whatever its date; ask senders to"
-                                      " re-seal what matters.",
+                                      " key is trusted, whatever its date: re-seal with your"
+                                      " new key what you sent with it and still matters.",
                                 "id": "Segera serahkan {path} kepada unit persandian (`sandi"
                                       " pola request`). Setelah terbit, tidak ada tanda tangan"
-                                      " kunci itu yang dipercaya, berapa pun tanggalnya; minta"
-                                      " pengirim menyegel ulang dokumen yang penting."},
+                                      " kunci itu yang dipercaya, berapa pun tanggalnya: segel"
+                                      " ulang dengan kunci baru dokumen penting yang dulu Anda"
+                                      " kirim dengannya."},
     "state.revoked_detail": {"en": "({reason}, from {when})", "id": "({reason}, sejak {when})"},
     "fingerprint.pola": {"en": "Pola {id} v{version}, authority fingerprint: {fingerprint}",
                          "id": "Pola {id} v{version}, sidik jari otoritas: {fingerprint}"},

@@ -79,8 +79,8 @@ def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileRe
                       doc_id=done.doc_id)
 
 
-def _init_worker(home: str, passphrase: str, pola: bytes) -> None:
-    _WORKER["keystore"] = sandi.Keystore.open(home, passphrase=passphrase)
+def _init_worker(home: str, passphrase: str, pola: bytes, member: str | None) -> None:
+    _WORKER["keystore"] = sandi.Keystore.open(home, passphrase=passphrase, member=member)
     _WORKER["pola"] = sandi.Pola.from_bytes(pola)
 
 
@@ -120,7 +120,9 @@ def _results(files: list[Path], keystore: sandi.Keystore, pola: sandi.Pola,
     # audit log (the first record is written once a result is back), so no worker
     # inherits a database connection.
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(str(home), passphrase, pola.to_bytes())) as pool:
+                             initargs=(str(home), passphrase, pola.to_bytes(),
+                                       getattr(keystore, "member", None) and
+                                       keystore.member.agency)) as pool:
         futures: dict[Future[FileResult], Path] = {
             pool.submit(_work, str(file)): file for file in files}
         for future in as_completed(futures):
@@ -202,7 +204,7 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
     passphrase = get_passphrase(session, passphrase_file)
-    keystore = sandi.Keystore.open(home, passphrase=passphrase)
+    keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member)
     _check_keys_held(session, keystore, pola)
     files = collect(paths)
     workers = min(jobs, len(files)) if jobs is not None else default_workers(len(files))

@@ -8,6 +8,7 @@ advisory lock), so concurrent writers from many workstations never fork the chai
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -58,11 +59,13 @@ class SqliteStore:
         columns = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, (*_TYPES, blob, blob),
                                                         strict=True))
         try:
+            if not path.exists():  # the log names people and documents: 0600, like keys
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
             self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise StorageError(f"cannot open the audit log {path}: {exc}") from None
 
     def append(self, build: Build) -> tuple[Any, ...]:
