@@ -36,7 +36,7 @@ _THREAD_AFTER = 4  # jobs done inline before the worker thread starts
 # Jobs waiting for the worker. Each holds a 1 MiB block (a hash job and a write job
 # share one), so this bounds the memory in flight at a few MiB however fast the
 # reader is: "constant memory" means a 100 GB file fits in 64 MiB of RSS.
-_QUEUE_JOBS = 8
+_QUEUE_JOBS = 4
 
 
 def chunk_nonce(index: int, last: bool) -> bytes:

@@ -1,6 +1,6 @@
 """Shared fixtures: a demo world per test module, with a cheap Argon2id cost.
 
-The keystore's real Argon2id cost (64 MiB, 3 passes) is exercised by
+The keystore's real Argon2id cost (19 MiB, 2 passes) is exercised by
 tests/test_keys.py::test_default_kdf_cost_is_strong; everywhere else the cost is
 lowered so the suite stays fast.
 """
