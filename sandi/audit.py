@@ -32,7 +32,7 @@ from collections.abc import Iterator
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
 
-from sandi._codec import pack
+from sandi._codec import is_slug, pack
 from sandi.audit_store import SqliteStore, open_store
 from sandi.errors import AuditLogBroken, MalformedInput, SignatureInvalid
 from sandi.keys import AgencyKey, PublicKeys
@@ -111,10 +111,15 @@ class Checkpoint:
             if len(lines) != 6 or lines[0] != "sandi audit checkpoint v1":
                 raise ValueError("header")
             agency, version = lines[1].split(" ")
-            return cls(agency, int(version), int(lines[2]), b64decode(lines[3], validate=True),
-                       int(lines[4]), b64decode(lines[5], validate=True))
+            # Parse, don't validate: plain decimal digits in range, a slug, exact sizes.
+            parsed = cls(agency, _number(version, 1, 2**31), _number(lines[2], 0, 2**63 - 1),
+                         b64decode(lines[3], validate=True), _number(lines[4], 0, 2**40),
+                         b64decode(lines[5], validate=True))
         except ValueError:
             raise MalformedInput("audit checkpoint: not a sandi checkpoint text") from None
+        if not is_slug(parsed.agency) or len(parsed.root) != 32 or len(parsed.signature) != 64:
+            raise MalformedInput("audit checkpoint: not a sandi checkpoint text")
+        return parsed
 
     def check_signature(self, public: PublicKeys) -> None:
         """Raise AuditLogBroken unless signed by ``public``."""
@@ -165,8 +170,12 @@ class AuditLog:
     def records(self, *, since: int | None = None, doc_id: str | None = None
                 ) -> Iterator[Record]:
         """Records in order, optionally from time ``since`` or for one document."""
-        for row in self._store.rows(since, doc_id):
-            yield Record(*row)
+        try:
+            for row in self._store.rows(since, doc_id):
+                yield _checked(row)
+        except sqlite3.Error as exc:  # e.g. text that is not UTF-8, written behind our back
+            raise AuditLogBroken(f"audit log: unreadable record ({type(exc).__name__}):"
+                                 " the database was edited") from None
 
     def verify(self, checkpoint: Checkpoint | None = None,
                signer: PublicKeys | None = None) -> LogStatus:
@@ -204,6 +213,25 @@ class AuditLog:
                               int(time.time()) if now is None else now, b"")
         return replace(unsigned, signature=key.signing_key().sign(unsigned.message(),
                                                                   hybrid=False))
+
+
+def _number(text: str, lo: int, hi: int) -> int:
+    if not text.isascii() or not text.isdigit() or len(text) > 20:
+        raise ValueError(text)
+    value = int(text)
+    if not lo <= value <= hi:
+        raise ValueError(text)
+    return value
+
+
+def _checked(row: tuple[object, ...]) -> Record:
+    """A stored row as a Record; a row whose types were changed is a broken log."""
+    kinds = (int, int, *(str,) * 9, bytes, bytes)
+    if len(row) != len(kinds) or not all(
+            isinstance(v, k) and not isinstance(v, bool) for v, k in zip(row, kinds, strict=True)):
+        raise AuditLogBroken(f"audit log: record {row[0] if row else '?'} has fields of the"
+                             " wrong type: the database was edited")
+    return Record(*row)  # type: ignore[arg-type]
 
 
 def _user() -> str:

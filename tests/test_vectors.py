@@ -1,0 +1,236 @@
+"""The published test vectors (tests/vectors/): every guarantee, as data.
+
+Each envelope vector runs through ``sandi.open``, ``sandi.open_file`` (to a
+path and to a stream), ``sandi.verify`` and the header round trip; each pola
+vector through ``Pola.from_bytes``. A vector names the exact error class it
+must raise, and no plaintext may come out of any failure. The vectors are
+committed: this test never regenerates them (see tests/vectors/README.md).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import io
+import json
+from base64 import b64decode
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import sandi
+import sandi.keys
+from sandi.format import PREFIX, encode_header, encode_signed_header, parse_header
+from sandi.keys import AgencyKey, Keystore
+from sandi.pola import Pola
+from sandi.secretfile import KdfParams
+
+HERE = Path(__file__).parent / "vectors"
+WORLD: dict[str, Any] = json.loads((HERE / "world.json").read_text())
+ENVELOPES = sorted(HERE.glob("[0-9][0-9][0-9]-*.json"))
+POLAS = sorted(HERE.glob("pola-[0-9][0-9][0-9]-*.json"))
+
+#: The expect classes, and the error classes each one may name.
+EXPECT: dict[str, set[str | None]] = {
+    "success": {None},
+    "malformed": {"MalformedEnvelope", "MalformedPola"},
+    "unsupported": {"UnsupportedVersion", "UnsupportedSuite", "UnsupportedPolaVersion"},
+    "not a recipient": {"NotARecipient"},
+    "tampered": {"TamperedEnvelope", "WrappedKeyInvalid"},
+    "signature": {"SignatureInvalid", "PolaSignatureInvalid"},
+    "policy refusal": {"PolicyViolation", "UnknownAgency", "KeyNotValid", "KeyRevoked",
+                       "PolaMismatch", "PolaRollback"},
+    "expired": {"PolaExpired"},
+}
+
+#: Vectors sandi is known to get wrong: name -> the bug (xfail, strict).
+KNOWN_BUGS: dict[str, str] = {}
+
+PASSPHRASE = "vektor uji"
+
+
+def _load(path: Path) -> dict[str, Any]:
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+def _params(paths: list[Path]) -> list[Any]:
+    return [pytest.param(p, id=p.stem, marks=[pytest.mark.xfail(strict=True,
+                                                                 reason=KNOWN_BUGS[p.stem])]
+                         if p.stem in KNOWN_BUGS else []) for p in paths]
+
+
+def _now(v: dict[str, Any]) -> datetime:
+    return datetime.fromisoformat(v.get("now") or WORLD["now"])
+
+
+@functools.lru_cache(maxsize=16)
+def _pola_at(now: datetime) -> Pola:
+    return Pola.from_bytes(b64decode(WORLD["pola"]), now=now)
+
+
+def _pola(v: dict[str, Any]) -> Pola:
+    """The world's pola, checked at the vector's time (expiry vectors fail here)."""
+    return _pola_at(_now(v))
+
+
+@pytest.fixture(scope="module")
+def keystores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Keystore]]:
+    """One keystore per agency, holding every key version world.json lists for it."""
+    mp = pytest.MonkeyPatch()
+    mp.setattr(sandi.keys, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
+    stores = {}
+    try:
+        for agency, versions in WORLD["agencies"].items():
+            store = Keystore.create(tmp_path_factory.mktemp(agency), passphrase=PASSPHRASE)
+            store.add_keys([AgencyKey(agency, k["version"], k["created_at"],
+                                      b64decode(k["x25519"]), b64decode(k["ed25519"]),
+                                      _opt(k["mlkem_seed"]), _opt(k["mldsa_seed"]))
+                            for k in versions])
+            stores[agency] = store
+        yield stores
+    finally:
+        mp.undo()
+
+
+def _opt(text: str | None) -> bytes | None:
+    return None if text is None else b64decode(text)
+
+
+def _check_header(info: sandi.EnvelopeInfo, header: dict[str, Any]) -> None:
+    assert {
+        "suite": info.suite, "pola_id": info.pola_id, "pola_version": info.pola_version,
+        "doc_id": info.doc_id, "created_at": int(info.created_at.timestamp()),
+        "sender": info.sender, "signer": info.signer,
+        "signer_key_version": info.signer_key_version, "to": list(info.to),
+        "classification": info.classification.slug, "urgency": info.urgency.slug,
+    } == header
+
+
+def _check_opened(doc: sandi.Opened, v: dict[str, Any]) -> None:
+    assert {"filename": doc.filename, "subject": doc.subject,
+            "content_type": doc.content_type} == v["metadata"]
+    _check_header(doc, v["header"])
+    assert list(doc.opened_with or ()) == v["opened_with"]
+
+
+# --- the set of vectors ------------------------------------------------------------
+
+
+def test_there_are_enough_vectors_of_every_kind() -> None:
+    vectors = [_load(p) for p in ENVELOPES]
+    assert len(vectors) >= 100
+    assert {v["expect"] for v in vectors} == set(EXPECT)
+    assert len(POLAS) >= 5
+
+
+@pytest.mark.parametrize("path", [*ENVELOPES, *POLAS], ids=lambda p: p.stem)
+def test_vector_is_well_formed(path: Path) -> None:
+    v = _load(path)
+    assert v["name"] == path.stem
+    assert v["error"] in EXPECT[v["expect"]]
+    if "envelope" in v:
+        assert v["recipient"] in WORLD["agencies"]
+        assert (v["plaintext_sha256"] is None) == (v["expect"] != "success")
+        assert (v["metadata"] is None) == (v["expect"] != "success")
+        assert v["verify"] == "success" or v["verify"] in set().union(*EXPECT.values())
+        if v["verify"] == "success":
+            assert v["header"] is not None
+
+
+# --- envelope vectors ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", _params(ENVELOPES))
+def test_open(path: Path, keystores: dict[str, Keystore]) -> None:
+    v = _load(path)
+    env = b64decode(v["envelope"])
+    store = keystores[v["recipient"]]
+    if v["expect"] == "success":
+        doc = sandi.open(env, keystore=store, pola=_pola(v))
+        assert hashlib.sha256(doc.plaintext).hexdigest() == v["plaintext_sha256"]
+        _check_opened(doc, v)
+        return
+    with pytest.raises(sandi.SandiError) as info:
+        sandi.open(env, keystore=store, pola=_pola(v))
+    assert type(info.value).__name__ == v["error"], info.value
+
+
+@pytest.mark.parametrize("path", _params(ENVELOPES))
+def test_open_file(path: Path, keystores: dict[str, Keystore], tmp_path: Path) -> None:
+    v = _load(path)
+    src = tmp_path / "surat.sandi"
+    src.write_bytes(b64decode(v["envelope"]))
+    out = tmp_path / "out"
+    out.mkdir()
+    dst = out / "surat.pdf"
+    stream = io.BytesIO()
+    store = keystores[v["recipient"]]
+    if v["expect"] == "success":
+        opened = sandi.open_file(src, dst, keystore=store, pola=_pola(v))
+        _check_opened(opened, v)
+        assert hashlib.sha256(dst.read_bytes()).hexdigest() == v["plaintext_sha256"]
+        assert [p.name for p in out.iterdir()] == ["surat.pdf"]
+        sandi.open_file(src, stream, keystore=store, pola=_pola(v))
+        assert hashlib.sha256(stream.getvalue()).hexdigest() == v["plaintext_sha256"]
+        return
+    for target in (dst, stream):
+        with pytest.raises(sandi.SandiError) as info:
+            sandi.open_file(src, target, keystore=store, pola=_pola(v))
+        assert type(info.value).__name__ == v["error"], info.value
+    # Nothing unverified is released: no output file, no temporary file, no bytes.
+    assert list(out.iterdir()) == []
+    assert stream.getvalue() == b""
+
+
+@pytest.mark.parametrize("path", _params(ENVELOPES))
+def test_verify(path: Path) -> None:
+    v = _load(path)
+    env = b64decode(v["envelope"])
+    for source in (env, io.BytesIO(env)):
+        if v["verify"] == "success":
+            _check_header(sandi.verify(source, pola=_pola(v)), v["header"])
+            continue
+        with pytest.raises(sandi.SandiError) as info:
+            sandi.verify(source, pola=_pola(v))
+        assert type(info.value).__name__ == v["verify"], info.value
+
+
+@pytest.mark.parametrize("path", _params(ENVELOPES))
+def test_header_round_trip(path: Path) -> None:
+    """Non-malleability: a header that parses re-encodes to exactly its bytes."""
+    v = _load(path)
+    env = b64decode(v["envelope"])
+    try:
+        header, end = parse_header(env)
+    except sandi.MalformedEnvelope:
+        assert v["expect"] in {"malformed", "unsupported"}
+        return
+    signed = encode_signed_header(header.signed)
+    assert encode_header(signed, header.stanzas) == env[:end]
+    assert header.signed_region == PREFIX + len(signed).to_bytes(4, "big") + signed
+    assert header.size == end
+
+
+# --- pola vectors ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", _params(POLAS))
+def test_pola(path: Path) -> None:
+    v = _load(path)
+    now = _now(v)
+    data = b64decode(v["pola"])
+
+    def load() -> Pola:
+        trusted = None if v["trusted"] is None else Pola.from_bytes(b64decode(v["trusted"]),
+                                                                    now=now)
+        return Pola.from_bytes(data, trusted=trusted, now=now)
+
+    if v["expect"] == "success":
+        assert load().to_bytes() == data
+        return
+    with pytest.raises(sandi.SandiError) as info:
+        load()
+    assert type(info.value).__name__ == v["error"], info.value

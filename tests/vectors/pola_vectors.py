@@ -1,0 +1,111 @@
+"""Pola vectors: ``Pola.from_bytes(pola, trusted=Pola.from_bytes(trusted), now=now)``."""
+
+from __future__ import annotations
+
+import struct
+
+from _world import AUTHORITY, EXPIRES, OUTSIDER, POLA_BYTES, flip, pola_body, signed_pola
+from _writer import Writer
+
+from sandi._codec import pack, unpack
+from sandi.errors import MalformedPola
+from sandi.pola_wire import POLA_PREFIX, SignedPola, decode_pola, encode_body
+
+SIGFAIL = "PolaSignatureInvalid"
+
+
+def _with_sigs(signed: SignedPola, sigs: list[tuple[str, bytes]]) -> bytes:
+    return SignedPola(signed.body, signed.body_bytes, tuple(sigs)).to_bytes()
+
+
+def pola_vectors(w: Writer) -> None:
+    world = decode_pola(POLA_BYTES)
+    k1, k2, k3 = AUTHORITY
+    v2 = signed_pola(pola_body(version=2)).to_bytes()
+    v4 = signed_pola(pola_body(version=4)).to_bytes()
+    body_len = len(world.body_bytes)
+    w.pola("valid", "the world's pola, signed by 2 of its 3 authority keys", POLA_BYTES, None)
+    w.pola("valid-three-of-three", "signed by all three authority keys",
+           signed_pola(signers=AUTHORITY).to_bytes(), None)
+    w.pola("update", "v4 installed over the trusted v3", v4, None, trusted=POLA_BYTES)
+    w.pola("same-as-trusted", "v3 offered again, identical bytes: unchanged", POLA_BYTES, None,
+           trusted=POLA_BYTES)
+    w.pola("rollback", "v2 offered over the trusted v3 (correctly signed)", v2, "PolaRollback",
+           trusted=POLA_BYTES)
+    w.pola("rollback-same-version", "another v3 (a different name) over the trusted v3",
+           signed_pola(pola_body(name="Pola lain")).to_bytes(), "PolaRollback",
+           trusted=POLA_BYTES)
+    w.pola("other-id", "pola 'kota-lain' offered over the trusted 'kota-uji'",
+           signed_pola(pola_body(version=4, pola_id="kota-lain")).to_bytes(), "PolaMismatch",
+           trusted=POLA_BYTES)
+    w.pola("too-few-signatures", "signed by 1 of the 2 required keys",
+           signed_pola(signers=[k1]).to_bytes(), SIGFAIL)
+    w.pola("no-signatures", "an empty signature list", _with_sigs(world, []), SIGFAIL)
+    w.pola("duplicate-signature", "kustodian-1's signature twice (one key counts once)",
+           _with_sigs(world, [world.signatures[0], world.signatures[0]]), SIGFAIL)
+    w.pola("outsider-signature", "kustodian-1 and a key outside the authority",
+           _with_sigs(world, [world.signatures[0], OUTSIDER.sign(world.body_bytes)]), SIGFAIL)
+    w.pola("signature-flipped", "kustodian-2's signature with one bit flipped",
+           _with_sigs(world, [world.signatures[0],
+                              (world.signatures[1][0], flip(world.signatures[1][1], 5))]),
+           SIGFAIL)
+    w.pola("signature-swapped-ids", "the two signatures with their key ids swapped",
+           _with_sigs(world, [(k2.id, world.signatures[0][1]), (k1.id, world.signatures[1][1])]),
+           SIGFAIL)
+    w.pola("signature-unlabelled", "both keys sign the body without the"
+           " 'sandi/v1/pola-signature' label",
+           _with_sigs(world, [(k.id, _raw_sign(k, POLA_PREFIX + struct.pack(">I", body_len)
+                                                + world.body_bytes)) for k in (k1, k2)]),
+           SIGFAIL)
+    changed = pola_body(name="Pola Hubungan Komunikasi Sandi (diubah)")
+    w.pola("body-changed", "the body re-encoded with another name, old signatures kept",
+           SignedPola(changed, encode_body(changed), world.signatures).to_bytes(), SIGFAIL)
+    at = world.body_bytes.index(b"Inspektorat Daerah")
+    flipped = world.body_bytes[:at] + b"i" + world.body_bytes[at + 1:]
+    w.pola("body-byte-flipped", "one letter of an agency name changed in place (the body"
+           " still parses)", SignedPola(world.body, flipped, world.signatures).to_bytes(),
+           SIGFAIL)
+    w.pola("authority-rotated-by-new-keys-only", "v4 with a new authority (kustodian-3 and"
+           " kustodian-4), signed only by them: the trusted authority's 2 of 3 is missing",
+           signed_pola(pola_body(version=4, authority=[k3, OUTSIDER]), [k3, OUTSIDER]
+                       ).to_bytes(), SIGFAIL, trusted=POLA_BYTES)
+    w.pola("authority-rotated", "v4 with a new authority, signed by 2 old and 2 new keys",
+           signed_pola(pola_body(version=4, authority=[k3, OUTSIDER]),
+                       [k1, k2, k3, OUTSIDER]).to_bytes(), None, trusted=POLA_BYTES)
+    w.pola("expired", "checked at its expiry time", POLA_BYTES, "PolaExpired", now=EXPIRES)
+    w.pola("expired-long-ago", "checked a year after it expired", POLA_BYTES, "PolaExpired",
+           now=EXPIRES + 365 * 86_400)
+    w.pola("bad-magic", "'SANDI' (an envelope's magic) instead of 'SANDP'",
+           b"SANDI" + POLA_BYTES[5:], "MalformedPola")
+    w.pola("version-2", "format version byte 2", b"SANDP\x02" + POLA_BYTES[6:],
+           "UnsupportedPolaVersion")
+    w.pola("truncated", "the last byte removed", POLA_BYTES[:-1], "MalformedPola")
+    w.pola("trailing-byte", "one byte appended", POLA_BYTES + b"\x00", "MalformedPola")
+    w.pola("body-length-zero", "body length 0",
+           POLA_PREFIX + struct.pack(">I", 0) + POLA_BYTES[10:], "MalformedPola")
+    w.pola("too-many-signatures", "65 signatures (the limit is 64)",
+           _with_sigs(world, [world.signatures[0]] * 65), "MalformedPola")
+    w.pola("body-non-canonical", "the body with its version as uint8 (0xcc 03), re-signed",
+           _resigned(_wide_version(world.body_bytes)), "MalformedPola")
+
+
+def _raw_sign(key: object, message: bytes) -> bytes:
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+    return ed25519.Ed25519PrivateKey.from_private_bytes(key.seed).sign(message)  # type: ignore
+
+
+def _wide_version(body: bytes) -> bytes:
+    needle = b"\xa7version\x03"
+    assert body.count(needle) == 1
+    out = body.replace(needle, b"\xa7version\xcc\x03")
+    try:
+        unpack(out, MalformedPola, "pola", len(out))
+    except MalformedPola:
+        return out
+    raise AssertionError("expected a non-canonical body")
+
+
+def _resigned(body: bytes) -> bytes:
+    sigs = pack([[k.id, k.sign(body)[1]] for k in AUTHORITY[:2]])
+    return b"".join([POLA_PREFIX, struct.pack(">I", len(body)), body,
+                     struct.pack(">I", len(sigs)), sigs])
