@@ -32,6 +32,15 @@ def _sorted(obj: object) -> object:
     return obj
 
 
+def _sorted_pairs(pairs: list[tuple[Any, Any]]) -> dict[Any, Any]:
+    # Canonical maps have strictly ascending keys; checking here, as msgpack builds
+    # each map, lets the canonical check re-encode the decoded object as it is.
+    keys = [k for k, _ in pairs]
+    if keys != sorted(set(keys)):
+        raise ValueError("map keys not in canonical (sorted, unique) order")
+    return dict(pairs)
+
+
 def _refuse_ext(code: int, data: bytes) -> NoReturn:
     raise ValueError(f"msgpack extension type {code} is not allowed")
 
@@ -47,12 +56,13 @@ def unpack(data: bytes, error: type[MalformedInput], what: str, limit: int) -> A
             use_list=True,
             strict_map_key=True,
             ext_hook=_refuse_ext,
+            object_pairs_hook=_sorted_pairs,
         )
     except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
             msgpack.StackError, OverflowError, RecursionError) as exc:
         raise error(f"{what}: not valid msgpack ({type(exc).__name__})") from exc
     try:
-        canonical = pack(obj) == data
+        canonical = msgpack.packb(obj, use_bin_type=True) == data
     except (TypeError, ValueError, RecursionError) as exc:
         # A map mixing str and bytes keys cannot be sorted, and nesting deeper than
         # the encoder (or Python's stack) allows cannot be re-encoded: neither has a

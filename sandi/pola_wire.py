@@ -138,12 +138,17 @@ _F = Fields(MalformedPola, "pola")
 _TEXT = 1024
 
 
+_ENUMS: dict[Any, dict[str, Any]] = {}
+
+
 def _enum_value(cls: Any, value: object, name: str) -> Any:
-    text = _F.text(value, name, 32)
-    for member in cls:
-        if getattr(member, "slug", member.value) == text:
-            return member
-    _F.fail(f"unknown {name} {text!r}")
+    table = _ENUMS.get(cls)
+    if table is None:
+        table = _ENUMS[cls] = {getattr(m, "slug", m.value): m for m in cls}
+    member = table.get(value) if isinstance(value, str) else None
+    if member is None:
+        _F.fail(f"unknown {name} {value!r}")
+    return member
 
 
 def _decode_key(m: object) -> KeyVersion:
@@ -191,16 +196,28 @@ def _decode_agency(m: object) -> Agency:
 
 
 def _selector(value: object, name: str) -> str:
+    if isinstance(value, str) and value in _GOOD_SELECTORS:
+        return value  # a large pola names the same agencies hundreds of thousands of times
     text = _F.text(value, name, 40)
     bare = text.removeprefix("group:")
     if text != "*" and not is_slug(bare):
         _F.fail(f"{name} {text!r} is not an agency, group:<slug> or *")
+    if len(_GOOD_SELECTORS) < 1_000_000:
+        _GOOD_SELECTORS.add(text)
     return text
+
+
+_GOOD_SELECTORS: set[str] = set()
+_RULE_KEYS = frozenset({"effect", "from", "to", "level", "sarana", "note"})
+_RULE_REQUIRED = frozenset({"effect", "from", "to", "level"})
 
 
 def _decode_rule(m: object) -> Rule:
     f = _F
-    d = f.map(m, "rule", {"effect", "from", "to", "level"}, frozenset({"sarana", "note"}))
+    if isinstance(m, dict) and _RULE_REQUIRED <= m.keys() <= _RULE_KEYS:
+        d = m  # the common case, checked without building sets of differences
+    else:
+        d = f.map(m, "rule", set(_RULE_REQUIRED), _RULE_KEYS - _RULE_REQUIRED)
     return Rule(_enum_value(Effect, d["effect"], "effect"), _selector(d["from"], "from"),
                 _selector(d["to"], "to"), _enum_value(Classification, d["level"], "level"),
                 f.text(d["sarana"], "sarana", _TEXT) if "sarana" in d else None,
