@@ -89,11 +89,8 @@ def init(session: Session, member: str, pq: bool, request_out: Path | None,
         path = request_path(request_out, f"{agency}-{member}.member.request")
         write_request(session, path, sandi.requests.member_enrollment(
             personal, pola_current(pola, store, agency)))
-    session.emit({"agency": agency, "member": member, "request": str(path),
-                  "fingerprint": personal.public.fingerprint()})
     session.say("members.initialised", member=member, home=shown(session.home.path))
-    session.say("members.added", member=member, agency=agency, path=shown(path))
-    session.say("keys.fingerprint", fingerprint=personal.public.fingerprint())
+    _report_enrolled(session, agency, member, path, personal)
 
 
 @members.command("add", cls=LocalizedCommand, help="members.add.help")
@@ -121,10 +118,17 @@ def add(session: Session, new: str, pq: bool, request_out: Path | None,
         store.add_member(new, personal.public)
         write_request(session, path, sandi.requests.member_enrollment(
             personal, pola_current(pola, store, agency)))
-    session.emit({"agency": agency, "member": new, "request": str(path),
-                  "fingerprint": personal.public.fingerprint()})
-    session.say("members.added", member=new, agency=agency, path=shown(path))
-    session.say("keys.fingerprint", fingerprint=personal.public.fingerprint())
+    _report_enrolled(session, agency, new, path, personal)
+
+
+def _report_enrolled(session: Session, agency: str, member: str, path: Path,
+                     personal: sandi.AgencyKey) -> None:
+    """What the custodian hands on: the request file, and the fingerprint to read out."""
+    fingerprint = personal.public.fingerprint()
+    session.emit({"agency": agency, "member": member, "request": str(path),
+                  "fingerprint": fingerprint})
+    session.say("members.added", member=member, agency=agency, path=shown(path))
+    session.say("keys.fingerprint", fingerprint=fingerprint)
 
 
 def _status_request(session: Session, member: str, status: str, effective: datetime | None,
