@@ -3,12 +3,15 @@
 `Measurement` is the one result type; `median_of` repeats a measurement and
 keeps the median run; `run_process` times one child process and reads its
 peak RSS through GNU ``time`` (see there for why not ``os.wait4``);
-`make_input` writes incompressible test data.
+`make_input` writes incompressible test data. `Item`, `repeat`, `per_op` and
+`settle` serve the one-command harness ``benchmarks/run.py``: every run kept,
+median and spread reported.
 """
 
 from __future__ import annotations
 
 import os
+import statistics
 import subprocess
 import tempfile
 import time
@@ -134,3 +137,152 @@ def run_process(
         max_rss_bytes=max_rss_kib * 1024,
         bytes=nbytes,
     )
+
+
+# --- repeated runs with their spread, for the harness (benchmarks/run.py) --------------
+
+
+def settle() -> None:
+    """Flush dirty pages (untimed) so one run's write-back is not billed to the next."""
+    os.sync()
+
+
+@dataclass
+class Item:
+    """Every run of one measured item, with its median and spread.
+
+    ``runs`` are seconds per run (``per_op`` items: seconds per operation);
+    ``rss`` the peak RSS of each run's child process, if any; ``extra`` free-form
+    numbers about the runs (e.g. the share spent in fsync).
+    """
+
+    section: str
+    name: str
+    runs: list[float]
+    nbytes: int = 0
+    per_op: bool = False
+    rss: list[int] | None = None
+    extra: dict[str, float] | None = None
+
+    @property
+    def median(self) -> float:
+        """The median of the runs (the mean of the middle two for an even count)."""
+        return statistics.median(self.runs)
+
+    @property
+    def spread(self) -> tuple[float, float]:
+        """(min, max) of the runs."""
+        return min(self.runs), max(self.runs)
+
+    @property
+    def mib_per_s(self) -> float:
+        """Median throughput, if the item has a byte count."""
+        return self.nbytes / MIB / self.median if self.nbytes else 0.0
+
+    @property
+    def per_s(self) -> float:
+        """Median operations per second (for per-op items)."""
+        return 1.0 / self.median
+
+    @property
+    def max_rss(self) -> int | None:
+        """The highest peak RSS of any run."""
+        return max(self.rss) if self.rss else None
+
+    def to_json(self) -> dict[str, object]:
+        """Raw runs plus the summary, for latest.json."""
+        lo, hi = self.spread
+        doc: dict[str, object] = {
+            "section": self.section, "name": self.name, "unit": "s/op" if self.per_op else "s",
+            "runs": self.runs, "n": len(self.runs), "median": self.median, "min": lo, "max": hi,
+            "bytes": self.nbytes}
+        if self.nbytes:
+            doc["mib_per_s"] = self.mib_per_s
+        if self.per_op:
+            doc["per_s"] = self.per_s
+        if self.rss:
+            doc["rss_bytes"] = self.rss
+            doc["max_rss_bytes"] = self.max_rss
+        if self.extra:
+            doc["extra"] = self.extra
+        return doc
+
+
+def repeat(fn: Callable[[], Measurement | float], repeats: int, *, sync: bool = True
+           ) -> tuple[list[float], list[int]]:
+    """Run ``fn`` ``repeats`` times (``settle()`` before each when ``sync``); return
+    the seconds of each run and the peak RSS of those that report one."""
+    seconds: list[float] = []
+    rss: list[int] = []
+    for _ in range(repeats):
+        if sync:
+            settle()
+        m = fn()
+        if isinstance(m, Measurement):
+            seconds.append(m.seconds)
+            if m.max_rss_bytes is not None:
+                rss.append(m.max_rss_bytes)
+        else:
+            seconds.append(m)
+    return seconds, rss
+
+
+def per_op(op: Callable[[], object], repeats: int, *, min_seconds: float = 0.2,
+           max_batch: int = 100_000) -> list[float]:
+    """Seconds per call of ``op``: each of ``repeats`` runs times a batch of calls
+    sized (by a calibration run) to last about ``min_seconds``."""
+    op()  # warm caches and lazy imports
+    batch, elapsed = 1, 0.0
+    while batch < max_batch:
+        start = time.perf_counter()
+        for _ in range(batch):
+            op()
+        elapsed = time.perf_counter() - start
+        if elapsed >= min_seconds / 4:
+            break
+        batch *= 4
+    batch = max(1, min(max_batch, round(batch * min_seconds / max(elapsed, 1e-9))))
+    out = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        for _ in range(batch):
+            op()
+        out.append((time.perf_counter() - start) / batch)
+    return out
+
+
+def fsync_path(path: StrPath) -> float:
+    """Seconds to fsync ``path`` (its data and inode) from a fresh descriptor: what
+    a tool that does not fsync its output would pay to be as durable as sandi."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        start = time.perf_counter()
+        os.fsync(fd)
+        return time.perf_counter() - start
+    finally:
+        os.close(fd)
+
+
+class FsyncClock:
+    """Within ``with``, time every ``os.fsync`` made in this process (sandi's own
+    durability cost, inside seal_file / open_file / rewrap_file)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+        self._real = os.fsync
+
+    def _timed(self, fd: int) -> None:
+        start = time.perf_counter()
+        try:
+            self._real(fd)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.calls += 1
+
+    def __enter__(self) -> FsyncClock:
+        os.fsync = self._timed
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        os.fsync = self._real
