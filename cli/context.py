@@ -274,8 +274,9 @@ def _localize(cmd: click.Command, ctx: click.Context) -> None:
         cmd.short_help = cmd.help.split("\n", 1)[0]
 
 
-class LocalizedCommand(click.Command):
-    """A command whose help, usage prefix and headings follow the session language."""
+class _Localized(click.Command):
+    """What commands and groups share: the help text, usage prefix and headings follow
+    the session language."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -291,6 +292,10 @@ class LocalizedCommand(click.Command):
         pieces = self.collect_usage_pieces(ctx)
         formatter.write_usage(ctx.command_path, " ".join(pieces),
                               prefix=t("help.usage", lang_of(ctx)) + " ")
+
+
+class LocalizedCommand(_Localized):
+    """A command whose help, usage prefix and headings follow the session language."""
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The options with a localized heading."""
@@ -313,26 +318,11 @@ def _format_options(cmd: click.Command, ctx: click.Context,
             formatter.write_dl(records)
 
 
-class LocalizedGroup(click.Group):
+class LocalizedGroup(_Localized, click.Group):
     """A group of localized commands."""
 
     command_class = LocalizedCommand
     group_class = type  # subgroups are of this same class
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.help_id = self.help
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Translate, then format as click does."""
-        _localize(self, ctx)
-        super().format_help(ctx, formatter)
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The usage line with a localized prefix."""
-        pieces = self.collect_usage_pieces(ctx)
-        formatter.write_usage(ctx.command_path, " ".join(pieces),
-                              prefix=t("help.usage", lang_of(ctx)) + " ")
 
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Options, then commands, with localized headings."""

@@ -30,11 +30,9 @@ _MAX_PASSPHRASE_FILE = 64 * 1024
 
 if TYPE_CHECKING:  # click >= 8.4 makes ParamType generic; older click is not
     _Str = click.ParamType[str]
-    _Level = click.ParamType[sandi.Classification]
-    _Urgency = click.ParamType[sandi.Urgency]
     _Time = click.ParamType[datetime]
 else:
-    _Str = _Level = _Urgency = _Time = click.ParamType
+    _Str = _Time = click.ParamType
 
 
 class AgencyId(_Str):
@@ -56,50 +54,36 @@ class AgencyId(_Str):
         return "AGENCY"
 
 
-class ClassificationType(_Level):
-    """A classification: a slug (``sangat-rahasia``) or a label (``Sangat Rahasia``)."""
+_E = TypeVar("_E", sandi.Classification, sandi.Urgency)
 
-    name = "classification"
+
+class LevelType(click.ParamType):
+    """A classification (``sangat-rahasia`` or ``Sangat Rahasia``) or an urgency (derajat
+    kecepatan: ``biasa``, ``segera``, ``sangat-segera``, ``kilat``), by its enum."""
+
+    def __init__(self, levels: type[_E], name: str) -> None:
+        self.levels: Any = levels
+        self.name = name
 
     def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> sandi.Classification:
+                ctx: click.Context | None) -> Any:
         """The level, or a usage error listing the levels."""
         try:
-            return sandi.Classification.parse(value)
+            return self.levels.parse(value)
         except sandi.errors.InvalidArgument:
-            choices = ", ".join(level.slug for level in sandi.Classification)
-            self.fail(t("param.classification", lang_of(ctx), value=value, choices=choices),
+            choices = ", ".join(level.slug for level in self.levels)
+            self.fail(t(f"param.{self.name}", lang_of(ctx), value=value, choices=choices),
                       param, ctx)
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         """The levels, lowest first."""
-        return "[" + "|".join(level.slug for level in sandi.Classification) + "]"
+        return "[" + "|".join(level.slug for level in self.levels) + "]"
 
     def shell_complete(self, ctx: click.Context, param: click.Parameter,
                        incomplete: str) -> list[click.shell_completion.CompletionItem]:
         """Complete the slugs."""
         return [click.shell_completion.CompletionItem(level.slug)
-                for level in sandi.Classification if level.slug.startswith(incomplete)]
-
-
-class UrgencyType(_Urgency):
-    """An urgency (derajat kecepatan): ``biasa``, ``segera``, ``sangat-segera``, ``kilat``."""
-
-    name = "urgency"
-
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> sandi.Urgency:
-        """The urgency, or a usage error listing them."""
-        try:
-            return sandi.Urgency.parse(value)
-        except sandi.errors.InvalidArgument:
-            choices = ", ".join(level.slug for level in sandi.Urgency)
-            self.fail(t("param.urgency", lang_of(ctx), value=value, choices=choices),
-                      param, ctx)
-
-    def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
-        """The urgencies, slowest first."""
-        return "[" + "|".join(level.slug for level in sandi.Urgency) + "]"
+                for level in self.levels if level.slug.startswith(incomplete)]
 
 
 class TimeType(_Time):
@@ -124,8 +108,8 @@ class TimeType(_Time):
 
 
 AGENCY = AgencyId()
-CLASSIFICATION = ClassificationType()
-URGENCY = UrgencyType()
+CLASSIFICATION = LevelType(sandi.Classification, "classification")
+URGENCY = LevelType(sandi.Urgency, "urgency")
 TIME = TimeType()
 
 

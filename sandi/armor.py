@@ -27,6 +27,7 @@ import io
 from collections.abc import Callable
 
 from sandi.errors import MalformedEnvelope
+from sandi.stream import read_full
 
 BEGIN = b"-----BEGIN SANDI ENVELOPE-----\n"
 END = b"-----END SANDI ENVELOPE-----\n"
@@ -147,17 +148,6 @@ def _decode(lines: list[bytes], *, last: bool = False) -> bytes:
     return data
 
 
-def _exact(read: Read, size: int) -> bytes:
-    parts, got = [], 0
-    while got < size:
-        chunk = read(size - got)
-        if not chunk:
-            break
-        parts.append(chunk)
-        got += len(chunk)
-    return b"".join(parts)
-
-
 def dearmor(text: bytes) -> bytes:
     """The envelope inside armored text."""
     return ArmorReader(io.BytesIO(text).read).read()
@@ -165,7 +155,7 @@ def dearmor(text: bytes) -> bytes:
 
 def auto(read: Read) -> Read:
     """A reader of the binary envelope, whether the stream is binary or armored."""
-    head = _exact(read, len(BEGIN))
+    head = read_full(read, len(BEGIN))
     replay = io.BytesIO(head)
 
     def chained(size: int = -1) -> bytes:

@@ -14,12 +14,25 @@ True
 from __future__ import annotations
 
 import enum
+from typing import TypeVar
 
 from sandi.errors import InvalidArgument
 
 
 def _norm(text: str) -> str:
     return text.strip().lower().replace(" ", "-").replace("_", "-")
+
+
+_L = TypeVar("_L", "Classification", "Urgency")
+
+
+def _parse(cls: type[_L], what: str, value: str) -> _L:
+    key = _norm(value)
+    for level in cls:
+        if level.slug == key:
+            return level
+    choices = ", ".join(level.slug for level in cls)
+    raise InvalidArgument(f"unknown {what} {value!r}; choose one of {choices}")
 
 
 class Classification(enum.IntEnum):
@@ -45,14 +58,7 @@ class Classification(enum.IntEnum):
         """Parse a slug or label (``terbuka`` is accepted for ``biasa``)."""
         if isinstance(value, Classification):
             return value
-        key = _norm(value)
-        if key == "terbuka":
-            return cls.BIASA
-        for level in cls:
-            if level.slug == key:
-                return level
-        choices = ", ".join(level.slug for level in cls)
-        raise InvalidArgument(f"unknown classification {value!r}; choose one of {choices}")
+        return _parse(cls, "classification", "biasa" if _norm(value) == "terbuka" else value)
 
 
 class Urgency(enum.IntEnum):
@@ -73,9 +79,4 @@ class Urgency(enum.IntEnum):
         """Parse a slug or label."""
         if isinstance(value, Urgency):
             return value
-        key = _norm(value)
-        for level in cls:
-            if level.slug == key:
-                return level
-        choices = ", ".join(level.slug for level in cls)
-        raise InvalidArgument(f"unknown urgency {value!r}; choose one of {choices}")
+        return _parse(cls, "urgency", value)

@@ -17,10 +17,8 @@ derived from the passphrase by Argon2id (PyNaCl ``pwhash``).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import time
-from base64 import b32encode
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -34,7 +32,7 @@ from sandi.errors import (
     MalformedKeyFile,
     NoKeystore,
 )
-from sandi.primitives import SigningKey
+from sandi.primitives import SigningKey, fingerprint
 from sandi.secretfile import KdfParams, SealedFile, read_sealed
 from sandi.wrap import generate_x25519, x25519_public
 
@@ -70,10 +68,8 @@ class PublicKeys:
 
     def fingerprint(self) -> str:
         """A short code two people can compare aloud: 20 base32 characters in groups."""
-        digest = hashlib.sha256(b"sandi/v1/fingerprint\x00" + pack(
-            [self.x25519, self.ed25519, self.mlkem, self.mldsa])).digest()
-        code = b32encode(digest[:15]).decode()
-        return "-".join(code[i:i + 4] for i in range(0, 20, 4))
+        return fingerprint(b"sandi/v1/fingerprint",
+                           pack([self.x25519, self.ed25519, self.mlkem, self.mldsa]))
 
 
 @dataclass(frozen=True, repr=False)

@@ -7,8 +7,6 @@ signed wire form is in :mod:`sandi.pola_wire`, the decisions in :mod:`sandi.pola
 from __future__ import annotations
 
 import enum
-import hashlib
-from base64 import b32encode
 from dataclasses import dataclass
 
 from sandi._codec import is_slug, pack
@@ -16,6 +14,7 @@ from sandi.classification import Classification
 from sandi.errors import KeyNotValid, KeyRevoked, MalformedPola
 from sandi.format import Suite
 from sandi.keys import PublicKeys
+from sandi.primitives import fingerprint
 
 
 class KeyState(enum.Enum):
@@ -217,10 +216,8 @@ class Authority:
 
     def fingerprint(self) -> str:
         """A short code for the whole authority set, to compare before first trust."""
-        digest = hashlib.sha256(b"sandi/v1/authority\x00" + pack(
-            [self.threshold, sorted(k.ed25519 for k in self.keys)])).digest()
-        code = b32encode(digest[:15]).decode()
-        return "-".join(code[i:i + 4] for i in range(0, 20, 4))
+        return fingerprint(b"sandi/v1/authority",
+                           pack([self.threshold, sorted(k.ed25519 for k in self.keys)]))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,9 @@ callers never see ``InvalidTag`` or ``InvalidSignature``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import hmac
+from base64 import b32encode
 from dataclasses import dataclass, field
 
 import nacl.exceptions
@@ -66,6 +68,13 @@ class DocumentKeys:
 def commitment(data_key: bytes, nonce: bytes) -> bytes:
     """The key commitment of ``data_key`` (see :class:`DocumentKeys`)."""
     return DocumentKeys.derive(data_key, nonce).commitment
+
+
+def fingerprint(label: bytes, material: bytes) -> str:
+    """A short code two people can compare aloud: SHA-256 of label || 0x00 || material,
+    its first 15 bytes in base32, as five groups of four characters."""
+    code = b32encode(hashlib.sha256(label + b"\x00" + material).digest()[:15]).decode()
+    return "-".join(code[i:i + 4] for i in range(0, 20, 4))
 
 
 def same(a: bytes, b: bytes) -> bool:
