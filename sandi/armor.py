@@ -6,11 +6,15 @@
     base64 of the envelope, 64 columns a line, the last line 1..64
     -----END SANDI ENVELOPE-----
 
-Strict, like age's armor: LF line endings only, every line but the last body
-line exactly 64 characters, canonical base64 (standard alphabet, ``=`` padding
-only at the very end, no other character, no spaces), a single LF after the
-END line and nothing after it. Anything else is ``MalformedEnvelope``: one
-envelope has one text form. Both directions stream in constant memory.
+Written in exactly one form: LF line endings, every body line but the last
+exactly 64 characters, canonical base64 (standard alphabet, ``=`` padding only
+at the very end), one LF after the END line. Read strictly, like age's armor,
+except for what mail clients and chat apps do to text in transit: whitespace
+before the BEGIN line and after the END line is ignored, and any line may end in
+CRLF instead of LF (including none at all after the END line). Anything else --
+a short or long line, a space inside a line, a blank line, non-canonical base64,
+other text around the block -- is ``MalformedEnvelope``. Both directions stream
+in constant memory.
 
 >>> text = armor(b"SANDI\\x01 any bytes")
 >>> text.splitlines()[0]
@@ -32,7 +36,9 @@ from sandi.stream import read_full
 BEGIN = b"-----BEGIN SANDI ENVELOPE-----\n"
 END = b"-----END SANDI ENVELOPE-----\n"
 COLUMNS = 64
-_LINE = COLUMNS + 1  # with its LF
+_LINE = COLUMNS + 2  # with its CRLF
+_SPACE = b" \t\r\n"
+_MAX_SPACE = 64 * 1024  # whitespace tolerated before BEGIN or after END
 _BYTES_PER_LINE = COLUMNS // 4 * 3  # 48
 Read = Callable[[int], bytes]
 
@@ -73,8 +79,9 @@ def armor(envelope: bytes) -> str:
 
 
 def is_armored(head: bytes) -> bool:
-    """Whether bytes that start a file start an armored envelope."""
-    return head.startswith(BEGIN[:16])
+    """Whether bytes that start a file start an armored envelope (a binary one
+    starts with ``SANDI``, never with whitespace)."""
+    return head.startswith(BEGIN[:16]) or head[:1] in (b" ", b"\t", b"\r", b"\n")
 
 
 class ArmorReader:
@@ -90,6 +97,7 @@ class ArmorReader:
         self._out = b""
         self._held: bytes | None = None
         self._done = False
+        self._skip_space()
         if self._line() != BEGIN:
             raise MalformedEnvelope("armor: the first line must be exactly"
                                     " '-----BEGIN SANDI ENVELOPE-----'")
@@ -104,15 +112,36 @@ class ArmorReader:
             data, self._out = self._out[:size], self._out[size:]
         return data
 
+    def _skip_space(self) -> bool:
+        """Drop whitespace at the front; whether anything else follows it."""
+        skipped = 0
+        while True:
+            rest = self._buf.lstrip(_SPACE)
+            skipped += len(self._buf) - len(rest)
+            self._buf = rest
+            if skipped > _MAX_SPACE:
+                raise MalformedEnvelope("armor: too much blank space around the envelope")
+            if self._buf:
+                return True
+            self._buf = self._read(_LINE * 256)
+            if not self._buf:
+                return False
+
     def _line(self) -> bytes:
+        """The next line, its ending made LF; a last line without one gets one."""
         while (end := self._buf.find(b"\n")) < 0:
             if len(self._buf) > _LINE:
                 raise MalformedEnvelope("armor: a line is longer than 64 columns")
             more = self._read(_LINE * 256)
             if not more:
-                raise MalformedEnvelope("armor: the text ends without the END line")
+                if not self._buf:
+                    raise MalformedEnvelope("armor: the text ends without the END line")
+                self._buf += b"\n"
+                continue
             self._buf += more
         line, self._buf = self._buf[:end + 1], self._buf[end + 1:]
+        if line.endswith(b"\r\n"):
+            line = line[:-2] + b"\n"
         return line
 
     def _fill(self) -> None:
@@ -123,7 +152,7 @@ class ArmorReader:
                 if self._held is None:
                     raise MalformedEnvelope("armor: no envelope between BEGIN and END")
                 self._out += _decode(full) + _decode([self._held], last=True)
-                if self._buf or self._read(1):
+                if self._skip_space():
                     raise MalformedEnvelope("armor: text after the END line")
                 self._done = True
                 return

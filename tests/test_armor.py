@@ -1,4 +1,5 @@
-"""The armored (text) form: strict, streamed, accepted by open and verify."""
+"""The armored (text) form: one written form, read strictly but for what mail does
+to text (CRLF, blank space around the block), streamed, accepted by open and verify."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sandi
-from sandi.armor import BEGIN, END, armor, dearmor
+from sandi.armor import BEGIN, END, armor, auto, dearmor
 from sandi.demo import DemoWorld
 from sandi.errors import MalformedEnvelope
 
@@ -36,16 +37,41 @@ def test_any_other_text_is_refused(data: bytes, draw: st.DataObject) -> None:
         decoded = dearmor(bytes(text))
     except MalformedEnvelope:
         return
-    # A changed base64 letter can still be valid text for other bytes; it can never
-    # decode to the same bytes (one envelope, one text form).
-    assert decoded != data
+    # A changed base64 letter can still be valid text for other bytes. The same bytes
+    # come back only from what mail does in transit: CRLF for LF, space around the block.
+    if decoded == data:
+        assert _as_mailed(bytes(text)) == armor(data).encode()
+
+
+def _as_mailed(text: bytes) -> bytes:
+    return text.replace(b"\r\n", b"\n").strip(b" \t\r\n") + b"\n"
+
+
+@given(st.binary(min_size=1, max_size=600), st.data())
+@settings(max_examples=100, deadline=None)
+def test_what_mail_does_to_text_is_accepted(data: bytes, draw: st.DataObject) -> None:
+    lines = armor(data).encode().splitlines()
+    ends = draw.draw(st.lists(st.sampled_from([b"\n", b"\r\n"]),
+                              min_size=len(lines), max_size=len(lines)))
+    text = b"".join(line + end for line, end in zip(lines, ends, strict=True))
+    if draw.draw(st.booleans()):
+        text = text.rstrip(b"\r\n")
+    before = draw.draw(st.sampled_from([b"", b"\n", b"\r\n\r\n", b"  \t\n"]))
+    after = draw.draw(st.sampled_from([b"", b"\n", b"\r\n", b"\n\n  \n"]))
+    assert dearmor(before + text + after) == data
+    assert auto(io.BytesIO(before + text + after).read)(-1) == data
 
 
 @pytest.mark.parametrize("bad", [
     BEGIN + END,
-    BEGIN.replace(b"\n", b"\r\n") + b"QUFB\n" + END,
-    BEGIN + b"QUFB\n" + END + b"\n",
-    BEGIN + b"QUFB\n" + END[:-1],
+    BEGIN + b"QUFB\r\r\n" + END,  # a stray CR inside the line
+    BEGIN + b"QUFB\rQUFB\n" + END,
+    BEGIN + b"QUFB \n" + END,  # a trailing space on a body line
+    BEGIN + b"\n" + b"QUFB\n" + END,  # a blank line inside the block
+    BEGIN + b"QUFB\n" + END + b"x",  # text after the END line
+    b"Dear colleague,\n" + BEGIN + b"QUFB\n" + END,  # text before the BEGIN line
+    BEGIN + b"QUFB\n" + END + b"\n" * (70 * 1024),  # unbounded blank space
+    BEGIN + b"QUFB\n",  # no END line
     BEGIN + b"QUF=\n" + END,  # non-canonical padding bits
     BEGIN + b"QUFB" + END,
 ])
