@@ -121,10 +121,9 @@ def test_mixed_recipients_a_classical_level_to_pq_and_classical_keys(world: Demo
 
 
 def test_seal_names_the_recipient_without_post_quantum_keys(world: DemoWorld) -> None:
-    from tests.helpers import pola_with
-
     from sandi.keys import AgencyKey
     from sandi.pola_model import KeyState, KeyVersion
+    from tests.helpers import pola_with
 
     classical_only = AgencyKey.generate("setda", 1, pq=False)
     pola = pola_with(world, {"setda": [KeyVersion(1, classical_only.public, KeyState.CURRENT,
