@@ -45,8 +45,14 @@ def _refuse_ext(code: int, data: bytes) -> NoReturn:
     raise ValueError(f"msgpack extension type {code} is not allowed")
 
 
-def unpack(data: bytes, error: type[MalformedInput], what: str, limit: int) -> Any:
-    """Decode ``data`` (at most ``limit`` bytes) and insist it is canonical."""
+def unpack(data: bytes, error: type[MalformedInput], what: str, limit: int, *,
+           caller_checks_key_order: bool = False) -> Any:
+    """Decode ``data`` (at most ``limit`` bytes) and insist it is canonical.
+
+    With ``caller_checks_key_order`` the order of map keys is left to the caller, which
+    must check it on every map it accepts (maps then decode at C speed; a map out of
+    order re-encodes as it came, so the re-encoding check below cannot see it).
+    """
     if len(data) > limit:
         raise error(f"{what}: {len(data)} bytes is over the limit of {limit}")
     try:
@@ -56,7 +62,7 @@ def unpack(data: bytes, error: type[MalformedInput], what: str, limit: int) -> A
             use_list=True,
             strict_map_key=True,
             ext_hook=_refuse_ext,
-            object_pairs_hook=_sorted_pairs,
+            object_pairs_hook=None if caller_checks_key_order else _sorted_pairs,
         )
     except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
             msgpack.StackError, OverflowError, RecursionError) as exc:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
 
 from sandi._time import epoch
@@ -36,17 +36,19 @@ from sandi.pola_model import (
     Agency,
     Authority,
     Decree,
-    Effect,
     KeyState,
     KeyVersion,
     Requirement,
     Rule,
 )
+from sandi.pola_records import AgencyTable
+from sandi.pola_tables import Decisions, RuleTable
 from sandi.pola_wire import SignedPola, decode_pola
 from sandi.trust import SignatureStatus, signature_status, verify_pola
 
-_NONE = -1  # "no level": below biasa
-_ALL = len(Classification)  # "no deny": above sangat-rahasia
+#: How many (sender, recipient) decisions a Pola remembers: enough for every pair a busy
+#: agency uses, bounded so a service deciding millions of distinct pairs keeps ~10 MB.
+DECISION_CACHE = 65_536
 
 
 class Pola:
@@ -55,8 +57,16 @@ class Pola:
     def __init__(self, signed: SignedPola, status: SignatureStatus) -> None:
         self._signed = signed
         self._status = status
-        self._by_id = {a.id: a for a in signed.body.agencies}
-        self._decisions: dict[tuple[str, str], tuple[int, int]] = {}
+        agencies, rules = signed.body.agencies, signed.body.rules
+        self._by_id = agencies.ids if isinstance(agencies, AgencyTable) else {
+            a.id: i for i, a in enumerate(agencies)}
+        # Built here, so that the first decision is as fast as any (0.06 s at 250,000 rules).
+        self._decisions = Decisions(rules if isinstance(rules, RuleTable)
+                                    else RuleTable(RuleTable.encode(rules)))
+        self._selectors: dict[str, tuple[int, ...]] = {}  # at most one per agency
+        self._limits = lru_cache(maxsize=DECISION_CACHE)(self._decide)
+        self._agencies: tuple[Agency, ...] | None = None
+        self._rules: tuple[Rule, ...] | None = None
         self._history_dir: Path | None = None
 
     def __repr__(self) -> str:
@@ -132,12 +142,16 @@ class Pola:
     @property
     def agencies(self) -> tuple[Agency, ...]:
         """Every agency, in pola order."""
-        return self._signed.body.agencies
+        if self._agencies is None:
+            self._agencies = tuple(self._signed.body.agencies)
+        return self._agencies
 
     @property
     def rules(self) -> tuple[Rule, ...]:
         """Allow and deny rules, in pola order."""
-        return self._signed.body.rules
+        if self._rules is None:
+            self._rules = tuple(self._signed.body.rules)
+        return self._rules
 
     @property
     def requirements(self) -> tuple[Requirement, ...]:
@@ -159,11 +173,14 @@ class Pola:
 
     def agency(self, agency_id: str) -> Agency:
         """An agency by id, or UnknownAgency."""
-        try:
-            return self._by_id[agency_id]
-        except KeyError:
+        return self._signed.body.agencies[self._position(agency_id)]
+
+    def _position(self, agency_id: str) -> int:
+        i = self._by_id.get(agency_id)
+        if i is None:
             raise UnknownAgency(f"agency {agency_id!r} is not in pola {self.id}"
-                                f" v{self.version}") from None
+                                f" v{self.version}")
+        return i
 
     def requirement(self, level: Classification) -> Requirement:
         """What ``level`` demands (defaults: classical suite, up to 1,024 recipients)."""
@@ -174,31 +191,20 @@ class Pola:
 
     # --- decisions ------------------------------------------------------------------
 
-    @cached_property
-    def _index(self) -> dict[tuple[str, str], tuple[int, int]]:
-        index: dict[tuple[str, str], tuple[int, int]] = {}
-        for rule in self.rules:
-            allow, deny = index.get((rule.source, rule.target), (_NONE, _ALL))
-            if rule.effect is Effect.ALLOW:
-                allow = max(allow, int(rule.level))
-            else:
-                deny = min(deny, int(rule.level))
-            index[(rule.source, rule.target)] = (allow, deny)
-        return index
+    def _selectors_of(self, agency_id: str) -> tuple[int, ...]:
+        found = self._selectors.get(agency_id)
+        if found is None:
+            i = self._position(agency_id)
+            agencies = self._signed.body.agencies
+            groups = (agencies.groups(i) if isinstance(agencies, AgencyTable)
+                      else agencies[i].groups)
+            found = self._selectors[agency_id] = self._decisions.selectors_of(agency_id, groups)
+        return found
 
-    def _limits(self, sender: str, recipient: str) -> tuple[int, int]:
-        cached = self._decisions.get((sender, recipient))
-        if cached is not None:
-            return cached
-        index = self._index
-        allow, deny = _NONE, _ALL
-        for src in self.agency(sender).selectors:
-            for dst in self.agency(recipient).selectors:
-                a, d = index.get((src, dst), (_NONE, _ALL))
-                allow, deny = max(allow, a), min(deny, d)
-        if len(self._decisions) < 1_000_000:
-            self._decisions[(sender, recipient)] = (allow, deny)
-        return allow, deny
+    def _decide(self, sender: str, recipient: str) -> tuple[int, int]:
+        # Every rule whose from is a selector of the sender and whose to is one of the
+        # recipient's (docs/pola.md section 3): the highest allow and the lowest deny.
+        return self._decisions.limits(self._selectors_of(sender), self._selectors_of(recipient))
 
     def may_send(self, sender: str, recipient: str, level: Classification | str) -> bool:
         """Whether ``sender`` may send ``level`` to ``recipient``: some allow reaches the

@@ -1,4 +1,4 @@
-"""The signed pola file, version 1. No cryptography here.
+"""The signed pola file, version 1. No keys here.
 
 ::
 
@@ -7,34 +7,28 @@
     u32be G, signatures   canonical msgpack array of [authority key id, Ed25519 signature]
 
 Each authority custodian signs ``"sandi/v1/pola-signature\\x00" || magic ||
-version || B || body``. See docs/pola.md for every field.
+version || B || SHA-256(body)``: the body is hashed once, however many custodians
+signed it. Agencies are positional records and rules are columns (see
+:mod:`sandi.pola_tables`); docs/format.md gives every field.
 """
 
 from __future__ import annotations
 
+import gc
+import hashlib
 import struct
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
 
-from sandi._codec import Fields, is_slug, pack, unpack
+from sandi._codec import Fields, pack, unpack
 from sandi.classification import Classification
 from sandi.errors import MalformedPola, UnsupportedPolaVersion
 from sandi.format import MAX_RECIPIENTS, MAX_TIME, Suite
-from sandi.keys import PublicKeys
-from sandi.pola_model import (
-    Agency,
-    Authority,
-    AuthorityKey,
-    Decree,
-    Effect,
-    KeyState,
-    KeyVersion,
-    Member,
-    MemberStatus,
-    Requirement,
-    RevocationReason,
-    Rule,
-)
+from sandi.pola_model import Agency, Authority, AuthorityKey, Decree, Requirement, Rule
+from sandi.pola_records import AgencyTable, agency_record
+from sandi.pola_tables import TEXT, RuleTable, fixed_map
 
 POLA_MAGIC = b"SANDP"
 POLA_VERSION = 1
@@ -56,8 +50,8 @@ class PolaBody:
     expires_at: int
     decree: Decree
     authority: Authority
-    agencies: tuple[Agency, ...]
-    rules: tuple[Rule, ...]
+    agencies: Sequence[Agency]
+    rules: Sequence[Rule]
     requirements: tuple[Requirement, ...]
 
 
@@ -71,6 +65,10 @@ class SignedPola:
 
     def signed_message(self) -> bytes:
         """The bytes each authority key signs."""
+        return self._message
+
+    @cached_property
+    def _message(self) -> bytes:
         return pola_message(self.body_bytes)
 
     def to_bytes(self) -> bytes:
@@ -81,34 +79,12 @@ class SignedPola:
 
 
 def pola_message(body_bytes: bytes) -> bytes:
-    """The signature input for a pola body."""
-    return POLA_SIGNATURE_LABEL + POLA_PREFIX + _U32.pack(len(body_bytes)) + body_bytes
+    """The signature input for a pola body: its length and SHA-256, labelled."""
+    return (POLA_SIGNATURE_LABEL + POLA_PREFIX + _U32.pack(len(body_bytes))
+            + hashlib.sha256(body_bytes).digest())
 
 
 # --- encode ----------------------------------------------------------------------
-
-
-def _opt(d: dict[str, Any], key: str, value: object) -> dict[str, Any]:
-    if value is not None:
-        d[key] = value
-    return d
-
-
-def _key_map(k: KeyVersion) -> dict[str, Any]:
-    d: dict[str, Any] = {"v": k.version, "x25519": k.keys.x25519, "ed25519": k.keys.ed25519,
-                         "state": k.state.value, "not_before": k.not_before}
-    _opt(d, "mlkem", k.keys.mlkem)
-    _opt(d, "mldsa", k.keys.mldsa)
-    _opt(d, "revoked_at", k.revoked_at)
-    return _opt(d, "reason", k.reason.value if k.reason else None)
-
-
-def _member_map(m: Member) -> dict[str, Any]:
-    d: dict[str, Any] = {"id": m.id, "name": m.name, "jabatan": m.jabatan,
-                         "keys": [_key_map(k) for k in m.keys], "joined": m.joined_at,
-                         "status": m.status.value}
-    _opt(d, "nip", m.nip)
-    return _opt(d, "status_at", m.status_at)
 
 
 def encode_body(b: PolaBody) -> bytes:
@@ -120,13 +96,8 @@ def encode_body(b: PolaBody) -> bytes:
         "authority": {"name": b.authority.name, "threshold": b.authority.threshold,
                       "keys": [{"id": k.id, "ed25519": k.ed25519, "custodian": k.custodian}
                                for k in b.authority.keys]},
-        "agencies": [_opt(_opt({"id": a.id, "name": a.name, "abbrev": a.abbrev,
-                                "groups": list(a.groups), "keys": [_key_map(k) for k in a.keys]},
-                               "sipd", a.sipd), "members",
-                          [_member_map(m) for m in a.members] or None) for a in b.agencies],
-        "rules": [_opt(_opt({"effect": r.effect.value, "from": r.source, "to": r.target,
-                             "level": r.level.slug}, "sarana", r.sarana), "note", r.note)
-                  for r in b.rules],
+        "agencies": [agency_record(a) for a in b.agencies],
+        "rules": RuleTable.encode(b.rules),
         "requirements": [{"level": q.level.slug, "suite": q.suite.slug,
                           "max_recipients": q.max_recipients} for q in b.requirements],
     })
@@ -135,137 +106,79 @@ def encode_body(b: PolaBody) -> bytes:
 # --- decode ----------------------------------------------------------------------
 
 _F = Fields(MalformedPola, "pola")
-_TEXT = 1024
+_BODY = ("agencies", "authority", "decree", "expires", "id", "issued", "name", "requirements",
+         "rules", "version")
+_LEVELS = {c.slug: c for c in Classification}
+_SUITES = {s.slug: s for s in Suite}
 
 
-_ENUMS: dict[Any, dict[str, Any]] = {}
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a big pola is decoded.
+
+    Decoding creates hundreds of thousands of lists and strings at once; each batch
+    of new containers would trigger a collection that walks all of them again (about
+    three times the cost of the decoding itself at 25,000 agencies). Nothing decoded
+    here forms a cycle, so nothing is left for the collector to find.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
-def _enum_value(cls: Any, value: object, name: str) -> Any:
-    table = _ENUMS.get(cls)
-    if table is None:
-        table = _ENUMS[cls] = {getattr(m, "slug", m.value): m for m in cls}
-    member = table.get(value) if isinstance(value, str) else None
-    if member is None:
-        _F.fail(f"unknown {name} {value!r}")
-    return member
+def _requirement(m: object) -> Requirement:
+    d = fixed_map(m, "requirement", ("level", "max_recipients", "suite"))
+    level, suite = d["level"], d["suite"]
+    if not isinstance(level, str) or level not in _LEVELS:
+        _F.fail(f"unknown level {level!r}")
+    if not isinstance(suite, str) or suite not in _SUITES:
+        _F.fail(f"unknown suite {suite!r}")
+    return Requirement(_LEVELS[level], _SUITES[suite],
+                       _F.integer(d["max_recipients"], "max_recipients", 1, MAX_RECIPIENTS))
 
 
-def _decode_key(m: object) -> KeyVersion:
-    f = _F
-    d = f.map(m, "key", {"v", "x25519", "ed25519", "state", "not_before"},
-              frozenset({"mlkem", "mldsa", "revoked_at", "reason"}))
-    if ("mlkem" in d) != ("mldsa" in d):
-        f.fail("a key has both post-quantum halves or neither")
-    pub = PublicKeys(f.blob(d["x25519"], "x25519", 32), f.blob(d["ed25519"], "ed25519", 32),
-                     f.blob(d["mlkem"], "mlkem", 1184) if "mlkem" in d else None,
-                     f.blob(d["mldsa"], "mldsa", 1952) if "mldsa" in d else None)
-    return KeyVersion(
-        f.integer(d["v"], "key version", 1, 2**31), pub,
-        _enum_value(KeyState, d["state"], "key state"),
-        f.integer(d["not_before"], "not_before", 0, MAX_TIME),
-        f.integer(d["revoked_at"], "revoked_at", 0, MAX_TIME) if "revoked_at" in d else None,
-        _enum_value(RevocationReason, d["reason"], "reason") if "reason" in d else None)
-
-
-def _decode_member(m: object) -> Member:
-    f = _F
-    d = f.map(m, "member", {"id", "name", "jabatan", "keys", "joined", "status"},
-              frozenset({"nip", "status_at"}))
-    return Member(
-        f.slug(d["id"], "member id"), f.text(d["name"], "member name", _TEXT),
-        f.text(d["jabatan"], "jabatan", _TEXT),
-        f.text(d["nip"], "NIP", 32) if "nip" in d else None,
-        tuple(_decode_key(k) for k in f.array(d["keys"], "member keys", 1, 4096)),
-        f.integer(d["joined"], "joined", 0, MAX_TIME),
-        _enum_value(MemberStatus, d["status"], "member status"),
-        f.integer(d["status_at"], "status_at", 0, MAX_TIME) if "status_at" in d else None)
-
-
-def _decode_agency(m: object) -> Agency:
-    f = _F
-    d = f.map(m, "agency", {"id", "name", "abbrev", "groups", "keys"},
-              frozenset({"sipd", "members"}))
-    return Agency(
-        f.slug(d["id"], "agency id"), f.text(d["name"], "agency name", _TEXT),
-        f.text(d["abbrev"], "abbreviation", 64),
-        f.text(d["sipd"], "SIPD code", 64) if "sipd" in d else None,
-        tuple(f.slug(g, "group") for g in f.array(d["groups"], "groups", 0, 64)),
-        tuple(_decode_key(k) for k in f.array(d["keys"], "keys", 1, 4096)),
-        tuple(_decode_member(x) for x in f.array(d.get("members", []), "members", 0, 100_000)))
-
-
-def _selector(value: object, name: str) -> str:
-    if isinstance(value, str) and value in _GOOD_SELECTORS:
-        return value  # a large pola names the same agencies hundreds of thousands of times
-    text = _F.text(value, name, 40)
-    bare = text.removeprefix("group:")
-    if text != "*" and not is_slug(bare):
-        _F.fail(f"{name} {text!r} is not an agency, group:<slug> or *")
-    if len(_GOOD_SELECTORS) < 1_000_000:
-        _GOOD_SELECTORS.add(text)
-    return text
-
-
-_GOOD_SELECTORS: set[str] = set()
-_RULE_KEYS = frozenset({"effect", "from", "to", "level", "sarana", "note"})
-_RULE_REQUIRED = frozenset({"effect", "from", "to", "level"})
-
-
-def _decode_rule(m: object) -> Rule:
-    f = _F
-    if isinstance(m, dict) and _RULE_REQUIRED <= m.keys() <= _RULE_KEYS:
-        d = m  # the common case, checked without building sets of differences
-    else:
-        d = f.map(m, "rule", set(_RULE_REQUIRED), _RULE_KEYS - _RULE_REQUIRED)
-    return Rule(_enum_value(Effect, d["effect"], "effect"), _selector(d["from"], "from"),
-                _selector(d["to"], "to"), _enum_value(Classification, d["level"], "level"),
-                f.text(d["sarana"], "sarana", _TEXT) if "sarana" in d else None,
-                f.text(d["note"], "note", _TEXT) if "note" in d else None)
-
-
-def _decode_requirement(m: object) -> Requirement:
-    f = _F
-    d = f.map(m, "requirement", {"level", "suite", "max_recipients"})
-    return Requirement(_enum_value(Classification, d["level"], "level"),
-                       _enum_value(Suite, d["suite"], "suite"),
-                       f.integer(d["max_recipients"], "max_recipients", 1, MAX_RECIPIENTS))
+def _authority(m: object) -> Authority:
+    auth = fixed_map(m, "authority", ("keys", "name", "threshold"))
+    keys = []
+    for k in _F.array(auth["keys"], "authority keys", 1, MAX_SIGNATURES):
+        km = fixed_map(k, "authority key", ("custodian", "ed25519", "id"))
+        keys.append(AuthorityKey(_F.slug(km["id"], "authority key id"),
+                                 _F.blob(km["ed25519"], "authority key", 32),
+                                 _F.text(km["custodian"], "custodian", TEXT)))
+    return Authority(_F.text(auth["name"], "authority name", TEXT),
+                     _F.integer(auth["threshold"], "threshold", 1, MAX_SIGNATURES), tuple(keys))
 
 
 def decode_body(data: bytes) -> PolaBody:
-    """Parse a pola body."""
+    """Parse a pola body, checking every field (agencies and rules in bulk)."""
+    with gc_paused():
+        return _decode_body(data)
+
+
+def _decode_body(data: bytes) -> PolaBody:
     f = _F
-    d = f.map(unpack(data, MalformedPola, "pola body", MAX_BODY), "body",
-              {"id", "version", "name", "issued", "expires", "decree", "authority",
-               "agencies", "rules", "requirements"})
-    dec = f.map(d["decree"], "decree", {"number", "date", "title"})
-    auth = f.map(d["authority"], "authority", {"name", "threshold", "keys"})
-    keys = []
-    for k in f.array(auth["keys"], "authority keys", 1, MAX_SIGNATURES):
-        km = f.map(k, "authority key", {"id", "ed25519", "custodian"})
-        keys.append(AuthorityKey(f.slug(km["id"], "authority key id"),
-                                 f.blob(km["ed25519"], "authority key", 32),
-                                 f.text(km["custodian"], "custodian", _TEXT)))
-    agencies = tuple(_decode_agency(a) for a in f.array(d["agencies"], "agencies", 1, 100_000))
-    if len({a.id for a in agencies}) != len(agencies):
-        f.fail("agency ids must be unique")
-    if f.integer(d["expires"], "expires", 0, MAX_TIME) < f.integer(d["issued"], "issued", 0,
-                                                                   MAX_TIME):
+    # Every map below is read through fixed_map, which checks its key order.
+    d = fixed_map(unpack(data, MalformedPola, "pola body", MAX_BODY,
+                         caller_checks_key_order=True), "body", _BODY)
+    dec = fixed_map(d["decree"], "decree", ("date", "number", "title"))
+    issued = f.integer(d["issued"], "issued", 0, MAX_TIME)
+    if f.integer(d["expires"], "expires", 0, MAX_TIME) < issued:
         f.fail("expires is before issued")
-    reqs = tuple(_decode_requirement(r) for r in f.array(d["requirements"], "requirements", 0, 4))
+    reqs = tuple(_requirement(r) for r in f.array(d["requirements"], "requirements", 0, 4))
     if len({r.level for r in reqs}) != len(reqs):
         f.fail("one requirement per classification")
     return PolaBody(
         f.slug(d["id"], "pola id"), f.integer(d["version"], "version", 1, 2**63 - 1),
-        f.text(d["name"], "name", _TEXT), f.integer(d["issued"], "issued", 0, MAX_TIME),
-        f.integer(d["expires"], "expires", 0, MAX_TIME),
-        Decree(f.text(dec["number"], "decree number", _TEXT),
-               f.text(dec["date"], "decree date", 32), f.text(dec["title"], "decree title", _TEXT)),
-        Authority(f.text(auth["name"], "authority name", _TEXT),
-                  f.integer(auth["threshold"], "threshold", 1, MAX_SIGNATURES), tuple(keys)),
-        agencies,
-        tuple(_decode_rule(r) for r in f.array(d["rules"], "rules", 0, 1_000_000)),
-        reqs)
+        f.text(d["name"], "name", TEXT), issued, d["expires"],
+        Decree(f.text(dec["number"], "decree number", TEXT),
+               f.text(dec["date"], "decree date", 32), f.text(dec["title"], "decree title", TEXT)),
+        _authority(d["authority"]),
+        AgencyTable.decode(f.array(d["agencies"], "agencies", 1, 100_000)),
+        RuleTable.decode(d["rules"]), reqs)
 
 
 def decode_pola(data: bytes) -> SignedPola:

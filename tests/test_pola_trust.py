@@ -438,7 +438,8 @@ def test_a_body_breaking_the_model_is_malformed() -> None:
         ({**m, "version": 0}, r"version must be in 1\.\.\d+, is 0"),
         ({**m, "extra": 1}, r"body has unknown fields extra"),
         ({**m, "agencies": [m["agencies"][0]] * 2}, r"agency ids must be unique"),
-        ({**m, "rules": [{**m["rules"][0], "from": "group:"}]}, r"is not an agency, group"),
+        ({**m, "rules": {**m["rules"], "selectors": ["group:", *m["rules"]["selectors"][1:]]}},
+         r"is not an agency, group"),
     ):
         with pytest.raises(MalformedPola, match=match):
             decode_body(pack(broken))
