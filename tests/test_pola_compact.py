@@ -1,0 +1,320 @@
+"""The compact pola body (agency records, rule columns, a selector table): one byte form,
+every field checked, MalformedPola for anything else; decisions as the rules say; a
+decision cache that stays bounded.
+
+See docs/format.md ("The signed pola file") for the form these tests pin.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any
+
+import msgpack
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sandi.pola
+from sandi.authoring import AuthorityKeyPair, sign_body
+from sandi.classification import Classification
+from sandi.errors import MalformedPola, UnknownAgency
+from sandi.keys import PublicKeys
+from sandi.pola import Pola
+from sandi.pola_model import (
+    Agency,
+    Authority,
+    Decree,
+    Effect,
+    KeyState,
+    KeyVersion,
+    Member,
+    MemberStatus,
+    RevocationReason,
+    Rule,
+)
+from sandi.pola_records import _simple_agencies_ok, check_agency
+from sandi.pola_wire import PolaBody, decode_body, encode_body
+
+AUTH = tuple(AuthorityKeyPair(f"kustodian-{i}", f"Kustodian {i}", bytes([i]) * 32)
+             for i in (1, 2))
+LEVELS = list(Classification)
+
+
+def _keys(pq: bool = False) -> PublicKeys:
+    return PublicKeys(os.urandom(32), os.urandom(32), os.urandom(1184) if pq else None,
+                      os.urandom(1952) if pq else None)
+
+
+def _agency(agency_id: str, *groups: str, members: tuple[Member, ...] = ()) -> Agency:
+    return Agency(agency_id, f"Dinas {agency_id}", agency_id[:8], None, groups,
+                  (KeyVersion(1, _keys(), KeyState.CURRENT, 100),), members)
+
+
+def _body(agencies: tuple[Agency, ...], rules: tuple[Rule, ...]) -> PolaBody:
+    return PolaBody("kota-uji", 1, "Pola uji", 1_000, 2_000_000_000,
+                    Decree("Perwal 1/2026", "2026-01-01", "Pola"),
+                    Authority("Persandian", 2, tuple(a.public for a in AUTH)), agencies, rules, ())
+
+
+def _rich_body() -> PolaBody:
+    """Every optional field and every record shape at least once."""
+    old = KeyVersion(1, _keys(), KeyState.REVOKED, 100, 500, RevocationReason.COMPROMISED)
+    member = Member("rina", "Rina Marlina", "Kepala Bidang", "198001012005012001",
+                    (KeyVersion(1, _keys(pq=True), KeyState.CURRENT, 100),), 100,
+                    MemberStatus.SUSPENDED, 900)
+    setda = Agency("setda", "Sekretariat Daerah", "Setda", "4.01.0.00.0.00.01.0000",
+                   ("sekretariat", "inti"),
+                   (old, KeyVersion(2, _keys(pq=True), KeyState.RETIRED, 400),
+                    KeyVersion(3, _keys(), KeyState.CURRENT, 600)), (member,))
+    agencies = (setda, _agency("dinkes", "dinas"), _agency("kec-a", "kecamatan"))
+    rules = (Rule(Effect.ALLOW, "*", "*", Classification.TERBATAS),
+             Rule(Effect.ALLOW, "setda", "group:dinas", Classification.SANGAT_RAHASIA,
+                  "jaringan tertutup", "Surat Edaran 5/2026 — ü€"),
+             Rule(Effect.DENY, "*", "group:kecamatan", Classification.RAHASIA, None, "batas"),
+             Rule(Effect.ALLOW, "bpbd", "setda", Classification.BIASA))  # not (yet) an agency
+    return _body(agencies, rules)
+
+
+RICH_BODY = _rich_body()
+RICH = encode_body(RICH_BODY)
+
+
+def _plain(data: bytes = RICH) -> dict[str, Any]:
+    out: dict[str, Any] = msgpack.unpackb(data, raw=False)
+    return out
+
+
+def _pack(obj: object) -> bytes:
+    """msgpack as given: maps keep their order (unlike sandi's pack, which sorts them)."""
+    out: bytes = msgpack.packb(obj, use_bin_type=True)
+    return out
+
+
+def test_the_rich_body_round_trips() -> None:
+    body = decode_body(RICH)
+    assert body == RICH_BODY and encode_body(body) == RICH
+    assert _plain()["rules"]["selectors"] == ["*", "bpbd", "group:dinas", "group:kecamatan",
+                                              "setda"]
+
+
+def _swap_first_selectors(m: dict[str, Any]) -> None:
+    r = m["rules"]
+    r["selectors"][0], r["selectors"][1] = r["selectors"][1], r["selectors"][0]
+    for col in ("from", "to"):
+        r[col] = [{0: 1, 1: 0}.get(i, i) for i in r[col]]
+
+
+def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(m: dict[str, Any]) -> None:
+        for step in path[:-1]:
+            m = m[step]
+        m[path[-1]] = value
+    return change
+
+
+REFUSED: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
+    "selectors unsorted": (_swap_first_selectors, r"selectors must be strictly ascending"),
+    "selector twice": (lambda m: m["rules"]["selectors"].insert(1, "bpbd"),
+                       r"strictly ascending|must be in"),
+    "selector unused": (lambda m: m["rules"]["selectors"].append("zz"),
+                        r"every selector must be used"),
+    "selector not one": (_set(("rules", "selectors", 1), "Bpbd"), r"not an agency, group"),
+    "selector empty group": (_set(("rules", "selectors", 1), "group:"), r"not an agency"),
+    "index past the table": (_set(("rules", "to", 0), 5), r"rule to must be in 0\.\.4"),
+    "index negative": (_set(("rules", "from", 0), -1), r"rule from must be in 0\.\.4"),
+    "effect a boolean": (_set(("rules", "effect", 0), False), r"rule effect must be integers"),
+    "effect 2": (_set(("rules", "effect", 0), 2), r"rule effect must be in 0\.\.1"),
+    "level 4": (_set(("rules", "level", 0), 4), r"rule level must be in 0\.\.3"),
+    "level a slug": (_set(("rules", "level", 0), "biasa"), r"rule level must be integers"),
+    "level a float": (_set(("rules", "level", 0), 1.0), r"rule level must be integers"),
+    "note empty": (_set(("rules", "note", 0), ""), r"note must be 1\.\.1024 bytes"),
+    "note 1,026 bytes": (_set(("rules", "note", 0), "é" * 513), r"note must be 1\.\.1024"),
+    "sarana bytes": (_set(("rules", "sarana", 0), b"x"), r"sarana must be a string"),
+    "columns uneven": (lambda m: m["rules"]["note"].pop(), r"columns must all have the same"),
+    "column a map": (_set(("rules", "to"), {}), r"rule to must be an array"),
+    "rules keys unsorted": (lambda m: m.__setitem__("rules", dict(reversed(
+        m["rules"].items()))), r"rules keys are not in canonical"),
+    "rules key missing": (lambda m: m["rules"].pop("sarana"), r"rules lacks sarana"),
+    "body keys unsorted": (lambda m: {"authority": m.pop("authority"), **m},
+                           r"body keys are not in canonical"),
+    "body key as bytes": (lambda m: {b"agencies" if k == "agencies" else k: v
+                                     for k, v in m.items()}, r"body lacks agencies"),
+    "decree keys unsorted": (lambda m: m.__setitem__("decree", dict(reversed(
+        m["decree"].items()))), r"decree keys are not in canonical"),
+    "agency record short": (lambda m: m["agencies"][1].pop(), r"agency must have 7\.\.7"),
+    "agency record long": (lambda m: m["agencies"][1].append(None), r"agency must have 7"),
+    "agency a map": (_set(("agencies", 1), {"id": "dinkes"}), r"agency must be an array"),
+    "agency id twice": (_set(("agencies", 2, 0), "dinkes"), r"agency ids must be unique"),
+    "agency id not a slug": (_set(("agencies", 1, 0), "Dinkes"), r"agency id 'Dinkes'"),
+    "sipd empty": (_set(("agencies", 1, 3), ""), r"SIPD code must be 1\.\.64"),
+    "group not a slug": (_set(("agencies", 1, 4), ["-dinas"]), r"group '-dinas' is not"),
+    "no key": (_set(("agencies", 1, 5), []), r"keys must have 1\.\.4096"),
+    "two current keys": (lambda m: m["agencies"][0][5][1].__setitem__(5, "current"),
+                         r"exactly one current key"),
+    "key versions down": (lambda m: m["agencies"][0][5].reverse(),
+                          r"unique and ascending"),
+    "key record short": (lambda m: m["agencies"][1][5][0].pop(), r"key must have 9\.\.9"),
+    "one pq half": (_set(("agencies", 1, 5, 0, 3), bytes(1184)), r"both post-quantum halves"),
+    "x25519 short": (_set(("agencies", 1, 5, 0, 1), bytes(31)), r"x25519 must be 32 bytes"),
+    "key state unknown": (_set(("agencies", 1, 5, 0, 5), "lost"), r"unknown key state"),
+    "revoked without reason": (_set(("agencies", 0, 5, 0, 8), None), r"revoked_at and reason"),
+    "current with reason": (_set(("agencies", 1, 5, 0, 8), "superseded"),
+                            r"revoked_at and reason"),
+    "not_before a boolean": (_set(("agencies", 1, 5, 0, 6), True), r"not_before must be an int"),
+    "member record short": (lambda m: m["agencies"][0][6][0].pop(), r"member must have 8"),
+    "member active with status_at": (_set(("agencies", 0, 6, 0, 6), "active"),
+                                     r"status_at goes with"),
+    "member twice": (lambda m: m["agencies"][0][6].append(m["agencies"][0][6][0]),
+                     r"member ids must be unique"),
+    "member without keys": (_set(("agencies", 0, 6, 0, 4), []), r"member keys must have 1"),
+}
+
+
+@pytest.mark.parametrize(("change", "match"), REFUSED.values(), ids=REFUSED.keys())
+def test_malformed_or_non_canonical_compact_forms_are_refused(
+        change: Callable[[dict[str, Any]], Any], match: str) -> None:
+    m = _plain()
+    new = change(m)  # a new body, or None/anything else when it changed m in place
+    data = _pack(new if isinstance(new, dict) and "id" in new else m)
+    assert data != RICH
+    with pytest.raises(MalformedPola, match=match):
+        decode_body(data)
+
+
+def test_long_texts_are_measured_in_bytes() -> None:
+    euro = "€" * 341  # 1,023 bytes of UTF-8 in 341 characters: allowed
+    m = _plain()
+    m["rules"]["note"][0] = euro
+    assert decode_body(_pack(m)).rules[0].note == euro
+    m["rules"]["note"][0] = euro + "€"  # 1,026 bytes
+    with pytest.raises(MalformedPola, match=r"note must be 1\.\.1024 bytes of text, is 1026"):
+        decode_body(_pack(m))
+
+
+# --- any edit: refused, or canonical (and never another exception) -----------------------
+
+_values = st.one_of(
+    st.none(), st.booleans(), st.integers(-(2**64) + 1, 2**64 - 1), st.floats(allow_nan=False),
+    st.text(max_size=40), st.binary(max_size=40), st.sampled_from(
+        ["current", "retired", "revoked", "compromised", "superseded", "active", "removed",
+         "*", "group:dinas", "setda", "zz", 0, 1, 2, 3, 4, 2**31, bytes(32)]),
+    st.lists(st.integers(0, 6), max_size=4), st.dictionaries(st.text(max_size=3),
+                                                             st.integers(0, 3), max_size=2))
+
+
+def _containers(obj: Any) -> list[Any]:
+    """Every list and dict inside ``obj`` (itself included), in a fixed order."""
+    out = [obj]
+    children = obj.values() if isinstance(obj, dict) else obj
+    for child in children:
+        if isinstance(child, (list, dict)):
+            out += _containers(child)
+    return out
+
+
+def _edit(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    target = draw(st.sampled_from(_containers(m["agencies"]) + _containers(m["rules"])))
+    keys = list(target) if isinstance(target, dict) else list(range(len(target)))
+    action = draw(st.sampled_from(["set", "drop", "add", "swap"]))
+    if isinstance(target, dict) or not keys:
+        if keys and action != "add":
+            target[draw(st.sampled_from(keys))] = draw(_values)
+        elif isinstance(target, list):
+            target.append(draw(_values))
+        return
+    i, j = draw(st.sampled_from(keys)), draw(st.sampled_from(keys))
+    if action == "set":
+        target[i] = draw(_values)
+    elif action == "drop":
+        del target[i]
+    elif action == "add":
+        target.insert(i, draw(_values))
+    else:
+        target[i], target[j] = target[j], target[i]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_edited_bodies_are_refused_or_canonical(data: st.DataObject) -> None:
+    m = _plain()
+    for _ in range(data.draw(st.integers(1, 3))):
+        _edit(data.draw, m)
+    edited = _pack(m)
+    try:
+        body = decode_body(edited)
+    except MalformedPola:
+        return
+    assert encode_body(body) == edited  # accepted: then it is the one byte form
+    records = m["agencies"]
+    if _simple_agencies_ok(records):  # the bulk check never accepts what one by one refuses
+        for r in records:
+            check_agency(r)
+
+
+# --- decisions against the written semantics, at some size ------------------------------------
+
+
+def reference(rules: tuple[Rule, ...], sender: Agency, recipient: Agency,
+              level: Classification) -> bool:
+    """docs/pola.md section 3, read literally: scan every rule."""
+    def sel(a: Agency) -> set[str]:
+        return {a.id, "*", *(f"group:{g}" for g in a.groups)}
+
+    hits = [r for r in rules if r.source in sel(sender) and r.target in sel(recipient)]
+    allowed = [r.level for r in hits if r.effect is Effect.ALLOW]
+    denied = [r.level for r in hits if r.effect is Effect.DENY]
+    return bool(allowed) and level <= max(allowed) and (not denied or level < min(denied))
+
+
+@st.composite
+def _worlds(draw: st.DrawFn) -> tuple[tuple[Agency, ...], tuple[Rule, ...]]:
+    n = draw(st.integers(2, 120))
+    pool = [f"grup-{i}" for i in range(draw(st.integers(1, 8)))]
+    agencies = tuple(_agency(f"opd-{i}", *draw(st.lists(st.sampled_from(pool), max_size=3,
+                                                        unique=True))) for i in range(n))
+    selectors = st.one_of(st.sampled_from([a.id for a in agencies]),
+                          st.sampled_from([f"group:{g}" for g in pool] + ["*", "opd-luar"]))
+    rules = draw(st.lists(st.builds(Rule, st.sampled_from(Effect), selectors, selectors,
+                                    st.sampled_from(LEVELS)), max_size=400))
+    return agencies, tuple(rules)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.data_too_large])
+@given(world=_worlds(), data=st.data())
+def test_decisions_match_a_naive_reading_of_the_rules(
+        world: tuple[tuple[Agency, ...], tuple[Rule, ...]], data: st.DataObject) -> None:
+    agencies, rules = world
+    pola = Pola.from_bytes(sign_body(_body(agencies, rules), AUTH).to_bytes())
+    assert pola.rules == rules and pola.agencies == agencies
+    pick = st.sampled_from(agencies)
+    pairs = data.draw(st.lists(st.tuples(pick, pick), min_size=1, max_size=40))
+    pairs += [(agencies[0], agencies[-1])]
+    for s, r in pairs:
+        for level in LEVELS:
+            assert pola.may_send(s.id, r.id, level) is reference(rules, s, r, level), (
+                s.id, r.id, level)
+
+
+# --- the decision cache ------------------------------------------------------------------
+
+
+def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert 1_000 <= sandi.pola.DECISION_CACHE <= 100_000
+    monkeypatch.setattr(sandi.pola, "DECISION_CACHE", 50)
+    agencies = tuple(_agency(f"opd-{i}", f"g{i % 3}") for i in range(40))
+    rules = (Rule(Effect.ALLOW, "group:g0", "*", Classification.RAHASIA),
+             Rule(Effect.DENY, "*", "group:g1", Classification.TERBATAS))
+    pola = Pola.from_bytes(sign_body(_body(agencies, rules), AUTH).to_bytes())
+    for _ in range(2):  # 1,600 distinct pairs, twice: each answer right after evictions too
+        for s in agencies:
+            for r in agencies:
+                assert pola.may_send(s.id, r.id, "rahasia") is reference(
+                    rules, s, r, Classification.RAHASIA)
+                assert pola._limits.cache_info().currsize <= 50
+    assert pola._limits.cache_info().maxsize == 50
+    with pytest.raises(UnknownAgency):
+        pola.may_send("opd-0", "bukan-opd", "biasa")
+    assert len(pola._selectors) == len(agencies)  # one entry per known agency, no more
