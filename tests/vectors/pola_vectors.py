@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import struct
+from collections.abc import Callable
+from typing import Any
 
+import msgpack
 from _world import AUTHORITY, EXPIRES, OUTSIDER, POLA_BYTES, flip, pola_body, signed_pola
 from _writer import Writer
 
@@ -55,7 +59,8 @@ def pola_vectors(w: Writer) -> None:
     w.pola("signature-unlabelled", "both keys sign the body without the"
            " 'sandi/v1/pola-signature' label",
            _with_sigs(world, [(k.id, _raw_sign(k, POLA_PREFIX + struct.pack(">I", body_len)
-                                                + world.body_bytes)) for k in (k1, k2)]),
+                                                + hashlib.sha256(world.body_bytes).digest()))
+                              for k in (k1, k2)]),
            SIGFAIL)
     changed = pola_body(name="Pola Hubungan Komunikasi Sandi (diubah)")
     w.pola("body-changed", "the body re-encoded with another name, old signatures kept",
@@ -87,6 +92,47 @@ def pola_vectors(w: Writer) -> None:
            _with_sigs(world, [world.signatures[0]] * 65), "MalformedPola")
     w.pola("body-non-canonical", "the body with its version as uint8 (0xcc 03), re-signed",
            _resigned(_wide_version(world.body_bytes)), "MalformedPola")
+    _compact_form_vectors(w, world.body_bytes)
+
+
+def _compact_form_vectors(w: Writer, body: bytes) -> None:
+    """Bodies that break the compact form of agencies and rules, each re-signed (so only
+    the form is wrong) and each meaning nothing a canonical body could not say."""
+    def bad(short: str, description: str, change: Callable[[dict[str, Any]], Any]) -> None:
+        m = msgpack.unpackb(body, raw=False)
+        new = change(m)  # a new body, or anything else when it changed m in place
+        m = new if isinstance(new, dict) and "id" in new else m
+        # packb keeps the maps' order as given: these bodies are canonical but for the change
+        w.pola(short, description + ", re-signed",
+               _resigned(msgpack.packb(m, use_bin_type=True)), "MalformedPola")
+
+    def swap_selectors(m: dict[str, Any]) -> None:
+        r = m["rules"]
+        r["selectors"][0], r["selectors"][1] = r["selectors"][1], r["selectors"][0]
+        for col in ("from", "to"):
+            r[col] = [{0: 1, 1: 0}.get(i, i) for i in r[col]]
+
+    bad("body-keys-unsorted", "the body map with 'authority' before 'agencies'",
+        lambda m: {"authority": m.pop("authority"), **m})
+    bad("requirement-keys-unsorted", "a requirement map as {suite, level, max_recipients}",
+        lambda m: m["requirements"].__setitem__(0, dict(reversed(m["requirements"][0].items()))))
+    bad("rule-selectors-unsorted", "the first two selectors swapped and every index"
+        " renumbered to match (the same rules)", swap_selectors)
+    bad("rule-selector-unused", "a selector 'zz-unused' that no rule names, appended",
+        lambda m: m["rules"]["selectors"].append("zz-unused"))
+    bad("rule-index-out-of-range", "the first rule's 'to' one past the selector table",
+        lambda m: m["rules"]["to"].__setitem__(0, len(m["rules"]["selectors"])))
+    bad("rule-effect-boolean", "the first rule's effect as a boolean instead of an integer",
+        lambda m: m["rules"]["effect"].__setitem__(0, bool(m["rules"]["effect"][0])))
+    bad("rule-level-out-of-range", "the first rule's level 4 (levels are 0..3)",
+        lambda m: m["rules"]["level"].__setitem__(0, 4))
+    bad("rule-columns-uneven", "the note column one item shorter than the others",
+        lambda m: m["rules"]["note"].pop())
+    bad("agency-record-short", "the first agency record without its (empty) members array",
+        lambda m: m["agencies"][0].pop())
+    bad("key-record-absent-fields-omitted", "the first agency's first key record with its"
+        " trailing nil fields left out instead of written as nil",
+        lambda m: m["agencies"][0][5].__setitem__(0, m["agencies"][0][5][0][:7]))
 
 
 def _raw_sign(key: object, message: bytes) -> bytes:
