@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from sandi._time import epoch
 from sandi.classification import Classification
@@ -71,6 +72,15 @@ class Pola:
 
     def __repr__(self) -> str:
         return f"Pola({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        del state["_limits"]  # a cache of a bound method: made again on the other side
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._limits = lru_cache(maxsize=DECISION_CACHE)(self._decide)
 
     # --- construction -------------------------------------------------------------
 

@@ -78,6 +78,9 @@ class Table(Sequence[T]):
     def __repr__(self) -> str:
         return f"Table({tuple(self)!r})"
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (tuple, (tuple(self),))  # pickles (and copies) as the tuple it stands for
+
 
 # --- bulk checks ---------------------------------------------------------------------
 

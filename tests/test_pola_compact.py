@@ -318,3 +318,17 @@ def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(UnknownAgency):
         pola.may_send("opd-0", "bukan-opd", "biasa")
     assert len(pola._selectors) == len(agencies)  # one entry per known agency, no more
+
+
+def test_a_loaded_pola_pickles_and_copies() -> None:
+    import copy
+    import pickle
+
+    pola = Pola.from_bytes(sign_body(RICH_BODY, AUTH).to_bytes())
+    for other in (pickle.loads(pickle.dumps(pola)), copy.deepcopy(pola)):
+        assert other.to_bytes() == pola.to_bytes()
+        assert other.rules == pola.rules and other.agencies == pola.agencies
+        for s in ("setda", "dinkes", "kec-a"):
+            for r in ("setda", "dinkes", "kec-a"):
+                assert [other.may_send(s, r, lv) for lv in LEVELS] == [
+                    pola.may_send(s, r, lv) for lv in LEVELS]
