@@ -11,6 +11,8 @@ first use by :class:`Table`; everything is checked before the pola is accepted.
 
 from __future__ import annotations
 
+import sys
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from operator import lt
 from typing import Any, TypeVar, cast, overload
@@ -26,7 +28,7 @@ MAX_RULES = 1_000_000
 TEXT = 1024
 EFFECTS = (Effect.ALLOW, Effect.DENY)  # wire value = position
 LEVELS = tuple(Classification)  # wire value = Classification's int value
-RULE_COLUMNS = ("effect", "from", "level", "note", "sarana", "selectors", "to")
+RULE_COLUMNS = ("effect", "from", "level", "note", "sarana", "selectors", "texts", "to")
 
 
 class Table(Sequence[T]):
@@ -140,74 +142,98 @@ def check_selectors(column: list[Any]) -> None:
             check_selector(value)
 
 
-def _indices(column: list[Any], name: str, top: int) -> None:
-    if not types_are(column, {int}):
-        _F.fail(f"rule {name} must be integers")
-    if column and not (min(column) >= 0 and max(column) < top):
-        _F.fail(f"rule {name} must be in 0..{top - 1}")
-
-
 # --- rules ---------------------------------------------------------------------------
+
+_U32 = next(code for code in "IL" if array(code).itemsize == 4)
+
+
+def u32s(blob: bytes) -> array[int]:
+    """Big-endian u32 values packed one after another."""
+    values = array(_U32, blob)
+    if sys.byteorder == "little":
+        values.byteswap()
+    return values
+
+
+def pack_u32s(values: Sequence[int]) -> bytes:
+    """The inverse of :func:`u32s`."""
+    out = array(_U32, values)
+    if sys.byteorder == "little":
+        out.byteswap()
+    return out.tobytes()
+
+
+def _one_form(table: list[Any], name: str, used: int) -> None:
+    # One byte form: a table is sorted, holds each entry once and only those some rule
+    # uses, so it follows from the rules (encode builds it the same way).
+    if not all(map(lt, table, table[1:])):
+        _F.fail(f"{name} must be strictly ascending")
+    if used != len(table):
+        _F.fail(f"every one of the {name} must be used by a rule")
 
 
 class RuleTable(Table[Rule]):
     """The rules as checked columns; :class:`~sandi.pola_model.Rule` objects on demand."""
 
-    __slots__ = ("effect", "level", "note", "sarana", "selectors", "source", "target")
+    __slots__ = ("effect", "level", "note", "sarana", "selectors", "source", "target", "texts")
 
-    def __init__(self, columns: dict[str, list[Any]]) -> None:
-        self.effect: list[int] = columns["effect"]
-        self.level: list[int] = columns["level"]
-        self.source: list[int] = columns["from"]
-        self.target: list[int] = columns["to"]
-        self.sarana: list[str | None] = columns["sarana"]
-        self.note: list[str | None] = columns["note"]
+    def __init__(self, columns: dict[str, Any]) -> None:
+        self.effect: bytes = columns["effect"]
+        self.level: bytes = columns["level"]
+        self.source = u32s(columns["from"])
+        self.target = u32s(columns["to"])
+        self.sarana = u32s(columns["sarana"])
+        self.note = u32s(columns["note"])
         self.selectors: list[str] = columns["selectors"]
+        self.texts: list[str] = columns["texts"]
         super().__init__(len(self.effect), self._rule)
 
     def _rule(self, i: int) -> Rule:
-        sel = self.selectors
+        sel, sarana, note = self.selectors, self.sarana[i], self.note[i]
         return Rule(EFFECTS[self.effect[i]], sel[self.source[i]], sel[self.target[i]],
-                    LEVELS[self.level[i]], self.sarana[i], self.note[i])
+                    LEVELS[self.level[i]], self.texts[sarana - 1] if sarana else None,
+                    self.texts[note - 1] if note else None)
 
     @classmethod
     def decode(cls, value: object) -> RuleTable:
-        """Check the ``rules`` map of a body: every column, every index, the selector table."""
+        """Check the ``rules`` map of a body: every column, every index, both tables."""
         cols = fixed_map(value, "rules", RULE_COLUMNS)
-        for name in RULE_COLUMNS:
-            if not isinstance(cols[name], list):
-                _F.fail(f"rule {name} must be an array")
-        n = len(cols["effect"])
-        if n > MAX_RULES:
-            _F.fail(f"rules must have 0..{MAX_RULES} items, has {n}")
-        if any(len(cols[c]) != n for c in RULE_COLUMNS if c != "selectors"):
-            _F.fail("rule columns must all have the same length")
-        _indices(cols["effect"], "effect", len(EFFECTS))
-        _indices(cols["level"], "level", len(LEVELS))
-        selectors = cols["selectors"]
-        _indices(cols["from"], "from", len(selectors))
-        _indices(cols["to"], "to", len(selectors))
-        check_texts(cols["sarana"], "sarana", TEXT, optional=True)
-        check_texts(cols["note"], "note", TEXT, optional=True)
+        n = len(_F.blob(cols["effect"], "rule effect", 0, MAX_RULES))
+        for name, width in (("level", 1), ("from", 4), ("to", 4), ("sarana", 4), ("note", 4)):
+            _F.blob(cols[name], f"rule {name}", width * n)
+        if cols["effect"].translate(None, b"\x00\x01"):
+            _F.fail("rule effect must be 0 (allow) or 1 (deny)")
+        if cols["level"].translate(None, b"\x00\x01\x02\x03"):
+            _F.fail("rule level must be 0..3")
+        selectors = _F.array(cols["selectors"], "selectors", 0, 2 * MAX_RULES)
+        texts = _F.array(cols["texts"], "texts", 0, 2 * MAX_RULES)
+        table = cls(cols)
+        for name, column, top in (("from", table.source, len(selectors) - 1),
+                                  ("to", table.target, len(selectors) - 1),
+                                  ("sarana", table.sarana, len(texts)),
+                                  ("note", table.note, len(texts))):
+            if n and max(column) > top:
+                _F.fail(f"rule {name} must be in 0..{top}")
         check_selectors(selectors)
-        # One byte form: the table is sorted, holds each selector once and only those
-        # some rule uses, so it follows from the rules (encode builds it the same way).
-        if not all(map(lt, selectors, selectors[1:])):
-            _F.fail("selectors must be strictly ascending")
-        if len(set(cols["from"]).union(cols["to"])) != len(selectors):
-            _F.fail("every selector must be used by a rule")
-        return cls(cols)
+        check_texts(texts, "text", TEXT)
+        _one_form(selectors, "selectors", len(set(table.source).union(table.target)))
+        _one_form(texts, "texts", len(set(table.sarana).union(table.note) - {0}))
+        return table
 
     @staticmethod
-    def encode(rules: Sequence[Rule]) -> dict[str, list[Any]]:
+    def encode(rules: Sequence[Rule]) -> dict[str, Any]:
         """The ``rules`` map of a body."""
         selectors = sorted({r.source for r in rules} | {r.target for r in rules})
+        texts = sorted({t for r in rules for t in (r.sarana, r.note) if t is not None})
         at = {s: i for i, s in enumerate(selectors)}
-        return {"effect": [EFFECTS.index(r.effect) for r in rules],
-                "from": [at[r.source] for r in rules],
-                "level": [int(r.level) for r in rules],
-                "note": [r.note for r in rules], "sarana": [r.sarana for r in rules],
-                "selectors": selectors, "to": [at[r.target] for r in rules]}
+        text: dict[str | None, int] = {None: 0, **{t: i for i, t in enumerate(texts, 1)}}
+        return {"effect": bytes(EFFECTS.index(r.effect) for r in rules),
+                "from": pack_u32s([at[r.source] for r in rules]),
+                "level": bytes(int(r.level) for r in rules),
+                "note": pack_u32s([text[r.note] for r in rules]),
+                "sarana": pack_u32s([text[r.sarana] for r in rules]),
+                "selectors": selectors, "texts": texts,
+                "to": pack_u32s([at[r.target] for r in rules])}
 
 
 def fixed_map(value: object, name: str, keys: tuple[str, ...]) -> dict[str, Any]:

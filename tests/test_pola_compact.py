@@ -35,6 +35,7 @@ from sandi.pola_model import (
     Rule,
 )
 from sandi.pola_records import _simple_agencies_ok, check_agency
+from sandi.pola_tables import pack_u32s, u32s
 from sandi.pola_wire import PolaBody, decode_body, encode_body
 
 AUTH = tuple(AuthorityKeyPair(f"kustodian-{i}", f"Kustodian {i}", bytes([i]) * 32)
@@ -95,15 +96,20 @@ def _pack(obj: object) -> bytes:
 def test_the_rich_body_round_trips() -> None:
     body = decode_body(RICH)
     assert body == RICH_BODY and encode_body(body) == RICH
-    assert _plain()["rules"]["selectors"] == ["*", "bpbd", "group:dinas", "group:kecamatan",
-                                              "setda"]
+    rules = _plain()["rules"]
+    assert rules["selectors"] == ["*", "bpbd", "group:dinas", "group:kecamatan", "setda"]
+    assert rules["texts"] == ["Surat Edaran 5/2026 — ü€", "batas", "jaringan tertutup"]
+    assert (rules["effect"], rules["level"]) == (b"\x00\x00\x01\x00", b"\x01\x03\x02\x00")
+    assert (list(u32s(rules["from"])), list(u32s(rules["to"]))) == ([0, 4, 0, 1], [0, 2, 3, 4])
+    assert (list(u32s(rules["sarana"])), list(u32s(rules["note"]))) == ([0, 3, 0, 0],
+                                                                      [0, 1, 2, 0])
 
 
 def _swap_first_selectors(m: dict[str, Any]) -> None:
     r = m["rules"]
     r["selectors"][0], r["selectors"][1] = r["selectors"][1], r["selectors"][0]
     for col in ("from", "to"):
-        r[col] = [{0: 1, 1: 0}.get(i, i) for i in r[col]]
+        r[col] = pack_u32s([{0: 1, 1: 0}.get(i, i) for i in u32s(r[col])])
 
 
 def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
@@ -114,26 +120,41 @@ def _set(path: tuple[Any, ...], value: Any) -> Callable[[dict[str, Any]], None]:
     return change
 
 
+def _first(column: str, value: bytes) -> Callable[[dict[str, Any]], None]:
+    """Replace the start of a rule column (bin) with ``value``."""
+    def change(m: dict[str, Any]) -> None:
+        m["rules"][column] = value + m["rules"][column][len(value):]
+    return change
+
+
 REFUSED: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
     "selectors unsorted": (_swap_first_selectors, r"selectors must be strictly ascending"),
     "selector twice": (lambda m: m["rules"]["selectors"].insert(1, "bpbd"),
                        r"strictly ascending|must be in"),
     "selector unused": (lambda m: m["rules"]["selectors"].append("zz"),
-                        r"every selector must be used"),
+                        r"every one of the selectors must be used"),
     "selector not one": (_set(("rules", "selectors", 1), "Bpbd"), r"not an agency, group"),
     "selector empty group": (_set(("rules", "selectors", 1), "group:"), r"not an agency"),
-    "index past the table": (_set(("rules", "to", 0), 5), r"rule to must be in 0\.\.4"),
-    "index negative": (_set(("rules", "from", 0), -1), r"rule from must be in 0\.\.4"),
-    "effect a boolean": (_set(("rules", "effect", 0), False), r"rule effect must be integers"),
-    "effect 2": (_set(("rules", "effect", 0), 2), r"rule effect must be in 0\.\.1"),
-    "level 4": (_set(("rules", "level", 0), 4), r"rule level must be in 0\.\.3"),
-    "level a slug": (_set(("rules", "level", 0), "biasa"), r"rule level must be integers"),
-    "level a float": (_set(("rules", "level", 0), 1.0), r"rule level must be integers"),
-    "note empty": (_set(("rules", "note", 0), ""), r"note must be 1\.\.1024 bytes"),
-    "note 1,026 bytes": (_set(("rules", "note", 0), "é" * 513), r"note must be 1\.\.1024"),
-    "sarana bytes": (_set(("rules", "sarana", 0), b"x"), r"sarana must be a string"),
-    "columns uneven": (lambda m: m["rules"]["note"].pop(), r"columns must all have the same"),
-    "column a map": (_set(("rules", "to"), {}), r"rule to must be an array"),
+    "selector bytes": (_set(("rules", "selectors", 1), b"bpbd"), r"selector must be a string"),
+    "index past the table": (_first("to", pack_u32s([5])), r"rule to must be in 0\.\.4"),
+    "index far past": (_first("from", b"\xff\xff\xff\xff"), r"rule from must be in 0\.\.4"),
+    "text index past the table": (_first("note", pack_u32s([4])),
+                                  r"rule note must be in 0\.\.3"),
+    "effect 2": (_first("effect", b"\x02"), r"rule effect must be 0 \(allow\) or 1"),
+    "level 4": (_first("level", b"\x04"), r"rule level must be 0\.\.3"),
+    "effect an array": (_set(("rules", "effect"), [0, 0, 1, 0]), r"rule effect must be bytes"),
+    "level a text": (_set(("rules", "level"), "\x01\x03\x02\x00"), r"rule level must be bytes"),
+    "from a map": (_set(("rules", "from"), {}), r"rule from must be bytes"),
+    "text empty": (_set(("rules", "texts", 0), ""), r"text must be 1\.\.1024 bytes"),
+    "text 1,026 bytes": (_set(("rules", "texts", 2), "é" * 513), r"text must be 1\.\.1024"),
+    "text bytes": (_set(("rules", "texts", 0), b"x"), r"text must be a string"),
+    "texts unsorted": (lambda m: m["rules"]["texts"].reverse(), r"texts must be strictly"),
+    "text unused": (lambda m: m["rules"]["texts"].append("zz"),
+                    r"every one of the texts must be used"),
+    "note column short": (lambda m: m["rules"].__setitem__("note", m["rules"]["note"][:-4]),
+                          r"rule note must be 16 bytes, is 12"),
+    "level column long": (lambda m: m["rules"].__setitem__("level", m["rules"]["level"] + b"\0"),
+                          r"rule level must be 4 bytes, is 5"),
     "rules keys unsorted": (lambda m: m.__setitem__("rules", dict(reversed(
         m["rules"].items()))), r"rules keys are not in canonical"),
     "rules key missing": (lambda m: m["rules"].pop("sarana"), r"rules lacks sarana"),
@@ -186,10 +207,10 @@ def test_malformed_or_non_canonical_compact_forms_are_refused(
 def test_long_texts_are_measured_in_bytes() -> None:
     euro = "€" * 341  # 1,023 bytes of UTF-8 in 341 characters: allowed
     m = _plain()
-    m["rules"]["note"][0] = euro
-    assert decode_body(_pack(m)).rules[0].note == euro
-    m["rules"]["note"][0] = euro + "€"  # 1,026 bytes
-    with pytest.raises(MalformedPola, match=r"note must be 1\.\.1024 bytes of text, is 1026"):
+    m["rules"]["texts"][2] = euro  # sorts last, as the text it replaces
+    assert decode_body(_pack(m)).rules[1].sarana == euro
+    m["rules"]["texts"][2] = euro + "€"  # 1,026 bytes
+    with pytest.raises(MalformedPola, match=r"text must be 1\.\.1024 bytes of text, is 1026"):
         decode_body(_pack(m))
 
 
@@ -214,7 +235,26 @@ def _containers(obj: Any) -> list[Any]:
     return out
 
 
+def _edit_column(draw: st.DrawFn, rules: dict[str, Any]) -> None:
+    name = draw(st.sampled_from(["effect", "level", "from", "to", "note", "sarana"]))
+    blob = rules[name]
+    if not isinstance(blob, bytes):
+        return
+    at = draw(st.integers(0, len(blob)))
+    action = draw(st.sampled_from(["byte", "cut", "grow"]))
+    if action == "byte" and at < len(blob):
+        blob = blob[:at] + bytes([draw(st.integers(0, 255))]) + blob[at + 1:]
+    elif action == "cut":
+        blob = blob[:at]
+    else:
+        blob = blob[:at] + draw(st.binary(min_size=1, max_size=4)) + blob[at:]
+    rules[name] = blob
+
+
 def _edit(draw: st.DrawFn, m: dict[str, Any]) -> None:
+    if isinstance(m.get("rules"), dict) and draw(st.booleans()):
+        _edit_column(draw, m["rules"])
+        return
     target = draw(st.sampled_from(_containers(m["agencies"]) + _containers(m["rules"])))
     keys = list(target) if isinstance(target, dict) else list(range(len(target)))
     action = draw(st.sampled_from(["set", "drop", "add", "swap"]))

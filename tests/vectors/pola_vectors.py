@@ -13,6 +13,7 @@ from _writer import Writer
 
 from sandi._codec import pack, unpack
 from sandi.errors import MalformedPola
+from sandi.pola_tables import pack_u32s, u32s
 from sandi.pola_wire import POLA_PREFIX, SignedPola, decode_pola, encode_body
 
 SIGFAIL = "PolaSignatureInvalid"
@@ -110,7 +111,12 @@ def _compact_form_vectors(w: Writer, body: bytes) -> None:
         r = m["rules"]
         r["selectors"][0], r["selectors"][1] = r["selectors"][1], r["selectors"][0]
         for col in ("from", "to"):
-            r[col] = [{0: 1, 1: 0}.get(i, i) for i in r[col]]
+            r[col] = pack_u32s([{0: 1, 1: 0}.get(i, i) for i in u32s(r[col])])
+
+    def set_u32(col: str, value: int) -> Callable[[dict[str, Any]], None]:
+        def change(m: dict[str, Any]) -> None:
+            m["rules"][col] = pack_u32s([value]) + m["rules"][col][4:]
+        return change
 
     bad("body-keys-unsorted", "the body map with 'authority' before 'agencies'",
         lambda m: {"authority": m.pop("authority"), **m})
@@ -121,13 +127,15 @@ def _compact_form_vectors(w: Writer, body: bytes) -> None:
     bad("rule-selector-unused", "a selector 'zz-unused' that no rule names, appended",
         lambda m: m["rules"]["selectors"].append("zz-unused"))
     bad("rule-index-out-of-range", "the first rule's 'to' one past the selector table",
-        lambda m: m["rules"]["to"].__setitem__(0, len(m["rules"]["selectors"])))
-    bad("rule-effect-boolean", "the first rule's effect as a boolean instead of an integer",
-        lambda m: m["rules"]["effect"].__setitem__(0, bool(m["rules"]["effect"][0])))
-    bad("rule-level-out-of-range", "the first rule's level 4 (levels are 0..3)",
-        lambda m: m["rules"]["level"].__setitem__(0, 4))
-    bad("rule-columns-uneven", "the note column one item shorter than the others",
-        lambda m: m["rules"]["note"].pop())
+        lambda m: set_u32("to", len(m["rules"]["selectors"]))(m))
+    bad("rule-effect-out-of-range", "the first rule's effect byte 2 (0 allow, 1 deny)",
+        lambda m: m["rules"].__setitem__("effect", b"\x02" + m["rules"]["effect"][1:]))
+    bad("rule-level-out-of-range", "the first rule's level byte 4 (levels are 0..3)",
+        lambda m: m["rules"].__setitem__("level", b"\x04" + m["rules"]["level"][1:]))
+    bad("rule-columns-uneven", "the note column one index (4 bytes) shorter than the others",
+        lambda m: m["rules"].__setitem__("note", m["rules"]["note"][:-4]))
+    bad("rule-text-unused", "a text 'zz' that no rule's note or sarana names, appended",
+        lambda m: m["rules"]["texts"].append("zz"))
     bad("agency-record-short", "the first agency record without its (empty) members array",
         lambda m: m["agencies"][0].pop())
     bad("key-record-absent-fields-omitted", "the first agency's first key record with its"
