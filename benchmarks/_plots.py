@@ -109,7 +109,8 @@ def plot_all(items: dict[str, Item], folder: Path, title_note: str) -> list[Path
             ("e/load", "Pola.from_bytes (parse + verify)", "C0", "-"),
             ("e/decode", "decode_pola (parse and checks)", "C1", "--"),
             ("e/unpack", "msgpack.unpackb alone", "C2", ":"),
-            ("e/verify", "verify_pola (2 Ed25519 signatures)", "C3", "-.")):
+            ("e/verify", "verify_pola (SHA-256, 2 Ed25519 signatures)", "C3", "-."),
+            ("e/index", "decision index", "C4", ":")):
         counts, values = _series(items, prefix)
         if not counts:
             continue
