@@ -99,12 +99,13 @@ def check_texts(column: Sequence[object], name: str, hi: int, *, optional: bool 
         for value in column:
             if value is not None or not optional:
                 _F.text(value, name, hi)
-    for value in set(column):  # each distinct text once; most are repeated
-        if value is not None and not 0 < len(value) <= hi // 4:  # type: ignore[arg-type]
-            _F.text(value, name, hi)  # only where the length in characters leaves a doubt
+    texts = cast(set[str], set(column) - {None})  # each distinct text once; many repeat
+    if texts and not (min(map(len, texts)) > 0 and max(map(len, texts)) <= hi // 4):
+        for value in texts:  # a character is 1 to 4 bytes: look closer where that matters
+            _F.text(value, name, hi)
 
 
-_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+_SLUG_LINES = b"abcdefghijklmnopqrstuvwxyz0123456789-\n"  # deleted, nothing may remain
 
 
 def check_slugs(column: Sequence[object], name: str) -> None:
@@ -120,9 +121,13 @@ def _all_slugs(column: Sequence[object]) -> bool:
     if not types_are(column, {str}):
         return False
     texts = cast(Sequence[str], column)
-    return (set("".join(texts)) <= _SLUG_CHARS and min(map(len, texts)) > 0
-            and max(map(len, texts)) <= 32 and not any(t[0] == "-" or t[-1] == "-"
-                                                       for t in texts))
+    if not (min(map(len, texts)) > 0 and max(map(len, texts)) <= 32):
+        return False
+    joined = "\n".join(texts)  # no slug holds a line break, so each text is one line
+    return (joined.isascii() and not joined.encode().translate(None, _SLUG_LINES)
+            and joined.count("\n") == len(texts) - 1
+            and joined[0] != "-" and joined[-1] != "-" and "\n-" not in joined
+            and "-\n" not in joined)
 
 
 def check_selector(value: object) -> str:
@@ -208,16 +213,18 @@ class RuleTable(Table[Rule]):
         selectors = _F.array(cols["selectors"], "selectors", 0, 2 * MAX_RULES)
         texts = _F.array(cols["texts"], "texts", 0, 2 * MAX_RULES)
         table = cls(cols)
+        used: dict[str, set[int]] = {}
         for name, column, top in (("from", table.source, len(selectors) - 1),
                                   ("to", table.target, len(selectors) - 1),
                                   ("sarana", table.sarana, len(texts)),
                                   ("note", table.note, len(texts))):
-            if n and max(column) > top:
+            used[name] = set(column)  # each index once: the bound and the tables need no more
+            if used[name] and max(used[name]) > top:
                 _F.fail(f"rule {name} must be in 0..{top}")
         check_selectors(selectors)
         check_texts(texts, "text", TEXT)
-        _one_form(selectors, "selectors", len(set(table.source).union(table.target)))
-        _one_form(texts, "texts", len(set(table.sarana).union(table.note) - {0}))
+        _one_form(selectors, "selectors", len(used["from"] | used["to"]))
+        _one_form(texts, "texts", len((used["sarana"] | used["note"]) - {0}))
         return table
 
     @staticmethod

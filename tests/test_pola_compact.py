@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sandi.pola
+from sandi._codec import is_slug
 from sandi.authoring import AuthorityKeyPair, sign_body
 from sandi.classification import Classification
 from sandi.errors import MalformedPola, UnknownAgency
@@ -35,7 +36,7 @@ from sandi.pola_model import (
     Rule,
 )
 from sandi.pola_records import _simple_agencies_ok, check_agency
-from sandi.pola_tables import pack_u32s, u32s
+from sandi.pola_tables import _all_slugs, check_texts, pack_u32s, u32s
 from sandi.pola_wire import PolaBody, decode_body, encode_body
 
 AUTH = tuple(AuthorityKeyPair(f"kustodian-{i}", f"Kustodian {i}", bytes([i]) * 32)
@@ -215,6 +216,25 @@ def test_long_texts_are_measured_in_bytes() -> None:
     m["rules"]["texts"][2] = euro + "€"  # 1,026 bytes
     with pytest.raises(MalformedPola, match=r"text must be 1\.\.1024 bytes of text, is 1026"):
         decode_body(_pack(m))
+
+
+@given(st.lists(st.text(alphabet="ab9-\nZé", max_size=6), min_size=1, max_size=5))
+def test_the_column_slug_check_agrees_with_is_slug(column: list[str]) -> None:
+    assert _all_slugs(column) is all(is_slug(t) for t in column)
+
+
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="aé€𝄞", max_size=12)), max_size=5),
+       st.integers(1, 40), st.booleans())
+def test_the_column_text_check_agrees_with_one_by_one(column: list[str | None], hi: int,
+                                                      optional: bool) -> None:
+    want = all((v is None and optional) or (v is not None and 1 <= len(v.encode()) <= hi)
+               for v in column)
+    try:
+        check_texts(column, "text", hi, optional=optional)
+    except MalformedPola:
+        assert not want
+    else:
+        assert want
 
 
 # --- any edit: refused, or canonical (and never another exception) -----------------------
