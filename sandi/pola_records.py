@@ -8,13 +8,16 @@
     member  [id, name, jabatan, nip | nil, keys, joined, status, status_at | nil]
 
 :func:`check_agency` checks one record completely, with a message naming the field.
-:meth:`AgencyTable.decode` first tries whole-column checks of every record at once (the
-usual pola: one key per agency, no members) and falls back to ``check_agency``, record
-by record, for anything those do not settle. Agencies are built on first use.
+:meth:`AgencyTable.decode` checks the records of agencies without members (nearly all)
+column by column, at C speed, and the others with ``check_agency``; when a column check
+fails it goes record by record, to name the field. Agencies are built on first use.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from itertools import compress
+from operator import not_
 from typing import Any
 
 from sandi._codec import Fields
@@ -121,41 +124,63 @@ def check_agency(value: object) -> None:
 # --- check, column by column ---------------------------------------------------------
 
 
-def _simple_agencies_ok(records: list[Any]) -> bool:
-    """Whether every record is an agency with one current classical key and no members,
-    every field in range; False means "look record by record", never "refuse"."""
-    if not (types_are(records, {list}) and set(map(len, records)) == {7}):
-        return False
-    ids, names, abbrevs, sipds, groups, keys, members = zip(*records, strict=True)
-    if not (types_are(groups, {list}) and types_are(keys, {list})
-            and types_are(members, {list}) and set(map(len, keys)) == {1}
-            and not any(members) and max(map(len, groups)) <= 64):
-        return False
-    flat = [k[0] for k in keys]
+def _ints(column: Sequence[Any], lo: int, hi: int) -> bool:
+    return not column or (types_are(column, {int}) and min(column) >= lo and max(column) <= hi)
+
+
+def _blobs(column: Sequence[Any], size: int) -> bool:
+    return types_are(column, {bytes}) and set(map(len, column)) <= {size}
+
+
+def _keys_ok(flat: list[Any]) -> bool:
+    """Whether every item is a key record with every field in range (column by column)."""
     if not (types_are(flat, {list}) and set(map(len, flat)) == {9}):
         return False
     vs, xs, eds, mlkems, mldsas, states, nbs, revs, reasons = zip(*flat, strict=True)
-    return (types_are(vs, {int}) and min(vs) >= 1 and max(vs) <= 2**31
-            and types_are(xs, {bytes}) and set(map(len, xs)) == {32}
-            and types_are(eds, {bytes}) and set(map(len, eds)) == {32}
-            and types_are(mlkems, _NIL) and types_are(mldsas, _NIL)
-            and types_are(states, {str}) and set(states) == {"current"}
-            and types_are(nbs, {int}) and min(nbs) >= 0 and max(nbs) <= MAX_TIME
-            and types_are(revs, _NIL) and types_are(reasons, _NIL)
-            and _fields_ok(ids, names, abbrevs, sipds, [g for gs in groups for g in gs]))
+    pq = [m is not None for m in mlkems]
+    revoked = [s == "revoked" for s in states]
+    named = [r for r in reasons if r is not None]
+    return (_ints(vs, 1, 2**31) and _blobs(xs, 32) and _blobs(eds, 32)
+            and pq == [m is not None for m in mldsas]
+            and _blobs([m for m in mlkems if m is not None], 1184)
+            and _blobs([m for m in mldsas if m is not None], 1952)
+            and types_are(states, {str}) and set(states) <= _STATES.keys()
+            and _ints(nbs, 0, MAX_TIME)
+            and revoked == [r is not None for r in revs] == [r is not None for r in reasons]
+            and _ints([r for r in revs if r is not None], 0, MAX_TIME)
+            and types_are(named, {str}) and set(named) <= _REASONS.keys())
 
 
-def _fields_ok(ids: tuple[Any, ...], names: tuple[Any, ...], abbrevs: tuple[Any, ...],
-               sipds: tuple[Any, ...], groups: list[Any]) -> bool:
+def _one_current_ascending(keys: Sequence[list[Any]]) -> bool:
+    for ks in keys:  # most agencies hold one key: that one must be current
+        if len(ks) == 1:
+            if ks[0][5] != "current":
+                return False
+        elif sum(k[5] == "current" for k in ks) != 1 or [k[0] for k in ks] != sorted(
+                {k[0] for k in ks}):
+            return False
+    return True
+
+
+def _agencies_ok(records: list[Any]) -> bool:
+    """Whether every record (each an array of 7 with no members) is a valid agency, checked
+    column by column; False means "look record by record", never "refuse"."""
+    if not records:
+        return True
+    ids, names, abbrevs, sipds, groups, keys, _ = zip(*records, strict=True)
+    if not (types_are(groups, {list}) and types_are(keys, {list})
+            and max(map(len, groups)) <= 64 and min(map(len, keys)) >= 1
+            and max(map(len, keys)) <= MAX_KEYS):
+        return False
     try:
         check_slugs(ids, "agency id")
         check_texts(names, "agency name", TEXT)
         check_texts(abbrevs, "abbreviation", 64)
         check_texts(sipds, "SIPD code", 64, optional=True)
-        check_slugs(groups, "group")
+        check_slugs([g for gs in groups for g in gs], "group")
     except MalformedPola:
         return False
-    return True
+    return _keys_ok([k for ks in keys for k in ks]) and _one_current_ascending(keys)
 
 
 # --- build -------------------------------------------------------------------------
@@ -185,8 +210,13 @@ class AgencyTable(Table[Agency]):
     @classmethod
     def decode(cls, records: list[Any]) -> AgencyTable:
         """Check every agency record (see the module docstring) and that ids are unique."""
-        if not _simple_agencies_ok(records):
-            for r in records:
+        shaped = [type(r) is list and len(r) == 7 and r[6] == [] for r in records]
+        plain = list(compress(records, shaped))  # no members: checked column by column
+        if len(plain) != len(records):
+            for r in compress(records, map(not_, shaped)):
+                check_agency(r)
+        if not _agencies_ok(plain):
+            for r in plain:
                 check_agency(r)
         table = cls(records)
         if len(table.ids) != len(records):
