@@ -7,7 +7,9 @@ See docs/format.md ("The signed pola file") for the form these tests pin.
 
 from __future__ import annotations
 
+import copy
 import os
+import pickle
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -387,9 +389,6 @@ def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> No
 
 
 def test_a_loaded_pola_pickles_and_copies() -> None:
-    import copy
-    import pickle
-
     pola = Pola.from_bytes(sign_body(RICH_BODY, AUTH).to_bytes())
     for other in (pickle.loads(pickle.dumps(pola)), copy.deepcopy(pola)):
         assert other.to_bytes() == pola.to_bytes()
