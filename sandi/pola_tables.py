@@ -280,8 +280,8 @@ class Decisions:
         """The table positions of an agency's selectors (itself, its groups, ``*``) that
         some rule names."""
         at = self.selector.get
-        found = (at(agency_id), *(at(f"group:{g}") for g in groups), at("*"))
-        return tuple(i for i in found if i is not None)
+        found = [at(agency_id), at("*"), *[at("group:" + g) for g in groups]]
+        return tuple([i for i in found if i is not None])
 
     def limits(self, sender: tuple[int, ...], recipient: tuple[int, ...]) -> tuple[int, int]:
         """Highest allowed and lowest denied level over every selector pair."""
