@@ -6,6 +6,14 @@ nothing behind, not even partial plaintext. On success the data is fsynced and
 the file linked into place; without ``overwrite`` an existing file is never
 replaced (``link`` fails if the name exists). Where ``O_TMPFILE`` is not
 supported a hidden, 0600 temporary name is used and removed on any error.
+
+Replacing a file (``overwrite``) needs a name to ``rename`` from, so the complete
+file is first linked as a hidden ``.HEX.sandi-tmp`` beside the target; so is every
+temporary file where ``O_TMPFILE`` is missing. A ``kill -9`` at that moment leaves
+the hidden file behind. Each temporary file is therefore ``flock``-ed by its writer
+from creation on (the kernel drops the lock when the writer dies, whatever its pid
+becomes), and the first write into a directory in a process removes the
+``.HEX.sandi-tmp`` files there whose lock is free (:func:`sweep`).
 """
 
 from __future__ import annotations
@@ -14,7 +22,9 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import secrets
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -38,14 +48,72 @@ def storage_error(exc: OSError, path: Path | str) -> StorageError:
     return StorageError(f"cannot write {path}: {reason}; nothing was written")
 
 
+TEMP_SUFFIX = ".sandi-tmp"
+_TEMP_NAME = re.compile(r"\.[0-9a-f]{16}\.sandi-tmp")
+_swept: set[Path] = set()
+
+
+def _temp_name(directory: Path) -> Path:
+    return directory / f".{secrets.token_hex(8)}{TEMP_SUFFIX}"
+
+
+def sweep(directory: Path) -> list[str]:
+    """Remove the temporary files a killed writer left in ``directory``; their names.
+
+    A file is removed only if nobody holds its lock: a live writer holds it from
+    creation to the end (see the module docstring). Other names are never touched.
+    """
+    removed = []
+    with contextlib.suppress(OSError), os.scandir(directory) as entries:
+        for entry in entries:
+            if _TEMP_NAME.fullmatch(entry.name) and _remove_if_unlocked(directory / entry.name):
+                removed.append(entry.name)
+    return removed
+
+
+def _remove_if_unlocked(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        held, named = os.fstat(fd), path.lstat()
+        if (held.st_dev, held.st_ino) != (named.st_dev, named.st_ino) \
+                or not stat.S_ISREG(named.st_mode):
+            return False
+        path.unlink()
+        return True
+    except OSError:  # locked by a live writer, or gone meanwhile
+        return False
+    finally:
+        os.close(fd)
+
+
+def _lock(fd: int) -> None:
+    # Best effort: where locks are not supported, a sweeper cannot take them either.
+    with contextlib.suppress(OSError):
+        fcntl.flock(fd, fcntl.LOCK_EX)
+
+
 def _open_anonymous(directory: Path, mode: int) -> tuple[int, Path | None]:
     try:
-        return os.open(directory, os.O_TMPFILE | os.O_WRONLY, mode), None
+        fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY, mode)
     except OSError as exc:
         if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
             raise
-    temp = directory / f".{secrets.token_hex(8)}.sandi-tmp"
-    return os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode), temp
+    else:
+        _lock(fd)  # before it ever has a name
+        return fd, None
+    while True:
+        temp = _temp_name(directory)
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+        _lock(fd)
+        # A sweeper may have taken the lock first and removed the new name: start over.
+        with contextlib.suppress(FileNotFoundError):
+            if os.fstat(fd).st_ino == temp.lstat().st_ino:
+                return fd, temp
+        os.close(fd)
 
 
 def _link_anonymous(fd: int, target: Path) -> None:
@@ -62,9 +130,14 @@ def _link_anonymous(fd: int, target: Path) -> None:
 def _publish(fd: int, temp: Path | None, target: Path, overwrite: bool) -> None:
     if temp is None:
         if overwrite:
-            staged = target.parent / f".{secrets.token_hex(8)}.sandi-tmp"
+            staged = _temp_name(target.parent)
             _link_anonymous(fd, staged)
-            os.replace(staged, target)
+            try:
+                os.replace(staged, target)
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.unlink(staged)
+                raise
         else:
             _link_anonymous(fd, target)
     elif overwrite:
@@ -105,6 +178,9 @@ def atomic_output_in(directory: Path | str, name: Callable[[], str], *,
 @contextlib.contextmanager
 def _atomic(folder: Path, resolve: Callable[[], Path], overwrite: bool,
             mode: int) -> Iterator[BinaryIO]:
+    if folder not in _swept:
+        _swept.add(folder)
+        sweep(folder)
     try:
         fd, temp = _open_anonymous(folder, mode)
     except OSError as exc:
@@ -134,6 +210,18 @@ def atomic_write(target: Path | str, data: bytes, *, overwrite: bool = False,
     """Write ``data`` to ``target`` atomically."""
     with atomic_output(target, overwrite=overwrite, mode=mode) as out:
         out.write(data)
+
+
+def write_file(path: Path | str, data: bytes, *, overwrite: bool = False,
+               mode: int = 0o644) -> None:
+    """Write ``data`` to ``path`` atomically and durably, as sandi writes its own files.
+
+    The content is complete and fsynced before it gets the name, so a crash or a
+    ``kill -9`` leaves either no file (or the old one) or the whole new one, never a
+    part. Raises OutputExists if ``path`` exists and ``overwrite`` is false, and
+    StorageError (naming the reason) if it cannot be written.
+    """
+    atomic_write(path, data, overwrite=overwrite, mode=mode)
 
 
 def _fsync_dir(directory: Path) -> None:
