@@ -235,14 +235,11 @@ def shown(path: Path | str) -> str:
 def write_new(session: Session, path: Path, data: bytes, *, force: bool = False) -> None:
     """Write a public file (a request, a public key, a checkpoint, a diagram); an
     existing file is replaced only with ``force``."""
+    # Atomically: a kill -9 must not leave an empty or half-written request behind.
     try:
-        with path.open("wb" if force else "xb") as fh:
-            fh.write(data)
-    except FileExistsError:
+        sandi.write_file(path, data, overwrite=force)
+    except sandi.errors.OutputExists:
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path))) from None
-    except OSError as exc:
-        raise sandi.errors.StorageError(session.t(
-            "out.cannot_write", path=shown(path), reason=exc.strerror or exc)) from None
 
 
 # --- localized help ------------------------------------------------------------------

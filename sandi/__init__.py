@@ -23,6 +23,7 @@ executable. Quick start::
 from typing import TYPE_CHECKING, Any
 
 from sandi import errors
+from sandi._fs import write_file
 from sandi.classification import Classification, Urgency
 from sandi.envelope import open, open_file, seal, seal_file, verify
 from sandi.envelope_info import Document, EnvelopeInfo, Opened
@@ -142,4 +143,5 @@ __all__ = [
     "seal",
     "seal_file",
     "verify",
+    "write_file",
 ]
