@@ -113,6 +113,7 @@ def _kill_points(zygote: Zygote, run: Callable[..., Outcome], seed: int) -> list
     dry = run(zygote)
     assert not dry.killed and dry.code == 0, dry.log
     points = range(1, dry.points + 1)
+    print(f"{dry.points} kill points")  # shown with -s
     chosen = list(points) if ALL_POINTS else random.Random(seed).sample(points, SAMPLES)
     return [{"kill_at": k} for k in chosen] + [
         {"kill_name": "replace", "nth": n} for n in (1, N_DOCS)]

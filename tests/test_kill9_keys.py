@@ -78,6 +78,7 @@ def test_kill_9_at_every_point_of_a_rotation(tmp_path: Path) -> None:
         out.mkdir()
         assert not rotate(zygote, home, out)
         points = int((tmp_path / "points-1").read_text())
+        print(f"{points} kill points")  # shown with -s
         assert points > 20 and _state(home, out) == ([1, 2], [2])
         states = set()
         for kill_at in range(1, points + 1):
