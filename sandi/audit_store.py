@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -21,6 +22,8 @@ COLUMNS = ("seq", "time", "os_user", "host", "agency", "member", "action", "doc_
 _TYPES = ("BIGINT PRIMARY KEY", "BIGINT NOT NULL") + ("TEXT NOT NULL",) * 9
 _INSERT_SQLITE = "INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 _INSERT_PG = "INSERT INTO records VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+#: How long a writer waits for the log's lock before giving up (seconds).
+BUSY_TIMEOUT = 60.0
 _LOCK_ID = 0x53414E44  # "SAND": the advisory lock of the PostgreSQL log
 
 Build = Callable[[int, bytes], tuple[Any, ...]]
@@ -58,15 +61,34 @@ class SqliteStore:
         blob = "BLOB NOT NULL"
         columns = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, (*_TYPES, blob, blob),
                                                         strict=True))
-        try:
-            if not path.exists():  # the log names people and documents: 0600, like keys
-                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            self.db = sqlite3.connect(path, timeout=60, isolation_level=None)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=FULL")
-            self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
-        except (sqlite3.Error, OSError) as exc:
-            raise StorageError(f"cannot open the audit log {path}: {exc}") from None
+        deadline = time.monotonic() + BUSY_TIMEOUT
+        pause = 0.001
+        while True:
+            try:
+                if not path.exists():  # the log names people and documents: 0600, like keys
+                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+                self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+                try:
+                    self.db.execute("PRAGMA journal_mode=WAL")
+                    self.db.execute("PRAGMA synchronous=FULL")
+                    self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
+                except sqlite3.Error:
+                    self.db.close()
+                    raise
+                return
+            except sqlite3.OperationalError as exc:
+                # While the last connection to a WAL database closes, it holds an
+                # exclusive lock to clean up the WAL, and SQLite answers a new
+                # connection's first statement with "database is locked" at once,
+                # without the busy handler (sqlite.org/wal.html, "Sometimes Queries
+                # Return SQLITE_BUSY"). Many short-lived commands on one home meet
+                # that moment, so wait for it as for any writer, not lose the record.
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise StorageError(f"cannot open the audit log {path}: {exc}") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 0.05)
+            except (sqlite3.Error, OSError) as exc:
+                raise StorageError(f"cannot open the audit log {path}: {exc}") from None
 
     def append(self, build: Build) -> tuple[Any, ...]:
         try:

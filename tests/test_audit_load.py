@@ -15,6 +15,7 @@ import json
 import os
 import secrets
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -25,8 +26,10 @@ from pathlib import Path
 import pytest
 
 import sandi.keys
-from sandi.audit import AuditLog
+from sandi import audit_store
+from sandi.audit import AuditLog, Event
 from sandi.demo import DEMO_PASSPHRASE, demo_world
+from sandi.errors import StorageError
 from sandi.keys import Keystore
 
 WORKER = Path(__file__).with_name("loadworker.py")
@@ -133,3 +136,46 @@ def pg_schema_url() -> Iterator[str]:
 def test_eight_processes_share_one_postgresql_log(tmp_path: Path, pg_schema_url: str) -> None:
     figures = _load(tmp_path, pg_schema_url, PROCESSES, max(OPS // 4, 10))
     print(figures)
+
+
+class _LockedAtFirst:
+    """A SQLite connection whose first statements meet a closing connection's lock."""
+
+    def __init__(self, db: sqlite3.Connection, failures: list[int]) -> None:
+        self._db, self._failures = db, failures
+
+    def execute(self, sql: str, *args: object) -> sqlite3.Cursor:
+        if sql.startswith("PRAGMA journal_mode") and self._failures[0]:
+            self._failures[0] -= 1
+            raise sqlite3.OperationalError("database is locked")
+        return self._db.execute(sql, *args)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._db, name)
+
+
+def _lock_at_open(monkeypatch: pytest.MonkeyPatch, times: int) -> list[int]:
+    failures, connect = [times], sqlite3.connect
+    monkeypatch.setattr(audit_store.sqlite3, "connect",
+                        lambda *a, **kw: _LockedAtFirst(connect(*a, **kw), failures))
+    return failures
+
+
+def test_opening_the_log_waits_while_the_last_connection_closes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # What the 8 x 1,000 run met about once in 15 runs: "database is locked" from the
+    # first statement, at once, without SQLite's busy handler. The record must not be lost.
+    failures = _lock_at_open(monkeypatch, 3)
+    log = AuditLog(tmp_path / "audit.db")
+    log.append(Event("open", agency="inspektorat", doc_id="d1"))
+    log.close()
+    assert failures == [0]
+    assert AuditLog(tmp_path / "audit.db").verify().size == 1
+
+
+def test_a_log_locked_for_good_is_reported(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    _lock_at_open(monkeypatch, 10**9)
+    monkeypatch.setattr(audit_store, "BUSY_TIMEOUT", 0.05)
+    with pytest.raises(StorageError, match=r"cannot open the audit log .*database is locked"):
+        AuditLog(tmp_path / "audit.db")
