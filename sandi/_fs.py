@@ -218,7 +218,8 @@ def write_file(path: Path | str, data: bytes, *, overwrite: bool = False,
 
     The content is complete and fsynced before it gets the name, so a crash or a
     ``kill -9`` leaves either no file (or the old one) or the whole new one, never a
-    part. Raises OutputExists if ``path`` exists and ``overwrite`` is false, and
+    part. ``mode`` is the new file's permission bits (default ``0o644``, i.e. 420, less
+    the umask). Raises OutputExists if ``path`` exists and ``overwrite`` is false, and
     StorageError (naming the reason) if it cannot be written.
     """
     atomic_write(path, data, overwrite=overwrite, mode=mode)
