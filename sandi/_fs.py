@@ -179,6 +179,8 @@ def atomic_output_in(directory: Path | str, name: Callable[[], str], *,
 def _atomic(folder: Path, resolve: Callable[[], Path], overwrite: bool,
             mode: int) -> Iterator[BinaryIO]:
     if folder not in _swept:
+        if len(_swept) >= 4096:  # a long-lived service writing into many folders
+            _swept.clear()
         _swept.add(folder)
         sweep(folder)
     try:
