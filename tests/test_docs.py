@@ -100,3 +100,14 @@ def test_developers_examples_run(title: str, blocks: list[tuple[int, str]],
     names = dict(setup_names, workdir=tmp_path)
     for line, code in blocks:
         exec(compile(code, f"docs/developers.md:{line}", "exec"), names)
+
+
+def test_every_test_file_the_docs_cite_exists() -> None:
+    """The threat model and the other docs point at the test that shows each attack
+    fails; a renamed or imagined test file would leave a claim without its proof."""
+    cited = {(doc.name, match) for doc in [*DOCS.glob("*.md"), ROOT / "fuzz" / "README.md",
+                                           ROOT / "benchmarks" / "README.md"]
+             for match in re.findall(r"tests/[\w/]+\.py", doc.read_text())}
+    assert cited
+    missing = sorted((doc, path) for doc, path in cited if not (ROOT / path).is_file())
+    assert not missing, missing
