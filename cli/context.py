@@ -330,7 +330,7 @@ class LocalizedGroup(_Localized, click.Group):
         """The subcommands with their localized one-line help."""
         rows = []
         for name in self.list_commands(ctx):
-            cmd = self.get_command(ctx, name)
+            cmd = self.listed_command(ctx, name)
             if cmd is None or cmd.hidden:
                 continue
             _localize(cmd, ctx)
@@ -338,6 +338,10 @@ class LocalizedGroup(_Localized, click.Group):
         if rows:
             with formatter.section(t("help.commands", lang_of(ctx))):
                 formatter.write_dl(rows)
+
+    def listed_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """The command as the help listing shows it (a lazy group need not import it)."""
+        return self.get_command(ctx, name)
 
     def get_help_option(self, ctx: click.Context) -> click.Option | None:
         """The -h/--help option, its help translated."""

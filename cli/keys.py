@@ -17,6 +17,7 @@ from typing import Any
 import click
 
 import sandi
+from sandi_cli import backup, lifecycle
 from sandi_cli.context import (
     LocalizedGroup,
     Session,
@@ -188,3 +189,9 @@ def format_columns(rows: Sequence[Sequence[str]]) -> list[str]:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
             for row in rows]
+
+
+# Rotation, revocation, backup and restore belong to this group; they live in their own
+# modules (loaded with this one: the group is imported only when `sandi keys` runs).
+for _command in lifecycle.COMMANDS + backup.COMMANDS:
+    keys.add_command(_command)

@@ -16,6 +16,7 @@ sandi 0.1.0
 from __future__ import annotations
 
 import contextlib
+import importlib
 import json
 import os
 import sys
@@ -26,29 +27,36 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli import authority, backup, lifecycle, pola_views, signing
-from sandi_cli.audit import audit
 from sandi_cli.context import (
     ENV_AUDIT_DB,
     LANG_KEY,
+    LocalizedCommand,
     LocalizedGroup,
     LocalizedOption,
     Session,
     lang_of,
     option,
 )
-from sandi_cli.demo import demo
-from sandi_cli.keys import keys
-from sandi_cli.members import members
 from sandi_cli.messages import default_lang, t
-from sandi_cli.open import open_command
-from sandi_cli.pola import pola
-from sandi_cli.rewrap import rewrap
-from sandi_cli.seal import seal
-from sandi_cli.verify import verify
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+
+# Each command's module, attribute and help id. A module is imported only when its
+# command runs, shows its own help or is completed: `sandi --version` and `sandi --help`
+# import none of them (nor the crypto, msgpack, SQLite, TOML or SLIP-39 code behind
+# them), and the help listing takes each one-line help from the message catalogue.
+_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "audit": ("sandi_cli.audit", "audit", "audit.help"),
+    "demo": ("sandi_cli.demo", "demo", "demo.help"),
+    "keys": ("sandi_cli.keys", "keys", "keys.help"),
+    "members": ("sandi_cli.members", "members", "members.help"),
+    "open": ("sandi_cli.open", "open_command", "open.help"),
+    "pola": ("sandi_cli.pola", "pola", "pola.help"),
+    "rewrap": ("sandi_cli.rewrap", "rewrap", "rewrap.help"),
+    "seal": ("sandi_cli.seal", "seal", "seal.help"),
+    "verify": ("sandi_cli.verify", "verify", "verify.help"),
+}
 
 
 def _session(ctx: click.Context) -> Session | None:
@@ -71,7 +79,26 @@ def _report(ctx: click.Context, err: sandi.SandiError) -> None:
 
 
 class SandiCLI(LocalizedGroup):
-    """The root group: the single handler of sandi errors, interrupts and bugs."""
+    """The root group: the single handler of sandi errors, interrupts and bugs, and
+    the lazy loader of the commands (:data:`_COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command, loaded or not."""
+        return sorted({*self.commands, *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command, its module imported on first use."""
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            module, attribute, _help = _COMMANDS[cmd_name]
+            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def listed_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        """For the help listing, a stand-in carrying the catalogue's help id, unless the
+        command is already loaded."""
+        if name in self.commands or name not in _COMMANDS:
+            return super().listed_command(ctx, name)
+        return LocalizedCommand(name, help=_COMMANDS[name][2])
 
     def invoke(self, ctx: click.Context) -> Any:
         """Run the command; turn what it raises into one or two lines and an exit code.
@@ -148,19 +175,6 @@ def cli(ctx: click.Context, home: Path | None, audit_db: str | None, member: str
     ctx.obj = Session(home=sandi.Home(home), lang=lang, json=json_output, quiet=quiet,
                       debug=debug, audit_db=audit_db, member=member)
 
-
-def _register() -> None:
-    top: list[click.Command] = [seal, open_command, verify, keys, members, pola, rewrap, audit,
-                                demo]
-    for command in top:
-        cli.add_command(command)
-    for command in lifecycle.COMMANDS + backup.COMMANDS:
-        keys.add_command(command)
-    for command in authority.COMMANDS + signing.COMMANDS + pola_views.COMMANDS:
-        pola.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> int:

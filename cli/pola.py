@@ -20,6 +20,7 @@ from typing import Any
 import click
 
 import sandi
+from sandi_cli import authority, pola_views, signing
 from sandi_cli.context import (
     LocalizedGroup,
     Session,
@@ -179,3 +180,9 @@ def update(session: Session, source: str, fingerprint: str | None) -> None:
                     home=session.home.path)
     else:
         session.say("pola.installed", id=new.id, version=new.version, old=before.version)
+
+
+# The authority's commands of this group live in their own modules (loaded with this
+# one: the group is imported only when `sandi pola` runs).
+for _command in authority.COMMANDS + signing.COMMANDS + pola_views.COMMANDS:
+    pola.add_command(_command)

@@ -12,21 +12,18 @@ executable. Quick start::
     doc = sandi.open(env, keystore=ks, pola=pola)        # doc.plaintext, doc.sender ...
     info = sandi.verify(env, pola=pola)                   # no private key needed
 
+>>> import sandi
 >>> from sandi.demo import demo_world
 >>> w = demo_world()
->>> env = seal(b"Laporan hasil audit", sender=w.keystore.identity("inspektorat"),
-...            to=["setda"], classification="sangat-rahasia", pola=w.pola)
->>> verify(env, pola=w.pola).suite
+>>> env = sandi.seal(b"Laporan hasil audit", sender=w.keystore.identity("inspektorat"),
+...                  to=["setda"], classification="sangat-rahasia", pola=w.pola)
+>>> sandi.verify(env, pola=w.pola).suite
 'hybrid'
 """
 
 from typing import TYPE_CHECKING, Any
 
 from sandi import errors
-from sandi._fs import write_file
-from sandi.classification import Classification, Urgency
-from sandi.envelope import open, open_file, seal, seal_file, verify
-from sandi.envelope_info import Document, EnvelopeInfo, Opened
 from sandi.errors import (
     KeyNotFound,
     KeyRevoked,
@@ -40,13 +37,10 @@ from sandi.errors import (
     UnknownAgency,
     WrongPassphrase,
 )
-from sandi.home import Home, default_home, fetch_pola
-from sandi.keys import AgencyKey, Identity, Keystore, PublicKeys
-from sandi.pola import Pola
-from sandi.pola_model import KeyState, MemberStatus, RevocationReason
 
 if TYPE_CHECKING:
     from sandi import backup, members, pola_view, requests
+    from sandi._fs import write_file
     from sandi.audit import AuditLog, Checkpoint, Event
     from sandi.authoring import (
         AuthorityKeyPair,
@@ -55,14 +49,39 @@ if TYPE_CHECKING:
         public_key_text,
         save_custodian_key,
     )
+    from sandi.classification import Classification, Urgency
+    from sandi.envelope import open, open_file, seal, seal_file, verify
+    from sandi.envelope_info import Document, EnvelopeInfo, Opened
+    from sandi.home import Home, default_home, fetch_pola
+    from sandi.keys import AgencyKey, Identity, Keystore, PublicKeys
+    from sandi.pola import Pola
+    from sandi.pola_model import KeyState, MemberStatus, RevocationReason
     from sandi.rewrap import Outcome as RewrapOutcome
     from sandi.rewrap import Rewrapped, rewrap_file
     from sandi.workspace import Workspace
 
 # (sandi.rewrap is the module; its in-memory rewrap() is sandi.rewrap.rewrap.)
-# Tools for custodians and the authority load on first use, so that sealing,
-# opening and verifying do not pay for their imports (SLIP-39, TOML, SQLite).
+# Every name but the errors loads on first use: `import sandi` costs next to nothing,
+# so `sandi --version` and `sandi --help` start as fast as click allows, and sealing,
+# opening and verifying never pay for the custodians' and authority's tools (SLIP-39,
+# TOML, SQLite).
 _LAZY = {
+    "Classification": ("sandi.classification", "Classification"),
+    "Urgency": ("sandi.classification", "Urgency"),
+    "open": ("sandi.envelope", "open"), "open_file": ("sandi.envelope", "open_file"),
+    "seal": ("sandi.envelope", "seal"), "seal_file": ("sandi.envelope", "seal_file"),
+    "verify": ("sandi.envelope", "verify"),
+    "Document": ("sandi.envelope_info", "Document"),
+    "EnvelopeInfo": ("sandi.envelope_info", "EnvelopeInfo"),
+    "Opened": ("sandi.envelope_info", "Opened"),
+    "Home": ("sandi.home", "Home"), "default_home": ("sandi.home", "default_home"),
+    "fetch_pola": ("sandi.home", "fetch_pola"),
+    "AgencyKey": ("sandi.keys", "AgencyKey"), "Identity": ("sandi.keys", "Identity"),
+    "Keystore": ("sandi.keys", "Keystore"), "PublicKeys": ("sandi.keys", "PublicKeys"),
+    "Pola": ("sandi.pola", "Pola"),
+    "KeyState": ("sandi.pola_model", "KeyState"),
+    "MemberStatus": ("sandi.pola_model", "MemberStatus"),
+    "RevocationReason": ("sandi.pola_model", "RevocationReason"),
     "backup": ("sandi.backup", None), "pola_view": ("sandi.pola_view", None),
     "members": ("sandi.members", None),
     "requests": ("sandi.requests", None),
@@ -76,6 +95,7 @@ _LAZY = {
     "RewrapOutcome": ("sandi.rewrap", "Outcome"), "Rewrapped": ("sandi.rewrap", "Rewrapped"),
     "rewrap_file": ("sandi.rewrap", "rewrap_file"),
     "Workspace": ("sandi.workspace", "Workspace"),
+    "write_file": ("sandi._fs", "write_file"),
 }
 
 
@@ -89,6 +109,10 @@ def __getattr__(name: str) -> Any:
     value = module if attr is None else getattr(module, attr)
     globals()[name] = value
     return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __version__ = "0.1.0"
 

@@ -125,8 +125,11 @@ def test_no_passphrase_option_on_the_command_line(run: Run, envelope: Path) -> N
 
     def walk(cmd: click.Command) -> list[click.Parameter]:
         params = list(cmd.params)
-        if isinstance(cmd, click.Group):
-            for sub in cmd.commands.values():
+        if isinstance(cmd, click.Group):  # every command, loading the lazy ones
+            ctx = click.Context(cmd)
+            for name in cmd.list_commands(ctx):
+                sub = cmd.get_command(ctx, name)
+                assert sub is not None, name
                 params += walk(sub)
         return params
 

@@ -1,0 +1,80 @@
+"""Start-up: `sandi --version` and `sandi --help` load no command module and none of the
+heavy libraries (crypto, msgpack, SQLite, TOML, SLIP-39), so they start about as fast as
+click itself; and loading commands lazily loses neither a command nor its completion.
+
+These check what is imported, not how long it takes: timings on a shared machine are
+noise, imports are not (benchmarks/README.md has the times)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+from click.shell_completion import ShellComplete
+from click.testing import CliRunner
+
+from sandi_cli.main import _COMMANDS, cli
+
+HEAVY = ("cryptography", "nacl", "msgpack", "sqlite3", "_sqlite3", "tomlkit",
+         "shamir_mnemonic", "psycopg", "hashlib")
+
+_PROBE = """
+import contextlib, io, json, sys
+from sandi_cli.main import main
+with contextlib.redirect_stdout(io.StringIO()):
+    code = main(sys.argv[1:])
+print(json.dumps([code, sorted(sys.modules)]))
+"""
+
+
+def _modules_after(*argv: str) -> tuple[int, list[str]]:
+    result = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True,
+                            text=True, timeout=60, check=True)
+    code, modules = json.loads(result.stdout.splitlines()[-1])
+    return code, modules
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["--help"], ["--lang", "id", "--help"]])
+def test_version_and_help_import_nothing_heavy(argv: list[str]) -> None:
+    code, modules = _modules_after(*argv)
+    assert code == 0
+    heavy = [m for m in modules if m.split(".")[0] in HEAVY]
+    assert not heavy, f"sandi {' '.join(argv)} imports {heavy}"
+    commands = [m for m in modules if m.startswith("sandi_cli.")
+                and not m.startswith(("sandi_cli.main", "sandi_cli.context",
+                                      "sandi_cli.messages"))]
+    assert not commands, f"sandi {' '.join(argv)} imports command modules {commands}"
+    library = [m for m in modules if m.startswith("sandi.") and m != "sandi.errors"]
+    assert not library, f"sandi {' '.join(argv)} imports {library}"
+
+
+def test_help_lists_every_command_with_its_short_help() -> None:
+    out = CliRunner().invoke(cli, ["--lang", "id", "--help"], prog_name="sandi").output
+    from sandi_cli.messages import t
+
+    for name, (_module, _attr, help_id) in _COMMANDS.items():
+        line = next(x for x in out.splitlines() if x.strip().startswith(name + " "))
+        assert t(help_id, "id").split("\n")[0][:30] in " ".join(out.split()), line
+
+
+def test_every_lazy_command_loads_under_its_name() -> None:
+    ctx = click.Context(cli)
+    for name in _COMMANDS:
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.name == name
+
+
+@pytest.mark.parametrize(("args", "incomplete", "expected"), [
+    ([], "ve", {"verify"}),
+    ([], "", set(_COMMANDS)),
+    (["keys"], "r", {"restore", "revoke", "rotate"}),
+    (["pola"], "si", {"sign"}),
+])
+def test_completion_reaches_lazy_commands(args: list[str], incomplete: str,
+                                          expected: set[str]) -> None:
+    complete = ShellComplete(cli, {}, "sandi", "_SANDI_COMPLETE")
+    names = {item.value for item in complete.get_completions(args, incomplete)}
+    assert expected <= names, names
