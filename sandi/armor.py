@@ -51,7 +51,7 @@ class ArmorWriter:
         self._pending = b""
         write(BEGIN)
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         """Add envelope bytes."""
         buf = self._pending + bytes(data)
         whole = len(buf) // _BYTES_PER_LINE * _BYTES_PER_LINE

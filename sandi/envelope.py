@@ -20,7 +20,6 @@ b'Nota dinas'
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -65,11 +64,11 @@ from sandi.primitives import (
     ZERO_NONCE,
     DocumentKeys,
 )
-from sandi.stream import Offload, plaintext_chunks, seal_payload
+from sandi.stream import Pipeline, plaintext_chunks, seal_payload
 from sandi.wrap import wrap
 
 Source = _fs.Source
-Write = Callable[[bytes], object]
+Write = Callable[[bytes | memoryview], object]  # blocks may be views of fresh buffers
 
 __all__ = ["Document", "EnvelopeInfo", "Opened", "open", "open_file", "seal", "seal_file",
            "verify"]
@@ -195,12 +194,11 @@ def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: W
     """Seal with the random parts given; write the envelope; return its header bytes."""
     header, region, key, suite, payload_key = _prepare(parts, req)
     write(header)
-    digest, offload = hashlib.sha256(), Offload()
-    for block in seal_payload(payload_key, chunks):
-        offload.run(digest.update, block)
-        offload.run(write, block)
-    offload.finish()
-    write(key.signing_key().sign(signature_input(region, digest.digest()),
+    with Pipeline(write) as pipe:
+        for block in seal_payload(payload_key, chunks):
+            pipe.hash(block)
+            pipe.write(block)
+    write(key.signing_key().sign(signature_input(region, pipe.digest.digest()),
                                  hybrid=suite is Suite.HYBRID))
     return header
 

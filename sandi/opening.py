@@ -16,7 +16,6 @@ private key.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import shutil
 import tempfile
@@ -53,11 +52,11 @@ from sandi.primitives import (
     same,
     verify_signature,
 )
-from sandi.stream import ChunkReader, Offload, open_payload
+from sandi.stream import ChunkReader, Pipeline, open_payload
 from sandi.wrap import unwrap
 
 Source = _fs.Source
-Write = Callable[[bytes], object]
+Write = Callable[[bytes | memoryview], object]  # blocks may be views of fresh buffers
 
 __all__ = ["open", "open_file", "output_name", "unwrap_checked", "verify"]
 
@@ -114,17 +113,11 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
                                  LABEL_METADATA, TamperedEnvelope, "encrypted metadata"
                                  " does not authenticate"))
-    digest, offload = hashlib.sha256(), Offload()
-    reader = ChunkReader(read, h.suite.signature_len, lambda block: offload.run(digest.update,
-                                                                                 block))
-    try:
+    with Pipeline(write) as pipe:
+        reader = ChunkReader(read, h.suite.signature_len, pipe.hash)
         for plain in open_payload(doc_keys.payload, reader):
-            offload.run(write, plain)
-    except BaseException:
-        offload.finish(quiet=True)  # the refusal, not a write error behind it, is the news
-        raise
-    offload.finish()
-    _check_signature(header, signer, reader.trailer, digest.digest())
+            pipe.write(plain)
+    _check_signature(header, signer, reader.trailer, pipe.digest.digest())
     warnings = _recipient_warnings(pola, key)
     return describe(h, pola, meta=meta, opened_with=(key.agency, key.version),
                     warnings=warnings)
@@ -147,7 +140,7 @@ def open(envelope: bytes, *, keystore: Keystore, pola: Pola,
     WrappedKeyInvalid), NotARecipient, PolicyViolation, KeyRevoked, KeyNotValid,
     PolaMismatch.
     """
-    parts: list[bytes] = []
+    parts: list[bytes | memoryview] = []
     opened = _open_stream(io.BytesIO(envelope).read, parts.append, keystore, pola, now)
     return Document(**vars(opened), plaintext=b"".join(parts))
 
@@ -215,13 +208,9 @@ def verify(envelope: bytes | Source, *, pola: Pola, now: datetime | None = None,
         header = read_header(read)
         pola.check_expiry(now)
         signer = pola.check_envelope(header.signed)
-        digest, offload = hashlib.sha256(), Offload()
-        reader = ChunkReader(read, header.signed.suite.signature_len,
-                             lambda block: offload.run(digest.update, block))
-        try:
-            for _chunk in reader:
+        with Pipeline() as pipe:
+            reader = ChunkReader(read, header.signed.suite.signature_len, pipe.hash)
+            for _block in reader:
                 pass
-        finally:
-            offload.finish(quiet=True)  # hashing cannot fail; never leave the thread behind
-        _check_signature(header, signer, reader.trailer, digest.digest())
+        _check_signature(header, signer, reader.trailer, pipe.digest.digest())
     return describe(header.signed, pola)
