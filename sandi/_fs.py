@@ -14,6 +14,9 @@ the hidden file behind. Each temporary file is therefore ``flock``-ed by its wri
 from creation on (the kernel drops the lock when the writer dies, whatever its pid
 becomes), and the first write into a directory in a process removes the
 ``.HEX.sandi-tmp`` files there whose lock is free (:func:`sweep`).
+
+Large outputs are written back to disk while they are still being produced
+(:class:`_Output`), so the fsync before publishing waits only for the tail.
 """
 
 from __future__ import annotations
@@ -21,10 +24,13 @@ from __future__ import annotations
 import contextlib
 import errno
 import fcntl
+import functools
+import io
 import os
 import re
 import secrets
 import stat
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
@@ -147,6 +153,86 @@ def _publish(fd: int, temp: Path | None, target: Path, overwrite: bool) -> None:
         os.unlink(temp)
 
 
+# --- write-behind ----------------------------------------------------------------------
+
+WRITEBACK_STEP = 8 * 1024 * 1024  # bytes between two starts of write-back
+_WRITE = 2  # SYNC_FILE_RANGE_WRITE (<linux/fs.h>): start write-back of dirty pages
+_WAIT = 1 | 2 | 4  # WAIT_BEFORE | WRITE | WAIT_AFTER: write back and wait until on disk
+
+SyncRange = Callable[[int, int, int, int], object]
+
+
+@functools.cache
+def _sync_file_range() -> SyncRange | None:
+    """``sync_file_range(2)``: ``os.sync_file_range`` where Python has it, else libc's
+    through ctypes (Linux only; ctypes releases the GIL for the call); None elsewhere."""
+    native: SyncRange | None = getattr(os, "sync_file_range", None)
+    if native is not None or not sys.platform.startswith("linux"):
+        return native
+    import ctypes
+
+    try:
+        function = ctypes.CDLL(None, use_errno=True).sync_file_range
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
+    function.restype = ctypes.c_int
+
+    def sync_file_range(fd: int, offset: int, count: int, flags: int) -> None:
+        if function(fd, offset, count, flags) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code))
+
+    return sync_file_range
+
+
+class _Output(io.BufferedWriter):
+    """The output file, written back to disk while it grows.
+
+    Every :data:`WRITEBACK_STEP` bytes it starts the kernel's write-back of what
+    was just written, and waits until the step before that is on disk. Write-back
+    then overlaps the encryption (on the writer's thread, which the wait releases),
+    dirty memory stays at a few steps, and the fsync before publishing waits for
+    about one step instead of the whole file (1.2-1.7 s for 1 GiB on the benchmark
+    VM). That fsync stays and is the durability guarantee: ``sync_file_range``
+    flushes neither the metadata nor the disk's cache. A file system that refuses
+    ``sync_file_range`` just gets no write-behind; a real I/O error there would
+    also fail the fsync, which reports it.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__(io.FileIO(fd, "wb", closefd=False))
+        self._fd = fd
+        self._written = 0  # bytes written so far
+        self._started = 0  # write-back started for [0, _started)
+        self._previous = 0  # where the latest started range begins
+        self._waited = 0  # [0, _waited) is known to be on disk
+        self._behind = True
+
+    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
+        """Write ``data``; every step, start write-back (and wait for the older step)."""
+        count = super().write(data)
+        self._written += count
+        if self._behind and self._written - self._started >= WRITEBACK_STEP:
+            self._write_behind()
+        return count
+
+    def _write_behind(self) -> None:
+        sync = _sync_file_range()
+        if sync is None:
+            self._behind = False
+            return
+        self.flush()
+        try:
+            sync(self._fd, self._started, self._written - self._started, _WRITE)
+            if self._previous > self._waited:
+                sync(self._fd, self._waited, self._previous - self._waited, _WAIT)
+                self._waited = self._previous
+        except OSError:
+            self._behind = False  # an optimisation only; the fsync reports real errors
+        self._previous, self._started = self._started, self._written
+
+
 @contextlib.contextmanager
 def atomic_output(target: Path | str, *, overwrite: bool = False,
                   mode: int = 0o644) -> Iterator[BinaryIO]:
@@ -189,7 +275,7 @@ def _atomic(folder: Path, resolve: Callable[[], Path], overwrite: bool,
         raise storage_error(exc, folder) from None
     target = folder
     try:
-        with os.fdopen(fd, "wb", closefd=False) as out:
+        with _Output(fd) as out:
             yield out
             out.flush()
             os.fsync(fd)
