@@ -89,10 +89,13 @@ def seal_payload(key: bytes, chunks: Iterable[tuple[bytes | memoryview, bool]]
     join), so it can be handed to other threads while the next one is filled.
     """
     aead = AESGCM(key)
-    view, used, count = memoryview(bytearray(BATCH * CT_CHUNK_SIZE)), 0, 0
+    view, used, count = memoryview(b""), 0, 0
     for index, (chunk, last) in enumerate(chunks):
         if len(chunk) > CHUNK_SIZE:
             raise ValueError(f"payload chunk of {len(chunk)} bytes; at most {CHUNK_SIZE}")
+        if count == 0:  # a new block: a small document's only chunk gets a small one
+            size = len(chunk) + TAG_SIZE if last else BATCH * CT_CHUNK_SIZE
+            view, used = memoryview(bytearray(size)), 0
         end = used + len(chunk) + TAG_SIZE
         aead.encrypt_into(chunk_nonce(index, last), chunk, None, view[used:end])
         used, count = end, count + 1
@@ -101,7 +104,7 @@ def seal_payload(key: bytes, chunks: Iterable[tuple[bytes | memoryview, bool]]
             return
         if count == BATCH:
             yield view
-            view, used, count = memoryview(bytearray(BATCH * CT_CHUNK_SIZE)), 0, 0
+            count = 0
 
 
 def open_payload(key: bytes, blocks: Iterable[tuple[bytes | memoryview, bool]]
