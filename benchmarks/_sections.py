@@ -220,7 +220,7 @@ def _inprocess_size(plan: Plan, rec: Recorder, size: int) -> None:
         ("raw-dec", "decrypt", lambda: baselines.raw_loop_decrypt(raw, raw_out), raw_out),
     ):
         fsyncs: list[float] = []
-        runs, _ = repeat(partial(_with_fsync, fn, path, fsyncs), n)
+        runs, _ = repeat(partial(_with_fsync, fn, path, fsyncs), n, fresh=[path])
         rec.add(f"a/{key}/{size}", Item("a", f"raw loop {label} {tag}", runs, size))
         rec.add(f"a/{key}+fsync/{size}", Item(
             "a", f"raw loop {label} {tag} + fsync",
@@ -244,12 +244,12 @@ def _inprocess_size(plan: Plan, rec: Recorder, size: int) -> None:
         out.unlink(missing_ok=True)
         return _timed(lambda: sandi.open_file(env, out, keystore=w.keystore, pola=w.pola))
 
-    for key, label, fn2 in (("seal", "seal_file", seal),
-                            ("seal-stream", "seal_file to a stream (no fsync)",
-                             lambda: seal(env_stream)),
-                            ("open", "open_file", opened)):
+    for key, label, fn2, made in (("seal", "seal_file", seal, env),
+                                  ("seal-stream", "seal_file to a stream (no fsync)",
+                                   lambda: seal(env_stream), env_stream),
+                                  ("open", "open_file", opened, out)):
         clock_runs: list[float] = []
-        runs, _ = repeat(partial(_clocked, fn2, clock_runs), n)
+        runs, _ = repeat(partial(_clocked, fn2, clock_runs), n, fresh=[made])
         rec.add(f"a/{key}/{size}", Item("a", f"sandi {label} {tag}", runs, size,
                                         extra={"fsync_median": statistics.median(clock_runs)}))
     if not filecmp.cmp(src, out, shallow=False):
@@ -327,7 +327,7 @@ def _cli_size(plan: Plan, rec: Recorder, size: int, keys: baselines.AgeKeys,
         for step, fn, path, label in (("enc", encrypt, enc, enc_label),
                                       ("dec", decrypt, dec, dec_label)):
             fsyncs: list[float] | None = None if tool == "sandi" else []
-            runs, rss = repeat(partial(_then_fsync, fn, path, fsyncs), n)
+            runs, rss = repeat(partial(_then_fsync, fn, path, fsyncs), n, fresh=[path])
             name = f"{tool.replace('-sign', '')} {label} {tag}"
             rec.add(f"b/{tool}-{step}/{size}", Item(
                 "b", name, runs, size, rss=rss,
@@ -779,7 +779,8 @@ def suites(plan: Plan, rec: Recorder) -> None:
             return time.perf_counter() - start
 
         rec.add(f"h/big/{suite}", Item("h", f"demo pola seal_file+open_file {human(size)},"
-                                       f" {suite}", repeat(big, plan.repeats_for(size))[0],
+                                       f" {suite}", repeat(big, plan.repeats_for(size),
+                                                          fresh=[env, out])[0],
                                        size))
         assert sandi.verify(env, pola=w.pola).suite == suite
     for path in (env, out):
