@@ -46,7 +46,7 @@ class Classification(enum.IntEnum):
     @property
     def slug(self) -> str:
         """The lowercase wire form: ``biasa`` ... ``sangat-rahasia``."""
-        return self.name.lower().replace("_", "-")
+        return _CLASSIFICATION_SLUGS[self]
 
     @property
     def label(self) -> str:
@@ -72,7 +72,7 @@ class Urgency(enum.IntEnum):
     @property
     def slug(self) -> str:
         """The lowercase wire form: ``biasa``, ``segera``, ``sangat-segera``, ``kilat``."""
-        return self.name.lower().replace("_", "-")
+        return _URGENCY_SLUGS[self]
 
     @classmethod
     def parse(cls, value: str | Urgency) -> Urgency:
@@ -80,3 +80,10 @@ class Urgency(enum.IntEnum):
         if isinstance(value, Urgency):
             return value
         return _parse(cls, "urgency", value)
+
+
+# Each level's slug, computed once: every seal, open and verify encodes, parses or
+# compares several, and an enum's ``name`` is slow. (One table per enum: the members of
+# two IntEnums with the same value are equal.)
+_CLASSIFICATION_SLUGS = {c: c.name.lower().replace("_", "-") for c in Classification}
+_URGENCY_SLUGS = {u: u.name.lower().replace("_", "-") for u in Urgency}

@@ -108,7 +108,7 @@ class _Request:
     to: tuple[str, ...]
     classification: Classification
     pola: Pola
-    meta: Metadata
+    meta: bytes  # encoded, and checked as open will check it
     urgency: Urgency
     created_at: int
 
@@ -120,15 +120,17 @@ class _Request:
                    _checked_meta(meta), Urgency.parse(urgency), epoch(now))
 
 
-def _checked_meta(meta: Metadata) -> Metadata:
-    """Refuse at seal any metadata that open would refuse (an empty or over-long
-    filename, subject or content type), rather than seal an unopenable envelope."""
+def _checked_meta(meta: Metadata) -> bytes:
+    """The encoded metadata. Refuse at seal any metadata that open would refuse (an
+    empty or over-long filename, subject or content type), rather than seal an
+    unopenable envelope."""
     try:
-        decode_meta(encode_meta(meta))
+        encoded = encode_meta(meta)
+        decode_meta(encoded)
     except (MalformedEnvelope, ValueError) as exc:  # ValueError: text msgpack cannot encode
         detail = str(exc).removeprefix("metadata: ")
         raise InvalidArgument(f"cannot seal this metadata: {detail}") from None
-    return meta
+    return encoded
 
 
 def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[AgencyKey, Signer]:
@@ -174,7 +176,7 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
             raise PolicyViolation(f"{level.label} requires the hybrid suite but the signing key"
                                   f" {key.agency} v{key.version} has no post-quantum key")
     keys = DocumentKeys.derive(parts.data_key, parts.nonce)
-    meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, encode_meta(req.meta), LABEL_METADATA)
+    meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, req.meta, LABEL_METADATA)
     signed = SignedHeader(
         suite=suite, pola_id=pola.id, pola_version=pola.version, doc_id=parts.doc_id,
         created_at=req.created_at, sender=sender.agency,

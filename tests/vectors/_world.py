@@ -200,7 +200,7 @@ def seal(data: bytes, *, sender: str, to: Sequence[str], level: str, n: int,
     """Seal through sandi's deterministic core (with every policy check of seal)."""
     EPHEMERAL.reset(f"envelope/{n}")
     req = _Request(identity(sender), tuple(sorted(set(to))), Classification.parse(level), pola,
-                   meta, Urgency.parse(urgency), created_at)
+                   encode_meta(meta), Urgency.parse(urgency), created_at)
     out = io.BytesIO()
     _seal_from_parts(plaintext_chunks(io.BytesIO(data).read), out.write, parts(n), req)
     return out.getvalue()
