@@ -17,9 +17,10 @@ derived from the passphrase by Argon2id (PyNaCl ``pwhash``).
 
 from __future__ import annotations
 
+import functools
 import secrets
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import mlkem
@@ -83,21 +84,27 @@ class AgencyKey:
     ed25519: bytes
     mlkem_seed: bytes | None = None
     mldsa_seed: bytes | None = None
-    public: PublicKeys = field(init=False, compare=False)
 
-    _signer: SigningKey = field(init=False, compare=False)
-    _kem: mlkem.MLKEM768PrivateKey | None = field(init=False, compare=False)
+    # The key objects are expanded on first use and then kept, never per seal or open
+    # (ML-KEM-768 from its seed ~90 us, ML-DSA-65 ~250 us): a keystore may hold many
+    # agencies' keys (the demo's holds 40) while a command uses one or two.
+    @functools.cached_property
+    def _signer(self) -> SigningKey:
+        return SigningKey(self.ed25519, self.mldsa_seed)
 
-    def __post_init__(self) -> None:
-        # Every private key is expanded once, when the keystore is read, and kept here,
-        # not on each seal or open (ML-KEM-768 from its seed ~90 us, ML-DSA-65 ~250 us).
-        signer = SigningKey(self.ed25519, self.mldsa_seed)
-        kem = mlkem.MLKEM768PrivateKey.from_seed_bytes(self.mlkem_seed) if self.mlkem_seed else None
-        object.__setattr__(self, "_signer", signer)
-        object.__setattr__(self, "_kem", kem)
-        object.__setattr__(self, "public", PublicKeys(
-            x25519_public(self.x25519), signer.ed25519_public,
-            kem.public_key().public_bytes_raw() if kem else None, signer.mldsa_public))
+    @functools.cached_property
+    def _kem(self) -> mlkem.MLKEM768PrivateKey | None:
+        if self.mlkem_seed is None:
+            return None
+        return mlkem.MLKEM768PrivateKey.from_seed_bytes(self.mlkem_seed)
+
+    @functools.cached_property
+    def public(self) -> PublicKeys:
+        """The public half, as the pola publishes it."""
+        kem = self._kem
+        return PublicKeys(x25519_public(self.x25519), self._signer.ed25519_public,
+                          kem.public_key().public_bytes_raw() if kem else None,
+                          self._signer.mldsa_public)
 
     def __repr__(self) -> str:
         return f"AgencyKey({self.agency!r}, v{self.version}, pq={self.public.has_pq})"
