@@ -264,7 +264,7 @@ def option(*decls: str, help: str, **kw: Any) -> Callable[[F], F]:
     return click.option(*decls, cls=LocalizedOption, help=help, **kw)
 
 
-def _localize(cmd: click.Command, ctx: click.Context) -> None:
+def _localize(cmd: click.Command, ctx: click.Context | None) -> None:
     help_id = getattr(cmd, "help_id", None)
     if isinstance(help_id, str):
         cmd.help = t(help_id, lang_of(ctx))
@@ -283,6 +283,12 @@ class _Localized(click.Command):
         """Translate, then format as click does."""
         _localize(self, ctx)
         super().format_help(ctx, formatter)
+
+    def get_short_help_str(self, limit: int = 45) -> str:
+        """The one-line help, translated: shell completion (zsh, fish) shows it beside
+        each candidate without formatting any help page first."""
+        _localize(self, click.get_current_context(silent=True))
+        return super().get_short_help_str(limit)
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The usage line with a localized prefix."""

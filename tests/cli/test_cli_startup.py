@@ -8,6 +8,7 @@ noise, imports are not (benchmarks/README.md has the times)."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -17,6 +18,7 @@ from click.shell_completion import ShellComplete
 from click.testing import CliRunner
 
 from sandi_cli.main import _COMMANDS, cli
+from sandi_cli.messages import t
 
 HEAVY = ("cryptography", "nacl", "msgpack", "sqlite3", "_sqlite3", "tomlkit",
          "shamir_mnemonic", "psycopg", "hashlib")
@@ -78,3 +80,18 @@ def test_completion_reaches_lazy_commands(args: list[str], incomplete: str,
     complete = ShellComplete(cli, {}, "sandi", "_SANDI_COMPLETE")
     names = {item.value for item in complete.get_completions(args, incomplete)}
     assert expected <= names, names
+
+
+@pytest.mark.parametrize("lang", ["en", "id"])
+@pytest.mark.parametrize("args", [[], ["keys"], ["pola"], ["audit"]])
+def test_completion_help_is_the_translated_text(monkeypatch: pytest.MonkeyPatch, lang: str,
+                                                args: list[str]) -> None:
+    # zsh and fish show each candidate's one-line help beside it: the text, never its id.
+    monkeypatch.setenv("SANDI_LANG", lang)
+    complete = ShellComplete(cli, {}, "sandi", "_SANDI_COMPLETE")
+    items = complete.get_completions(args, "")
+    assert items
+    for item in items:
+        assert item.help and not re.fullmatch(r"[a-z_.]+", item.help), (item.value, item.help)
+        if not args:
+            assert item.help[:20] == t(_COMMANDS[item.value][2], lang)[:20], item.value
