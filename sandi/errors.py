@@ -15,13 +15,28 @@ Each class carries a ``hint``: what to do about it, in English and Indonesian,
 in words an official understands. The CLI prints the message and the hint; it
 never prints a traceback unless asked.
 
+An error is raised with an English template and its parameters,
+``NotARecipient("no key for {agency} opens this envelope", agency=a)``: ``str(err)``
+is the English text, ``err.message("id")`` the same detail in Indonesian (from the
+``sandi`` gettext catalogue, see :mod:`sandi._i18n`), ``err.describe("id")`` the
+whole line for an official. A plain message without parameters works too; if the
+catalogue does not know it, it is shown as it is.
+
 >>> from sandi.errors import NotARecipient
->>> err = NotARecipient("no key for bkpsdmd opens this envelope")
->>> err.exit_code, err.hint("id")[:5]
-(1, 'Dokum')
+>>> err = NotARecipient("this envelope is for {to}; this keystore holds keys for"
+...                     " {held}{detail}", to="bkpsdmd", held="dinkes", detail="")
+>>> err.exit_code, str(err)
+(1, 'this envelope is for bkpsdmd; this keystore holds keys for dinkes')
+>>> err.describe("id")
+'Anda bukan penerima amplop ini (amplop ini untuk bkpsdmd; keystore ini menyimpan kunci dinkes)'
+>>> err.hint("id")[:5]
+'Dokum'
 """
 
 from __future__ import annotations
+
+from sandi._i18n import Phrase as Phrase  # re-exported: words as an error parameter
+from sandi._i18n import render
 
 
 class SandiError(Exception):
@@ -32,10 +47,23 @@ class SandiError(Exception):
     hint_en = "See `sandi --help`."
     hint_id = "Lihat `sandi --help`."
 
+    def __init__(self, template: str | Phrase = "", /, **params: object) -> None:
+        """``template`` is English with ``{placeholders}`` filled from ``params`` (or a
+        :class:`Phrase` holding both); without ``params`` it is used as it is."""
+        if isinstance(template, Phrase):
+            self.template, self.params = template.template, {**template.params, **params}
+        else:
+            self.template, self.params = template, params
+        super().__init__(render(self.template, self.params))
+
+    def message(self, lang: str = "en") -> str:
+        """The precise detail in ``lang`` ("en" or "id"); ``str(err)`` is the English."""
+        return str(self) if lang != "id" else render(self.template, self.params, lang)
+
     def describe(self, lang: str = "en") -> str:
         """The error line for people: in Indonesian, the problem in Indonesian first and
-        the precise (English) detail after it."""
-        return f"{self.summary_id} ({self})" if lang == "id" else str(self)
+        the precise detail, also in Indonesian, after it."""
+        return f"{self.summary_id} ({self.message(lang)})" if lang == "id" else str(self)
 
     def hint(self, lang: str = "en") -> str:
         """The fix, in ``lang`` ("en" or "id")."""
