@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 
 import msgpack
 
+from sandi._i18n import Phrase
 from sandi.errors import MalformedInput
 
 Raise = Callable[[str], NoReturn]
@@ -45,16 +46,18 @@ def _refuse_ext(code: int, data: bytes) -> NoReturn:
     raise ValueError(f"msgpack extension type {code} is not allowed")
 
 
-def unpack(data: bytes, error: type[MalformedInput], what: str, limit: int, *,
+def unpack(data: bytes, error: type[MalformedInput], what: Phrase | str, limit: int, *,
            caller_checks_key_order: bool = False) -> Any:
     """Decode ``data`` (at most ``limit`` bytes) and insist it is canonical.
 
     With ``caller_checks_key_order`` the order of map keys is left to the caller, which
     must check it on every map it accepts (maps then decode at C speed; a map out of
     order re-encodes as it came, so the re-encoding check below cannot see it).
+    ``what`` names the structure in errors.
     """
     if len(data) > limit:
-        raise error(f"{what}: {len(data)} bytes is over the limit of {limit}")
+        raise error("{what}: {size} bytes is over the limit of {limit}", what=what, size=len(data),
+                    limit=limit)
     try:
         obj = msgpack.unpackb(
             data,
@@ -66,36 +69,41 @@ def unpack(data: bytes, error: type[MalformedInput], what: str, limit: int, *,
         )
     except (ValueError, TypeError, msgpack.ExtraData, msgpack.FormatError,
             msgpack.StackError, OverflowError, RecursionError) as exc:
-        raise error(f"{what}: not valid msgpack ({type(exc).__name__})") from exc
+        raise error("{what}: not valid msgpack ({cause})", what=what,
+                    cause=type(exc).__name__) from exc
     try:
         canonical = msgpack.packb(obj, use_bin_type=True) == data
     except (TypeError, ValueError, RecursionError) as exc:
         # A map mixing str and bytes keys cannot be sorted, and nesting deeper than
         # the encoder (or Python's stack) allows cannot be re-encoded: neither has a
         # canonical form, so neither is a sandi structure.
-        raise error(f"{what}: not in canonical encoding ({type(exc).__name__})") from exc
+        raise error("{what}: not in canonical encoding ({cause})", what=what,
+                    cause=type(exc).__name__) from exc
     if not canonical:
-        raise error(f"{what}: not in canonical encoding")
+        raise error("{what}: not in canonical encoding", what=what)
     return obj
 
 
 class Fields:
     """Typed field access for decoded msgpack, raising ``error`` with a fixed prefix."""
 
-    def __init__(self, error: type[MalformedInput], what: str) -> None:
+    def __init__(self, error: type[MalformedInput], what: Phrase | str) -> None:
         self._error = error
         self._what = what
 
-    def fail(self, message: str) -> NoReturn:
-        """Raise the structure's malformed-input error."""
-        raise self._error(f"{self._what}: {message}")
+    def fail(self, template: str, /, **params: object) -> NoReturn:
+        """Raise the structure's malformed-input error: ``template`` (English, with
+        ``params``) says what is wrong, after the structure's name."""
+        raise self._error("{what}: {problem}", what=self._what,
+                          problem=Phrase(template, **params))
 
     def array(self, value: object, name: str, lo: int, hi: int) -> list[Any]:
         """A list whose length is in ``[lo, hi]``."""
         if not isinstance(value, list):
-            self.fail(f"{name} must be an array")
+            self.fail("{name} must be an array", name=name)
         if not lo <= len(value) <= hi:
-            self.fail(f"{name} must have {lo}..{hi} items, has {len(value)}")
+            self.fail("{name} must have {lo}..{hi} items, has {size}", name=name, lo=lo, hi=hi,
+                      size=len(value))
         return value
 
     def record(self, value: object, name: str, size: int) -> list[Any]:
@@ -106,39 +114,43 @@ class Fields:
             optional: frozenset[str] = frozenset()) -> dict[str, Any]:
         """A map with string keys: all of ``required``, some of ``optional``, no others."""
         if not isinstance(value, dict):
-            self.fail(f"{name} must be a map")
+            self.fail("{name} must be a map", name=name)
         keys = set(value)
         if missing := required - keys:
-            self.fail(f"{name} lacks {', '.join(sorted(missing))}")
+            self.fail("{name} lacks {fields}", name=name, fields=', '.join(sorted(missing)))
         if extra := keys - required - optional:
-            self.fail(f"{name} has unknown fields {', '.join(sorted(map(str, extra)))}")
+            self.fail("{name} has unknown fields {fields}", name=name,
+                      fields=', '.join(sorted(map(str, extra))))
         return value
 
     def integer(self, value: object, name: str, lo: int, hi: int) -> int:
         """An integer in ``[lo, hi]`` (booleans are not integers here)."""
         if not isinstance(value, int) or isinstance(value, bool):
-            self.fail(f"{name} must be an integer")
+            self.fail("{name} must be an integer", name=name)
         if not lo <= value <= hi:
-            self.fail(f"{name} must be in {lo}..{hi}, is {value}")
+            self.fail("{name} must be in {lo}..{hi}, is {value}", name=name, lo=lo, hi=hi,
+                      value=value)
         return value
 
     def blob(self, value: object, name: str, lo: int, hi: int | None = None) -> bytes:
         """A byte string of length ``lo`` (or in ``[lo, hi]``)."""
         if not isinstance(value, bytes):
-            self.fail(f"{name} must be bytes")
+            self.fail("{name} must be bytes", name=name)
         top = lo if hi is None else hi
         if not lo <= len(value) <= top:
             want = str(lo) if hi is None else f"{lo}..{hi}"
-            self.fail(f"{name} must be {want} bytes, is {len(value)}")
+            self.fail("{name} must be {want} bytes, is {size}", name=name, want=want,
+                      size=len(value))
         return value
 
     def text(self, value: object, name: str, hi: int, lo: int = 1) -> str:
         """A UTF-8 string of ``lo..hi`` bytes."""
         if not isinstance(value, str):
-            self.fail(f"{name} must be a string")
+            self.fail("{name} must be a string", name=name)
         size = len(value.encode())
         if not lo <= size <= hi:
-            self.fail(f"{name} must be {lo}..{hi} bytes of text, is {size}")
+            self.fail("{name} must be {lo}..{hi} bytes of text, is {size}", name=name, lo=lo, hi=hi,
+                      size=size)
         return value
 
     def opt_str(self, value: object, name: str, hi: int) -> str | None:
@@ -149,7 +161,7 @@ class Fields:
         """An identifier: lowercase letters, digits and inner hyphens, at most 32 bytes."""
         text = self.text(value, name, 32)
         if not is_slug(text):
-            self.fail(f"{name} {text!r} is not a slug (a-z, 0-9, inner '-')")
+            self.fail("{name} {text!r} is not a slug (a-z, 0-9, inner '-')", name=name, text=text)
         return text
 
 

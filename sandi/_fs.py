@@ -35,23 +35,33 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from sandi._i18n import Phrase
 from sandi.errors import InsecureKeyFile, InvalidArgument, OutputExists, StorageError
 
 _REASONS = {
-    errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is exceeded",
-    errno.EFBIG: "the file is larger than allowed",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "the file system is read-only",
-    errno.ENOENT: "the directory does not exist",
+    errno.ENOSPC: Phrase("the disk is full"),
+    errno.EDQUOT: Phrase("the disk quota is exceeded"),
+    errno.EFBIG: Phrase("the file is larger than allowed"),
+    errno.EACCES: Phrase("permission denied"),
+    errno.EPERM: Phrase("permission denied"),
+    errno.EROFS: Phrase("the file system is read-only"),
+    errno.ENOENT: Phrase("the directory does not exist"),
 }
+_READ_REASONS = {**_REASONS, errno.ENOENT: Phrase("no such file"),
+                 errno.EISDIR: Phrase("it is a directory")}
+
+
+def os_reason(exc: OSError, *, reading: bool = False) -> Phrase | str:
+    """Why an OS call failed, in words sandi can say in both languages where it knows
+    them (else the system's own English text)."""
+    reasons = _READ_REASONS if reading else _REASONS
+    return reasons.get(exc.errno or 0) or exc.strerror or Phrase("I/O error")
 
 
 def storage_error(exc: OSError, path: Path | str) -> StorageError:
     """A StorageError naming the path and the reason, for the user."""
-    reason = _REASONS.get(exc.errno or 0, exc.strerror or "I/O error")
-    return StorageError(f"cannot write {path}: {reason}; nothing was written")
+    return StorageError("cannot write {path}: {reason}; nothing was written", path=path,
+                        reason=os_reason(exc))
 
 
 TEMP_SUFFIX = ".sandi-tmp"
@@ -239,7 +249,7 @@ def atomic_output(target: Path | str, *, overwrite: bool = False,
     """Yield a binary file; on normal exit it becomes ``target``, else it vanishes."""
     path = Path(target).absolute()
     if not overwrite and path.exists():
-        raise OutputExists(f"{path} already exists")
+        raise OutputExists("{path} already exists", path=path)
     with _atomic(path.parent, lambda: path, overwrite, mode) as out:
         yield out
 
@@ -283,7 +293,7 @@ def _atomic(folder: Path, resolve: Callable[[], Path], overwrite: bool,
         _publish(fd, temp, target, overwrite)
         _fsync_dir(folder)
     except FileExistsError:
-        raise OutputExists(f"{target} already exists") from None
+        raise OutputExists("{path} already exists", path=target) from None
     except OSError as exc:
         raise storage_error(exc, target) from None
     finally:
@@ -347,7 +357,8 @@ def reader(src: Source) -> Iterator[Callable[[int], bytes]]:
     try:
         stream = Path(src).open("rb")  # noqa: SIM115  (closed by the with below)
     except OSError as exc:
-        raise InvalidArgument(f"cannot read {src}: {exc.strerror}") from None
+        raise InvalidArgument("cannot read {path}: {reason}", path=src,
+                              reason=os_reason(exc, reading=True)) from None
     with stream:
         yield stream.read
 
@@ -370,7 +381,6 @@ def read_private(path: Path) -> bytes:
     """Read a private key file, refusing one that others can read or write."""
     st = path.stat()
     if st.st_mode & 0o077:
-        raise InsecureKeyFile(
-            f"{path} is readable by other users (mode {st.st_mode & 0o777:o});"
-            " run: chmod 600 " + str(path))
+        raise InsecureKeyFile("{path} is readable by other users (mode {mode:o}); run: chmod 600"
+                              " {path}", path=path, mode=st.st_mode & 0o777)
     return path.read_bytes()

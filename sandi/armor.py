@@ -166,7 +166,8 @@ def _decode(lines: list[bytes], *, last: bool = False) -> bytes:
     for line in lines:
         width = len(line) - 1
         if not (width == COLUMNS or (last and 0 < width <= COLUMNS)):
-            raise MalformedEnvelope(f"armor: a line has {width} columns, not {COLUMNS}")
+            raise MalformedEnvelope("armor: a line has {width} columns, not {columns}", width=width,
+                                    columns=COLUMNS)
     text = b"".join(line[:-1] for line in lines)
     try:
         data = base64.b64decode(text, validate=True)

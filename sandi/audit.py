@@ -174,8 +174,8 @@ class AuditLog:
             for row in self._store.rows(since, doc_id):
                 yield _checked(row)
         except sqlite3.Error as exc:  # e.g. text that is not UTF-8, written behind our back
-            raise AuditLogBroken(f"audit log: unreadable record ({type(exc).__name__}):"
-                                 " the database was edited") from None
+            raise AuditLogBroken("audit log: unreadable record ({cause}): the database was edited",
+                                 cause=type(exc).__name__) from None
 
     def verify(self, checkpoint: Checkpoint | None = None,
                signer: PublicKeys | None = None) -> LogStatus:
@@ -188,22 +188,23 @@ class AuditLog:
         for record in self.records():
             count += 1
             if record.seq != count:
-                raise AuditLogBroken(f"audit log: record {count} is missing (next is"
-                                     f" {record.seq}): deleted or reordered")
+                raise AuditLogBroken("audit log: record {count} is missing (next is {seq}): "
+                                     "deleted or reordered", count=count, seq=record.seq)
             if not same(record.prev, prev) or not same(record.compute_hash(), record.hash):
-                raise AuditLogBroken(f"audit log: record {record.seq} was edited, inserted or"
-                                     " reordered")
+                raise AuditLogBroken("audit log: record {seq} was edited, inserted or reordered",
+                                     seq=record.seq)
             if checkpoint is not None and record.seq == checkpoint.size and not same(
                     record.hash, checkpoint.root):
-                raise AuditLogBroken(f"audit log: does not extend the checkpoint at record"
-                                     f" {checkpoint.size}: the log was rewritten")
+                raise AuditLogBroken("audit log: does not extend the checkpoint at record {size}: "
+                                     "the log was rewritten", size=checkpoint.size)
             prev = record.hash
         if checkpoint is not None:
             if signer is not None:
                 checkpoint.check_signature(signer)
             if count < checkpoint.size:
-                raise AuditLogBroken(f"audit log: has {count} records, fewer than the"
-                                     f" checkpoint's {checkpoint.size}: records were removed")
+                raise AuditLogBroken("audit log: has {count} records, fewer than the checkpoint's "
+                                     "{size}: records were removed", count=count,
+                                     size=checkpoint.size)
         return LogStatus(count, prev)
 
     def checkpoint(self, key: AgencyKey, *, now: int | None = None) -> Checkpoint:
@@ -229,8 +230,8 @@ def _checked(row: tuple[object, ...]) -> Record:
     kinds = (int, int, *(str,) * 9, bytes, bytes)
     if len(row) != len(kinds) or not all(
             isinstance(v, k) and not isinstance(v, bool) for v, k in zip(row, kinds, strict=True)):
-        raise AuditLogBroken(f"audit log: record {row[0] if row else '?'} has fields of the"
-                             " wrong type: the database was edited")
+        raise AuditLogBroken("audit log: record {seq} has fields of the wrong type: the "
+                             "database was edited", seq=row[0] if row else "?")
     return Record(*row)  # type: ignore[arg-type]
 
 

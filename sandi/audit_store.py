@@ -84,11 +84,13 @@ class SqliteStore:
                 # Return SQLITE_BUSY"). Many short-lived commands on one home meet
                 # that moment, so wait for it as for any writer, not lose the record.
                 if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise StorageError(f"cannot open the audit log {path}: {exc}") from None
+                    raise StorageError("cannot open the audit log {path}: {exc}", path=path,
+                                       exc=exc) from None
                 time.sleep(pause)
                 pause = min(pause * 2, 0.05)
             except (sqlite3.Error, OSError) as exc:
-                raise StorageError(f"cannot open the audit log {path}: {exc}") from None
+                raise StorageError("cannot open the audit log {path}: {exc}", path=path,
+                                   exc=exc) from None
 
     def append(self, build: Build) -> tuple[Any, ...]:
         try:
@@ -103,7 +105,8 @@ class SqliteStore:
                 self.db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
-            raise StorageError(f"cannot append to the audit log {self.path}: {exc}") from None
+            raise StorageError("cannot append to the audit log {path}: {exc}", path=self.path,
+                               exc=exc) from None
         return row
 
     def rows(self, since: int | None, doc_id: str | None) -> Iterator[tuple[Any, ...]]:
@@ -133,8 +136,8 @@ class PostgresStore:
                 self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
                 self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
         except psycopg.Error as exc:
-            raise StorageError(f"cannot open the audit log at {self.where}:"
-                               f" {type(exc).__name__}") from None
+            raise StorageError("cannot open the audit log at {where}: {cause}", where=self.where,
+                               cause=type(exc).__name__) from None
 
     def append(self, build: Build) -> tuple[Any, ...]:
         try:
@@ -145,8 +148,8 @@ class PostgresStore:
                 row = build(*((last[0], bytes(last[1])) if last else (0, None)))
                 self.db.execute(_INSERT_PG, row)
         except self._psycopg.Error as exc:
-            raise StorageError(f"cannot append to the audit log at {self.where}:"
-                               f" {type(exc).__name__}") from None
+            raise StorageError("cannot append to the audit log at {where}: {cause}",
+                               where=self.where, cause=type(exc).__name__) from None
         return row
 
     def rows(self, since: int | None, doc_id: str | None) -> Iterator[tuple[Any, ...]]:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from sandi import _fs
 from sandi._codec import Fields, is_slug, pack, unpack
+from sandi._i18n import Phrase
 from sandi.classification import Classification
 from sandi.errors import MalformedKeyFile, MalformedPola
 from sandi.format import MAX_RECIPIENTS, Suite
@@ -42,7 +43,7 @@ from sandi.pola_model import (
 from sandi.pola_wire import PolaBody, SignedPola, decode_body, encode_body, pola_message
 from sandi.secretfile import SealedFile, read_sealed
 
-_SRC = Fields(MalformedPola, "pola source")
+_SRC = Fields(MalformedPola, Phrase("pola source"))
 _DAY = 86_400
 
 
@@ -61,7 +62,7 @@ class AuthorityKeyPair:
     def generate(cls, key_id: str, custodian: str) -> AuthorityKeyPair:
         """A fresh Ed25519 authority key."""
         if not is_slug(key_id):
-            raise MalformedPola(f"authority key id {key_id!r} is not a slug")
+            raise MalformedPola("authority key id {key_id!r} is not a slug", key_id=key_id)
         return cls(key_id, custodian, secrets.token_bytes(32))
 
     @property
@@ -81,7 +82,7 @@ def parse_source(text: str) -> dict[str, Any]:
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise MalformedPola(f"pola source: not valid TOML ({exc})") from None
+        raise MalformedPola("pola source: not valid TOML ({exc})", exc=exc) from None
 
 
 def _level(value: object, name: str) -> Classification:
@@ -89,7 +90,8 @@ def _level(value: object, name: str) -> Classification:
     for level in Classification:
         if level.slug == text:
             return level
-    _SRC.fail(f"{name} {text!r} is not one of biasa, terbatas, rahasia, sangat-rahasia")
+    _SRC.fail("{name} {text!r} is not one of biasa, terbatas, rahasia, sangat-rahasia", name=name,
+              text=text)
 
 
 def _rules(src: Mapping[str, Any], agencies: set[str], groups: set[str]) -> tuple[Rule, ...]:
@@ -102,7 +104,8 @@ def _rules(src: Mapping[str, Any], agencies: set[str], groups: set[str]) -> tupl
             return text
         if text.startswith("group:") and text[6:] in groups:
             return text
-        f.fail(f"{name} {text!r} is not an agency id, an existing group:<slug> or *")
+        f.fail("{name} {text!r} is not an agency id, an existing group:<slug> or *", name=name,
+               text=text)
 
     for item in f.array(src.get("allow", []), "allow", 0, 1_000_000):
         d = f.map(item, "allow", {"from", "to", "up_to"}, frozenset({"sarana", "note"}))
@@ -125,7 +128,7 @@ def _requirements(src: Mapping[str, Any]) -> tuple[Requirement, ...]:
         d = f.map(item, f"requirement.{slug}", set(), frozenset({"suite", "max_recipients"}))
         suite_text = d.get("suite", "classical")
         if suite_text not in ("classical", "hybrid"):
-            f.fail(f"requirement.{slug}.suite must be classical or hybrid")
+            f.fail("requirement.{slug}.suite must be classical or hybrid", slug=slug)
         out.append(Requirement(_level(slug, "requirement"), Suite[suite_text.upper()],
                                f.integer(d.get("max_recipients", MAX_RECIPIENTS),
                                      "max_recipients", 1, MAX_RECIPIENTS)))
@@ -149,7 +152,8 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
         agency_id = f.slug(d["id"], "agency id")
         f.array(d["groups"], f"groups of {agency_id}", 0, 64)
         if agency_id not in keys:
-            f.fail(f"agency {agency_id} has no keys: add its enrollment request")
+            f.fail("agency {agency_id} has no keys: add its enrollment request",
+                   agency_id=agency_id)
         agencies.append(Agency(agency_id, f.text(d["name"], "name", 1024),
                                f.text(d["abbrev"], "abbrev", 64), d.get("sipd"),
                                tuple(f.slug(g, "group") for g in d["groups"]),
@@ -180,7 +184,7 @@ def _as_loaded(body: PolaBody) -> PolaBody:
     except MalformedPola as exc:
         raise MalformedPola(str(exc).replace("pola: ", "pola source: ", 1)) from None
     except (TypeError, ValueError) as exc:
-        raise MalformedPola(f"pola source: a field has the wrong type ({exc})") from None
+        raise MalformedPola("pola source: a field has the wrong type ({exc})", exc=exc) from None
 
 
 def sign_body(body: PolaBody, signers: Sequence[AuthorityKeyPair]) -> SignedPola:
@@ -211,8 +215,8 @@ def save_custodian_key(path: Path | str, key: AuthorityKeyPair, passphrase: str 
 def load_custodian_key(path: Path | str, passphrase: str | bytes) -> AuthorityKeyPair:
     """Unlock a custodian's private key file."""
     _, plain = read_sealed(Path(path), CUSTODIAN_MAGIC, passphrase)
-    f = Fields(MalformedKeyFile, "custodian key")
-    r = f.record(unpack(plain, MalformedKeyFile, "custodian key", 4096), "key", 3)
+    f = Fields(MalformedKeyFile, Phrase("custodian key"))
+    r = f.record(unpack(plain, MalformedKeyFile, Phrase("custodian key"), 4096), "key", 3)
     return AuthorityKeyPair(f.slug(r[0], "id"), f.text(r[1], "custodian", 1024),
                             f.blob(r[2], "seed", 32))
 

@@ -29,6 +29,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sandi import _fs
 from sandi._codec import Fields, pack, unpack
+from sandi._i18n import Phrase
 from sandi.errors import InvalidArgument, MalformedKeyFile, WrongShares
 from sandi.keys import AgencyKey, Keystore, decode_key_records, encode_key_records
 from sandi.primitives import ZERO_NONCE, aead_open, hkdf
@@ -44,8 +45,8 @@ def new_backup_key(threshold: int, shares: int) -> tuple[list[str], bytes]:
     """A new backup key: its private half as ``shares`` SLIP-39 mnemonics (any
     ``threshold`` of which recover it) and its public half."""
     if not 1 <= threshold <= shares <= 16:
-        raise InvalidArgument(f"need 1 <= threshold <= shares <= 16, got {threshold} of"
-                              f" {shares}")
+        raise InvalidArgument("need 1 <= threshold <= shares <= 16, got {threshold} of {shares}",
+                              threshold=threshold, shares=shares)
     if threshold == 1 and shares > 1:
         raise InvalidArgument("a threshold of 1 with several shares is one secret copied:"
                               " use --threshold 2 or more")
@@ -60,9 +61,10 @@ def recover_backup_key(mnemonics: Sequence[str]) -> bytes:
         secret: bytes = shamir_mnemonic.combine_mnemonics([" ".join(m.split()) for m in mnemonics])
     except shamir_mnemonic.MnemonicError as exc:
         # The library's message quotes share words; keep them off screens and logs.
-        reason = "too few shares" if "number of mnemonics" in str(exc).lower() else \
-            "a share is mistyped or belongs to another backup"
-        raise WrongShares(f"the shares do not rebuild the backup key: {reason}") from None
+        reason = Phrase("too few shares") if "number of mnemonics" in str(exc).lower() else \
+            Phrase("a share is mistyped or belongs to another backup")
+        raise WrongShares("the shares do not rebuild the backup key: {reason}",
+                          reason=reason) from None
     return secret
 
 
@@ -80,16 +82,16 @@ def seal_backup(keys: Sequence[AgencyKey], public: bytes) -> bytes:
 
 def open_backup(blob: bytes, private: bytes) -> list[AgencyKey]:
     """The key records in a backup blob."""
-    f = Fields(MalformedKeyFile, "backup")
+    f = Fields(MalformedKeyFile, Phrase("backup"))
     if not blob.startswith(BACKUP_MAGIC):
         f.fail("not a sandi backup (bad magic)")
-    outer = f.record(unpack(blob[len(BACKUP_MAGIC):], MalformedKeyFile, "backup", _MAX),
+    outer = f.record(unpack(blob[len(BACKUP_MAGIC):], MalformedKeyFile, Phrase("backup"), _MAX),
                      "file", 2)
     eph_pub = f.blob(outer[0], "ephemeral key", 32)
     public = x25519_public(private)
     plain = aead_open(_box_key(agree(private, eph_pub), eph_pub, public), ZERO_NONCE,
                       f.blob(outer[1], "box", 16, _MAX), BACKUP_MAGIC, WrongShares,
-                      "backup: these shares belong to another backup key")
+                      Phrase("backup: these shares belong to another backup key"))
     return decode_key_records(plain)
 
 
@@ -101,7 +103,7 @@ def write_backup(keystore: Keystore, home: Path | str, blob_path: Path | str) ->
                               " --threshold K` first")
     public = pub_path.read_bytes()
     if len(public) != 32:
-        raise MalformedKeyFile(f"{pub_path}: not a backup public key")
+        raise MalformedKeyFile("{pub_path}: not a backup public key", pub_path=pub_path)
     _fs.atomic_write(blob_path, seal_backup(keystore.keys(), public), overwrite=True,
                      mode=0o600)
 

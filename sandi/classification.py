@@ -16,6 +16,7 @@ from __future__ import annotations
 import enum
 from typing import TypeVar
 
+from sandi._i18n import Phrase
 from sandi.errors import InvalidArgument
 
 
@@ -26,13 +27,14 @@ def _norm(text: str) -> str:
 _L = TypeVar("_L", "Classification", "Urgency")
 
 
-def _parse(cls: type[_L], what: str, value: str) -> _L:
+def _parse(cls: type[_L], what: Phrase, value: str) -> _L:
     key = _norm(value)
     for level in cls:
         if level.slug == key:
             return level
     choices = ", ".join(level.slug for level in cls)
-    raise InvalidArgument(f"unknown {what} {value!r}; choose one of {choices}")
+    raise InvalidArgument("unknown {what} {value!r}; choose one of {choices}", what=what,
+                          value=value, choices=choices)
 
 
 class Classification(enum.IntEnum):
@@ -58,7 +60,8 @@ class Classification(enum.IntEnum):
         """Parse a slug or label (``terbuka`` is accepted for ``biasa``)."""
         if isinstance(value, Classification):
             return value
-        return _parse(cls, "classification", "biasa" if _norm(value) == "terbuka" else value)
+        return _parse(cls, Phrase("classification"),
+                      "biasa" if _norm(value) == "terbuka" else value)
 
 
 class Urgency(enum.IntEnum):
@@ -79,7 +82,7 @@ class Urgency(enum.IntEnum):
         """Parse a slug or label."""
         if isinstance(value, Urgency):
             return value
-        return _parse(cls, "urgency", value)
+        return _parse(cls, Phrase("urgency"), value)
 
 
 # Each level's slug, computed once: every seal, open and verify encodes, parses or

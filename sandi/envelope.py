@@ -128,8 +128,9 @@ def _checked_meta(meta: Metadata) -> bytes:
         encoded = encode_meta(meta)
         decode_meta(encoded)
     except (MalformedEnvelope, ValueError) as exc:  # ValueError: text msgpack cannot encode
-        detail = str(exc).removeprefix("metadata: ")
-        raise InvalidArgument(f"cannot seal this metadata: {detail}") from None
+        # The problem without the "metadata: " prefix, in the caller's language.
+        detail = exc.params.get("problem", exc) if isinstance(exc, MalformedEnvelope) else exc
+        raise InvalidArgument("cannot seal this metadata: {detail}", detail=detail) from None
     return encoded
 
 
@@ -147,8 +148,8 @@ def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[AgencyKey, Sign
         key = sender.version(published.version)
         signer = Signer(SignerKind.AGENCY, sender.agency, key.version)
     if key.public != published.keys:
-        raise KeyNotValid(f"keystore key {key.agency} v{key.version} is not the key the pola"
-                          " publishes for it")
+        raise KeyNotValid("keystore key {agency} v{version} is not the key the pola publishes for "
+                          "it", agency=key.agency, version=key.version)
     published.check_signed_at(key.agency, at)
     return key, signer
 
@@ -170,11 +171,13 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
         for name, target in zip(req.to, targets, strict=True):
             if not target.keys.has_pq:
                 raise PolicyViolation(
-                    f"{level.label} requires the hybrid suite but {name} key v{target.version}"
-                    f" has no post-quantum key; its custodian must run `sandi keys rotate --pq`")
+                    "{label} requires the hybrid suite but {agency} key v{version} has no "
+                    "post-quantum key; its custodian must run `sandi keys rotate --pq`",
+                    label=level.label, agency=name, version=target.version)
         if not key.public.has_pq:
-            raise PolicyViolation(f"{level.label} requires the hybrid suite but the signing key"
-                                  f" {key.agency} v{key.version} has no post-quantum key")
+            raise PolicyViolation("{label} requires the hybrid suite but the signing key {agency} "
+                                  "v{version} has no post-quantum key", label=level.label,
+                                  agency=key.agency, version=key.version)
     keys = DocumentKeys.derive(parts.data_key, parts.nonce)
     meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, req.meta, LABEL_METADATA)
     signed = SignedHeader(

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sandi._codec import Fields, pack, unpack
+from sandi._i18n import Phrase
 from sandi.classification import Classification, Urgency
 from sandi.errors import MalformedEnvelope, UnsupportedSuite, UnsupportedVersion
 
@@ -145,7 +146,7 @@ class Header:
 
 # --- signed header ------------------------------------------------------------------
 
-_HEADER = Fields(MalformedEnvelope, "envelope header")
+_HEADER = Fields(MalformedEnvelope, Phrase("envelope header"))
 
 
 def encode_signed_header(h: SignedHeader) -> bytes:
@@ -161,11 +162,11 @@ def encode_signed_header(h: SignedHeader) -> bytes:
 def decode_signed_header(data: bytes) -> SignedHeader:
     """Parse a signed header; every field is range-checked."""
     f = _HEADER
-    items = f.record(unpack(data, MalformedEnvelope, "envelope header", MAX_SIGNED_HEADER),
+    items = f.record(unpack(data, MalformedEnvelope, Phrase("envelope header"), MAX_SIGNED_HEADER),
                      "header", 13)
     suite_no = f.integer(items[0], "suite", 0, 2**32)
     if suite_no not in Suite._value2member_map_:
-        raise UnsupportedSuite(f"envelope header: unknown suite {suite_no}")
+        raise UnsupportedSuite("envelope header: unknown suite {suite_no}", suite_no=suite_no)
     signer = f.record(items[6], "signer", 3)
     kind_no = f.integer(signer[0], "signer kind", 1, 2)
     to = tuple(f.slug(x, "recipient") for x in f.array(items[7], "recipients", 1, MAX_RECIPIENTS))
@@ -189,16 +190,20 @@ def decode_signed_header(data: bytes) -> SignedHeader:
     )
 
 
+_KINDS: dict[type, Phrase] = {Classification: Phrase("classification"),
+                              Urgency: Phrase("urgency")}
+
+
 def _enum(cls: type[_E], slug: str) -> _E:
     for level in cls:
         if level.slug == slug:
             return level
-    _HEADER.fail(f"unknown {cls.__name__.lower()} {slug!r}")
+    _HEADER.fail("unknown {kind} {slug!r}", kind=_KINDS[cls], slug=slug)
 
 
 # --- recipient stanzas --------------------------------------------------------------
 
-_STANZAS = Fields(MalformedEnvelope, "recipient stanzas")
+_STANZAS = Fields(MalformedEnvelope, Phrase("recipient stanzas"))
 
 
 def encode_stanzas(stanzas: tuple[Stanza, ...]) -> bytes:
@@ -209,7 +214,7 @@ def encode_stanzas(stanzas: tuple[Stanza, ...]) -> bytes:
 def decode_stanzas(data: bytes, signed: SignedHeader) -> tuple[Stanza, ...]:
     """Parse stanzas: exactly one per signed recipient, in the signed order."""
     f = _STANZAS
-    items = f.array(unpack(data, MalformedEnvelope, "recipient stanzas", MAX_STANZAS),
+    items = f.array(unpack(data, MalformedEnvelope, Phrase("recipient stanzas"), MAX_STANZAS),
                     "stanzas", 1, MAX_RECIPIENTS)
     body_len = signed.suite.stanza_body_len
     stanzas = tuple(
@@ -227,21 +232,22 @@ def decode_stanzas(data: bytes, signed: SignedHeader) -> tuple[Stanza, ...]:
 
 # --- metadata ----------------------------------------------------------------------
 
-_META = Fields(MalformedEnvelope, "metadata")
+_META = Fields(MalformedEnvelope, Phrase("metadata"))
 
 
 def encode_meta(meta: Metadata) -> bytes:
     """The canonical msgpack of the metadata (before encryption)."""
     data = pack([meta.filename, meta.subject, meta.content_type])
     if len(data) > MAX_META:
-        raise MalformedEnvelope(f"metadata: {len(data)} bytes is over {MAX_META}")
+        raise MalformedEnvelope("metadata: {size} bytes is over {limit}", size=len(data),
+                                limit=MAX_META)
     return data
 
 
 def decode_meta(data: bytes) -> Metadata:
     """Parse decrypted metadata."""
     f = _META
-    items = f.record(unpack(data, MalformedEnvelope, "metadata", MAX_META), "metadata", 3)
+    items = f.record(unpack(data, MalformedEnvelope, Phrase("metadata"), MAX_META), "metadata", 3)
     return Metadata(f.opt_str(items[0], "filename", 1024),
                     f.opt_str(items[1], "subject", 1024),
                     f.opt_str(items[2], "content type", 255))
@@ -269,15 +275,16 @@ def signature_input(region: bytes, payload_hash: bytes) -> bytes:
 
 def read_header(read: Callable[[int], bytes]) -> Header:
     """Read and parse a header from a stream, checking every length before reading."""
-    prefix = _read_exact(read, len(PREFIX), "magic")
+    prefix = _read_exact(read, len(PREFIX), Phrase("magic"))
     if prefix[:len(MAGIC)] != MAGIC:
         raise MalformedEnvelope("envelope: not a sandi envelope (bad magic)")
     if prefix[len(MAGIC)] != VERSION:
-        raise UnsupportedVersion(f"envelope: format version {prefix[len(MAGIC)]} is not supported"
-                                 f" (this sandi reads version {VERSION})")
-    signed_bytes = _read_block(read, MAX_SIGNED_HEADER, "signed header")
+        raise UnsupportedVersion("envelope: format version {version} is not supported (this sandi "
+                                 "reads version {supported})", version=prefix[len(MAGIC)],
+                                 supported=VERSION)
+    signed_bytes = _read_block(read, MAX_SIGNED_HEADER, Phrase("signed header"))
     signed = decode_signed_header(signed_bytes)
-    stanzas = decode_stanzas(_read_block(read, MAX_STANZAS, "recipient stanzas"), signed)
+    stanzas = decode_stanzas(_read_block(read, MAX_STANZAS, Phrase("recipient stanzas")), signed)
     return Header(signed, stanzas, signed_region(signed_bytes))
 
 
@@ -295,15 +302,16 @@ def parse_header(data: bytes) -> tuple[Header, int]:
     return header, pos
 
 
-def _read_block(read: Callable[[int], bytes], limit: int, what: str) -> bytes:
-    (size,) = _U32.unpack(_read_exact(read, 4, f"{what} length"))
+def _read_block(read: Callable[[int], bytes], limit: int, what: Phrase) -> bytes:
+    (size,) = _U32.unpack(_read_exact(read, 4, Phrase("{what} length", what=what)))
     if not 1 <= size <= limit:
-        raise MalformedEnvelope(f"envelope: {what} length {size} is outside 1..{limit}")
+        raise MalformedEnvelope("envelope: {what} length {size} is outside 1..{limit}", what=what,
+                                size=size, limit=limit)
     return _read_exact(read, size, what)
 
 
-def _read_exact(read: Callable[[int], bytes], size: int, what: str) -> bytes:
+def _read_exact(read: Callable[[int], bytes], size: int, what: Phrase) -> bytes:
     data = read(size)
     if len(data) != size:
-        raise MalformedEnvelope(f"envelope: truncated in the {what}")
+        raise MalformedEnvelope("envelope: truncated in the {what}", what=what)
     return data

@@ -35,7 +35,8 @@ def fetch_pola(source: str, *, timeout: float = 30.0) -> bytes:
         try:
             return Path(source).read_bytes()
         except OSError as exc:
-            raise MalformedPola(f"cannot read pola {source}: {exc.strerror}") from None
+            raise MalformedPola("cannot read pola {source}: {reason}", source=source,
+                                reason=_fs.os_reason(exc, reading=True)) from None
     import urllib.error  # only `pola update` needs the network: import it here
     import urllib.request
 
@@ -44,9 +45,11 @@ def fetch_pola(source: str, *, timeout: float = 30.0) -> bytes:
             data: bytes = response.read(MAX_POLA_DOWNLOAD + 1)
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
-        raise MalformedPola(f"cannot download the pola from {source}: {reason}") from None
+        raise MalformedPola("cannot download the pola from {source}: {reason}", source=source,
+                            reason=reason) from None
     if len(data) > MAX_POLA_DOWNLOAD:
-        raise MalformedPola(f"the pola at {source} is larger than {MAX_POLA_DOWNLOAD} bytes")
+        raise MalformedPola("the pola at {source} is larger than {limit} bytes",
+                            source=source, limit=MAX_POLA_DOWNLOAD)
     return data
 
 
@@ -88,7 +91,7 @@ class Home:
     def pola(self, *, now: datetime | None = None) -> Pola:
         """The installed pola, verified and not expired."""
         if not self.has_pola():
-            raise NoPola(f"no pola is installed in {self.path}")
+            raise NoPola("no pola is installed in {path}", path=self.path)
         pola = Pola.load(self.pola_path, now=now)
         pola.attach_history(self.path / HISTORY_DIR)
         return pola
@@ -113,8 +116,8 @@ class Home:
             actual = pola.authority.fingerprint()
             if fingerprint is None or fingerprint.strip().upper() != actual:
                 raise PolaSignatureInvalid(
-                    f"first pola for this home: its authority fingerprint is {actual};"
-                    " confirm it with the persandian authority and pass it with --fingerprint")
+                    "first pola for this home: its authority fingerprint is {actual}; confirm it "
+                    "with the persandian authority and pass it with --fingerprint", actual=actual)
         elif trusted.version == pola.version:
             return trusted
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -27,6 +27,7 @@ from cryptography.hazmat.primitives.asymmetric import mlkem
 
 from sandi import _fs
 from sandi._codec import Fields, pack, unpack
+from sandi._i18n import Phrase
 from sandi.errors import (
     KeyNotFound,
     KeystoreExists,
@@ -146,12 +147,13 @@ class Identity:
             if key.version == version:
                 return key
         held = ", ".join(f"v{k.version}" for k in self.keys) or "none"
-        raise KeyNotFound(f"this keystore holds no key {self.agency} v{version} (holds {held})")
+        raise KeyNotFound("this keystore holds no key {agency} v{version} (holds {held})",
+                          agency=self.agency, version=version, held=held)
 
 
 # --- the keystore file ---------------------------------------------------------------
 
-_FILE = Fields(MalformedKeyFile, "keystore")
+_FILE = Fields(MalformedKeyFile, Phrase("keystore"))
 
 
 def encode_key_records(keys: list[AgencyKey]) -> bytes:
@@ -164,7 +166,7 @@ def decode_key_records(data: bytes) -> list[AgencyKey]:
     """Parse private key records."""
     f = _FILE
     out = []
-    for item in f.array(unpack(data, MalformedKeyFile, "keystore", _MAX_KEYSTORE), "keys",
+    for item in f.array(unpack(data, MalformedKeyFile, Phrase("keystore"), _MAX_KEYSTORE), "keys",
                         0, 100_000):
         r = f.record(item, "key", 7)
         out.append(AgencyKey(
@@ -222,7 +224,7 @@ class Keystore:
         """A new, empty keystore in ``home`` (created 0700 if missing)."""
         path = Path(home) / KEYSTORE_FILE
         if path.exists():
-            raise KeystoreExists(f"{path} already exists")
+            raise KeystoreExists("{path} already exists", path=path)
         try:
             Path(home).mkdir(mode=0o700, parents=True, exist_ok=True)
         except OSError as exc:
@@ -246,7 +248,7 @@ class Keystore:
             return open_member_keystore(home, passphrase=passphrase, member=member)
         path = Path(home) / KEYSTORE_FILE
         if not path.exists():
-            raise NoKeystore(f"no keystore in {home}")
+            raise NoKeystore("no keystore in {home}", home=home)
         sealed, plain = read_sealed(path, KEYSTORE_MAGIC, passphrase)
         return cls(path, sealed, decode_key_records(plain))
 
@@ -273,8 +275,8 @@ class Keystore:
         """All key versions of ``agency``: what seal signs with and open unwraps with."""
         keys = self._by_agency().get(agency, ())
         if not keys:
-            raise KeyNotFound(f"this keystore holds no keys for {agency!r}"
-                              f" (holds: {', '.join(self.agencies()) or 'none'})")
+            raise KeyNotFound("this keystore holds no keys for {agency!r} (holds: {held})",
+                              agency=agency, held=", ".join(self.agencies()) or Phrase("none"))
         return Identity(agency, keys)
 
     def generate(self, agency: str, *, pq: bool = False, now: int | None = None) -> AgencyKey:
@@ -303,8 +305,8 @@ class Keystore:
             held = {(k.agency, k.version) for k in self._keys}
             for key in keys:
                 if (key.agency, key.version) in held:
-                    raise KeystoreExists(f"this keystore already holds {key.agency}"
-                                         f" v{key.version}")
+                    raise KeystoreExists("this keystore already holds {agency} v{version}",
+                                         agency=key.agency, version=key.version)
             self._keys = [*self._keys, *keys]
             self._save(overwrite=True)
 

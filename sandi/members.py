@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sandi import _fs
 from sandi._codec import Fields, pack, unpack
+from sandi._i18n import Phrase
 from sandi.errors import (
     InvalidArgument,
     KeystoreExists,
@@ -72,7 +73,7 @@ def create_member_key(home: Path | str, member_id: str, *, passphrase: str | byt
 
     path = member_key_path(home, member_id)
     if path.exists():
-        raise KeystoreExists(f"{path} already exists")
+        raise KeystoreExists("{path} already exists", path=path)
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     key = AgencyKey.generate(member_id, version, pq=pq)
     sealed = SealedFile.new(MEMBER_MAGIC, passphrase, _keys.KDF_DEFAULT)
@@ -112,7 +113,8 @@ class MemberKeystore(Keystore):
     def add_member(self, member_id: str, public: PublicKeys, version: int = 1) -> None:
         """Give a member a slot (their public personal key comes from the pola)."""
         if member_id in self.members():
-            raise KeystoreExists(f"{member_id} already has a slot in this vault")
+            raise KeystoreExists("{member_id} already has a slot in this vault",
+                                 member_id=member_id)
         self._slots.append(_slot(self._vault_key, member_id, public, version))
         self._save(overwrite=True)
 
@@ -124,7 +126,7 @@ class MemberKeystore(Keystore):
         new agency key (send its key-change request to the authority).
         """
         if member_id not in self.members():
-            raise InvalidArgument(f"{member_id} has no slot in this vault")
+            raise InvalidArgument("{member_id} has no slot in this vault", member_id=member_id)
         if set(remaining) != set(self.members()) - {member_id}:
             raise InvalidArgument("give the public key of every remaining member")
         self._vault_key = secrets.token_bytes(32)
@@ -149,7 +151,7 @@ def init_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys],
     version, unless ``keys`` are given)."""
     path = Path(home) / VAULT_FILE
     if path.exists():
-        raise KeystoreExists(f"{path} already exists")
+        raise KeystoreExists("{path} already exists", path=path)
     vault_key = secrets.token_bytes(32)
     slots = [_slot(vault_key, m, pub, 1) for m, pub in members.items()]
     held = keys if keys is not None else [AgencyKey.generate(agency, 1, pq=pq)]
@@ -164,31 +166,31 @@ def open_member_keystore(home: Path | str, *, passphrase: str | bytes,
     choices = sorted(p.stem for p in (home / MEMBERS_DIR).glob("*.key"))
     if member is None:
         if len(choices) != 1:
-            raise InvalidArgument(f"this home has members {', '.join(choices) or 'none'};"
-                                  " say which one you are (--member)")
+            raise InvalidArgument("this home has members {members}; say which one you are"
+                                  " (--member)", members=", ".join(choices) or Phrase("none"))
         member = choices[0]
     key_path = member_key_path(home, member)
     if not key_path.exists():
-        raise NoKeystore(f"no personal key for member {member} in {home}")
+        raise NoKeystore("no personal key for member {member} in {home}", member=member, home=home)
     _, plain = read_sealed(key_path, MEMBER_MAGIC, passphrase)
     personal = decode_key_records(plain)[-1]
-    f = Fields(MalformedKeyFile, "vault")
+    f = Fields(MalformedKeyFile, Phrase("vault"))
     data = _fs.read_private(home / VAULT_FILE)
     if not data.startswith(VAULT_MAGIC):
         f.fail("not a sandi vault")
     agency, slots, nonce, box = f.record(unpack(data[len(VAULT_MAGIC):], MalformedKeyFile,
-                                                "vault", _MAX), "vault", 4)
+                                                Phrase("vault"), _MAX), "vault", 4)
     slot = next((s for s in f.array(slots, "slots", 0, 10_000)
                  if f.record(s, "slot", 3)[0] == member), None)
     if slot is None:
-        raise NotARecipient(f"{member} has no slot in the vault of {agency}: removed, or not"
-                            " yet added by the agency's custodian")
+        raise NotARecipient("{member} has no slot in the vault of {agency}: removed, or not yet "
+                            "added by the agency's custodian", member=member, agency=agency)
     stanza = Stanza(member, f.integer(slot[1], "slot version", 1, 2**31),
                     f.blob(slot[2], "slot", Suite.CLASSICAL.stanza_body_len))
     vault_key = unwrap(stanza, Suite.CLASSICAL, personal.x25519, None, personal.public.x25519)
     plain = aead_open(vault_key, f.blob(nonce, "nonce", 12), f.blob(box, "box", 16, _MAX),
                       VAULT_MAGIC + f.slug(agency, "agency").encode(), MalformedKeyFile,
-                      "vault: the slot opens but the vault was damaged or altered")
+                      Phrase("vault: the slot opens but the vault was damaged or altered"))
     return MemberKeystore(home / VAULT_FILE, agency, vault_key, slots, personal,
                           decode_key_records(plain))
 
@@ -201,8 +203,8 @@ def adopt_keystore(home: Path | str, *, passphrase: str | bytes, member: str,
     old = Keystore.open(home, passphrase=passphrase)
     agencies = old.agencies()
     if len(agencies) != 1:
-        raise InvalidArgument(f"a members' vault holds one agency; this keystore holds"
-                              f" {', '.join(agencies) or 'none'}")
+        raise InvalidArgument("a members' vault holds one agency; this keystore holds {held}",
+                              held=", ".join(agencies) or Phrase("none"))
     personal = create_member_key(home, member, passphrase=member_passphrase, pq=pq)
     init_vault(home, agencies[0], {member: personal.public}, keys=old.keys())
     (Path(home) / "keystore.sandi").unlink()

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from sandi import _fs, armor
+from sandi._i18n import Phrase
 from sandi.envelope_info import Document, EnvelopeInfo, Opened, describe
 from sandi.errors import (
     KeyNotFound,
@@ -70,27 +71,28 @@ def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey
                       key.public.x25519)
     keys = DocumentKeys.derive(data_key, header.signed.payload_nonce)
     if not same(keys.commitment, header.signed.commitment):
-        raise WrappedKeyInvalid(f"recipient stanza for {stanza.agency}: the key does not"
-                                " match the header's commitment")
+        raise WrappedKeyInvalid("recipient stanza for {agency}: the key does not match the "
+                                "header's commitment", agency=stanza.agency)
     return data_key, keys
 
 
 def _my_stanza(header: Header, keystore: Keystore) -> tuple[DocumentKeys, AgencyKey]:
     """Unwrap our stanza (try every stanza addressed to an agency we hold keys for)."""
-    tried: list[str] = []
+    tried: list[Phrase] = []
     for stanza in header.stanzas:
         if not keystore.holds(stanza.agency):
             continue
         try:
             key = keystore.get(stanza.agency, stanza.key_version)
         except KeyNotFound:
-            tried.append(f"{stanza.agency} v{stanza.key_version} (not held)")
+            tried.append(Phrase("{agency} v{version} (not held)", agency=stanza.agency,
+                                version=stanza.key_version))
             continue
         return unwrap_checked(header, stanza, key)[1], key
-    to = ", ".join(header.signed.to)
-    detail = f"; tried {', '.join(tried)}" if tried else ""
-    raise NotARecipient(f"this envelope is for {to}; this keystore holds keys for"
-                        f" {', '.join(keystore.agencies()) or 'no agency'}{detail}")
+    detail = Phrase("; tried {keys}", keys=tried) if tried else ""
+    raise NotARecipient("this envelope is for {to}; this keystore holds keys for {held}{detail}",
+                        to=", ".join(header.signed.to),
+                        held=", ".join(keystore.agencies()) or Phrase("no agency"), detail=detail)
 
 
 def _check_signature(header: Header, signer: object, trailer: bytes, digest: bytes) -> None:
@@ -99,7 +101,7 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
     verify_signature(signer.keys.ed25519, signer.keys.mldsa,
                      signature_input(header.signed_region, digest), trailer,
                      hybrid=header.signed.suite is Suite.HYBRID,
-                     what=f"signature of {header.signed.sender}")
+                     what=Phrase("signature of {agency}", agency=header.signed.sender))
 
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
@@ -111,8 +113,8 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
     signer = pola.check_envelope(h)
     doc_keys, key = _my_stanza(header, keystore)
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
-                                 LABEL_METADATA, TamperedEnvelope, "encrypted metadata"
-                                 " does not authenticate"))
+                                 LABEL_METADATA, TamperedEnvelope,
+                                 Phrase("encrypted metadata does not authenticate")))
     with Pipeline(write) as pipe:
         reader = ChunkReader(read, h.suite.signature_len, pipe.hash)
         for plain in open_payload(doc_keys.payload, reader):

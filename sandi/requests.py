@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sandi._codec import Fields, pack, unpack
+from sandi._i18n import Phrase
 from sandi._time import epoch
 from sandi.errors import MalformedRequest, SignatureInvalid
 from sandi.format import MAX_TIME
@@ -33,7 +34,7 @@ from sandi.primitives import verify_signature
 REQUEST_MAGIC = b"SANDR\x01"
 REQUEST_LABEL = b"sandi/v1/key-request\x00"
 _MAX = 64 * 1024
-_F = Fields(MalformedRequest, "key request")
+_F = Fields(MalformedRequest, Phrase("key request"))
 
 
 class RequestKind(enum.Enum):
@@ -44,6 +45,12 @@ class RequestKind(enum.Enum):
     REVOKE = "revoke"
     MEMBER = "member"  # a person's personal key, authorised by the agency's current key
     MEMBER_STATUS = "member-status"  # suspend, remove or reinstate a member
+
+
+#: the kind in messages ("rotate request ..."), in the reader's language
+_KIND_WORDS = {RequestKind.ENROLL: Phrase("enroll"), RequestKind.ROTATE: Phrase("rotate"),
+               RequestKind.REVOKE: Phrase("revoke"), RequestKind.MEMBER: Phrase("member"),
+               RequestKind.MEMBER_STATUS: Phrase("member-status")}
 
 
 @dataclass(frozen=True)
@@ -66,14 +73,16 @@ class KeyRequest:
     def check_prior(self, published: PublicKeys) -> None:
         """Verify the signature by the key version the pola publishes as ``signed_by``."""
         if self.prior_signature is None:
-            raise MalformedRequest(f"{self.kind.value} request carries no signature by"
-                                   f" {self.agency} v{self.signed_by}")
+            raise MalformedRequest("{kind} request carries no signature by {agency} v{signed_by}",
+                                   kind=_KIND_WORDS[self.kind], agency=self.agency,
+                                   signed_by=self.signed_by)
         try:
             verify_signature(published.ed25519, None, REQUEST_LABEL + self.body,
                              self.prior_signature, hybrid=False)
         except SignatureInvalid:
-            raise MalformedRequest(f"{self.kind.value} request for {self.agency} is not"
-                                   f" signed by its published key v{self.signed_by}") from None
+            raise MalformedRequest("{kind} request for {agency} is not signed by its published"
+                                   " key v{signed_by}", kind=_KIND_WORDS[self.kind],
+                                   agency=self.agency, signed_by=self.signed_by) from None
 
 
 def _body(kind: RequestKind, agency: str, version: int, signed_by: int, *,
@@ -153,16 +162,16 @@ def read_request(data: bytes) -> KeyRequest:
     f = _F
     if not data.startswith(REQUEST_MAGIC):
         f.fail("not a sandi key request (bad magic)")
-    outer = f.record(unpack(data[len(REQUEST_MAGIC):], MalformedRequest, "key request", _MAX),
-                     "file", 4)
+    outer = f.record(unpack(data[len(REQUEST_MAGIC):], MalformedRequest, Phrase("key request"),
+                            _MAX), "file", 4)
     body = f.blob(outer[0], "body", 1, _MAX)
-    d = f.map(unpack(body, MalformedRequest, "key request body", _MAX), "body",
+    d = f.map(unpack(body, MalformedRequest, Phrase("key request body"), _MAX), "body",
               {"kind", "agency", "version", "created", "signed_by"},
               frozenset({"x25519", "ed25519", "mlkem", "mldsa", "reason", "effective",
                          "member", "status"}))
     kind_text = f.text(d["kind"], "kind", 16)
     if kind_text not in {k.value for k in RequestKind}:
-        f.fail(f"unknown request kind {kind_text!r}")
+        f.fail("unknown request kind {kind_text!r}", kind_text=kind_text)
     kind = RequestKind(kind_text)
     prior = None if outer[3] is None else f.blob(outer[3], "prior signature", 64)
     keys = None
@@ -181,7 +190,7 @@ def read_request(data: bytes) -> KeyRequest:
             b"" if outer[2] is None else f.blob(outer[2], "ml-dsa signature", 3309))
         try:
             verify_signature(keys.ed25519, keys.mldsa, REQUEST_LABEL + body, own,
-                             hybrid=keys.has_pq, what="proof of possession")
+                             hybrid=keys.has_pq, what=Phrase("proof of possession"))
         except SignatureInvalid:
             f.fail("the proof of possession does not verify")
     elif d.get("reason") not in ("superseded", "compromised") or "effective" not in d:

@@ -21,6 +21,7 @@ from nacl import pwhash
 
 from sandi import _fs
 from sandi._codec import Fields, pack, unpack
+from sandi._i18n import Phrase
 from sandi.errors import InvalidArgument, MalformedKeyFile, WrongPassphrase
 from sandi.primitives import LABEL_KEYSTORE, LABEL_KEYSTORE_CHECK, aead_open, hkdf, same
 
@@ -37,8 +38,8 @@ class KdfParams:
     def check(self) -> None:
         """Refuse costs outside what libsodium accepts or what would exhaust memory."""
         if not 1 <= self.ops <= 16 or not 8192 <= self.mem <= 2**30:
-            raise MalformedKeyFile(f"key file: Argon2id cost ops={self.ops} mem={self.mem}"
-                                   " is out of range")
+            raise MalformedKeyFile("key file: Argon2id cost ops={ops} mem={mem} is out of range",
+                                   ops=self.ops, mem=self.mem)
 
 
 def _derive(passphrase: str | bytes, salt: bytes, params: KdfParams) -> bytes:
@@ -76,14 +77,14 @@ class SealedFile:
         # The check value tells a wrong passphrase apart from a damaged file
         # without weakening anything: it is another HKDF output of the same key.
         if not same(sealed._check(), fields["check"]):
-            raise WrongPassphrase(f"the passphrase does not unlock {where}")
+            raise WrongPassphrase("the passphrase does not unlock {where}", where=where)
         return sealed, sealed._decrypt(fields, box, where)
 
     def reopen(self, data: bytes, where: str) -> bytes:
         """Decrypt a newer version of the same file with the key already derived."""
         fields, box = _parse(self._magic, data, where)
         if fields["salt"] != self._salt:
-            raise MalformedKeyFile(f"{where}: the file was replaced by another one")
+            raise MalformedKeyFile("{where}: the file was replaced by another one", where=where)
         return self._decrypt(fields, box, where)
 
     def seal(self, plaintext: bytes) -> bytes:
@@ -101,18 +102,19 @@ class SealedFile:
     def _decrypt(self, fields: dict[str, Any], box: bytes, where: str) -> bytes:
         return aead_open(hkdf(self._master, salt=b"", info=LABEL_KEYSTORE), fields["nonce"], box,
                          self._magic + fields["head"], MalformedKeyFile,
-                         f"{where}: the passphrase is right but the file was damaged or altered")
+                         Phrase("{where}: the passphrase is right but the file was damaged or"
+                                " altered", where=where))
 
 
 def _parse(magic: bytes, data: bytes, where: str) -> tuple[dict[str, Any], bytes]:
     if not data.startswith(magic):
-        raise MalformedKeyFile(f"{where}: not a sandi key file of this kind")
+        raise MalformedKeyFile("{where}: not a sandi key file of this kind", where=where)
     f = Fields(MalformedKeyFile, where)
     outer = f.record(unpack(data[len(magic):], MalformedKeyFile, where, MAX_SECRET_FILE),
                      "file", 2)
     head = f.blob(outer[0], "head", 1, 4096)
-    fields = f.map(unpack(head, MalformedKeyFile, f"{where} head", 4096), "head",
-                   {"salt", "ops", "mem", "nonce", "check"})
+    fields = f.map(unpack(head, MalformedKeyFile, Phrase("{where} head", where=where), 4096),
+                   "head", {"salt", "ops", "mem", "nonce", "check"})
     f.blob(fields["salt"], "salt", 16)
     f.blob(fields["nonce"], "nonce", 12)
     f.blob(fields["check"], "check", 16)

@@ -129,8 +129,8 @@ def open_payload(key: bytes, blocks: Iterable[tuple[bytes | memoryview, bool]]
                 # decrypt_into has already written the unauthenticated plaintext here;
                 # this buffer is never released, and is wiped before it is dropped.
                 out[:] = bytes(len(out))
-                raise TamperedEnvelope(f"payload chunk {index} does not authenticate"
-                                       " (changed, moved or truncated)") from None
+                raise TamperedEnvelope("payload chunk {index} does not authenticate"
+                                       " (changed, moved or truncated)", index=index) from None
             index += 1
         yield out[:done]
 

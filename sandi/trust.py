@@ -82,24 +82,29 @@ def verify_pola(signed: SignedPola, trusted: SignedPola | None, now: int | None
     body = signed.body
     status = signature_status(signed, body.authority)
     if not status.ok:  # step 2
-        raise PolaSignatureInvalid(f"pola {body.id} v{body.version} is {status}: too few valid"
-                                   " authority signatures")
+        raise PolaSignatureInvalid("pola {id} v{version} is signed {valid}/{threshold}: too few"
+                                   " valid authority signatures", id=body.id,
+                                   version=body.version, valid=len(status.valid),
+                                   threshold=status.threshold)
     if trusted is not None:
         old = trusted.body
         if old.id != body.id:  # step 3
-            raise PolaMismatch(f"pola id {body.id!r} is not the trusted pola {old.id!r}")
+            raise PolaMismatch("pola id {id!r} is not the trusted pola {trusted!r}", id=body.id,
+                               trusted=old.id)
         if old.authority != body.authority:
             prior = signature_status(signed, old.authority)
             if not prior.ok:
                 raise PolaSignatureInvalid(
-                    f"pola {body.id} v{body.version} changes the authority but is only"
-                    f" {prior} by the trusted authority's keys")
+                    "pola {id} v{version} changes the authority but is only signed"
+                    " {valid}/{threshold} by the trusted authority's keys", id=body.id,
+                    version=body.version, valid=len(prior.valid), threshold=prior.threshold)
         if body.version < old.version:  # step 4
-            raise PolaRollback(f"pola {body.id} v{body.version} is older than the trusted"
-                               f" v{old.version}")
+            raise PolaRollback("pola {id} v{version} is older than the trusted v{trusted}",
+                               id=body.id, version=body.version, trusted=old.version)
         if body.version == old.version and signed.body_bytes != trusted.body_bytes:
-            raise PolaRollback(f"pola {body.id} v{body.version} differs from the trusted pola"
-                               " of the same version")
+            raise PolaRollback("pola {id} v{version} differs from the trusted pola of the same "
+                               "version", id=body.id, version=body.version)
     if now is not None and now >= body.expires_at:  # step 5
-        raise PolaExpired(f"pola {body.id} v{body.version} expired on {show(body.expires_at)}")
+        raise PolaExpired("pola {id} v{version} expired on {expires}", id=body.id,
+                          version=body.version, expires=show(body.expires_at))
     return status

@@ -64,11 +64,12 @@ class Workspace:
         """A new workspace with an empty pola and a k-of-n authority."""
         ws = cls(path)
         if ws.source_path.exists():
-            raise InvalidArgument(f"{ws.source_path} already exists")
+            raise InvalidArgument("{path} already exists", path=ws.source_path)
         if not is_slug(pola_id):
-            raise InvalidArgument(f"pola id {pola_id!r} is not a slug")
+            raise InvalidArgument("pola id {pola_id!r} is not a slug", pola_id=pola_id)
         if not 1 <= threshold <= len(custodians):
-            raise InvalidArgument(f"threshold must be 1..{len(custodians)}, got {threshold}")
+            raise InvalidArgument("threshold must be 1..{size}, got {threshold}",
+                                  size=len(custodians), threshold=threshold)
         ws.path.mkdir(parents=True, exist_ok=True)
         doc = tomlkit.document()
         doc.add(tomlkit.comment("Pola Hubungan Komunikasi Sandi: source. Edit, then"
@@ -88,10 +89,10 @@ class Workspace:
         try:
             return tomlkit.parse(self.source_path.read_text("utf-8"))
         except FileNotFoundError:
-            raise InvalidArgument(f"{self.path} is not a pola workspace (no pola.toml);"
-                                  " create one with `sandi pola init`") from None
+            raise InvalidArgument("{path} is not a pola workspace (no pola.toml); create one with "
+                                  "`sandi pola init`", path=self.path) from None
         except tomlkit.exceptions.TOMLKitError as exc:
-            raise MalformedPola(f"pola source: not valid TOML ({exc})") from None
+            raise MalformedPola("pola source: not valid TOML ({exc})", exc=exc) from None
 
     def _write_source(self, doc: tomlkit.TOMLDocument) -> None:
         _fs.atomic_write(self.source_path, tomlkit.dumps(doc).encode(), overwrite=True)
@@ -100,11 +101,11 @@ class Workspace:
         try:
             data = json.loads(self.keys_path.read_text("utf-8"))
         except FileNotFoundError:
-            raise InvalidArgument(f"{self.path} has no pola-keys.json") from None
+            raise InvalidArgument("{path} has no pola-keys.json", path=self.path) from None
         except ValueError:
             raise MalformedPola("pola-keys.json: not valid JSON") from None
         if not isinstance(data, dict) or data.get("format") != KEYS_FORMAT:
-            raise MalformedPola(f"pola-keys.json: not a {KEYS_FORMAT} file")
+            raise MalformedPola("pola-keys.json: not a {format} file", format=KEYS_FORMAT)
         return data
 
     def _save_keys(self, data: dict[str, Any], *, overwrite: bool = True) -> None:
@@ -135,7 +136,7 @@ class Workspace:
             raise MalformedRequest("`agency add` takes an enrollment request (sandi keys init)")
         doc = self._source()
         if any(a["id"] == req.agency for a in doc.get("agency", [])):
-            raise InvalidArgument(f"agency {req.agency} is already in the pola")
+            raise InvalidArgument("agency {agency} is already in the pola", agency=req.agency)
         table = tomlkit.table()
         table.update({"id": req.agency, "name": name, "abbrev": abbrev, "groups": groups})
         if sipd:
@@ -162,15 +163,16 @@ class Workspace:
         data = self._keys()
         versions = data["agencies"].get(req.agency)
         if versions is None:
-            raise UnknownAgency(f"agency {req.agency} is not enrolled")
+            raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
         signer = next((wj.key_from_json(v) for v in versions if v["v"] == req.signed_by), None)
         if signer is None or signer.state is not KeyState.CURRENT:
-            raise MalformedRequest(f"a member request must be signed by {req.agency}'s"
-                                   " current key")
+            raise MalformedRequest("a member request must be signed by {agency}'s current key",
+                                   agency=req.agency)
         req.check_prior(signer.keys)
         members = data.setdefault("members", {}).setdefault(req.agency, [])
         if any(m["id"] == req.member for m in members):
-            raise InvalidArgument(f"{req.member} is already a member of {req.agency}")
+            raise InvalidArgument("{member} is already a member of {agency}", member=req.member,
+                                  agency=req.agency)
         members.append(wj.member_json(Member(
             req.member, name, jabatan, nip,
             (KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at),),
@@ -190,7 +192,7 @@ class Workspace:
                     entry["status_at"] = at
                 self._save_keys(data)
                 return
-        raise UnknownAgency(f"{member} is not a member of {agency}")
+        raise UnknownAgency("{member} is not a member of {agency}", member=member, agency=agency)
 
     def remove_agency(self, agency: str) -> None:
         """Drop an agency and every rule that names it."""
@@ -198,7 +200,7 @@ class Workspace:
         agencies = doc.get("agency", [])
         keep = [a for a in agencies if a["id"] != agency]
         if len(keep) == len(agencies):
-            raise UnknownAgency(f"agency {agency} is not in the pola source")
+            raise UnknownAgency("agency {agency} is not in the pola source", agency=agency)
         aot = tomlkit.aot()
         for a in keep:
             aot.append(a)
@@ -245,12 +247,12 @@ class Workspace:
         data = self._keys()
         versions = data["agencies"].get(req.agency)
         if versions is None:
-            raise UnknownAgency(f"agency {req.agency} is not enrolled")
+            raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
         keys = [wj.key_from_json(v) for v in versions]
         signer = next((k for k in keys if k.version == req.signed_by), None)
         if signer is None:
-            raise MalformedRequest(f"request signed by unknown key {req.agency}"
-                                   f" v{req.signed_by}")
+            raise MalformedRequest("request signed by unknown key {agency} v{signed_by}",
+                                   agency=req.agency, signed_by=req.signed_by)
         req.check_prior(signer.keys)
         if req.kind is RequestKind.MEMBER_STATUS:
             assert req.member is not None and req.status is not None
@@ -260,8 +262,8 @@ class Workspace:
             allowed = signer.state is KeyState.CURRENT or (
                 req.status != "active" and signer.state is KeyState.RETIRED)
             if not allowed:
-                raise MalformedRequest(f"this member-status request must be signed by"
-                                       f" {req.agency}'s current key")
+                raise MalformedRequest("this member-status request must be signed by {agency}'s "
+                                       "current key", agency=req.agency)
             assert req.effective_at is not None
             self.set_member_status(req.agency, req.member, MemberStatus(req.status),
                                    at=req.effective_at)
@@ -272,27 +274,31 @@ class Workspace:
             # (an old laptop, a thief) must not be able to take over the agency.
             current = next(k for k in keys if k.state is KeyState.CURRENT)
             if signer.version != current.version:
-                raise MalformedRequest(f"a key change must be signed by the current key"
-                                       f" {req.agency} v{current.version}, not"
-                                       f" v{signer.version}")
+                raise MalformedRequest("a key change must be signed by the current key {agency} "
+                                       "v{version}, not v{signer_version}", agency=req.agency,
+                                       version=current.version, signer_version=signer.version)
             if req.version <= max(k.version for k in keys):
-                raise MalformedRequest(f"{req.agency} v{req.version} is not a new version")
+                raise MalformedRequest("{agency} v{version} is not a new version",
+                                       agency=req.agency, version=req.version)
             keys = [replace(k, state=KeyState.RETIRED) if k.state is KeyState.CURRENT else k
                     for k in keys]
             keys.append(KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at))
         else:
             assert req.reason is not None and req.effective_at is not None
             if req.version not in {k.version for k in keys}:
-                raise MalformedRequest(f"{req.agency} has no key v{req.version} to revoke")
+                raise MalformedRequest("{agency} has no key v{version} to revoke",
+                                       agency=req.agency, version=req.version)
             # A revoked key's holder may be a thief: it may ask for its own revocation
             # only, never discredit the agency's other versions.
             if signer.state is KeyState.REVOKED and signer.version != req.version:
-                raise MalformedRequest(f"revocation signed by {req.agency} v{signer.version},"
-                                       " which is revoked: sign it with a valid key version")
+                raise MalformedRequest("revocation signed by {agency} v{version}, which is "
+                                       "revoked: sign it with a valid key version",
+                                       agency=req.agency, version=signer.version)
             keys = [self._revoked(k, req) if k.version == req.version else k for k in keys]
             if not any(k.state is KeyState.CURRENT for k in keys):
-                raise MalformedRequest(f"revoking {req.agency} v{req.version} leaves no current"
-                                       " key: rotate first, then revoke the old version")
+                raise MalformedRequest("revoking {agency} v{version} leaves no current key: "
+                                       "rotate first, then revoke the old version",
+                                       agency=req.agency, version=req.version)
         data["agencies"][req.agency] = [wj.key_json(k) for k in keys]
         self._save_keys(data)
         return req
@@ -313,7 +319,8 @@ class Workspace:
     def set_authority(self, custodians: list[AuthorityKey], threshold: int) -> None:
         """Replace the authority set for the next build (publishing then needs k old + k new)."""
         if not 1 <= threshold <= len(custodians):
-            raise InvalidArgument(f"threshold must be 1..{len(custodians)}, got {threshold}")
+            raise InvalidArgument("threshold must be 1..{size}, got {threshold}",
+                                  size=len(custodians), threshold=threshold)
         data = self._keys()
         data["authority"] = wj.authority_json(custodians, threshold)
         self._save_keys(data)
@@ -352,7 +359,7 @@ class Workspace:
         authority = {k.id for k in draft.body.authority.keys} | {
             k.id for k in self.previous_authority_ids()}
         if custodian.id not in authority:
-            raise InvalidArgument(f"{custodian.id} is not an authority key of this pola")
+            raise InvalidArgument("{id} is not an authority key of this pola", id=custodian.id)
         signed = add_signature(draft, custodian)
         _fs.atomic_write(self.draft_path, signed.to_bytes(), overwrite=True)
         return signature_status(signed, signed.body.authority)

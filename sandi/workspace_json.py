@@ -27,7 +27,7 @@ def unb64(text: object, what: str) -> bytes:
     try:
         return base64.b64decode(str(text), validate=True)
     except ValueError:
-        raise MalformedPola(f"pola-keys.json: {what} is not base64") from None
+        raise MalformedPola("pola-keys.json: {what} is not base64", what=what) from None
 
 
 def append(doc: tomlkit.TOMLDocument, key: str, table: Any) -> None:
@@ -67,7 +67,7 @@ def member_from_json(d: dict[str, Any]) -> Member:
                       tuple(key_from_json(k) for k in d["keys"]), int(d["joined"]),
                       MemberStatus(d["status"]), d.get("status_at"))
     except (KeyError, ValueError, TypeError) as exc:
-        raise MalformedPola(f"pola-keys.json: bad member entry ({exc})") from None
+        raise MalformedPola("pola-keys.json: bad member entry ({exc})", exc=exc) from None
 
 
 def key_from_json(d: dict[str, Any]) -> KeyVersion:
@@ -81,4 +81,4 @@ def key_from_json(d: dict[str, Any]) -> KeyVersion:
             int(d["revoked_at"]) if "revoked_at" in d else None,
             RevocationReason(d["reason"]) if "reason" in d else None)
     except (KeyError, ValueError, TypeError) as exc:
-        raise MalformedPola(f"pola-keys.json: bad key entry ({exc})") from None
+        raise MalformedPola("pola-keys.json: bad key entry ({exc})", exc=exc) from None

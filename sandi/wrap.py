@@ -29,6 +29,7 @@ import nacl.exceptions
 from cryptography.hazmat.primitives.asymmetric import mlkem
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from sandi._i18n import Phrase
 from sandi.errors import WrappedKeyInvalid
 from sandi.format import Stanza, Suite
 from sandi.primitives import LABEL_WRAP_HYBRID, LABEL_WRAP_X25519, ZERO_NONCE, aead_open, hkdf
@@ -112,4 +113,5 @@ def unwrap(stanza: Stanza, suite: Suite, x25519_priv: bytes,
         key = hkdf(ss_m + ss_x + eph_pub + pub, salt=b"",
                    info=_info(LABEL_WRAP_HYBRID, stanza.agency, stanza.key_version))
     return aead_open(key, ZERO_NONCE, rest, None, WrappedKeyInvalid,
-                     f"recipient stanza for {stanza.agency} v{stanza.key_version} does not open")
+                     Phrase("recipient stanza for {agency} v{version} does not open",
+                            agency=stanza.agency, version=stanza.key_version))
