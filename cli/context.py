@@ -304,16 +304,14 @@ class LocalizedCommand(_Localized):
         """The options with a localized heading."""
         _format_options(self, ctx, formatter)
 
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        """The -h/--help option, its help translated."""
-        opt = super().get_help_option(ctx)
-        if opt is not None:
-            opt.help = t("opt.help", lang_of(ctx))
-        return opt
-
 
 def _format_options(cmd: click.Command, ctx: click.Context,
                     formatter: click.HelpFormatter) -> None:
+    # The -h/--help option's own help is translated here, when help is shown, so that
+    # parsing (`sandi --version`) loads no catalogue.
+    help_option = cmd.get_help_option(ctx)
+    if help_option is not None:
+        help_option.help = t("opt.help", lang_of(ctx))
     records = [rv for p in cmd.get_params(ctx)
                if not isinstance(p, click.Argument) and (rv := p.get_help_record(ctx))]
     if records:
@@ -348,13 +346,6 @@ class LocalizedGroup(_Localized, click.Group):
     def listed_command(self, ctx: click.Context, name: str) -> click.Command | None:
         """The command as the help listing shows it (a lazy group need not import it)."""
         return self.get_command(ctx, name)
-
-    def get_help_option(self, ctx: click.Context) -> click.Option | None:
-        """The -h/--help option, its help translated."""
-        opt = super().get_help_option(ctx)
-        if opt is not None:
-            opt.help = t("opt.help", lang_of(ctx))
-        return opt
 
 
 def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
