@@ -1,31 +1,53 @@
 """Messages in English and Indonesian: the catalogue is complete, the choice of
-language follows --lang, SANDI_LANG and the locale."""
+language follows --lang, SANDI_LANG and the locale, and a library error reaches an
+Indonesian official with no English left in it."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
-import string
+import sys
 from pathlib import Path
+from types import ModuleType
 
 import pytest
-from clitools import Run, assert_one_error
+from clitools import Run, assert_one_error, write_secret
 
 import sandi_cli.messages
-from sandi_cli.messages import CATALOGUE, LANGS, default_lang, t
+from sandi_cli.messages import LANGS, default_lang, t
 
 CLI_DIR = Path(sandi_cli.messages.__file__).parent
+ROOT = CLI_DIR.parent
 
 
-def _fields(text: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+def _catalogues() -> ModuleType:
+    """tools/catalogues.py, the script that checks and compiles the catalogues."""
+    if "catalogues" in sys.modules:
+        return sys.modules["catalogues"]
+    spec = importlib.util.spec_from_file_location("catalogues", ROOT / "tools" / "catalogues.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules["catalogues"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-@pytest.mark.parametrize("msg_id", sorted(CATALOGUE))
+CAT = _catalogues()
+#: message id -> language -> text, read from the .po files (the source of truth)
+PO = {lang: CAT.translations(CAT.load(CAT.CLI_PO[lang])) for lang in LANGS}
+IDS = sorted(PO["en"].keys() | PO["id"].keys())
+
+
+@pytest.mark.parametrize("msg_id", IDS)
 def test_every_message_has_both_languages(msg_id: str) -> None:
-    entry = CATALOGUE[msg_id]
-    assert set(entry) == set(LANGS)
-    assert all(entry[lang].strip() for lang in LANGS)
-    assert _fields(entry["en"]) == _fields(entry["id"]), msg_id
+    texts = {lang: PO[lang].get(msg_id, "") for lang in LANGS}
+    assert all(text.strip() for text in texts.values()), (msg_id, texts)
+    assert CAT.fields(texts["en"]) == CAT.fields(texts["id"]), msg_id
+
+
+@pytest.mark.parametrize("msg_id", IDS)
+def test_the_compiled_catalogues_say_the_same(msg_id: str) -> None:
+    for lang in LANGS:
+        assert t(msg_id, lang) == PO[lang][msg_id]
 
 
 def test_every_message_id_used_in_the_cli_exists() -> None:
@@ -34,7 +56,12 @@ def test_every_message_id_used_in_the_cli_exists() -> None:
     for source in CLI_DIR.glob("*.py"):
         used |= set(pattern.findall(source.read_text(encoding="utf-8")))
     assert len(used) > 100, "the scan found too few message ids"
-    assert used - set(CATALOGUE) == set()
+    assert used - set(IDS) == set()
+
+
+def test_an_unknown_id_is_an_error() -> None:
+    with pytest.raises(KeyError):
+        t("no.such-message", "id")
 
 
 def test_t_fills_placeholders() -> None:
@@ -105,3 +132,70 @@ def test_help_in_english(run: Run) -> None:
     assert "Usage:" in result.stdout and "Commands:" in result.stdout
     for command in ("seal", "open", "verify", "keys", "pola", "demo"):
         assert command in result.stdout
+
+
+# --- library errors, fully in Indonesian -------------------------------------------------
+
+#: English words that would betray an untranslated detail (paths are left out first).
+ENGLISH = re.compile(r"\b(the|is|are|not|does|for|of|and|this|with|has|was|by|no|key|keys"
+                     r"|envelope|signature|unknown|cannot|agency|holds|passphrase)\b", re.I)
+
+
+def _no_english(line: str) -> None:
+    words = " ".join(w for w in line.split() if "/" not in w)
+    assert not ENGLISH.search(words), line
+
+
+@pytest.fixture
+def nota(run: Run, tmp_path: Path, passfile: Path) -> Path:
+    src = tmp_path / "nota.txt"
+    src.write_text("Nota dinas rahasia\n" * 100, encoding="utf-8")
+    result = run("seal", src, "--from", "dispendukcapil", "--to", "dinkes",
+                 "--classification", "rahasia", "--passphrase-file", passfile)
+    assert result.exit_code == 0, result.stderr
+    return tmp_path / "nota.txt.sandi"
+
+
+@pytest.mark.parametrize("where", [-70, -10, 200])  # payload, signature, header
+def test_a_tampered_envelope_in_indonesian(run: Run, nota: Path, passfile: Path,
+                                            where: int) -> None:
+    data = bytearray(nota.read_bytes())
+    data[where] ^= 0x01
+    nota.write_bytes(bytes(data))
+    for result in (run("--lang", "id", "open", nota, "--passphrase-file", passfile),
+                   run("verify", nota, env={"LANG": "id_ID.UTF-8"})):
+        error, hint = assert_one_error(result, 1, lang="id")
+        _no_english(error)
+        _no_english(hint)
+
+
+def test_a_wrong_passphrase_in_indonesian(run: Run, nota: Path, tmp_path: Path) -> None:
+    wrong = write_secret(tmp_path / "salah.txt", "bukan frasa yang benar")
+    result = run("--lang", "id", "open", nota, "--passphrase-file", wrong)
+    error, _ = assert_one_error(result, 1, lang="id")
+    assert "frasa sandi tidak dapat membuka" in error
+    _no_english(error)
+
+
+def test_an_unknown_agency_in_indonesian(run: Run, tmp_path: Path, passfile: Path) -> None:
+    src = tmp_path / "x.txt"
+    src.write_text("x", encoding="utf-8")
+    result = run("--lang", "id", "seal", src, "--from", "setda", "--to", "dinas-fiktif",
+                 "--classification", "biasa", "--passphrase-file", passfile)
+    error, _ = assert_one_error(result, 1, lang="id")
+    assert "dinas-fiktif" in error
+    _no_english(error)
+
+
+def test_a_refused_flow_and_a_broken_file_in_indonesian(run: Run, tmp_path: Path,
+                                                        passfile: Path) -> None:
+    src = tmp_path / "laporan.txt"
+    src.write_text("laporan", encoding="utf-8")
+    refused = run("--lang", "id", "seal", src, "--from", "dinkes", "--to", "dispendukcapil",
+                  "--klasifikasi", "sangat-rahasia", "--passphrase-file", passfile)
+    error, _ = assert_one_error(refused, 1, lang="id")
+    _no_english(error)
+    (tmp_path / "junk.sandi").write_bytes(b"SANDI\x01" + b"\x00" * 40)
+    junk = run("--lang", "id", "verify", tmp_path / "junk.sandi")
+    error, _ = assert_one_error(junk, 1, lang="id")
+    _no_english(error)

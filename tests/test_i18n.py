@@ -1,0 +1,126 @@
+"""Library errors speak English and Indonesian: every raise site uses a literal template
+that the ``sandi`` gettext catalogue translates, with the same placeholders; the compiled
+catalogues match their sources; and nothing is loaded until a message is shown."""
+
+from __future__ import annotations
+
+import importlib.util
+import pickle
+import subprocess
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+import sandi._i18n
+from sandi.errors import InvalidArgument, NotARecipient, Phrase, SandiError, StorageError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _catalogues() -> ModuleType:
+    """tools/catalogues.py, the script that checks and compiles the catalogues."""
+    if "catalogues" in sys.modules:
+        return sys.modules["catalogues"]
+    spec = importlib.util.spec_from_file_location("catalogues", ROOT / "tools" / "catalogues.py")
+    assert spec is not None and spec.loader is not None
+    module = sys.modules["catalogues"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+CAT = _catalogues()
+TEMPLATES = CAT.templates()
+PO = CAT.translations(CAT.load(CAT.LIBRARY_PO))
+
+
+def test_the_scan_finds_the_raise_sites() -> None:
+    assert len(TEMPLATES) > 150, "the AST scan of sandi/*.py found too few templates"
+    assert "{what} does not verify" in TEMPLATES
+
+
+def test_every_template_is_a_literal_with_its_parameters() -> None:
+    # No f-string, concatenation or str(exc) at a raise site of a SandiError subclass
+    # (or of Phrase / Fields.fail): the English text must be a msgid to translate, and
+    # the keyword arguments must be exactly the template's placeholders.
+    problems = [str(site) for site in CAT.sites() if site.problem]
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("template", sorted(TEMPLATES))
+def test_every_template_has_an_indonesian_translation(template: str) -> None:
+    text = PO.get(template, "")
+    assert text.strip(), f"sandi.po lacks {template!r}: run {CAT.COMMAND} extract"
+    assert CAT.fields(text) == CAT.fields(template), (template, text)
+
+
+def test_no_stale_translations() -> None:
+    stale = sorted(set(PO) - set(TEMPLATES))
+    assert not stale, f"sandi.po has entries no code uses: run {CAT.COMMAND} extract"
+
+
+def test_compiled_catalogues_match_their_sources() -> None:
+    assert not CAT.stale_mo(), f"run {CAT.COMMAND} compile"
+
+
+# --- what a caller sees -------------------------------------------------------------------
+
+
+def test_str_is_english_and_describe_is_indonesian() -> None:
+    err = NotARecipient("this envelope is for {to}; this keystore holds keys for {held}{detail}",
+                        to="bkpsdmd", held=Phrase("no agency"),
+                        detail=Phrase("; tried {keys}", keys=[
+                            Phrase("{agency} v{version} (not held)", agency="dinkes", version=2),
+                            Phrase("{agency} v{version} (not held)", agency="setda", version=1)]))
+    assert str(err) == ("this envelope is for bkpsdmd; this keystore holds keys for no agency;"
+                        " tried dinkes v2 (not held), setda v1 (not held)")
+    assert err.describe("en") == str(err)
+    assert err.message("id") == ("amplop ini untuk bkpsdmd; keystore ini menyimpan kunci tidak"
+                                 " ada instansi; sudah dicoba dinkes v2 (tidak tersimpan),"
+                                 " setda v1 (tidak tersimpan)")
+    assert err.describe("id") == f"Anda bukan penerima amplop ini ({err.message('id')})"
+
+
+def test_a_plain_message_still_works() -> None:
+    err = InvalidArgument("something {odd} happened")  # no parameters: used as it is
+    assert str(err) == "something {odd} happened"
+    assert err.describe("id") == "argumen tidak sah (something {odd} happened)"
+    assert str(SandiError()) == ""
+
+
+def test_a_known_plain_message_is_translated() -> None:
+    assert InvalidArgument("the passphrase is empty").message("id") == "frasa sandi kosong"
+
+
+def test_an_error_as_a_parameter_is_translated_too() -> None:
+    inner = StorageError("cannot write {path}: {reason}; nothing was written", path="/x",
+                         reason=Phrase("the disk is full"))
+    outer = InvalidArgument("cannot seal this metadata: {detail}", detail=inner)
+    assert outer.message("id") == ("metadata ini tidak dapat disegel: /x tidak dapat ditulis:"
+                                   " disk penuh; tidak ada yang ditulis")
+
+
+def test_errors_pickle_with_their_template() -> None:
+    err = pickle.loads(pickle.dumps(StorageError(
+        "cannot write {path}: {reason}; nothing was written", path="/x",
+        reason=Phrase("the disk is full"))))
+    assert str(err) == "cannot write /x: the disk is full; nothing was written"
+    assert "disk penuh" in err.message("id")
+
+
+def test_a_broken_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandi._i18n, "translate",
+                        lambda template, lang: "rusak {nope}" if lang == "id" else template)
+    err = InvalidArgument("{path} already exists", path="/x")
+    assert err.message("id") == "/x already exists"
+
+
+def test_catalogues_load_only_when_needed() -> None:
+    code = ("import sandi, sandi._i18n as i; from sandi_cli.main import main;"
+            " import sandi_cli.messages as m; e = sandi.errors.NoPola('no pola is installed in"
+            " {path}', path='/x'); str(e); e.describe('en'); main(['--version']);"
+            " print(i.catalogue.cache_info().currsize, m.catalogue.cache_info().currsize)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=ROOT).stdout
+    assert out.splitlines()[-1] == "0 0"
