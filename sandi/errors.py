@@ -16,10 +16,11 @@ in words an official understands. The CLI prints the message and the hint; it
 never prints a traceback unless asked.
 
 An error is raised with an English template and its parameters,
-``NotARecipient("no key for {agency} opens this envelope", agency=a)``: ``str(err)``
-is the English text, ``err.message("id")`` the same detail in Indonesian (from the
-``sandi`` gettext catalogue, see :mod:`sandi._i18n`), ``err.describe("id")`` the
-whole line for an official. A plain message without parameters works too; if the
+``OutputExists("{path} already exists", path=p)``: ``str(err)`` is the English
+text, ``err.message("id")`` the same detail in Indonesian (from the ``sandi``
+gettext catalogue shipped in ``sandi/locale``), ``err.describe("id")`` the whole
+line for an official. Words given as a parameter are a :class:`Phrase`, said in
+the same language. A plain message without parameters works too; if the
 catalogue does not know it, it is shown as it is.
 
 >>> from sandi.errors import NotARecipient
