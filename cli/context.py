@@ -171,7 +171,8 @@ class Session:
             self.audit_log().append(event)
         except Exception as exc:  # the log must never hide the command's own result
             self.audit_failed = True
-            reason = str(exc) if isinstance(exc, sandi.SandiError) else type(exc).__name__
+            reason = exc.message(self.lang) if isinstance(exc, sandi.SandiError) \
+                else type(exc).__name__
             self.warn(self.t("audit.unwritable", where=self.audit_where(), reason=reason))
 
     @contextlib.contextmanager

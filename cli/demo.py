@@ -121,7 +121,7 @@ def demo(session: Session, home: Path | None) -> None:
         sandi.seal(b"Laporan", sender=world.keystore.identity(RECIPIENT), to=[SENDER],
                    classification=sandi.Classification.SANGAT_RAHASIA, pola=pola)
     except sandi.PolicyViolation as err:
-        refusal = str(err)
+        refusal = err.message(session.lang)
         session.echo()
         say("demo.refused", sender=recipient.abbrev, recipient=sender.abbrev,
             level=sandi.Classification.SANGAT_RAHASIA.label, reason=refusal)

@@ -61,6 +61,13 @@ class FileResult:
     reason: str = ""
     audit_outcome: str = ""  # refused | error, if failed
     doc_id: str = ""
+    reason_id: str = ""  # the reason in Indonesian, for people (not in --json)
+
+    def public(self) -> dict[str, Any]:
+        """The result as --json prints it."""
+        doc = asdict(self)
+        del doc["reason_id"]
+        return doc
 
 
 def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileResult:
@@ -73,8 +80,9 @@ def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileRe
     except Exception as exc:
         reason = str(exc) if isinstance(exc, sandi.SandiError) else \
             f"{type(exc).__name__}: {exc}"
+        reason_id = exc.message("id") if isinstance(exc, sandi.SandiError) else reason
         return FileResult(str(path), FAILED, error=type(exc).__name__, reason=reason,
-                          audit_outcome=outcome_of(exc))
+                          audit_outcome=outcome_of(exc), reason_id=reason_id)
     return FileResult(str(path), kinds[done.outcome], done.agencies, done.old_versions,
                       doc_id=done.doc_id)
 
@@ -227,11 +235,11 @@ def _report(session: Session, results: list[FileResult], retire: bool,
     requests = _retire(session, keystore, pola, request_out) if retire and not failed else []
     session.emit({"files": len(results), **counts, "retire": {
         "asked": retire, "blocked": bool(retire and failed), "requests": requests},
-        "results": [asdict(r) for r in results]})
+        "results": [r.public() for r in results]})
     session.say("rewrap.summary", total=len(results), **counts)
     for r in failed:
-        session.echo("  " + session.t("rewrap.failed_file", path=shown(r.path),
-                                      reason=r.reason))
+        reason = r.reason_id if session.lang == "id" and r.reason_id else r.reason
+        session.echo("  " + session.t("rewrap.failed_file", path=shown(r.path), reason=reason))
     if retire and failed:
         session.say("retire.blocked", count=len(failed))
     elif retire and not requests:

@@ -124,3 +124,18 @@ def test_catalogues_load_only_when_needed() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=ROOT).stdout
     assert out.splitlines()[-1] == "0 0"
+
+
+def test_the_catalogues_are_package_data() -> None:
+    # A non-editable install (pip install .) must ship every .mo, or an official would
+    # silently get English.
+    import tomllib
+
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    globs, dirs = config["setuptools"]["package-data"], config["setuptools"]["package-dir"]
+    compiled = [mo for po in CAT.all_po() if (mo := po.with_suffix(".mo"))]
+    assert len(compiled) == 3
+    for mo in compiled:
+        package = next(p for p, d in dirs.items() if mo.is_relative_to(ROOT / d))
+        inside = mo.relative_to(ROOT / dirs[package])
+        assert any(inside.match(g) for g in globs[package]), f"{mo} is not package data"
