@@ -36,6 +36,8 @@ catalogue does not know it, it is shown as it is.
 
 from __future__ import annotations
 
+from typing import Self
+
 from sandi._i18n import Phrase as Phrase  # re-exported: words as an error parameter
 from sandi._i18n import render
 
@@ -56,6 +58,10 @@ class SandiError(Exception):
         else:
             self.template, self.params = template, params
         super().__init__(render(self.template, self.params))
+
+    def with_params(self, **params: object) -> Self:
+        """The same error with some parameters replaced (a more precise location, say)."""
+        return type(self)(self.template, **{**self.params, **params})
 
     def message(self, lang: str = "en") -> str:
         """The precise detail in ``lang`` ("en" or "id"); ``str(err)`` is the English."""

@@ -139,3 +139,11 @@ def test_the_catalogues_are_package_data() -> None:
         package = next(p for p, d in dirs.items() if mo.is_relative_to(ROOT / d))
         inside = mo.relative_to(ROOT / dirs[package])
         assert any(inside.match(g) for g in globs[package]), f"{mo} is not package data"
+
+
+def test_with_params_keeps_the_class_and_the_template() -> None:
+    err = StorageError("cannot write {path}: {reason}; nothing was written", path="/x",
+                       reason=Phrase("the disk is full"))
+    moved = err.with_params(path="/y")
+    assert type(moved) is StorageError and moved.template == err.template
+    assert str(moved) == "cannot write /y: the disk is full; nothing was written"
