@@ -76,29 +76,21 @@ def render(template: str, params: Mapping[str, object], lang: str = "en") -> str
         return render(template, params, "en")
 
 
-class Phrase:
-    """Words that can be said in English and in Indonesian: a template and its
-    parameters. ``str()`` is the English text."""
+class Phrase(str):
+    """Words that sandi can say in English and in Indonesian: a ``str`` (the English
+    text, so it can stand wherever a string is expected) that also keeps its template
+    and parameters, for :meth:`message` in another language."""
 
-    __slots__ = ("params", "template")
+    template: str
+    params: dict[str, object]
 
-    def __init__(self, template: str, /, **params: object) -> None:
+    def __new__(cls, template: str, /, **params: object) -> Phrase:
+        """``template`` (English, with ``{placeholders}``) filled from ``params``."""
+        self = super().__new__(cls, render(template, params))
         self.template = template
         self.params = params
+        return self
 
     def message(self, lang: str = "en") -> str:
         """The phrase in ``lang`` ("en" or "id")."""
         return render(self.template, self.params, lang)
-
-    def __str__(self) -> str:
-        return self.message("en")
-
-    def __repr__(self) -> str:
-        return f"Phrase({self.template!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return (isinstance(other, Phrase) and self.template == other.template
-                and self.params == other.params)
-
-    def __hash__(self) -> int:
-        return hash(self.template)

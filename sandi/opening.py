@@ -131,8 +131,8 @@ def _recipient_warnings(pola: Pola, key: AgencyKey) -> tuple[str, ...]:
     except UnknownAgency:
         return ()
     if version.state is KeyState.REVOKED:
-        return (f"opened with {key.agency} key v{key.version}, which is revoked; rewrap or"
-                " re-seal what you still need",)
+        return (Phrase("opened with {agency} key v{version}, which is revoked; rewrap or"
+                       " re-seal what you still need", agency=key.agency, version=key.version),)
     return ()
 
 

@@ -147,3 +147,12 @@ def test_with_params_keeps_the_class_and_the_template() -> None:
     moved = err.with_params(path="/y")
     assert type(moved) is StorageError and moved.template == err.template
     assert str(moved) == "cannot write /y: the disk is full; nothing was written"
+
+
+def test_a_phrase_is_the_english_string() -> None:
+    # Phrases also stand where the API promises strings (Document.warnings).
+    warning = Phrase("opened with {agency} key v{version}, which is revoked; rewrap or"
+                     " re-seal what you still need", agency="dinkes", version=1)
+    assert isinstance(warning, str) and warning.startswith("opened with dinkes key v1")
+    assert warning.message("id").startswith("dibuka dengan kunci dinkes v1 yang sudah dicabut")
+    assert pickle.loads(pickle.dumps(warning)).message("id") == warning.message("id")
