@@ -85,6 +85,11 @@ class Session:
         """A message in the session's language."""
         return t(msg_id, self.lang, **kw)
 
+    def words(self, text: str) -> str:
+        """``text`` in the session's language, if the library gave it as a Phrase (a str
+        that can also be said in Indonesian); else as it is."""
+        return text.message(self.lang) if isinstance(text, sandi.errors.Phrase) else text
+
     def say(self, msg_id: str, **kw: object) -> None:
         """Print a human line to stdout, unless --quiet or --json."""
         self.echo(self.t(msg_id, **kw))

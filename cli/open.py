@@ -48,9 +48,8 @@ def open_command(session: Session, file: Path, output: Path | None, force: bool,
             and target.name != opened.filename:
         session.warn(session.t("open.unsafe_name", name=repr(opened.filename),
                                saved=target.name))
-    for warning in opened.warnings:  # Phrases, said in the session's language
-        session.warn(warning.message(session.lang) if isinstance(warning, sandi.errors.Phrase)
-                     else warning)
+    for warning in opened.warnings:
+        session.warn(session.words(warning))
     session.emit({
         "output": str(target), **info_doc(opened), "filename": opened.filename,
         "subject": opened.subject, "content_type": opened.content_type,

@@ -43,7 +43,7 @@ def diff(session: Session, old: Path, new: Path) -> None:
     if not lines:
         session.say("diff.none")
     for line in lines:
-        session.echo(line)
+        session.echo(session.words(line))
 
 
 def _source(session: Session, pola_file: Path | None) -> sandi.Pola:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 
+from sandi._i18n import Phrase
 from sandi.classification import Classification
 from sandi.pola import Pola
-from sandi.pola_model import Agency, Effect
+from sandi.pola_model import Agency, Effect, KeyState
 
 #: Colour of an edge by the highest classification allowed on it.
 COLOURS = {
@@ -59,39 +60,52 @@ def _flows(pola: Pola) -> dict[tuple[str, str], Classification]:
     return out
 
 
-def _agency_line(a: Agency) -> str:
-    keys = ", ".join(f"v{k.version} {k.state.value}" for k in a.keys)
-    return f"{a.id} ({a.abbrev}; groups {', '.join(a.groups) or '-'}; keys {keys})"
+#: A key version's state, in the reader's language.
+_STATES = {KeyState.CURRENT: Phrase("current"), KeyState.RETIRED: Phrase("retired"),
+           KeyState.REVOKED: Phrase("revoked")}
+
+
+def _agency_line(a: Agency) -> Phrase:
+    keys = [Phrase("v{version} {state}", version=k.version, state=_STATES[k.state])
+            for k in a.keys]
+    return Phrase("{id} ({abbrev}; groups {groups}; keys {keys})", id=a.id, abbrev=a.abbrev,
+                  groups=", ".join(a.groups) or "-", keys=keys)
 
 
 def diff(old: Pola, new: Pola) -> list[str]:
-    """What changed from ``old`` to ``new``, one line per change, for people."""
+    """What changed from ``old`` to ``new``, one line per change, for people. Each line
+    is a :class:`~sandi.errors.Phrase`: English as a ``str``, ``.message("id")`` in
+    Indonesian."""
     lines: list[str] = []
     if (old.id, old.version) != (new.id, new.version):
-        lines.append(f"pola: {old.id} v{old.version} -> {new.id} v{new.version}")
+        lines.append(Phrase("pola: {old} v{old_version} -> {new} v{new_version}", old=old.id,
+                            old_version=old.version, new=new.id, new_version=new.version))
     if old.authority != new.authority:
-        lines.append(f"authority: {old.authority.threshold}-of-{len(old.authority.keys)}"
-                     f" [{', '.join(k.id for k in old.authority.keys)}] ->"
-                     f" {new.authority.threshold}-of-{len(new.authority.keys)}"
-                     f" [{', '.join(k.id for k in new.authority.keys)}]")
+        lines.append(Phrase(
+            "authority: {old}-of-{old_keys} [{old_ids}] -> {new}-of-{new_keys} [{new_ids}]",
+            old=old.authority.threshold, old_keys=len(old.authority.keys),
+            old_ids=", ".join(k.id for k in old.authority.keys),
+            new=new.authority.threshold, new_keys=len(new.authority.keys),
+            new_ids=", ".join(k.id for k in new.authority.keys)))
     if old.expires_at != new.expires_at:
-        lines.append("expiry changed")
+        lines.append(Phrase("expiry changed"))
     before = {a.id: a for a in old.agencies}
     after = {a.id: a for a in new.agencies}
     for agency_id in sorted(before.keys() - after.keys()):
-        lines.append(f"- agency {_agency_line(before[agency_id])}")
+        lines.append(Phrase("- agency {agency}", agency=_agency_line(before[agency_id])))
     for agency_id in sorted(after.keys() - before.keys()):
-        lines.append(f"+ agency {_agency_line(after[agency_id])}")
+        lines.append(Phrase("+ agency {agency}", agency=_agency_line(after[agency_id])))
     for agency_id in sorted(before.keys() & after.keys()):
         if before[agency_id] != after[agency_id]:
-            lines.append(f"~ agency {_agency_line(before[agency_id])}")
-            lines.append(f"       -> {_agency_line(after[agency_id])}")
+            lines.append(Phrase("~ agency {agency}", agency=_agency_line(before[agency_id])))
+            lines.append(Phrase("       -> {agency}", agency=_agency_line(after[agency_id])))
     old_flows, new_flows = _flows(old), _flows(new)
     for pair in sorted(old_flows.keys() | new_flows.keys()):
         a, b = old_flows.get(pair), new_flows.get(pair)
         if a != b:
-            lines.append(f"flow {pair[0]} -> {pair[1]}: {a.slug if a else 'none'} ->"
-                         f" {b.slug if b else 'none'}")
+            lines.append(Phrase("flow {sender} -> {recipient}: {old} -> {new}", sender=pair[0],
+                                recipient=pair[1], old=a.slug if a else Phrase("none"),
+                                new=b.slug if b else Phrase("none")))
     return lines
 
 

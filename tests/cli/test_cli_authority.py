@@ -77,6 +77,9 @@ def test_the_whole_flow_by_cli_only(tmp_path: Path) -> None:
                             city.ws / "pola.sandi"))["changes"]
     assert changes[0] == "pola: kota-uji v1 -> kota-uji v3"
     assert any("bkpsdmd" in line and "v1 revoked" in line for line in changes)
+    shown = ok(city.auth("--lang", "id", "pola", "diff", city.ws / "published/pola-v1.sandi",
+                         city.ws / "pola.sandi")).stdout
+    assert "~ instansi bkpsdmd" in shown and "v1 dicabut" in shown and "revoked" not in shown
 
 
 @pytest.fixture(scope="module")
