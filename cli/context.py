@@ -11,8 +11,8 @@ command still reports its own result, then exits 1.
 
 Help strings, option help and section headings are message ids, looked up in
 the session's language when help is shown, so ``sandi --lang id seal --help``
-is in Indonesian. Click's own framework errors ("Missing option ...") stay in
-English.
+is in Indonesian. Click's own usage errors ("Missing option ...") are said again
+in the session's language by :mod:`sandi_cli.usage`.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 import sandi
+from sandi_cli import usage
 from sandi_cli.messages import default_lang, t
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -296,6 +297,16 @@ class _Localized(click.Command):
         _localize(self, click.get_current_context(silent=True))
         return super().get_short_help_str(limit)
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as click does; a usage error is said in the session's language."""
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            said = usage.localized(exc, lang_of(ctx))
+            if said is exc:
+                raise
+            raise said from None
+
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The usage line with a localized prefix."""
         pieces = self.collect_usage_pieces(ctx)
@@ -335,6 +346,17 @@ class LocalizedGroup(_Localized, click.Group):
         """Options, then commands, with localized headings."""
         _format_options(self, ctx, formatter)
         self.format_commands(ctx, formatter)
+
+    def resolve_command(self, ctx: click.Context, args: list[str]
+                        ) -> tuple[str | None, click.Command | None, list[str]]:
+        """Find the subcommand; "no such command" is said in the session's language."""
+        try:
+            return super().resolve_command(ctx, args)
+        except click.UsageError as exc:
+            said = usage.localized(exc, lang_of(ctx))
+            if said is exc:
+                raise
+            raise said from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The subcommands with their localized one-line help."""

@@ -199,3 +199,32 @@ def test_a_refused_flow_and_a_broken_file_in_indonesian(run: Run, tmp_path: Path
     junk = run("--lang", "id", "verify", tmp_path / "junk.sandi")
     error, _ = assert_one_error(junk, 1, lang="id")
     _no_english(error)
+
+
+# --- click's own usage errors ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("argv", "said"), [
+    (["seal"], "Galat: Argumen 'FILE' wajib diisi."),
+    (["seal", "x", "--too"], "Galat: Opsi tidak dikenal: --too (Opsi yang mungkin: --to)"),
+    (["tidak-ada"], "Galat: Perintah 'tidak-ada' tidak ada."),
+    (["verify", "/tidak/ada.sandi"], "Galat: Nilai tidak sah untuk 'FILE': Berkas"
+                                     " '/tidak/ada.sandi' tidak ada."),
+    (["rewrap", "--jobs", "0", "x"], "Galat: Nilai tidak sah untuk '--jobs': 0 di luar"
+                                     " rentang x>=1."),
+    (["keys", "revoke", "--agency", "dinkes", "--version", "1", "--reason", "lupa"],
+     "Galat: Nilai tidak sah untuk '--reason': 'lupa' bukan salah satu dari 'superseded',"
+     " 'compromised'."),
+])
+def test_usage_errors_in_indonesian(run: Run, argv: list[str], said: str) -> None:
+    result = run("--lang", "id", *argv)
+    assert result.exit_code == 2
+    assert said in result.stderr.splitlines(), result.stderr
+    assert result.stderr.startswith("Penggunaan: ") and "untuk bantuan." in result.stderr
+
+
+def test_usage_errors_in_english_are_clicks_own(run: Run) -> None:
+    result = run("seal")
+    assert result.exit_code == 2
+    assert "Error: Missing argument 'FILE'." in result.stderr
+    assert result.stderr.startswith("Usage: ") and "--help' for help." in result.stderr
