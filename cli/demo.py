@@ -121,10 +121,10 @@ def demo(session: Session, home: Path | None) -> None:
         sandi.seal(b"Laporan", sender=world.keystore.identity(RECIPIENT), to=[SENDER],
                    classification=sandi.Classification.SANGAT_RAHASIA, pola=pola)
     except sandi.PolicyViolation as err:
-        refusal = err.message(session.lang)
+        refusal = str(err)  # English in --json, like every error message there
         session.echo()
         say("demo.refused", sender=recipient.abbrev, recipient=sender.abbrev,
-            level=sandi.Classification.SANGAT_RAHASIA.label, reason=refusal)
+            level=sandi.Classification.SANGAT_RAHASIA.label, reason=err.message(session.lang))
     else:
         session.warn(s("demo.not_refused"))
 
