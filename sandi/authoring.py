@@ -181,8 +181,9 @@ def _as_loaded(body: PolaBody) -> PolaBody:
     """Refuse, at compile time, anything the loader would refuse (one set of rules)."""
     try:
         return decode_body(encode_body(body))
-    except MalformedPola as exc:
-        raise MalformedPola(str(exc).replace("pola: ", "pola source: ", 1)) from None
+    except MalformedPola as exc:  # a decoding failure is in the source: say so
+        where = {"what": Phrase("pola source")} if exc.params.get("what") == "pola" else {}
+        raise exc.with_params(**where) from None
     except (TypeError, ValueError) as exc:
         raise MalformedPola("pola source: a field has the wrong type ({exc})", exc=exc) from None
 

@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from sandi import _fs
 from sandi._time import epoch
 from sandi.classification import Classification
 from sandi.errors import (
@@ -105,7 +106,8 @@ class Pola:
         try:
             data = Path(path).read_bytes()
         except OSError as exc:
-            raise MalformedPola(f"cannot read pola {path}: {exc.strerror}") from None
+            raise MalformedPola("cannot read pola {source}: {reason}", source=path,
+                                reason=_fs.os_reason(exc, reading=True)) from None
         return cls.from_bytes(data, trusted=trusted, now=now)
 
     def to_bytes(self) -> bytes:
@@ -188,8 +190,8 @@ class Pola:
     def _position(self, agency_id: str) -> int:
         i = self._by_id.get(agency_id)
         if i is None:
-            raise UnknownAgency(f"agency {agency_id!r} is not in pola {self.id}"
-                                f" v{self.version}")
+            raise UnknownAgency("agency {agency!r} is not in pola {id} v{version}",
+                                agency=agency_id, id=self.id, version=self.version)
         return i
 
     def requirement(self, level: Classification) -> Requirement:
@@ -229,17 +231,19 @@ class Pola:
         ``sender`` and the envelope meets the level's requirement."""
         req = self.requirement(level)
         if len(to) > req.max_recipients:
-            raise PolicyViolation(f"{level.label} allows at most {req.max_recipients}"
-                                  f" recipients, not {len(to)}")
+            raise PolicyViolation("{label} allows at most {max} recipients, not {count}",
+                                  label=level.label, max=req.max_recipients, count=len(to))
         if suite < req.suite:
-            raise PolicyViolation(f"{level.label} requires the {req.suite.slug} suite; this"
-                                  f" envelope uses {suite.slug}")
+            raise PolicyViolation("{label} requires the {required} suite; this envelope uses"
+                                  " {used}", label=level.label, required=req.suite.slug,
+                                  used=suite.slug)
         for recipient in to:
             if recipient == sender:
                 continue  # an agency may always keep a copy for itself
             if not self.may_send(sender, recipient, level):
-                raise PolicyViolation(f"pola {self.id} v{self.version} does not allow"
-                                      f" {sender} to send {level.label} to {recipient}")
+                raise PolicyViolation("pola {id} v{version} does not allow {sender} to send "
+                                      "{label} to {recipient}", id=self.id, version=self.version,
+                                      sender=sender, label=level.label, recipient=recipient)
 
     def sealing_key(self, agency_id: str) -> KeyVersion:
         """The current key version of an agency: the one seal wraps to and signs with."""
@@ -264,8 +268,8 @@ class Pola:
         if self.is_expired(now):
             from sandi._time import show
 
-            raise PolaExpired(f"pola {self.id} v{self.version} expired on"
-                              f" {show(self.expires_at)}")
+            raise PolaExpired("pola {id} v{version} expired on {expires}", id=self.id,
+                              version=self.version, expires=show(self.expires_at))
 
     def check_envelope(self, h: SignedHeader) -> KeyVersion:
         """Policy for open and verify; returns the signer's key version.
@@ -276,11 +280,11 @@ class Pola:
         this (newest) pola.
         """
         if h.pola_id != self.id:
-            raise PolaMismatch(f"the envelope was sealed under pola {h.pola_id!r}, not"
-                               f" {self.id!r}")
+            raise PolaMismatch("the envelope was sealed under pola {pola_id!r}, not {id!r}",
+                               pola_id=h.pola_id, id=self.id)
         if h.pola_version > self.version:
-            raise PolaMismatch(f"the envelope names pola v{h.pola_version}; this home has"
-                               f" v{self.version}")
+            raise PolaMismatch("the envelope names pola v{pola_version}; this home has v{version}",
+                               pola_version=h.pola_version, version=self.version)
         self._version(h.pola_version).check_flow(h.sender, h.to, h.classification, h.suite)
         agency = self.agency(h.sender)
         if h.signer.kind is SignerKind.MEMBER:
@@ -292,7 +296,8 @@ class Pola:
             key.check_signed_at(f"{member.name} ({h.sender})", h.created_at)
             return key
         if h.signer.id != h.sender:
-            raise KeyNotValid(f"signer {h.signer.id!r} is not a key of {h.sender}")
+            raise KeyNotValid("signer {signer!r} is not a key of {sender}", signer=h.signer.id,
+                              sender=h.sender)
         key = agency.key(h.signer.key_version)
         key.check_signed_at(h.sender, h.created_at)
         return key

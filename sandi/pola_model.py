@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass
 
 from sandi._codec import is_slug, pack
+from sandi._i18n import Phrase
 from sandi.classification import Classification
 from sandi.errors import KeyNotValid, KeyRevoked, MalformedPola
 from sandi.format import Suite
@@ -46,22 +47,22 @@ class KeyVersion:
     def __post_init__(self) -> None:
         revoked = self.state is KeyState.REVOKED
         if revoked != (self.revoked_at is not None) or revoked != (self.reason is not None):
-            raise MalformedPola(f"key v{self.version}: revoked_at and reason go with, and"
-                                " only with, state revoked")
+            raise MalformedPola("key v{version}: revoked_at and reason go with, and only with, "
+                                "state revoked", version=self.version)
 
     def check_signed_at(self, owner: str, at: int) -> None:
         """Raise unless a signature dated ``at`` by this version is acceptable."""
         if at < self.not_before:
-            raise KeyNotValid(f"{owner} key v{self.version} was not yet valid at the"
-                              " envelope's creation time")
+            raise KeyNotValid("{owner} key v{version} was not yet valid at the envelope's "
+                              "creation time", owner=owner, version=self.version)
         if self.state is KeyState.REVOKED:
             assert self.revoked_at is not None
             if self.reason is RevocationReason.COMPROMISED:
-                raise KeyRevoked(f"{owner} key v{self.version} is revoked as compromised;"
-                                 " none of its signatures is trusted")
+                raise KeyRevoked("{owner} key v{version} is revoked as compromised; none of its "
+                                 "signatures is trusted", owner=owner, version=self.version)
             if at >= self.revoked_at:
-                raise KeyRevoked(f"{owner} key v{self.version} was revoked before the"
-                                 " envelope was created")
+                raise KeyRevoked("{owner} key v{version} was revoked before the envelope was "
+                                 "created", owner=owner, version=self.version)
 
 
 class MemberStatus(enum.Enum):
@@ -70,6 +71,11 @@ class MemberStatus(enum.Enum):
     ACTIVE = "active"
     SUSPENDED = "suspended"  # signatures from ``status_at`` on are refused
     REMOVED = "removed"  # likewise, and the agency key has been rotated away from them
+
+
+#: A member's status in messages ("was suspended from ..."), in the reader's language.
+_STATUS_WORDS = {MemberStatus.ACTIVE: Phrase("active"), MemberStatus.SUSPENDED: Phrase("suspended"),
+                 MemberStatus.REMOVED: Phrase("removed")}
 
 
 @dataclass(frozen=True)
@@ -87,28 +93,29 @@ class Member:
 
     def __post_init__(self) -> None:
         if not is_slug(self.id):
-            raise MalformedPola(f"member id {self.id!r} is not a slug")
+            raise MalformedPola("member id {member!r} is not a slug", member=self.id)
         if (self.status is MemberStatus.ACTIVE) != (self.status_at is None):
-            raise MalformedPola(f"member {self.id}: status_at goes with, and only with,"
-                                " a suspended or removed member")
+            raise MalformedPola("member {member}: status_at goes with, and only with, a suspended"
+                                " or removed member", member=self.id)
         if not self.keys:
-            raise MalformedPola(f"member {self.id} has no key")
+            raise MalformedPola("member {member} has no key", member=self.id)
 
     def key(self, version: int) -> KeyVersion:
         """A personal key version, or KeyNotValid."""
         for k in self.keys:
             if k.version == version:
                 return k
-        raise KeyNotValid(f"the pola lists no key v{version} for member {self.id}")
+        raise KeyNotValid("the pola lists no key v{version} for member {member}",
+                          version=version, member=self.id)
 
     def check_active_at(self, agency: str, at: int) -> None:
         """Raise unless this person was a member of ``agency`` in good standing at ``at``."""
         if at < self.joined_at:
-            raise KeyNotValid(f"{self.name} was not yet a member of {agency} when the"
-                              " envelope was created")
+            raise KeyNotValid("{name} was not yet a member of {agency} when the envelope was "
+                              "created", name=self.name, agency=agency)
         if self.status_at is not None and at >= self.status_at:
-            raise KeyRevoked(f"{self.name} was {self.status.value} from {agency} before the"
-                             " envelope was created")
+            raise KeyRevoked("{name} was {status} from {agency} before the envelope was created",
+                             name=self.name, status=_STATUS_WORDS[self.status], agency=agency)
 
 
 @dataclass(frozen=True)
@@ -125,21 +132,23 @@ class Agency:
 
     def __post_init__(self) -> None:
         if not is_slug(self.id):
-            raise MalformedPola(f"agency id {self.id!r} is not a slug")
+            raise MalformedPola("agency id {agency!r} is not a slug", agency=self.id)
         if sum(k.state is KeyState.CURRENT for k in self.keys) != 1:
-            raise MalformedPola(f"agency {self.id} must have exactly one current key version")
+            raise MalformedPola("agency {agency} must have exactly one current key version",
+                                agency=self.id)
         versions = [k.version for k in self.keys]
         if versions != sorted(set(versions)):
-            raise MalformedPola(f"agency {self.id}: key versions must be unique and ascending")
+            raise MalformedPola("agency {agency}: key versions must be unique and ascending",
+                                agency=self.id)
         if len({m.id for m in self.members}) != len(self.members):
-            raise MalformedPola(f"agency {self.id}: member ids must be unique")
+            raise MalformedPola("agency {agency}: member ids must be unique", agency=self.id)
 
     def member(self, member_id: str) -> Member:
         """A member by id; KeyNotValid if this agency has no such member."""
         for m in self.members:
             if m.id == member_id:
                 return m
-        raise KeyNotValid(f"{member_id} is not a member of {self.id}")
+        raise KeyNotValid("{member} is not a member of {agency}", member=member_id, agency=self.id)
 
     @property
     def current(self) -> KeyVersion:
@@ -151,7 +160,8 @@ class Agency:
         for k in self.keys:
             if k.version == version:
                 return k
-        raise KeyNotValid(f"the pola lists no key v{version} for {self.id}")
+        raise KeyNotValid("the pola lists no key v{version} for {agency}", version=version,
+                          agency=self.id)
 
     @property
     def selectors(self) -> tuple[str, ...]:
@@ -206,10 +216,10 @@ class Authority:
 
     def __post_init__(self) -> None:
         if self.threshold < 1:
-            raise MalformedPola(f"threshold must be >= 1, got {self.threshold}")
+            raise MalformedPola("threshold must be >= 1, got {threshold}", threshold=self.threshold)
         if self.threshold > len(self.keys):
-            raise MalformedPola(f"threshold {self.threshold} is more than the"
-                                f" {len(self.keys)} authority keys")
+            raise MalformedPola("threshold {threshold} is more than the {keys} authority keys",
+                                threshold=self.threshold, keys=len(self.keys))
         ids = [k.id for k in self.keys]
         if len(set(ids)) != len(ids) or len({k.ed25519 for k in self.keys}) != len(ids):
             raise MalformedPola("authority key ids and keys must be distinct")

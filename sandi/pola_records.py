@@ -21,13 +21,14 @@ from operator import not_
 from typing import Any
 
 from sandi._codec import Fields
+from sandi._i18n import Phrase
 from sandi.errors import MalformedPola
 from sandi.format import MAX_TIME
 from sandi.keys import PublicKeys
 from sandi.pola_model import Agency, KeyState, KeyVersion, Member, MemberStatus, RevocationReason
 from sandi.pola_tables import TEXT, Table, check_slugs, check_texts, types_are
 
-_F = Fields(MalformedPola, "pola")
+_F = Fields(MalformedPola, Phrase("pola"))
 _STATES = {s.value: s for s in KeyState}
 _REASONS = {r.value: r for r in RevocationReason}
 _STATUSES = {s.value: s for s in MemberStatus}
@@ -56,7 +57,7 @@ def agency_record(a: Agency) -> list[Any]:
 
 def _enum(table: dict[str, Any], value: object, name: str) -> Any:
     if not isinstance(value, str) or value not in table:
-        _F.fail(f"unknown {name} {value!r}")
+        _F.fail("unknown {name} {value!r}", name=name, value=value)
     return table[value]
 
 
@@ -78,7 +79,8 @@ def _check_key(value: object) -> tuple[int, KeyState]:
         _enum(_REASONS, r[8], "reason")
     revoked = state is KeyState.REVOKED
     if revoked != (r[7] is not None) or revoked != (r[8] is not None):
-        _F.fail(f"key v{version}: revoked_at and reason go with, and only with, state revoked")
+        _F.fail("key v{version}: revoked_at and reason go with, and only with, state revoked",
+                version=version)
     return version, state
 
 
@@ -96,8 +98,8 @@ def _check_member(value: object) -> str:
     if r[7] is not None:
         _F.integer(r[7], "status_at", 0, MAX_TIME)
     if (status is MemberStatus.ACTIVE) != (r[7] is None):
-        _F.fail(f"member {member_id}: status_at goes with, and only with, a suspended or"
-                " removed member")
+        _F.fail("member {member}: status_at goes with, and only with, a suspended or removed"
+                " member", member=member_id)
     return member_id
 
 
@@ -112,13 +114,13 @@ def check_agency(value: object) -> None:
     check_slugs(_F.array(r[4], "groups", 0, 64), "group")
     keys = [_check_key(k) for k in _F.array(r[5], "keys", 1, MAX_KEYS)]
     if sum(state is KeyState.CURRENT for _, state in keys) != 1:
-        _F.fail(f"agency {agency_id} must have exactly one current key version")
+        _F.fail("agency {agency} must have exactly one current key version", agency=agency_id)
     versions = [v for v, _ in keys]
     if versions != sorted(set(versions)):
-        _F.fail(f"agency {agency_id}: key versions must be unique and ascending")
+        _F.fail("agency {agency}: key versions must be unique and ascending", agency=agency_id)
     members = [_check_member(m) for m in _F.array(r[6], "members", 0, MAX_MEMBERS)]
     if len(set(members)) != len(members):
-        _F.fail(f"agency {agency_id}: member ids must be unique")
+        _F.fail("agency {agency}: member ids must be unique", agency=agency_id)
 
 
 # --- check, column by column ---------------------------------------------------------

@@ -18,12 +18,13 @@ from operator import lt
 from typing import Any, TypeVar, cast, overload
 
 from sandi._codec import Fields, is_slug
+from sandi._i18n import Phrase
 from sandi.classification import Classification
 from sandi.errors import MalformedPola
 from sandi.pola_model import Effect, Rule
 
 T = TypeVar("T")
-_F = Fields(MalformedPola, "pola")
+_F = Fields(MalformedPola, Phrase("pola"))
 MAX_RULES = 1_000_000
 TEXT = 1024
 EFFECTS = (Effect.ALLOW, Effect.DENY)  # wire value = position
@@ -134,7 +135,7 @@ def check_selector(value: object) -> str:
     """``*``, an agency id, or ``group:`` and a group id (at most 40 bytes)."""
     text = _F.text(value, "selector", 40)
     if text != "*" and not is_slug(text.removeprefix("group:")):
-        _F.fail(f"selector {text!r} is not an agency, group:<slug> or *")
+        _F.fail("selector {text!r} is not an agency, group:<slug> or *", text=text)
     return text
 
 
@@ -172,9 +173,9 @@ def _one_form(table: list[Any], name: str, used: int) -> None:
     # One byte form: a table is sorted, holds each entry once and only those some rule
     # uses, so it follows from the rules (encode builds it the same way).
     if not all(map(lt, table, table[1:])):
-        _F.fail(f"{name} must be strictly ascending")
+        _F.fail("{name} must be strictly ascending", name=name)
     if used != len(table):
-        _F.fail(f"every one of the {name} must be used by a rule")
+        _F.fail("every one of the {name} must be used by a rule", name=name)
 
 
 class RuleTable(Table[Rule]):
@@ -220,7 +221,7 @@ class RuleTable(Table[Rule]):
                                   ("note", table.note, len(texts))):
             used[name] = set(column)  # each index once: the bound and the tables need no more
             if used[name] and max(used[name]) > top:
-                _F.fail(f"rule {name} must be in 0..{top}")
+                _F.fail("rule {name} must be in 0..{top}", name=name, top=top)
         check_selectors(selectors)
         check_texts(texts, "text", TEXT)
         _one_form(selectors, "selectors", len(used["from"] | used["to"]))
@@ -248,7 +249,7 @@ def fixed_map(value: object, name: str, keys: tuple[str, ...]) -> dict[str, Any]
     if not isinstance(value, dict) or tuple(value) != keys:
         d = _F.map(value, name, set(keys))  # names what is missing or unknown
         if tuple(d) != keys:
-            _F.fail(f"{name} keys are not in canonical (sorted) order")
+            _F.fail("{name} keys are not in canonical (sorted) order", name=name)
     return value  # type: ignore[return-value]
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from sandi._codec import Fields, pack, unpack
+from sandi._i18n import Phrase
 from sandi.classification import Classification
 from sandi.errors import MalformedPola, UnsupportedPolaVersion
 from sandi.format import MAX_RECIPIENTS, MAX_TIME, Suite
@@ -105,7 +106,7 @@ def encode_body(b: PolaBody) -> bytes:
 
 # --- decode ----------------------------------------------------------------------
 
-_F = Fields(MalformedPola, "pola")
+_F = Fields(MalformedPola, Phrase("pola"))
 _BODY = ("agencies", "authority", "decree", "expires", "id", "issued", "name", "requirements",
          "rules", "version")
 _LEVELS = {c.slug: c for c in Classification}
@@ -134,9 +135,9 @@ def _requirement(m: object) -> Requirement:
     d = fixed_map(m, "requirement", ("level", "max_recipients", "suite"))
     level, suite = d["level"], d["suite"]
     if not isinstance(level, str) or level not in _LEVELS:
-        _F.fail(f"unknown level {level!r}")
+        _F.fail("unknown level {level!r}", level=level)
     if not isinstance(suite, str) or suite not in _SUITES:
-        _F.fail(f"unknown suite {suite!r}")
+        _F.fail("unknown suite {suite!r}", suite=suite)
     return Requirement(_LEVELS[level], _SUITES[suite],
                        _F.integer(d["max_recipients"], "max_recipients", 1, MAX_RECIPIENTS))
 
@@ -162,7 +163,7 @@ def decode_body(data: bytes) -> PolaBody:
 def _decode_body(data: bytes) -> PolaBody:
     f = _F
     # Every map below is read through fixed_map, which checks its key order.
-    d = fixed_map(unpack(data, MalformedPola, "pola body", MAX_BODY,
+    d = fixed_map(unpack(data, MalformedPola, Phrase("pola body"), MAX_BODY,
                          caller_checks_key_order=True), "body", _BODY)
     dec = fixed_map(d["decree"], "decree", ("date", "number", "title"))
     issued = f.integer(d["issued"], "issued", 0, MAX_TIME)
@@ -189,22 +190,24 @@ def decode_pola(data: bytes) -> SignedPola:
         found = data[len(POLA_MAGIC):len(POLA_PREFIX)]
         if not found:
             raise MalformedPola("pola: truncated after the magic")
-        raise UnsupportedPolaVersion(f"pola: format version {found[0]} is not supported"
-                                     f" (this sandi reads version {POLA_VERSION})")
+        raise UnsupportedPolaVersion("pola: format version {version} is not supported (this sandi"
+                                     " reads version {supported})", version=found[0],
+                                     supported=POLA_VERSION)
     pos = len(POLA_PREFIX)
     blocks = []
-    for what, limit in (("body", MAX_BODY), ("signatures", 1024 * 1024)):
+    for what, limit in ((Phrase("body"), MAX_BODY), (Phrase("signatures"), 1024 * 1024)):
         if len(data) < pos + 4:
-            raise MalformedPola(f"pola: truncated before the {what}")
+            raise MalformedPola("pola: truncated before the {what}", what=what)
         (size,) = _U32.unpack_from(data, pos)
         if not 1 <= size <= limit or len(data) < pos + 4 + size:
-            raise MalformedPola(f"pola: {what} length {size} is out of range or truncated")
+            raise MalformedPola("pola: {what} length {size} is out of range or truncated",
+                                what=what, size=size)
         blocks.append(data[pos + 4:pos + 4 + size])
         pos += 4 + size
     if pos != len(data):
         raise MalformedPola("pola: trailing bytes after the signatures")
     sigs = []
-    for item in _F.array(unpack(blocks[1], MalformedPola, "pola signatures", 1024 * 1024),
+    for item in _F.array(unpack(blocks[1], MalformedPola, Phrase("pola signatures"), 1024 * 1024),
                          "signatures", 0, MAX_SIGNATURES):
         r = _F.record(item, "signature", 2)
         sigs.append((_F.slug(r[0], "signer"), _F.blob(r[1], "signature", 64)))
