@@ -30,7 +30,6 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 import sandi
-from sandi_cli import usage
 from sandi_cli.messages import default_lang, t
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -302,6 +301,8 @@ class _Localized(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
+            from sandi_cli import usage  # only on a usage error: start-up stays lean
+
             said = usage.localized(exc, lang_of(ctx))
             if said is exc:
                 raise
@@ -353,6 +354,8 @@ class LocalizedGroup(_Localized, click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
+            from sandi_cli import usage  # only on a usage error: start-up stays lean
+
             said = usage.localized(exc, lang_of(ctx))
             if said is exc:
                 raise
