@@ -25,6 +25,8 @@ def _norm(text: str) -> str:
 
 
 _L = TypeVar("_L", "Classification", "Urgency")
+_CLASSIFICATION = Phrase("classification")
+_URGENCY = Phrase("urgency")
 
 
 def _parse(cls: type[_L], what: Phrase, value: str) -> _L:
@@ -60,7 +62,7 @@ class Classification(enum.IntEnum):
         """Parse a slug or label (``terbuka`` is accepted for ``biasa``)."""
         if isinstance(value, Classification):
             return value
-        return _parse(cls, Phrase("classification"),
+        return _parse(cls, _CLASSIFICATION,
                       "biasa" if _norm(value) == "terbuka" else value)
 
 
@@ -82,7 +84,7 @@ class Urgency(enum.IntEnum):
         """Parse a slug or label."""
         if isinstance(value, Urgency):
             return value
-        return _parse(cls, Phrase("urgency"), value)
+        return _parse(cls, _URGENCY, value)
 
 
 # Each level's slug, computed once: every seal, open and verify encodes, parses or

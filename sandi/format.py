@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from sandi._codec import Fields, pack, unpack
-from sandi._i18n import Phrase
+from sandi._i18n import Phrase, Said, said
 from sandi.classification import Classification, Urgency
 from sandi.errors import MalformedEnvelope, UnsupportedSuite, UnsupportedVersion
 
@@ -146,7 +146,8 @@ class Header:
 
 # --- signed header ------------------------------------------------------------------
 
-_HEADER = Fields(MalformedEnvelope, Phrase("envelope header"))
+_HEADER_WORDS = Phrase("envelope header")
+_HEADER = Fields(MalformedEnvelope, _HEADER_WORDS)
 
 
 def encode_signed_header(h: SignedHeader) -> bytes:
@@ -162,7 +163,7 @@ def encode_signed_header(h: SignedHeader) -> bytes:
 def decode_signed_header(data: bytes) -> SignedHeader:
     """Parse a signed header; every field is range-checked."""
     f = _HEADER
-    items = f.record(unpack(data, MalformedEnvelope, Phrase("envelope header"), MAX_SIGNED_HEADER),
+    items = f.record(unpack(data, MalformedEnvelope, _HEADER_WORDS, MAX_SIGNED_HEADER),
                      "header", 13)
     suite_no = f.integer(items[0], "suite", 0, 2**32)
     if suite_no not in Suite._value2member_map_:
@@ -203,7 +204,8 @@ def _enum(cls: type[_E], slug: str) -> _E:
 
 # --- recipient stanzas --------------------------------------------------------------
 
-_STANZAS = Fields(MalformedEnvelope, Phrase("recipient stanzas"))
+_STANZAS_WORDS = Phrase("recipient stanzas")
+_STANZAS = Fields(MalformedEnvelope, _STANZAS_WORDS)
 
 
 def encode_stanzas(stanzas: tuple[Stanza, ...]) -> bytes:
@@ -214,7 +216,7 @@ def encode_stanzas(stanzas: tuple[Stanza, ...]) -> bytes:
 def decode_stanzas(data: bytes, signed: SignedHeader) -> tuple[Stanza, ...]:
     """Parse stanzas: exactly one per signed recipient, in the signed order."""
     f = _STANZAS
-    items = f.array(unpack(data, MalformedEnvelope, Phrase("recipient stanzas"), MAX_STANZAS),
+    items = f.array(unpack(data, MalformedEnvelope, _STANZAS_WORDS, MAX_STANZAS),
                     "stanzas", 1, MAX_RECIPIENTS)
     body_len = signed.suite.stanza_body_len
     stanzas = tuple(
@@ -232,7 +234,8 @@ def decode_stanzas(data: bytes, signed: SignedHeader) -> tuple[Stanza, ...]:
 
 # --- metadata ----------------------------------------------------------------------
 
-_META = Fields(MalformedEnvelope, Phrase("metadata"))
+_META_WORDS = Phrase("metadata")
+_META = Fields(MalformedEnvelope, _META_WORDS)
 
 
 def encode_meta(meta: Metadata) -> bytes:
@@ -247,7 +250,7 @@ def encode_meta(meta: Metadata) -> bytes:
 def decode_meta(data: bytes) -> Metadata:
     """Parse decrypted metadata."""
     f = _META
-    items = f.record(unpack(data, MalformedEnvelope, Phrase("metadata"), MAX_META), "metadata", 3)
+    items = f.record(unpack(data, MalformedEnvelope, _META_WORDS, MAX_META), "metadata", 3)
     return Metadata(f.opt_str(items[0], "filename", 1024),
                     f.opt_str(items[1], "subject", 1024),
                     f.opt_str(items[2], "content type", 255))
@@ -275,16 +278,16 @@ def signature_input(region: bytes, payload_hash: bytes) -> bytes:
 
 def read_header(read: Callable[[int], bytes]) -> Header:
     """Read and parse a header from a stream, checking every length before reading."""
-    prefix = _read_exact(read, len(PREFIX), Phrase("magic"))
+    prefix = _read_exact(read, len(PREFIX), _MAGIC)
     if prefix[:len(MAGIC)] != MAGIC:
         raise MalformedEnvelope("envelope: not a sandi envelope (bad magic)")
     if prefix[len(MAGIC)] != VERSION:
         raise UnsupportedVersion("envelope: format version {version} is not supported (this sandi "
                                  "reads version {supported})", version=prefix[len(MAGIC)],
                                  supported=VERSION)
-    signed_bytes = _read_block(read, MAX_SIGNED_HEADER, Phrase("signed header"))
+    signed_bytes = _read_block(read, MAX_SIGNED_HEADER, _SIGNED_HEADER)
     signed = decode_signed_header(signed_bytes)
-    stanzas = decode_stanzas(_read_block(read, MAX_STANZAS, Phrase("recipient stanzas")), signed)
+    stanzas = decode_stanzas(_read_block(read, MAX_STANZAS, _STANZAS_WORDS), signed)
     return Header(signed, stanzas, signed_region(signed_bytes))
 
 
@@ -302,16 +305,20 @@ def parse_header(data: bytes) -> tuple[Header, int]:
     return header, pos
 
 
+_MAGIC = Phrase("magic")
+_SIGNED_HEADER = Phrase("signed header")
+
+
 def _read_block(read: Callable[[int], bytes], limit: int, what: Phrase) -> bytes:
-    (size,) = _U32.unpack(_read_exact(read, 4, Phrase("{what} length", what=what)))
+    (size,) = _U32.unpack(_read_exact(read, 4, lambda: Phrase("{what} length", what=what)))
     if not 1 <= size <= limit:
         raise MalformedEnvelope("envelope: {what} length {size} is outside 1..{limit}", what=what,
                                 size=size, limit=limit)
     return _read_exact(read, size, what)
 
 
-def _read_exact(read: Callable[[int], bytes], size: int, what: Phrase) -> bytes:
+def _read_exact(read: Callable[[int], bytes], size: int, what: Said) -> bytes:
     data = read(size)
     if len(data) != size:
-        raise MalformedEnvelope("envelope: truncated in the {what}", what=what)
+        raise MalformedEnvelope("envelope: truncated in the {what}", what=said(what))
     return data

@@ -62,6 +62,8 @@ Write = Callable[[bytes | memoryview], object]  # blocks may be views of fresh b
 
 __all__ = ["open", "open_file", "output_name", "unwrap_checked", "verify"]
 
+_META_FAILS = Phrase("encrypted metadata does not authenticate")
+
 
 
 def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey
@@ -101,7 +103,7 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
     verify_signature(signer.keys.ed25519, signer.keys.mldsa,
                      signature_input(header.signed_region, digest), trailer,
                      hybrid=header.signed.suite is Suite.HYBRID,
-                     what=Phrase("signature of {agency}", agency=header.signed.sender))
+                     what=lambda: Phrase("signature of {agency}", agency=header.signed.sender))
 
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
@@ -114,7 +116,7 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
     doc_keys, key = _my_stanza(header, keystore)
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
                                  LABEL_METADATA, TamperedEnvelope,
-                                 Phrase("encrypted metadata does not authenticate")))
+                                 _META_FAILS))
     with Pipeline(write) as pipe:
         reader = ChunkReader(read, h.suite.signature_len, pipe.hash)
         for plain in open_payload(doc_keys.payload, reader):

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import mldsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from sandi._i18n import Phrase
+from sandi._i18n import Phrase, Said, said
 from sandi.errors import InvalidArgument, SandiError, SignatureInvalid
 
 LABEL_DOCUMENT_KEYS = b"sandi/v1/document-keys"
@@ -84,12 +84,13 @@ def same(a: bytes, b: bytes) -> bool:
 
 
 def aead_open(key: bytes, nonce: bytes, data: bytes, aad: bytes | None,
-              error: type[SandiError], what: Phrase) -> bytes:
+              error: type[SandiError], what: Said) -> bytes:
     """AES-256-GCM decryption that raises ``error(what)`` instead of ``InvalidTag``."""
     try:
         return AESGCM(key).decrypt(nonce, data, aad)
     except InvalidTag:
-        raise error(what) from None
+        failed = said(what)
+        raise error(failed) from None
 
 
 @dataclass(frozen=True, repr=False)
@@ -156,17 +157,17 @@ def _mldsa_verifier(public: bytes) -> mldsa.MLDSA65PublicKey:
 
 
 def verify_signature(ed25519_pub: bytes, mldsa_pub: bytes | None, message: bytes,
-                     signature: bytes, *, hybrid: bool, what: Phrase = _SIGNATURE) -> None:
+                     signature: bytes, *, hybrid: bool, what: Said = _SIGNATURE) -> None:
     """Check a (possibly hybrid) signature; both halves must verify. Raises SignatureInvalid."""
     expected = 64 + (3309 if hybrid else 0)
     if len(signature) != expected:
-        raise SignatureInvalid("{what}: {size} bytes, expected {expected}", what=what,
+        raise SignatureInvalid("{what}: {size} bytes, expected {expected}", what=said(what),
                                size=len(signature), expected=expected)
     try:
         _ed_verifier(ed25519_pub).verify(message, signature[:64])
         if hybrid:
             if mldsa_pub is None:
-                raise SignatureInvalid("{what}: the signer has no ML-DSA-65 key", what=what)
+                raise SignatureInvalid("{what}: the signer has no ML-DSA-65 key", what=said(what))
             _mldsa_verifier(mldsa_pub).verify(signature[64:], message, LABEL_MLDSA_CONTEXT)
     except (InvalidSignature, ValueError, nacl.exceptions.CryptoError):
-        raise SignatureInvalid("{what} does not verify", what=what) from None
+        raise SignatureInvalid("{what} does not verify", what=said(what)) from None

@@ -113,5 +113,5 @@ def unwrap(stanza: Stanza, suite: Suite, x25519_priv: bytes,
         key = hkdf(ss_m + ss_x + eph_pub + pub, salt=b"",
                    info=_info(LABEL_WRAP_HYBRID, stanza.agency, stanza.key_version))
     return aead_open(key, ZERO_NONCE, rest, None, WrappedKeyInvalid,
-                     Phrase("recipient stanza for {agency} v{version} does not open",
-                            agency=stanza.agency, version=stanza.key_version))
+                     lambda: Phrase("recipient stanza for {agency} v{version} does not open",
+                                    agency=stanza.agency, version=stanza.key_version))
