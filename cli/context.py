@@ -301,9 +301,7 @@ class _Localized(click.Command):
         try:
             return super().parse_args(ctx, args)
         except click.UsageError as exc:
-            from sandi_cli import usage  # only on a usage error: start-up stays lean
-
-            said = usage.localized(exc, lang_of(ctx))
+            said = _localized_usage(exc, ctx)
             if said is exc:
                 raise
             raise said from None
@@ -321,6 +319,14 @@ class LocalizedCommand(_Localized):
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The options with a localized heading."""
         _format_options(self, ctx, formatter)
+
+
+def _localized_usage(exc: click.UsageError, ctx: click.Context) -> click.UsageError:
+    """A usage error said in the session's language (``exc`` itself where click's words
+    stay as they are)."""
+    from sandi_cli import usage  # only on a usage error: start-up stays lean
+
+    return usage.localized(exc, lang_of(ctx))
 
 
 def _format_options(cmd: click.Command, ctx: click.Context,
@@ -354,9 +360,7 @@ class LocalizedGroup(_Localized, click.Group):
         try:
             return super().resolve_command(ctx, args)
         except click.UsageError as exc:
-            from sandi_cli import usage  # only on a usage error: start-up stays lean
-
-            said = usage.localized(exc, lang_of(ctx))
+            said = _localized_usage(exc, ctx)
             if said is exc:
                 raise
             raise said from None
