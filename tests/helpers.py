@@ -8,10 +8,13 @@ Nothing here is used by the library.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import io
+import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from types import ModuleType
 
 import msgpack
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -304,3 +307,16 @@ __all__ = [
     "sign",
     "wrap_for",
 ]
+
+
+def catalogues() -> ModuleType:
+    """tools/catalogues.py, the script that extracts, checks and compiles the gettext
+    catalogues (a script, not a package: loaded from its file, once)."""
+    if "catalogues" in sys.modules:
+        return sys.modules["catalogues"]
+    path = Path(__file__).resolve().parent.parent / "tools" / "catalogues.py"
+    spec = importlib.util.spec_from_file_location("catalogues", path)
+    assert spec is not None and spec.loader is not None
+    module = sys.modules["catalogues"] = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

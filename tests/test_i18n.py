@@ -4,33 +4,21 @@ catalogues match their sources; and nothing is loaded until a message is shown."
 
 from __future__ import annotations
 
-import importlib.util
 import pickle
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 import sandi._i18n
 from sandi.errors import InvalidArgument, NotARecipient, Phrase, SandiError, StorageError
+from tests.helpers import catalogues
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _catalogues() -> ModuleType:
-    """tools/catalogues.py, the script that checks and compiles the catalogues."""
-    if "catalogues" in sys.modules:
-        return sys.modules["catalogues"]
-    spec = importlib.util.spec_from_file_location("catalogues", ROOT / "tools" / "catalogues.py")
-    assert spec is not None and spec.loader is not None
-    module = sys.modules["catalogues"] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CAT = _catalogues()
+CAT = catalogues()
 TEMPLATES = CAT.templates()
 PO = CAT.translations(CAT.load(CAT.LIBRARY_PO))
 

@@ -4,34 +4,21 @@ Indonesian official with no English left in it."""
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 from clitools import Run, assert_one_error, write_secret
 
 import sandi_cli.messages
 from sandi_cli.messages import LANGS, default_lang, t
+from tests.helpers import catalogues
 
 CLI_DIR = Path(sandi_cli.messages.__file__).parent
 ROOT = CLI_DIR.parent
 
 
-def _catalogues() -> ModuleType:
-    """tools/catalogues.py, the script that checks and compiles the catalogues."""
-    if "catalogues" in sys.modules:
-        return sys.modules["catalogues"]
-    spec = importlib.util.spec_from_file_location("catalogues", ROOT / "tools" / "catalogues.py")
-    assert spec is not None and spec.loader is not None
-    module = sys.modules["catalogues"] = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-CAT = _catalogues()
+CAT = catalogues()
 #: message id -> language -> text, read from the .po files (the source of truth)
 PO = {lang: CAT.translations(CAT.load(CAT.CLI_PO[lang])) for lang in LANGS}
 IDS = sorted(PO["en"].keys() | PO["id"].keys())
