@@ -7,6 +7,8 @@ lowered so the suite stays fast.
 
 from __future__ import annotations
 
+import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -38,3 +40,21 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
 def fresh_world(tmp_path: Path) -> DemoWorld:
     """A demo city of one's own, for tests that change keys or the pola."""
     return demo_world(tmp_path / "home")
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL URL whose search path is a fresh schema, dropped afterwards; skips
+    without ``SANDI_TEST_PG_URL`` (.ci/run starts a server and sets it)."""
+    url = os.environ.get("SANDI_TEST_PG_URL")
+    if not url:
+        pytest.skip("SANDI_TEST_PG_URL not set (.ci/run sets it)")
+    import psycopg
+
+    schema = f"t_{secrets.token_hex(6)}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in url else "?"
+    yield f"{url}{sep}options=-csearch_path%3D{schema}"
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(f"DROP SCHEMA {schema} CASCADE")

@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
 import shutil
 import sqlite3
 import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,7 +33,6 @@ from sandi.keys import Keystore
 WORKER = Path(__file__).with_name("loadworker.py")
 PROCESSES = 8
 OPS = int(os.environ.get("SANDI_LOAD_OPS", "50"))
-PG_URL = os.environ.get("SANDI_TEST_PG_URL")
 #: Generous: a deadlock (or a writer starved past SQLite's 60 s busy timeout) fails.
 DEADLINE = 60 + OPS * PROCESSES * 0.05
 
@@ -118,23 +115,8 @@ def test_eight_processes_share_one_sqlite_log(tmp_path: Path) -> None:
     assert mode.strip() == "wal"
 
 
-@pytest.fixture
-def pg_schema_url() -> Iterator[str]:
-    if not PG_URL:
-        pytest.skip("SANDI_TEST_PG_URL not set (.ci/run sets it)")
-    import psycopg
-
-    schema = f"load_{secrets.token_hex(6)}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in PG_URL else "?"
-    yield f"{PG_URL}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(PG_URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
-
-
-def test_eight_processes_share_one_postgresql_log(tmp_path: Path, pg_schema_url: str) -> None:
-    figures = _load(tmp_path, pg_schema_url, PROCESSES, max(OPS // 4, 10))
+def test_eight_processes_share_one_postgresql_log(tmp_path: Path, pg_url: str) -> None:
+    figures = _load(tmp_path, pg_url, PROCESSES, max(OPS // 4, 10))
     print(figures)
 
 

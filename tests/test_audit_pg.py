@@ -7,10 +7,8 @@ SANDI_TEST_PG_URL); each test gets a schema of its own.
 from __future__ import annotations
 
 import os
-import secrets
 import subprocess
 import sys
-from collections.abc import Iterator
 
 import pytest
 
@@ -19,20 +17,6 @@ from sandi.errors import AuditLogBroken
 
 URL = os.environ.get("SANDI_TEST_PG_URL")
 pytestmark = pytest.mark.skipif(not URL, reason="SANDI_TEST_PG_URL not set (.ci/run sets it)")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    import psycopg
-
-    assert URL is not None
-    schema = f"t_{secrets.token_hex(6)}"
-    with psycopg.connect(URL, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in URL else "?"
-    yield f"{URL}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(URL, autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def _sql(url: str, statement: str) -> None:
