@@ -69,8 +69,14 @@ class SandiError(Exception):
 
     def describe(self, lang: str = "en") -> str:
         """The error line for people: in Indonesian, the problem in Indonesian first and
-        the precise detail, also in Indonesian, after it."""
-        return f"{self.summary_id} ({self.message(lang)})" if lang == "id" else str(self)
+        the precise detail, also in Indonesian, after it (the detail alone when it
+        already begins with the problem's words)."""
+        if lang != "id":
+            return str(self)
+        detail = self.message(lang)
+        if detail.casefold().startswith(self.summary_id.casefold()):
+            return detail
+        return f"{self.summary_id} ({detail})"
 
     def hint(self, lang: str = "en") -> str:
         """The fix, in ``lang`` ("en" or "id")."""

@@ -64,10 +64,19 @@ def test_str_is_english_and_describe_is_indonesian() -> None:
     assert str(err) == ("this envelope is for bkpsdmd; this keystore holds keys for no agency;"
                         " tried dinkes v2 (not held), setda v1 (not held)")
     assert err.describe("en") == str(err)
-    assert err.message("id") == ("amplop ini untuk bkpsdmd; keystore ini menyimpan kunci tidak"
-                                 " ada instansi; sudah dicoba dinkes v2 (tidak tersimpan),"
-                                 " setda v1 (tidak tersimpan)")
+    assert err.message("id") == ("amplop ini untuk bkpsdmd; keystore ini menyimpan kunci"
+                                 " instansi: (tidak ada); sudah dicoba dinkes v2 (tidak"
+                                 " tersimpan), setda v1 (tidak tersimpan)")
     assert err.describe("id") == f"Anda bukan penerima amplop ini ({err.message('id')})"
+
+
+def test_the_summary_is_not_said_twice() -> None:
+    # The detail of NoPola already begins with its summary's words: said once.
+    from sandi.errors import NoPola
+
+    err = NoPola("no pola is installed in {path}", path="/srv/sandi")
+    assert err.summary_id == "belum ada pola terpasang"
+    assert err.describe("id") == "belum ada pola terpasang di /srv/sandi"
 
 
 def test_a_plain_message_still_works() -> None:
