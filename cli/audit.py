@@ -39,7 +39,7 @@ from sandi_cli.context import (
     write_new,
 )
 from sandi_cli.keys import format_columns
-from sandi_cli.params import AGENCY, TIME, open_keystore, passphrase_option
+from sandi_cli.params import AGENCY, TIME, installed_pola, open_keystore, passphrase_option
 
 
 @click.group("audit", cls=LocalizedGroup, help="audit.help")
@@ -55,13 +55,6 @@ def _log(session: Session) -> sandi.AuditLog:
     if isinstance(target, Path) and not target.exists():
         raise sandi.errors.InvalidArgument(session.t("audit.none", path=shown(target)))
     return session.audit_log()
-
-
-def _trusted(session: Session) -> sandi.Pola:
-    found = session.home.trusted_pola()
-    if found is None:
-        raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
-    return found
 
 
 def _record_doc(r: Any) -> dict[str, Any]:
@@ -112,7 +105,7 @@ def verify(session: Session, checkpoint_file: Path | None, agency: str | None) -
         if checkpoint.agency != agency:
             raise sandi.errors.AuditLogBroken(session.t(
                 "audit.other_agency", signer=checkpoint.agency, agency=agency))
-        public = _trusted(session).agency(agency).key(checkpoint.key_version).keys
+        public = installed_pola(session).agency(agency).key(checkpoint.key_version).keys
         status = log.verify(checkpoint, public)
     else:
         status = log.verify()
@@ -139,7 +132,7 @@ def checkpoint(session: Session, agency: str, output: Path | None,
     if output is not None and output.exists():
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
     with session.audited("checkpoint", agency=agency):
-        version = _trusted(session).agency(agency).current.version
+        version = installed_pola(session).agency(agency).current.version
         key = open_keystore(session, passphrase_file).get(agency, version)
         signed = log.checkpoint(key)
         text = signed.to_text()

@@ -29,7 +29,13 @@ from sandi_cli.context import (
     when,
 )
 from sandi_cli.lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
-from sandi_cli.params import AGENCY, get_passphrase, open_keystore, passphrase_option
+from sandi_cli.params import (
+    AGENCY,
+    get_passphrase,
+    installed_pola,
+    open_keystore,
+    passphrase_option,
+)
 
 
 @click.group("keys", cls=LocalizedGroup, help="keys.help")
@@ -163,9 +169,7 @@ def fingerprint(session: Session, agency: str | None, show_pola: bool,
                 passphrase_file: Path | None) -> None:
     doc: dict[str, Any] = {}
     if show_pola:
-        pola = session.home.trusted_pola()
-        if pola is None:
-            raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
+        pola = installed_pola(session)
         doc["pola"] = {"id": pola.id, "version": pola.version,
                        "authority_fingerprint": pola.authority.fingerprint()}
     if agency is not None or not show_pola:

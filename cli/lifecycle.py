@@ -33,7 +33,7 @@ from sandi_cli.context import (
     when,
     write_new,
 )
-from sandi_cli.params import AGENCY, TIME, open_keystore, passphrase_option
+from sandi_cli.params import AGENCY, TIME, installed_pola, open_keystore, passphrase_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -65,14 +65,6 @@ def pola_current(pola: sandi.Pola, keystore: sandi.Keystore, agency: str
     return keystore.get(agency, version)
 
 
-def trusted(session: Session) -> sandi.Pola:
-    """The installed pola as the anchor of key requests (expired or not)."""
-    found = session.home.trusted_pola()
-    if found is None:
-        raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
-    return found
-
-
 @click.command("rotate", cls=LocalizedCommand, help="keys.rotate.help")
 @option("--agency", "--instansi", "agency", required=True, type=AGENCY, help="opt.agency")
 @option("--pq", is_flag=True, help="opt.pq_rotate")
@@ -83,7 +75,7 @@ def trusted(session: Session) -> sandi.Pola:
 def rotate(session: Session, agency: str, pq: bool, request_out: Path | None,
            passphrase_file: Path | None) -> None:
     with session.audited("rotate", agency=agency) as note:
-        pola = trusted(session)
+        pola = installed_pola(session)
         keystore = open_keystore(session, passphrase_file)
         current = pola_current(pola, keystore, agency)
         pending = [k.version for k in keystore.keys(agency) if k.version > current.version]
@@ -126,7 +118,7 @@ def revoke(session: Session, agency: str, version: int, reason: str,
     moment = effective if effective is not None else datetime.now(UTC)
     with session.audited("revoke", agency=agency) as note:
         note.doc_id = f"{agency} v{version}"
-        pola = trusted(session)
+        pola = installed_pola(session)
         published = pola.agency(agency)
         published.key(version)  # KeyNotValid if the pola lists no such version
         path = request_path(request_out, f"{agency}-v{version}-{reason}{REQUEST_SUFFIX}")

@@ -39,10 +39,16 @@ from sandi_cli.lifecycle import (
     pola_current,
     request_out_option,
     request_path,
-    trusted,
     write_request,
 )
-from sandi_cli.params import AGENCY, TIME, get_passphrase, open_keystore, passphrase_option
+from sandi_cli.params import (
+    AGENCY,
+    TIME,
+    get_passphrase,
+    installed_pola,
+    open_keystore,
+    passphrase_option,
+)
 
 
 @click.group("members", cls=LocalizedGroup, help="members.help")
@@ -74,9 +80,9 @@ def _vault(session: Session, passphrase_file: Path | None) -> Any:
 def init(session: Session, member: str, pq: bool, request_out: Path | None,
          passphrase_file: Path | None, new_passphrase_file: Path | None) -> None:
     with session.audited("members-init") as note:
-        if not (session.home.path / "keystore.sandi").exists():
+        if not sandi.Keystore.exists(session.home.path):
             raise sandi.errors.NoKeystore(session.t("keystore.missing", home=session.home.path))
-        pola = trusted(session)
+        pola = installed_pola(session)
         old = get_passphrase(session, passphrase_file)
         mine = get_passphrase(session, new_passphrase_file, confirm=True,
                               prompt="members.prompt_new")
@@ -104,7 +110,7 @@ def init(session: Session, member: str, pq: bool, request_out: Path | None,
 def add(session: Session, new: str, pq: bool, request_out: Path | None,
         passphrase_file: Path | None, new_passphrase_file: Path | None) -> None:
     with session.audited("members-add") as note:
-        pola = trusted(session)
+        pola = installed_pola(session)
         store = _vault(session, passphrase_file)
         agency = store.agencies()[0]
         note.agency, note.doc_id = agency, new
@@ -134,7 +140,7 @@ def _report_enrolled(session: Session, agency: str, member: str, path: Path,
 def _status_request(session: Session, member: str, status: str, effective: datetime | None,
                     request_out: Path | None, passphrase_file: Path | None) -> None:
     with session.audited(f"members-{status}") as note:
-        pola = trusted(session)
+        pola = installed_pola(session)
         store = open_keystore(session, passphrase_file)
         agency = store.agencies()[0]
         note.agency, note.doc_id = agency, member
@@ -181,7 +187,7 @@ def reinstate(session: Session, member: str, request_out: Path | None,
 def remove(session: Session, member: str, pq: bool, request_out: Path | None,
            passphrase_file: Path | None) -> None:
     with session.audited("members-remove") as note:
-        pola = trusted(session)
+        pola = installed_pola(session)
         store = _vault(session, passphrase_file)
         agency = store.agencies()[0]
         note.agency, note.doc_id = agency, member
@@ -209,7 +215,7 @@ def remove(session: Session, member: str, pq: bool, request_out: Path | None,
 @json_option
 @pass_session
 def list_members(session: Session, agency: str | None) -> None:
-    pola = trusted(session)
+    pola = installed_pola(session)
     if agency is None:
         raise click.UsageError(session.t("members.which_agency"))
     rows = [{"id": m.id, "name": m.name, "jabatan": m.jabatan, "nip": m.nip,

@@ -189,3 +189,12 @@ def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
     if person is not None:
         session.member = person.agency
     return store
+
+
+def installed_pola(session: Session) -> sandi.Pola:
+    """The installed pola, signatures verified, expired or not: the anchor of key requests,
+    checkpoints and diagrams. NoPola, saying how to install one, if there is none."""
+    found = session.home.trusted_pola()
+    if found is None:
+        raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
+    return found

@@ -31,6 +31,7 @@ from sandi_cli.context import (
     when,
 )
 from sandi_cli.keys import format_columns
+from sandi_cli.params import installed_pola
 
 SCHEMA = "sandi.pola/1"
 
@@ -38,14 +39,6 @@ SCHEMA = "sandi.pola/1"
 @click.group("pola", cls=LocalizedGroup, help="pola.help")
 def pola() -> None:
     pass
-
-
-def installed(session: Session) -> sandi.Pola:
-    """The installed pola, signatures verified, expired or not (NoPola if none)."""
-    found = session.home.trusted_pola()
-    if found is None:
-        raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
-    return found
 
 
 def _doc(p: sandi.Pola, matrix: bool) -> dict[str, Any]:
@@ -148,7 +141,7 @@ def _matrix(session: Session, p: sandi.Pola) -> None:
 @json_option
 @pass_session
 def show(session: Session, matrix: bool) -> None:
-    p = installed(session)
+    p = installed_pola(session)
     session.emit(_doc(p, matrix))
     _summary(session, p)
     _agencies(session, p)

@@ -25,6 +25,7 @@ from sandi_cli.context import (
     shown,
     write_new,
 )
+from sandi_cli.params import installed_pola
 
 RENDERED = {".svg": "svg", ".png": "png"}
 _POLA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -49,10 +50,7 @@ def diff(session: Session, old: Path, new: Path) -> None:
 def _source(session: Session, pola_file: Path | None) -> sandi.Pola:
     if pola_file is not None:
         return sandi.Pola.load(pola_file)
-    found = session.home.trusted_pola()  # a diagram of an expired pola is still useful
-    if found is None:
-        raise sandi.errors.NoPola(session.t("pola.missing", home=session.home.path))
-    return found
+    return installed_pola(session)  # a diagram of an expired pola is still useful
 
 
 def _render(session: Session, dot: str, output: Path, fmt: str, force: bool) -> None:
