@@ -34,13 +34,13 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 import sandi
-from sandi.audit import AuditLog, Event
+from sandi.audit.log import AuditLog, Event
 from sandi.demo import DEMO_PASSPHRASE, DemoWorld, demo_world
-from sandi.format import read_header
-from sandi.pola_tables import Decisions, RuleTable
-from sandi.pola_wire import decode_pola
-from sandi.rewrap import Outcome, rewrap_file
-from sandi.trust import verify_pola
+from sandi.envelope.format import read_header
+from sandi.envelope.rewrap import Outcome, rewrap_file
+from sandi.pola._wire import decode_pola
+from sandi.pola.tables import Decisions, RuleTable
+from sandi.pola.trust import verify_pola
 
 from . import _worlds, baselines
 from ._measure import (

@@ -20,10 +20,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sandi import Classification, Keystore, Pola, PublicKeys
-from sandi.authoring import AuthorityKeyPair, sign_body
-from sandi.format import MAX_RECIPIENTS, Suite
-from sandi.keys import AgencyKey
-from sandi.pola_model import (
+from sandi.authority.authoring import AuthorityKeyPair, sign_body
+from sandi.envelope.format import MAX_RECIPIENTS, Suite
+from sandi.keys.keystore import AgencyKey
+from sandi.pola._wire import PolaBody
+from sandi.pola.model import (
     Agency,
     Authority,
     Decree,
@@ -33,7 +34,6 @@ from sandi.pola_model import (
     Requirement,
     Rule,
 )
-from sandi.pola_wire import PolaBody
 
 PASSPHRASE = "bench-passphrase"  # throwaway benchmark keystores only
 SENDER = "pengirim"

@@ -13,8 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sandi.keys import AgencyKey, Keystore
-from sandi.pola import Pola
+from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.pola.policy import Pola
 
 ROOT = Path(__file__).resolve().parent.parent
 VECTORS = ROOT / "tests" / "vectors"

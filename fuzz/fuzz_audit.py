@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import KEYS, fuzz_main
 
 import sandi
-from sandi.audit import Checkpoint, Record
+from sandi.audit.log import Checkpoint, Record
 
 SIGNER = KEYS[0].public
 

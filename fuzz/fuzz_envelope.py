@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import KEYS, KEYSTORE, POLA, fuzz_main
 
 import sandi
-from sandi.format import (
+from sandi.envelope.format import (
     Header,
     Suite,
     encode_header,

@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import fuzz_main
 
 import sandi
-import sandi.secretfile as secretfile
-from sandi.authoring import load_custodian_key
-from sandi.keys import KEYSTORE_MAGIC, decode_key_records
+import sandi.keys.secretfile as secretfile
+from sandi.authority.authoring import load_custodian_key
+from sandi.keys.keystore import KEYSTORE_MAGIC, decode_key_records
 
 PASSPHRASE = "kata sandi fuzz"  # noqa: S105  (fuzz inputs only)
 CHEAP = secretfile.KdfParams(ops=1, mem=8192)

@@ -16,8 +16,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import NOW, POLA, fuzz_main
 
 import sandi
-from sandi.pola import Pola
-from sandi.pola_wire import decode_pola, encode_body
+from sandi.pola._wire import decode_pola, encode_body
+from sandi.pola.policy import Pola
 
 
 def TestOneInput(data: bytes) -> None:

@@ -1,4 +1,4 @@
-"""Fuzz target: key requests (``sandi.requests.read_request``) and their prior signature.
+"""Fuzz target: key requests (``sandi.authority.requests.read_request``) and their prior signature.
 
 Run: ``.venv/bin/python fuzz/fuzz_request.py fuzz/corpus/request -atheris_runs=1000000``
 """
@@ -14,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import KEYS, fuzz_main
 
 import sandi
-from sandi.requests import read_request
+from sandi.authority.requests import read_request
 
 
 def TestOneInput(data: bytes) -> None:

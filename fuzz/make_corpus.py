@@ -14,13 +14,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import KEYS, POLA_BYTES, VECTORS, envelope_vectors
 from fuzz_keyfile import CHEAP, PASSPHRASE
 
-import sandi.keys
-from sandi._codec import pack
-from sandi.audit import Checkpoint
-from sandi.authoring import CUSTODIAN_MAGIC, AuthorityKeyPair
-from sandi.keys import KEYSTORE_MAGIC, encode_key_records
-from sandi.requests import enrollment, key_change, revocation
-from sandi.secretfile import SealedFile
+import sandi.keys.keystore
+from sandi._internal.codec import pack
+from sandi.audit.log import Checkpoint
+from sandi.authority.authoring import CUSTODIAN_MAGIC, AuthorityKeyPair
+from sandi.authority.requests import enrollment, key_change, revocation
+from sandi.keys.keystore import KEYSTORE_MAGIC, encode_key_records
+from sandi.keys.secretfile import SealedFile
 
 HERE = Path(__file__).resolve().parent / "corpus"
 MAX_ENVELOPE = 16 * 1024
@@ -61,7 +61,7 @@ def main() -> None:
     records_seed = b"\x01" + bytes(16) + b"\x05sekda\x04seal\x0aab12cd34ef" + bytes(40)
     write("audit", [b"\x00" + signed.to_text().encode(), b"\x00" + unsigned.to_text().encode(),
                     records_seed, b"\x01" + hashlib.sha256(b"record").digest() * 4])
-    _ = sandi.keys
+    _ = sandi.keys.keystore
 
 
 if __name__ == "__main__":

@@ -39,26 +39,29 @@ from sandi.errors import (
 )
 
 if TYPE_CHECKING:
-    from sandi import backup, members, pola_view, requests
-    from sandi._fs import write_file
-    from sandi.audit import AuditLog, Checkpoint, Event
-    from sandi.authoring import (
+    from sandi._internal.fs import write_file
+    from sandi.audit.log import AuditLog, Checkpoint, Event
+    from sandi.authority import requests
+    from sandi.authority.authoring import (
         AuthorityKeyPair,
         load_custodian_key,
         parse_public_key_text,
         public_key_text,
         save_custodian_key,
     )
-    from sandi.classification import Classification, Urgency
-    from sandi.envelope import open, open_file, seal, seal_file, verify
-    from sandi.envelope_info import Document, EnvelopeInfo, Opened
+    from sandi.authority.workspace import Workspace
+    from sandi.envelope.info import Document, EnvelopeInfo, Opened
+    from sandi.envelope.rewrap import Outcome as RewrapOutcome
+    from sandi.envelope.rewrap import Rewrapped, rewrap_file
+    from sandi.envelope.sealing import open, open_file, seal, seal_file, verify
     from sandi.home import Home, default_home, fetch_pola
-    from sandi.keys import AgencyKey, Identity, Keystore, PublicKeys
-    from sandi.pola import Pola
-    from sandi.pola_model import KeyState, MemberStatus, RevocationReason
-    from sandi.rewrap import Outcome as RewrapOutcome
-    from sandi.rewrap import Rewrapped, rewrap_file
-    from sandi.workspace import Workspace
+    from sandi.keys import backup
+    from sandi.keys import vault as members
+    from sandi.keys.keystore import AgencyKey, Identity, Keystore, PublicKeys
+    from sandi.pola import view as pola_view
+    from sandi.pola.classification import Classification, Urgency
+    from sandi.pola.model import KeyState, MemberStatus, RevocationReason
+    from sandi.pola.policy import Pola
 
 # (sandi.rewrap is the module; its in-memory rewrap() is sandi.rewrap.rewrap.)
 # Every name but the errors loads on first use: `import sandi` costs next to nothing,
@@ -66,36 +69,41 @@ if TYPE_CHECKING:
 # opening and verifying never pay for the custodians' and authority's tools (SLIP-39,
 # TOML, SQLite).
 _LAZY = {
-    "Classification": ("sandi.classification", "Classification"),
-    "Urgency": ("sandi.classification", "Urgency"),
-    "open": ("sandi.envelope", "open"), "open_file": ("sandi.envelope", "open_file"),
-    "seal": ("sandi.envelope", "seal"), "seal_file": ("sandi.envelope", "seal_file"),
-    "verify": ("sandi.envelope", "verify"),
-    "Document": ("sandi.envelope_info", "Document"),
-    "EnvelopeInfo": ("sandi.envelope_info", "EnvelopeInfo"),
-    "Opened": ("sandi.envelope_info", "Opened"),
+    "Classification": ("sandi.pola.classification", "Classification"),
+    "Urgency": ("sandi.pola.classification", "Urgency"),
+    "open": ("sandi.envelope.sealing", "open"),
+    "open_file": ("sandi.envelope.sealing", "open_file"),
+    "seal": ("sandi.envelope.sealing", "seal"),
+    "seal_file": ("sandi.envelope.sealing", "seal_file"),
+    "verify": ("sandi.envelope.sealing", "verify"),
+    "Document": ("sandi.envelope.info", "Document"),
+    "EnvelopeInfo": ("sandi.envelope.info", "EnvelopeInfo"),
+    "Opened": ("sandi.envelope.info", "Opened"),
     "Home": ("sandi.home", "Home"), "default_home": ("sandi.home", "default_home"),
     "fetch_pola": ("sandi.home", "fetch_pola"),
-    "AgencyKey": ("sandi.keys", "AgencyKey"), "Identity": ("sandi.keys", "Identity"),
-    "Keystore": ("sandi.keys", "Keystore"), "PublicKeys": ("sandi.keys", "PublicKeys"),
-    "Pola": ("sandi.pola", "Pola"),
-    "KeyState": ("sandi.pola_model", "KeyState"),
-    "MemberStatus": ("sandi.pola_model", "MemberStatus"),
-    "RevocationReason": ("sandi.pola_model", "RevocationReason"),
-    "backup": ("sandi.backup", None), "pola_view": ("sandi.pola_view", None),
-    "members": ("sandi.members", None),
-    "requests": ("sandi.requests", None),
-    "AuditLog": ("sandi.audit", "AuditLog"), "Checkpoint": ("sandi.audit", "Checkpoint"),
-    "Event": ("sandi.audit", "Event"),
-    "AuthorityKeyPair": ("sandi.authoring", "AuthorityKeyPair"),
-    "load_custodian_key": ("sandi.authoring", "load_custodian_key"),
-    "parse_public_key_text": ("sandi.authoring", "parse_public_key_text"),
-    "public_key_text": ("sandi.authoring", "public_key_text"),
-    "save_custodian_key": ("sandi.authoring", "save_custodian_key"),
-    "RewrapOutcome": ("sandi.rewrap", "Outcome"), "Rewrapped": ("sandi.rewrap", "Rewrapped"),
-    "rewrap_file": ("sandi.rewrap", "rewrap_file"),
-    "Workspace": ("sandi.workspace", "Workspace"),
-    "write_file": ("sandi._fs", "write_file"),
+    "AgencyKey": ("sandi.keys.keystore", "AgencyKey"),
+    "Identity": ("sandi.keys.keystore", "Identity"),
+    "Keystore": ("sandi.keys.keystore", "Keystore"),
+    "PublicKeys": ("sandi.keys.keystore", "PublicKeys"),
+    "Pola": ("sandi.pola.policy", "Pola"),
+    "KeyState": ("sandi.pola.model", "KeyState"),
+    "MemberStatus": ("sandi.pola.model", "MemberStatus"),
+    "RevocationReason": ("sandi.pola.model", "RevocationReason"),
+    "backup": ("sandi.keys.backup", None), "pola_view": ("sandi.pola.view", None),
+    "members": ("sandi.keys.vault", None),
+    "requests": ("sandi.authority.requests", None),
+    "AuditLog": ("sandi.audit.log", "AuditLog"), "Checkpoint": ("sandi.audit.log", "Checkpoint"),
+    "Event": ("sandi.audit.log", "Event"),
+    "AuthorityKeyPair": ("sandi.authority.authoring", "AuthorityKeyPair"),
+    "load_custodian_key": ("sandi.authority.authoring", "load_custodian_key"),
+    "parse_public_key_text": ("sandi.authority.authoring", "parse_public_key_text"),
+    "public_key_text": ("sandi.authority.authoring", "public_key_text"),
+    "save_custodian_key": ("sandi.authority.authoring", "save_custodian_key"),
+    "RewrapOutcome": ("sandi.envelope.rewrap", "Outcome"),
+    "Rewrapped": ("sandi.envelope.rewrap", "Rewrapped"),
+    "rewrap_file": ("sandi.envelope.rewrap", "rewrap_file"),
+    "Workspace": ("sandi.authority.workspace", "Workspace"),
+    "write_file": ("sandi._internal.fs", "write_file"),
 }
 
 

@@ -17,14 +17,14 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from sandi._time import epoch
-from sandi.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
+from sandi._internal.time import epoch
+from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
 from sandi.home import Home
-from sandi.keys import Keystore
-from sandi.members import create_member_key, init_vault
-from sandi.pola import Pola
-from sandi.pola_model import KeyState, KeyVersion, Member
-from sandi.pola_wire import PolaBody
+from sandi.keys.keystore import Keystore
+from sandi.keys.vault import create_member_key, init_vault
+from sandi.pola._wire import PolaBody
+from sandi.pola.model import KeyState, KeyVersion, Member
+from sandi.pola.policy import Pola
 
 DEMO_PASSPHRASE = "demo-kota-contoh"  # noqa: S105  (the demo home only; printed by `sandi demo`)
 #: Two officials of Dinas Kesehatan sharing one workstation, each with their own passphrase.

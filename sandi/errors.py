@@ -38,8 +38,8 @@ from __future__ import annotations
 
 from typing import Self
 
-from sandi._i18n import Phrase as Phrase  # re-exported: words as an error parameter
-from sandi._i18n import render
+from sandi._internal.i18n import Phrase as Phrase  # re-exported: words as an error parameter
+from sandi._internal.i18n import render
 
 
 class SandiError(Exception):

@@ -2,7 +2,7 @@
 
 ``--home`` / ``SANDI_HOME`` choose it; by default it is ``$XDG_CONFIG_HOME/sandi``
 (``~/.config/sandi``). The installed pola is the home's trusted state: a new
-pola is accepted only if it verifies against it (:mod:`sandi.trust`).
+pola is accepted only if it verifies against it (:mod:`sandi.pola.trust`).
 """
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import os
 from datetime import datetime
 from pathlib import Path
 
-from sandi import _fs
+from sandi._internal import fs as _fs
 from sandi.errors import MalformedPola, NoPola, PolaSignatureInvalid
-from sandi.keys import KEYSTORE_FILE, Keystore
-from sandi.pola import Pola
+from sandi.keys.keystore import KEYSTORE_FILE, Keystore
+from sandi.pola.policy import Pola
 
 ENV_HOME = "SANDI_HOME"
 POLA_FILE = "pola.sandi"

@@ -14,22 +14,22 @@ from pathlib import Path
 
 import pytest
 
-import sandi.keys
+import sandi.keys.keystore
 from sandi.demo import DemoWorld, demo_world
 
-FAST_KDF = sandi.keys.KdfParams(ops=1, mem=8192)
+FAST_KDF = sandi.keys.keystore.KdfParams(ops=1, mem=8192)
 
 
 @pytest.fixture(autouse=True)
 def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandi.keys, "KDF_DEFAULT", FAST_KDF)
+    monkeypatch.setattr(sandi.keys.keystore, "KDF_DEFAULT", FAST_KDF)
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
     """A demo city (40 agencies, all with hybrid-capable keys), shared by a module."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys, "KDF_DEFAULT", FAST_KDF)
+    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", FAST_KDF)
     try:
         yield demo_world(tmp_path_factory.mktemp("home"))
     finally:

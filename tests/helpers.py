@@ -1,6 +1,6 @@
 """Test helpers: take envelopes apart, put them back together, forge and re-sign them.
 
-Everything here works on the wire format through :mod:`sandi.format`, so a test
+Everything here works on the wire format through :mod:`sandi.envelope.format`, so a test
 can change one field, re-encode it canonically and see which check refuses it.
 Nothing here is used by the library.
 """
@@ -20,20 +20,11 @@ import msgpack
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import sandi
-from sandi.authoring import compile_source, parse_source, sign_body
-from sandi.classification import Classification, Urgency
+from sandi.authority.authoring import compile_source, parse_source, sign_body
+from sandi.crypto.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
+from sandi.crypto.wrap import wrap
 from sandi.demo import DemoWorld, example_source
-from sandi.envelope import _Parts, _Request, _seal_from_parts
-from sandi.errors import (
-    KeyNotValid,
-    MalformedEnvelope,
-    NotARecipient,
-    PolaMismatch,
-    PolicyViolation,
-    TamperedEnvelope,
-    UnknownAgency,
-)
-from sandi.format import (
+from sandi.envelope.format import (
     CT_CHUNK_SIZE,
     DOC_ID_SIZE,
     NONCE_SIZE,
@@ -52,12 +43,21 @@ from sandi.format import (
     signature_input,
     signed_region,
 )
-from sandi.keys import Keystore
-from sandi.pola import Pola
-from sandi.pola_model import KeyVersion
-from sandi.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
-from sandi.stream import plaintext_chunks, seal_payload
-from sandi.wrap import wrap
+from sandi.envelope.sealing import _Parts, _Request, _seal_from_parts
+from sandi.envelope.stream import plaintext_chunks, seal_payload
+from sandi.errors import (
+    KeyNotValid,
+    MalformedEnvelope,
+    NotARecipient,
+    PolaMismatch,
+    PolicyViolation,
+    TamperedEnvelope,
+    UnknownAgency,
+)
+from sandi.keys.keystore import Keystore
+from sandi.pola.classification import Classification, Urgency
+from sandi.pola.model import KeyVersion
+from sandi.pola.policy import Pola
 
 #: Every error a changed envelope may legitimately raise: which one depends on
 #: where the change lands (parse, policy, key choice, unwrap, chunk, signature).

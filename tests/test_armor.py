@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sandi
-from sandi.armor import BEGIN, END, armor, auto, dearmor
 from sandi.demo import DemoWorld
+from sandi.envelope.armor import BEGIN, END, armor, auto, dearmor
 from sandi.errors import MalformedEnvelope
 
 

@@ -1,4 +1,4 @@
-"""The hash-chained audit log (sandi.audit): who sealed and opened what, tamper-evident.
+"""The hash-chained audit log (sandi.audit.log): who sealed and opened what, tamper-evident.
 
 Editing, deleting, inserting or reordering any record breaks the chain at that
 record, and verify names it. A rewrite of the whole chain is consistent in itself,
@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from sandi.audit import GENESIS, AuditLog, Checkpoint, Event, Record
+from sandi.audit.log import GENESIS, AuditLog, Checkpoint, Event, Record
 from sandi.demo import DemoWorld
 from sandi.errors import AuditLogBroken, MalformedInput, StorageError
 
@@ -231,7 +231,7 @@ def test_a_checkpoint_by_another_key_or_altered_is_refused(log: AuditLog,
 
 WRITER = """
 import sys
-from sandi.audit import AuditLog, Event
+from sandi.audit.log import AuditLog, Event
 log = AuditLog(sys.argv[1])
 for i in range(int(sys.argv[3])):
     log.append(Event("open", agency="inspektorat", member=sys.argv[2], doc_id=str(i)))

@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-import sandi.keys
-from sandi import audit_store
-from sandi.audit import AuditLog, Event
+import sandi.keys.keystore
+from sandi.audit import stores as audit_store
+from sandi.audit.log import AuditLog, Event
 from sandi.demo import DEMO_PASSPHRASE, demo_world
 from sandi.errors import StorageError
-from sandi.keys import Keystore
+from sandi.keys.keystore import Keystore
 
 WORKER = Path(__file__).with_name("loadworker.py")
 PROCESSES = 8
@@ -40,7 +40,7 @@ DEADLINE = 60 + OPS * PROCESSES * 0.05
 def _home(root: Path) -> tuple[Path, Path]:
     """A home whose keystore holds setda (sender) and inspektorat (recipient)."""
     world = demo_world(root / "city")
-    assert sandi.keys.KDF_DEFAULT.mem == 8192
+    assert sandi.keys.keystore.KDF_DEFAULT.mem == 8192
     home = root / "home"
     shutil.copytree(world.home.path, home, ignore=shutil.ignore_patterns("keystore.*", "audit*"))
     Keystore.create(home, passphrase=DEMO_PASSPHRASE).add_keys(

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from sandi.audit import AuditLog, Event
+from sandi.audit.log import AuditLog, Event
 from sandi.errors import AuditLogBroken
 
 URL = os.environ.get("SANDI_TEST_PG_URL")
@@ -67,7 +67,7 @@ def test_checkpoint_detects_a_rewritten_log(pg_url: str, world: object) -> None:
 
 
 def test_concurrent_writers_never_fork_the_chain(pg_url: str) -> None:
-    code = ("import sys; from sandi.audit import AuditLog, Event\n"
+    code = ("import sys; from sandi.audit.log import AuditLog, Event\n"
             "log = AuditLog(sys.argv[1])\n"
             "for i in range(100): log.append(Event('open', agency='dinkes', doc_id=sys.argv[2]))\n")
     procs = [subprocess.Popen([sys.executable, "-c", code, pg_url, f"w{n}"]) for n in range(4)]

@@ -24,12 +24,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sandi
-from sandi.classification import Classification
+from sandi.crypto.primitives import DocumentKeys
 from sandi.demo import DemoWorld
+from sandi.envelope.format import Suite, encode_signed_header
 from sandi.errors import SignatureInvalid, WrappedKeyInvalid
-from sandi.format import Suite, encode_signed_header
-from sandi.keys import Keystore
-from sandi.primitives import DocumentKeys
+from sandi.keys.keystore import Keystore
+from sandi.pola.classification import Classification
 
 DOC = b"Rekap data PBI jaminan kesehatan, triwulan III." * 100
 

@@ -14,12 +14,12 @@ import pytest
 from helpers import Layout, keystore_with
 
 import sandi
+from sandi.crypto.primitives import DocumentKeys
+from sandi.crypto.wrap import unwrap
 from sandi.demo import DemoWorld
+from sandi.envelope.format import Suite
 from sandi.errors import NotARecipient, WrappedKeyInvalid
-from sandi.format import Suite
-from sandi.keys import AgencyKey, Keystore
-from sandi.primitives import DocumentKeys
-from sandi.wrap import unwrap
+from sandi.keys.keystore import AgencyKey, Keystore
 
 PLAINTEXT = b"NOTA DINAS RAHASIA: data kependudukan 3174 jiwa rentan. " * 2400  # ~134 KiB
 FILENAME = "daftar-penerima-bansos-2026.xlsx"

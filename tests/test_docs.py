@@ -21,8 +21,8 @@ from typing import Any
 import pytest
 
 import sandi.errors
-import sandi.keys
-from sandi.secretfile import KdfParams
+import sandi.keys.keystore
+from sandi.keys.secretfile import KdfParams
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -81,7 +81,7 @@ SETUP, SECTIONS = _sections()
 def setup_names(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The names the setup block defines (a demo world in a temporary directory)."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys, "KDF_DEFAULT", FAST_KDF)
+    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", FAST_KDF)
     mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("developers")))
     try:
         names: dict[str, Any] = {"__name__": "developers_md"}

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import sandi
-from sandi import _fs
+from sandi._internal import fs as _fs
 from sandi.demo import DemoWorld
 from sandi.errors import OutputExists, StorageError
-from sandi.keys import Keystore
+from sandi.keys.keystore import Keystore
 
 
 def _full_disk(monkeypatch: pytest.MonkeyPatch) -> None:

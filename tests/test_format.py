@@ -30,19 +30,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sandi
-import sandi.primitives
+import sandi.crypto.primitives
+from sandi.crypto.primitives import DocumentKeys, hkdf
 from sandi.demo import DemoWorld
-from sandi.errors import (
-    InvalidArgument,
-    MalformedEnvelope,
-    MalformedInput,
-    MalformedKeyFile,
-    MalformedPola,
-    UnsupportedPolaVersion,
-    UnsupportedSuite,
-    UnsupportedVersion,
-)
-from sandi.format import (
+from sandi.envelope.format import (
     MAGIC,
     MAX_META,
     MAX_RECIPIENTS,
@@ -63,8 +54,20 @@ from sandi.format import (
     parse_header,
     read_header,
 )
-from sandi.keys import KEYSTORE_FILE, KEYSTORE_MAGIC, Keystore
-from sandi.pola_wire import (
+from sandi.envelope.stream import chunk_nonce
+from sandi.errors import (
+    InvalidArgument,
+    MalformedEnvelope,
+    MalformedInput,
+    MalformedKeyFile,
+    MalformedPola,
+    UnsupportedPolaVersion,
+    UnsupportedSuite,
+    UnsupportedVersion,
+)
+from sandi.keys.keystore import KEYSTORE_FILE, KEYSTORE_MAGIC, Keystore
+from sandi.keys.secretfile import KdfParams, SealedFile
+from sandi.pola._wire import (
     POLA_MAGIC,
     POLA_PREFIX,
     POLA_SIGNATURE_LABEL,
@@ -73,9 +76,6 @@ from sandi.pola_wire import (
     encode_body,
     pola_message,
 )
-from sandi.primitives import DocumentKeys, hkdf
-from sandi.secretfile import KdfParams, SealedFile
-from sandi.stream import chunk_nonce
 
 FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
@@ -617,7 +617,7 @@ def test_keystore_magic(tmp_path: Path) -> None:
 
 
 def test_every_label_is_versioned() -> None:
-    labels = {name: value for name, value in vars(sandi.primitives).items()
+    labels = {name: value for name, value in vars(sandi.crypto.primitives).items()
               if name.startswith("LABEL_")}
     assert labels, "no labels found"
     for name, value in labels.items():

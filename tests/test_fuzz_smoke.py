@@ -21,7 +21,7 @@ from types import ModuleType
 import pytest
 
 import sandi
-from sandi.audit import AuditLog, Checkpoint, Event
+from sandi.audit.log import AuditLog, Checkpoint, Event
 
 FUZZ = Path(__file__).resolve().parent.parent / "fuzz"
 TARGETS = ("envelope", "pola", "keyfile", "request", "audit")
@@ -105,7 +105,7 @@ def _checkpoint_text(agency: str = "sekda", version: str = "1", size: str = "42"
 
 def test_checkpoint_found_by_fuzzing_is_refused_cleanly() -> None:
     data = (FUZZ / "crashes" / "audit-checkpoint-overflow").read_bytes()
-    signer = sandi.keys.AgencyKey("sekda", 1, 0, bytes(32), bytes(32)).public
+    signer = sandi.keys.keystore.AgencyKey("sekda", 1, 0, bytes(32), bytes(32)).public
     with pytest.raises(sandi.SandiError):
         Checkpoint.from_text(data[1:].decode()).check_signature(signer)
 

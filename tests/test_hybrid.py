@@ -14,8 +14,8 @@ from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 import sandi
 from sandi.demo import DemoWorld
+from sandi.envelope.format import Stanza, Suite
 from sandi.errors import PolicyViolation, SignatureInvalid, WrappedKeyInvalid
-from sandi.format import Stanza, Suite
 from tests.helpers import Layout, flip
 
 SANGAT = "sangat-rahasia"
@@ -82,8 +82,8 @@ def test_a_different_x25519_secret_breaks_the_wrap(world: DemoWorld, hybrid_env:
 
 def test_the_x25519_key_alone_does_not_unwrap(world: DemoWorld, hybrid_env: bytes) -> None:
     # Someone who broke (or stole) only the classical half: right X25519 key, wrong ML-KEM key.
-    from sandi.keys import AgencyKey
-    from sandi.wrap import unwrap
+    from sandi.crypto.wrap import unwrap
+    from sandi.keys.keystore import AgencyKey
 
     real = world.keystore.get("setda", 1)
     impostor = AgencyKey.generate("setda", 1, pq=True)
@@ -93,7 +93,7 @@ def test_the_x25519_key_alone_does_not_unwrap(world: DemoWorld, hybrid_env: byte
 
 def test_downgrade_by_relabelling_the_suite_is_refused(world: DemoWorld,
                                                        hybrid_env: bytes) -> None:
-    from sandi.format import encode_signed_header
+    from sandi.envelope.format import encode_signed_header
 
     layout = Layout.of(hybrid_env)
     classical = replace(layout.signed_header, suite=Suite.CLASSICAL)
@@ -121,8 +121,8 @@ def test_mixed_recipients_a_classical_level_to_pq_and_classical_keys(world: Demo
 
 
 def test_seal_names_the_recipient_without_post_quantum_keys(world: DemoWorld) -> None:
-    from sandi.keys import AgencyKey
-    from sandi.pola_model import KeyState, KeyVersion
+    from sandi.keys.keystore import AgencyKey
+    from sandi.pola.model import KeyState, KeyVersion
     from tests.helpers import pola_with
 
     classical_only = AgencyKey.generate("setda", 1, pq=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-import sandi._i18n
+import sandi._internal.i18n
 from sandi.errors import InvalidArgument, NotARecipient, Phrase, SandiError, StorageError
 from tests.helpers import catalogues
 
@@ -24,7 +24,7 @@ PO = CAT.translations(CAT.load(CAT.LIBRARY_PO))
 
 
 def test_the_scan_finds_the_raise_sites() -> None:
-    assert len(TEMPLATES) > 150, "the AST scan of sandi/*.py found too few templates"
+    assert len(TEMPLATES) > 150, "the AST scan of sandi/**/*.py found too few templates"
     assert "{what} does not verify" in TEMPLATES
 
 
@@ -107,14 +107,14 @@ def test_errors_pickle_with_their_template() -> None:
 
 
 def test_a_broken_translation_falls_back_to_english(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandi._i18n, "translate",
+    monkeypatch.setattr(sandi._internal.i18n, "translate",
                         lambda template, lang: "rusak {nope}" if lang == "id" else template)
     err = InvalidArgument("{path} already exists", path="/x")
     assert err.message("id") == "/x already exists"
 
 
 def test_catalogues_load_only_when_needed() -> None:
-    code = ("import sandi, sandi._i18n as i; from sandi_cli.main import main;"
+    code = ("import sandi, sandi._internal.i18n as i; from sandi_cli.main import main;"
             " import sandi_cli.messages as m; e = sandi.errors.NoPola('no pola is installed in"
             " {path}', path='/x'); str(e); e.describe('en'); main(['--version']);"
             " print(i.catalogue.cache_info().currsize, m.catalogue.cache_info().currsize)")

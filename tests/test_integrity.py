@@ -22,7 +22,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sandi
+from sandi.crypto.wrap import wrap
 from sandi.demo import DemoWorld
+from sandi.envelope.format import (
+    CHUNK_SIZE,
+    CT_CHUNK_SIZE,
+    SignedHeader,
+    Stanza,
+    Suite,
+    encode_signed_header,
+)
 from sandi.errors import (
     KeyNotValid,
     MalformedEnvelope,
@@ -34,16 +43,7 @@ from sandi.errors import (
     UnsupportedVersion,
     WrappedKeyInvalid,
 )
-from sandi.format import (
-    CHUNK_SIZE,
-    CT_CHUNK_SIZE,
-    SignedHeader,
-    Stanza,
-    Suite,
-    encode_signed_header,
-)
-from sandi.keys import Keystore
-from sandi.wrap import wrap
+from sandi.keys.keystore import Keystore
 
 TAMPER = settings(max_examples=200, deadline=None,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])

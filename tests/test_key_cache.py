@@ -11,11 +11,11 @@ from cryptography.hazmat.primitives.asymmetric import mldsa, mlkem
 from helpers import Layout
 
 import sandi
+from sandi.crypto.primitives import verify_signature
+from sandi.crypto.wrap import unwrap
 from sandi.demo import DemoWorld
 from sandi.errors import KeyNotFound, WrappedKeyInvalid
-from sandi.keys import AgencyKey, Keystore
-from sandi.primitives import verify_signature
-from sandi.wrap import unwrap
+from sandi.keys.keystore import AgencyKey, Keystore
 
 
 def test_the_index_follows_every_change(tmp_path: Path) -> None:

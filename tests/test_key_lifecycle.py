@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 import sandi
-import sandi.keys
-from sandi._time import epoch
-from sandi.authoring import compile_source, parse_source, sign_body
+import sandi.keys.keystore
+from sandi._internal.time import epoch
+from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.demo import DEMO_PASSPHRASE, DemoWorld, demo_world, example_source
 from sandi.errors import (
     KeyNotFound,
@@ -34,10 +34,10 @@ from sandi.errors import (
     PolaMismatch,
     SandiError,
 )
-from sandi.keys import Identity, Keystore, PublicKeys
-from sandi.pola import Pola
-from sandi.pola_model import KeyState, KeyVersion, RevocationReason
-from sandi.secretfile import KdfParams
+from sandi.keys.keystore import Identity, Keystore, PublicKeys
+from sandi.keys.secretfile import KdfParams
+from sandi.pola.model import KeyState, KeyVersion, RevocationReason
+from sandi.pola.policy import Pola
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)  # the demo city's keys and first pola
 T1 = T0 + timedelta(days=10)  # bkpsdmd and inspektorat rotate to v2
@@ -77,7 +77,7 @@ def revoked(key: KeyVersion, reason: RevocationReason) -> KeyVersion:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
+    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
     try:
         world = demo_world(tmp_path_factory.mktemp("kota") / "home", now=T0)
         history: dict[str, list[KeyVersion]] = {}
@@ -202,7 +202,7 @@ def test_seal_refuses_what_open_would_refuse(city: City) -> None:
         sandi.seal(DOCUMENT, sender=v1_only, to=["setda"], classification="rahasia",
                    pola=city.polas["rotated"], now=T1 + DAY)
     # A key the pola does not publish under that version:
-    impostor = sandi.keys.AgencyKey.generate(SENDER, 2, now=epoch(T1))
+    impostor = sandi.keys.keystore.AgencyKey.generate(SENDER, 2, now=epoch(T1))
     with pytest.raises(KeyNotValid, match=r"is not the key the pola publishes for it"):
         sandi.seal(DOCUMENT, sender=Identity(SENDER, (impostor,)), to=["setda"],
                    classification="rahasia", pola=city.polas["rotated"], now=T1 + DAY)

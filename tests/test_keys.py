@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 
-import sandi.keys
+import sandi.keys.keystore
 from sandi.errors import InsecureKeyFile, WrongPassphrase
-from sandi.keys import Keystore
-from sandi.secretfile import KdfParams
+from sandi.keys.keystore import Keystore
+from sandi.keys.secretfile import KdfParams
 
 OWASP = KdfParams(ops=2, mem=19 * 1024 * 1024)  # OWASP's recommended Argon2id minimum
 
 
 def test_default_kdf_cost_is_strong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.undo()  # the autouse fast-KDF patch: use the shipped default
-    default = sandi.keys.KDF_DEFAULT
+    default = sandi.keys.keystore.KDF_DEFAULT
     assert default.mem >= OWASP.mem and default.ops >= OWASP.ops
     store = Keystore.create(tmp_path, passphrase="frasa sandi yang panjang sekali")
     store.generate("setda")

@@ -24,12 +24,12 @@ from killpoints import Outcome, Zygote
 from test_rewrap import LATER, T0, T1, US, reissue
 
 import sandi
-from sandi._time import epoch
+from sandi._internal.time import epoch
 from sandi.demo import demo_world
-from sandi.format import parse_header
-from sandi.keys import AgencyKey, Keystore
-from sandi.pola import Pola
-from sandi.pola_model import KeyState, KeyVersion
+from sandi.envelope.format import parse_header
+from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.pola.model import KeyState, KeyVersion
+from sandi.pola.policy import Pola
 
 PASSPHRASE = "arsip"
 N_DOCS = 4
@@ -41,9 +41,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 import sandi
-from sandi.keys import Keystore
-from sandi.pola import Pola
-from sandi.rewrap import rewrap_file
+from sandi.keys.keystore import Keystore
+from sandi.pola.policy import Pola
+from sandi.envelope.rewrap import rewrap_file
 home, pola_file, src, dst, flag = sys.argv[1:6]
 store = Keystore.open(home, passphrase="arsip")
 pola = Pola.from_bytes(Path(pola_file).read_bytes(), now=datetime.fromtimestamp(int(flag), UTC)
@@ -96,7 +96,7 @@ class City:
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     root = tmp_path_factory.mktemp("kill9")
     mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys, "KDF_DEFAULT", sandi.keys.KdfParams(ops=1, mem=8192))
+    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", sandi.keys.keystore.KdfParams(ops=1, mem=8192))
     try:
         world = demo_world(root / "city")
         pola_file = root / "pola.sandi"

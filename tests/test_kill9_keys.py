@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from killpoints import Zygote
 
-import sandi.keys
-from sandi.audit import AuditLog
+import sandi.keys.keystore
+from sandi.audit.log import AuditLog
+from sandi.authority.requests import read_request
 from sandi.demo import DEMO_PASSPHRASE, demo_world
-from sandi.keys import Keystore
-from sandi.requests import read_request
+from sandi.keys.keystore import Keystore
 
 AGENCY = "setda"
 #: What a demo home holds besides the audit log (and SQLite's companions of it).
@@ -32,7 +32,7 @@ def _template(home: Path) -> Path:
     """A custodian's home: the demo city's pola installed, setda's key v1 alone in the
     keystore (with the suite's fast Argon2id cost)."""
     world = demo_world(home.parent / "city")
-    assert sandi.keys.KDF_DEFAULT.mem == 8192
+    assert sandi.keys.keystore.KDF_DEFAULT.mem == 8192
     shutil.copytree(world.home.path, home, ignore=shutil.ignore_patterns("keystore.*"))
     Keystore.create(home, passphrase=DEMO_PASSPHRASE).add_keys([world.keystore.get(AGENCY, 1)])
     return home

@@ -15,15 +15,15 @@ from pathlib import Path
 import pytest
 
 import sandi
-from sandi.audit import AuditLog, Event
-from sandi.authoring import AuthorityKeyPair
+from sandi.audit.log import AuditLog, Event
+from sandi.authority.authoring import AuthorityKeyPair
+from sandi.authority.requests import enrollment, key_change, member_enrollment
+from sandi.authority.workspace import Workspace
+from sandi.envelope.format import SignerKind, parse_header
 from sandi.errors import KeyNotValid, KeyRevoked, NotARecipient, WrongPassphrase
-from sandi.format import SignerKind, parse_header
-from sandi.keys import Keystore
-from sandi.members import MemberKeystore, create_member_key, init_vault
-from sandi.pola_model import MemberStatus
-from sandi.requests import enrollment, key_change, member_enrollment
-from sandi.workspace import Workspace
+from sandi.keys.keystore import Keystore
+from sandi.keys.vault import MemberKeystore, create_member_key, init_vault
+from sandi.pola.model import MemberStatus
 
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)  # after the requests
 
@@ -154,8 +154,8 @@ def test_a_member_of_one_agency_cannot_sign_for_another(city: City) -> None:
 
 def test_member_status_requests_tighten_with_any_valid_key_but_reinstate_only_with_current(
         city: City) -> None:
+    from sandi.authority.requests import member_status
     from sandi.errors import MalformedRequest
-    from sandi.requests import member_status
 
     store = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
     old = store.identity("bkpsdmd").keys[-1]

@@ -19,14 +19,14 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import sandi.pola
-from sandi._codec import is_slug
-from sandi.authoring import AuthorityKeyPair, sign_body
-from sandi.classification import Classification
+import sandi.pola.policy
+from sandi._internal.codec import is_slug
+from sandi.authority.authoring import AuthorityKeyPair, sign_body
 from sandi.errors import MalformedPola, UnknownAgency
-from sandi.keys import PublicKeys
-from sandi.pola import Pola
-from sandi.pola_model import (
+from sandi.keys.keystore import PublicKeys
+from sandi.pola._wire import PolaBody, decode_body, encode_body
+from sandi.pola.classification import Classification
+from sandi.pola.model import (
     Agency,
     Authority,
     Decree,
@@ -38,9 +38,9 @@ from sandi.pola_model import (
     RevocationReason,
     Rule,
 )
-from sandi.pola_records import _agencies_ok, check_agency
-from sandi.pola_tables import _all_slugs, check_texts, pack_u32s, u32s
-from sandi.pola_wire import PolaBody, decode_body, encode_body
+from sandi.pola.policy import Pola
+from sandi.pola.records import _agencies_ok, check_agency
+from sandi.pola.tables import _all_slugs, check_texts, pack_u32s, u32s
 
 AUTH = tuple(AuthorityKeyPair(f"kustodian-{i}", f"Kustodian {i}", bytes([i]) * 32)
              for i in (1, 2))
@@ -370,8 +370,8 @@ def test_decisions_match_a_naive_reading_of_the_rules(
 
 
 def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert 1_000 <= sandi.pola.DECISION_CACHE <= 100_000
-    monkeypatch.setattr(sandi.pola, "DECISION_CACHE", 50)
+    assert 1_000 <= sandi.pola.policy.DECISION_CACHE <= 100_000
+    monkeypatch.setattr(sandi.pola.policy, "DECISION_CACHE", 50)
     agencies = tuple(_agency(f"opd-{i}", f"g{i % 3}") for i in range(40))
     rules = (Rule(Effect.ALLOW, "group:g0", "*", Classification.RAHASIA),
              Rule(Effect.DENY, "*", "group:g1", Classification.TERBATAS))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import sandi
-from sandi.authoring import compile_source, parse_source, sign_body
+from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.demo import DemoWorld, example_source
 from sandi.errors import PolaExpired, PolicyViolation
 

@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandi._codec import pack
-from sandi.authoring import AuthorityKeyPair, sign_body
-from sandi.classification import Classification
+from sandi._internal.codec import pack
+from sandi.authority.authoring import AuthorityKeyPair, sign_body
+from sandi.envelope.format import Suite
 from sandi.errors import (
     InvalidArgument,
     MalformedPola,
@@ -39,11 +39,11 @@ from sandi.errors import (
     UnsupportedPolaVersion,
     UnsupportedVersion,
 )
-from sandi.format import Suite
 from sandi.home import Home
-from sandi.keys import PublicKeys
-from sandi.pola import Pola
-from sandi.pola_model import (
+from sandi.keys.keystore import PublicKeys
+from sandi.pola._wire import PolaBody, SignedPola, decode_body, decode_pola, encode_body
+from sandi.pola.classification import Classification
+from sandi.pola.model import (
     Agency,
     Authority,
     Decree,
@@ -53,7 +53,7 @@ from sandi.pola_model import (
     Requirement,
     Rule,
 )
-from sandi.pola_wire import PolaBody, SignedPola, decode_body, decode_pola, encode_body
+from sandi.pola.policy import Pola
 
 B, T, R, S = (Classification.BIASA, Classification.TERBATAS, Classification.RAHASIA,
               Classification.SANGAT_RAHASIA)

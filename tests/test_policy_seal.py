@@ -16,12 +16,12 @@ import pytest
 from helpers import Layout, forge, keystore_with, known_parts, make_header, pola_with
 
 import sandi
-from sandi.classification import Classification
 from sandi.demo import DemoWorld
+from sandi.envelope.format import Suite
 from sandi.errors import InvalidArgument, PolicyViolation, UnknownAgency
-from sandi.format import Suite
-from sandi.keys import AgencyKey, Identity
-from sandi.pola_model import KeyState, KeyVersion
+from sandi.keys.keystore import AgencyKey, Identity
+from sandi.pola.classification import Classification
+from sandi.pola.model import KeyState, KeyVersion
 
 DOC = b"Nota dinas"
 

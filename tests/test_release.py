@@ -27,7 +27,7 @@ from sandi.errors import (
     StorageError,
     TamperedEnvelope,
 )
-from sandi.keys import Keystore
+from sandi.keys.keystore import Keystore
 
 PLAINTEXT = random.Random(3).randbytes(150 * 1024)  # three chunks
 OLD = b"isi lama yang harus tetap utuh\n"

@@ -27,10 +27,12 @@ from pathlib import Path
 import pytest
 
 import sandi
-import sandi.keys
-from sandi._time import epoch
-from sandi.authoring import compile_source, parse_source, sign_body
+import sandi.keys.keystore
+from sandi._internal.time import epoch
+from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.demo import DemoWorld, demo_world, example_source
+from sandi.envelope.format import Stanza, encode_header, parse_header
+from sandi.envelope.rewrap import JOURNAL_SUFFIX, Outcome, Rewrapped, recover, rewrap, rewrap_file
 from sandi.errors import (
     KeyNotFound,
     MalformedEnvelope,
@@ -38,12 +40,10 @@ from sandi.errors import (
     StorageError,
     WrappedKeyInvalid,
 )
-from sandi.format import Stanza, encode_header, parse_header
-from sandi.keys import AgencyKey, Keystore
-from sandi.pola import Pola
-from sandi.pola_model import KeyState, KeyVersion
-from sandi.rewrap import JOURNAL_SUFFIX, Outcome, Rewrapped, recover, rewrap, rewrap_file
-from sandi.secretfile import KdfParams
+from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.keys.secretfile import KdfParams
+from sandi.pola.model import KeyState, KeyVersion
+from sandi.pola.policy import Pola
 
 T0 = datetime(2026, 1, 5, tzinfo=UTC)
 T1 = T0 + timedelta(days=10)
@@ -51,8 +51,9 @@ T1 = T0 + timedelta(days=10)
 LATER = T1 + timedelta(days=2)
 US = "inspektorat"
 PASSPHRASE = "kunci arsip inspektorat"
-#: The module itself: ``sandi.rewrap`` may name the function (the package exports it lazily).
-REWRAP_MODULE = importlib.import_module("sandi.rewrap")
+#: The module itself: ``sandi.envelope.rewrap`` may name the function (the package exports
+#: it lazily).
+REWRAP_MODULE = importlib.import_module("sandi.envelope.rewrap")
 DOCUMENT = b"Laporan Hasil Pemeriksaan Khusus Nomor 700/017/LHP/2026"
 
 
@@ -90,7 +91,7 @@ def keystore(home: Path, keys: list[AgencyKey]) -> Keystore:
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
+    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
     try:
         world = demo_world(tmp_path_factory.mktemp("kota") / "home", now=T0)
         v1 = world.keystore.get(US, 1)
@@ -343,9 +344,9 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sandi.keys import Keystore
-from sandi.pola import Pola
-from sandi.rewrap import rewrap_file
+from sandi.keys.keystore import Keystore
+from sandi.pola.policy import Pola
+from sandi.envelope.rewrap import rewrap_file
 
 home, pola_file, folder, now = sys.argv[1:5]
 store = Keystore.open(home, passphrase=sys.stdin.readline().rstrip("\\n"))

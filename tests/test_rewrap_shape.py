@@ -14,13 +14,13 @@ import pytest
 from helpers import Layout, keystore_with, known_parts, pola_with, seal_known
 
 import sandi
+from sandi.crypto.wrap import unwrap, wrap
 from sandi.demo import DemoWorld
+from sandi.envelope.format import Stanza, Suite, parse_header
+from sandi.envelope.rewrap import Outcome, rewrap
 from sandi.errors import NotARecipient, WrappedKeyInvalid
-from sandi.format import Stanza, Suite, parse_header
-from sandi.keys import AgencyKey, Keystore
-from sandi.pola_model import KeyState, KeyVersion
-from sandi.rewrap import Outcome, rewrap
-from sandi.wrap import unwrap, wrap
+from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.pola.model import KeyState, KeyVersion
 
 DOC = random.Random(7).randbytes(100_000)
 
@@ -130,7 +130,7 @@ def test_only_stanzas_are_outside_the_signature(world: DemoWorld) -> None:
 
 def test_library_rewrap_keeps_signed_region_payload_and_signature(
         world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
-    # sandi.rewrap.rewrap, as a custodian runs it after rotating dinkes to v2.
+    # sandi.envelope.rewrap.rewrap, as a custodian runs it after rotating dinkes to v2.
     env = sandi.seal(DOC, sender=world.keystore.identity("dispendukcapil"),
                      to=["dinkes", "dinsos"], classification="rahasia", pola=world.pola)
     v1 = world.pola.agency("dinkes").key(1)

@@ -32,8 +32,9 @@ from helpers import (
 )
 
 import sandi
-from sandi.classification import Classification
+from sandi.crypto.wrap import wrap
 from sandi.demo import DemoWorld
+from sandi.envelope.format import Metadata, SignedHeader, Suite, encode_signed_header
 from sandi.errors import (
     KeyNotValid,
     KeyRevoked,
@@ -41,11 +42,10 @@ from sandi.errors import (
     PolicyViolation,
     SignatureInvalid,
 )
-from sandi.format import Metadata, SignedHeader, Suite, encode_signed_header
-from sandi.keys import AgencyKey, Keystore
-from sandi.pola import Pola
-from sandi.pola_model import KeyState, KeyVersion, RevocationReason
-from sandi.wrap import wrap
+from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.pola.classification import Classification
+from sandi.pola.model import KeyState, KeyVersion, RevocationReason
+from sandi.pola.policy import Pola
 
 DOC = b"Surat keputusan mutasi pegawai: 12 nama, 3 halaman." * 50
 

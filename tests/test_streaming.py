@@ -18,8 +18,8 @@ from helpers import Layout, keystore_with
 
 import sandi
 from sandi.demo import DemoWorld
-from sandi.format import CHUNK_SIZE, CT_CHUNK_SIZE, TAG_SIZE
-from sandi.keys import Keystore
+from sandi.envelope.format import CHUNK_SIZE, CT_CHUNK_SIZE, TAG_SIZE
+from sandi.keys.keystore import Keystore
 
 SIZES = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE,
          16 * CHUNK_SIZE, 16 * CHUNK_SIZE + 1, 33 * CHUNK_SIZE - 1]
@@ -121,8 +121,8 @@ RSS_LIMIT_KIB = 64 * 1024
 
 _CHILD = textwrap.dedent("""
     import sys
-    import sandi, sandi.keys
-    sandi.keys.KDF_DEFAULT = sandi.keys.KdfParams(ops=1, mem=8192)
+    import sandi, sandi.keys.keystore
+    sandi.keys.keystore.KDF_DEFAULT = sandi.keys.keystore.KdfParams(ops=1, mem=8192)
     from sandi.demo import demo_world
 
     work = sys.argv[1]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sandi import _fs
+from sandi._internal import fs as _fs
 from sandi.errors import StorageError
 
 

@@ -22,11 +22,11 @@ from typing import Any
 import pytest
 
 import sandi
-import sandi.keys
-from sandi.format import PREFIX, encode_header, encode_signed_header, parse_header
-from sandi.keys import AgencyKey, Keystore
-from sandi.pola import Pola
-from sandi.secretfile import KdfParams
+import sandi.keys.keystore
+from sandi.envelope.format import PREFIX, encode_header, encode_signed_header, parse_header
+from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.keys.secretfile import KdfParams
+from sandi.pola.policy import Pola
 
 HERE = Path(__file__).parent / "vectors"
 WORLD: dict[str, Any] = json.loads((HERE / "world.json").read_text())
@@ -80,7 +80,7 @@ def _pola(v: dict[str, Any]) -> Pola:
 def keystores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Keystore]]:
     """One keystore per agency, holding every key version world.json lists for it."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
+    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
     stores = {}
     try:
         for agency, versions in WORLD["agencies"].items():

@@ -1,4 +1,5 @@
-"""The persandian authority's workflow (sandi.workspace): edit, build, sign k-of-n, publish.
+"""The persandian authority's workflow (sandi.authority.workspace): edit, build, sign k-of-n,
+publish.
 
 Every refusal a client would make is made at publication already: too few
 signatures, a version that does not grow, an authority rotation without the old
@@ -17,8 +18,8 @@ from pathlib import Path
 import msgpack
 import pytest
 
-from sandi._codec import pack
-from sandi.authoring import (
+from sandi._internal.codec import pack
+from sandi.authority.authoring import (
     AuthorityKeyPair,
     add_signature,
     load_custodian_key,
@@ -26,7 +27,16 @@ from sandi.authoring import (
     public_key_text,
     save_custodian_key,
 )
-from sandi.classification import Classification
+from sandi.authority.requests import (
+    REQUEST_MAGIC,
+    RequestKind,
+    _body,
+    _file,
+    enrollment,
+    key_change,
+    revocation,
+)
+from sandi.authority.workspace import Workspace
 from sandi.errors import (
     InsecureKeyFile,
     InvalidArgument,
@@ -39,19 +49,10 @@ from sandi.errors import (
     WrongPassphrase,
 )
 from sandi.home import Home
-from sandi.keys import AgencyKey
-from sandi.pola import Pola
-from sandi.pola_model import Effect, KeyState, RevocationReason, Rule
-from sandi.requests import (
-    REQUEST_MAGIC,
-    RequestKind,
-    _body,
-    _file,
-    enrollment,
-    key_change,
-    revocation,
-)
-from sandi.workspace import Workspace
+from sandi.keys.keystore import AgencyKey
+from sandi.pola.classification import Classification
+from sandi.pola.model import Effect, KeyState, RevocationReason, Rule
+from sandi.pola.policy import Pola
 
 R, S = Classification.RAHASIA, Classification.SANGAT_RAHASIA
 C = tuple(AuthorityKeyPair.generate(f"kustodian-{i}", f"Kustodian {i}") for i in range(6))

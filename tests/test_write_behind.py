@@ -18,10 +18,10 @@ import pytest
 from helpers import Layout
 
 import sandi
-from sandi import _fs
+from sandi._internal import fs as _fs
 from sandi.demo import DemoWorld
+from sandi.envelope.format import CHUNK_SIZE
 from sandi.errors import StorageError, TamperedEnvelope
-from sandi.format import CHUNK_SIZE
 
 SIZE = 6 * 1024 * 1024 + 12_345  # seven blocks: the worker threads start after two
 DATA = random.Random(9).randbytes(SIZE)

@@ -8,7 +8,7 @@ library's :mod:`gettext` (so sandi needs nothing more to speak Indonesian).
 * ``sandi/locale/id/LC_MESSAGES/sandi.po``: the library's messages. The msgids are
   the English templates written at each raise site
   (``raise NotARecipient("this envelope is for {to}; ...", to=...)``), found by
-  walking the AST of ``sandi/*.py``.
+  walking the AST of ``sandi/**/*.py``.
 * ``cli/locale/{en,id}/LC_MESSAGES/sandi_cli.po``: the CLI's messages, keyed by
   symbolic ids (``label.error``); ``en.po`` holds the English text, ``id.po`` the
   Indonesian with the English as a ``#.`` comment for the translator.
@@ -110,13 +110,13 @@ def _site(path: str, node: ast.Call) -> Site:
 
 
 def sites(root: Path = ROOT) -> Iterator[Site]:
-    """Every call in ``sandi/*.py`` that takes a template as its first argument."""
+    """Every call in ``sandi/**/*.py`` that takes a template as its first argument."""
     names = error_classes() | HELPERS
-    for source in sorted((root / "sandi").glob("*.py")):
+    for source in sorted((root / "sandi").rglob("*.py")):
         tree = ast.parse(source.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and node.args and _callee(node) in names:
-                yield _site(f"sandi/{source.name}", node)
+                yield _site(source.relative_to(root).as_posix(), node)
 
 
 def templates(root: Path = ROOT) -> dict[str, list[tuple[str, int]]]:

@@ -31,7 +31,7 @@ def test_keys_init_writes_the_enrollment_request(tmp_path: Path) -> None:
                    secret))
     request = Path("diskominfo-v1.request")  # the current directory by default
     assert made["request"] == str(request) and request.exists()
-    parsed = sandi.requests.read_request(request.read_bytes())
+    parsed = sandi.authority.requests.read_request(request.read_bytes())
     assert (parsed.agency, parsed.version) == ("diskominfo", 1)
     assert parsed.keys is not None and parsed.keys.fingerprint() == made["fingerprint"]
     human = ok(run("keys", "init", "--agency", "dinkes", "--passphrase-file", secret)).stdout
@@ -60,7 +60,7 @@ def test_rotate_and_revoke_need_a_pola(home: tuple[Run, Path]) -> None:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> City:
     mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys, "KDF_DEFAULT", sandi.keys.KdfParams(ops=1, mem=8192))
+    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", sandi.keys.keystore.KdfParams(ops=1, mem=8192))
     try:
         return build_city(tmp_path_factory.mktemp("city"))
     finally:

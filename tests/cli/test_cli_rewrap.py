@@ -64,7 +64,7 @@ def test_rewrap_an_archive_in_parallel(tmp_path: Path) -> None:
         in again.stdout
     retire = Path("bkpsdmd-v1-superseded.request")
     assert retire.exists() and "bkpsdmd-v1-superseded.request" in again.stdout
-    parsed = sandi.requests.read_request(retire.read_bytes())
+    parsed = sandi.authority.requests.read_request(retire.read_bytes())
     assert (parsed.kind.value, parsed.version, parsed.reason, parsed.signed_by) == (
         "revoke", 1, "superseded", 2)
 

@@ -19,11 +19,11 @@ from pathlib import Path
 import msgpack
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-import sandi.wrap
-from sandi.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
-from sandi.classification import Classification, Urgency
-from sandi.envelope import _Parts, _Request, _seal_from_parts
-from sandi.format import (
+import sandi.crypto.wrap
+from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
+from sandi.crypto.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
+from sandi.crypto.wrap import wrap, x25519_public
+from sandi.envelope.format import (
     DOC_ID_SIZE,
     NONCE_SIZE,
     PREFIX,
@@ -40,13 +40,13 @@ from sandi.format import (
     signature_input,
     signed_region,
 )
-from sandi.keys import AgencyKey, Identity
-from sandi.pola import Pola
-from sandi.pola_model import KeyState, KeyVersion, RevocationReason
-from sandi.pola_wire import PolaBody, SignedPola
-from sandi.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
-from sandi.stream import plaintext_chunks, seal_payload
-from sandi.wrap import wrap, x25519_public
+from sandi.envelope.sealing import _Parts, _Request, _seal_from_parts
+from sandi.envelope.stream import plaintext_chunks, seal_payload
+from sandi.keys.keystore import AgencyKey, Identity
+from sandi.pola._wire import PolaBody, SignedPola
+from sandi.pola.classification import Classification, Urgency
+from sandi.pola.model import KeyState, KeyVersion, RevocationReason
+from sandi.pola.policy import Pola
 
 DAY = 86_400
 ISSUED = int(datetime(2026, 1, 5, tzinfo=UTC).timestamp())  # the pola's issue time
@@ -145,14 +145,14 @@ POLA = Pola.from_bytes(POLA_BYTES, now=datetime.fromtimestamp(NOW, UTC))
 
 
 class EphemeralKeys:
-    """Replaces sandi.wrap.generate_x25519 while generating, so classical vectors
+    """Replaces sandi.crypto.wrap.generate_x25519 while generating, so classical vectors
     come out byte for byte the same on every run (ML-KEM encapsulation and
     ML-DSA signing stay randomised: hybrid vectors differ between runs)."""
 
     def __init__(self) -> None:
         self.label = "unset"
         self.count = 0
-        self._real = sandi.wrap.generate_x25519
+        self._real = sandi.crypto.wrap.generate_x25519
 
     def reset(self, label: str) -> None:
         """Start the sequence of a new vector."""
@@ -164,11 +164,11 @@ class EphemeralKeys:
         return private, x25519_public(private)
 
     def __enter__(self) -> EphemeralKeys:
-        sandi.wrap.generate_x25519 = self
+        sandi.crypto.wrap.generate_x25519 = self
         return self
 
     def __exit__(self, *exc: object) -> None:
-        sandi.wrap.generate_x25519 = self._real
+        sandi.crypto.wrap.generate_x25519 = self._real
 
 
 EPHEMERAL = EphemeralKeys()
@@ -318,7 +318,7 @@ class Envelope:
         return self.header + self.payload + self.signature
 
     def chunks(self) -> list[bytes]:
-        from sandi.format import CT_CHUNK_SIZE
+        from sandi.envelope.format import CT_CHUNK_SIZE
         return [self.payload[i:i + CT_CHUNK_SIZE]
                 for i in range(0, len(self.payload), CT_CHUNK_SIZE)]
 

@@ -22,9 +22,9 @@ from _world import (
 )
 
 import sandi
-from sandi.format import Metadata, parse_header
-from sandi.keys import Keystore
-from sandi.pola import Pola
+from sandi.envelope.format import Metadata, parse_header
+from sandi.keys.keystore import Keystore
+from sandi.pola.policy import Pola
 
 #: The "expect" class of each error a vector may name.
 EXPECT = {

@@ -19,7 +19,7 @@ from _world import (
 )
 from _writer import Writer
 
-from sandi.format import (
+from sandi.envelope.format import (
     MAX_RECIPIENTS,
     MAX_SIGNED_HEADER,
     MAX_STANZAS,

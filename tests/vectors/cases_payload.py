@@ -16,8 +16,8 @@ from _world import (
 )
 from _writer import Writer
 
-from sandi._codec import pack
-from sandi.format import (
+from sandi._internal.codec import pack
+from sandi.envelope.format import (
     CHUNK_SIZE,
     Metadata,
     Suite,

@@ -36,7 +36,7 @@ from cases_payload import payload_cases
 from cases_recipients import recipient_cases
 from pola_vectors import pola_vectors
 
-from sandi.format import (
+from sandi.envelope.format import (
     CHUNK_SIZE,
     Metadata,
     Signer,

@@ -11,10 +11,10 @@ import msgpack
 from _world import AUTHORITY, EXPIRES, OUTSIDER, POLA_BYTES, flip, pola_body, signed_pola
 from _writer import Writer
 
-from sandi._codec import pack, unpack
+from sandi._internal.codec import pack, unpack
 from sandi.errors import MalformedPola
-from sandi.pola_tables import pack_u32s, u32s
-from sandi.pola_wire import POLA_PREFIX, SignedPola, decode_pola, encode_body
+from sandi.pola._wire import POLA_PREFIX, SignedPola, decode_pola, encode_body
+from sandi.pola.tables import pack_u32s, u32s
 
 SIGFAIL = "PolaSignatureInvalid"
 

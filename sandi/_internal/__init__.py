@@ -1,0 +1,1 @@
+"""Private helpers: atomic files and locks, canonical codec, time, i18n."""

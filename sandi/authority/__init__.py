@@ -1,0 +1,1 @@
+"""The persandian authority's tools: requests, authoring, the workspace."""

@@ -1,0 +1,84 @@
+"""The JSON form of the authority's machine-managed key registry (pola-keys.json)."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import tomlkit
+
+from sandi.errors import MalformedPola
+from sandi.keys.keystore import PublicKeys
+from sandi.pola.model import (
+    AuthorityKey,
+    KeyState,
+    KeyVersion,
+    Member,
+    MemberStatus,
+    RevocationReason,
+)
+
+
+def b64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode()
+
+
+def unb64(text: object, what: str) -> bytes:
+    try:
+        return base64.b64decode(str(text), validate=True)
+    except ValueError:
+        raise MalformedPola("pola-keys.json: {what} is not base64", what=what) from None
+
+
+def append(doc: tomlkit.TOMLDocument, key: str, table: Any) -> None:
+    """Append a table to an array of tables (tomlkit renders an empty one badly)."""
+    if key in doc:
+        doc[key].append(table)
+    else:
+        aot = tomlkit.aot()
+        aot.append(table)
+        doc.append(key, aot)
+
+
+def authority_json(custodians: list[AuthorityKey], threshold: int) -> dict[str, Any]:
+    return {"threshold": threshold,
+            "keys": [{"id": k.id, "ed25519": b64(k.ed25519), "custodian": k.custodian}
+                     for k in custodians]}
+
+
+def key_json(k: KeyVersion) -> dict[str, Any]:
+    d = {"v": k.version, "x25519": b64(k.keys.x25519), "ed25519": b64(k.keys.ed25519),
+         "mlkem": b64(k.keys.mlkem), "mldsa": b64(k.keys.mldsa), "state": k.state.value,
+         "not_before": k.not_before, "revoked_at": k.revoked_at,
+         "reason": k.reason.value if k.reason else None}
+    return {key: value for key, value in d.items() if value is not None}
+
+
+def member_json(m: Member) -> dict[str, Any]:
+    d = {"id": m.id, "name": m.name, "jabatan": m.jabatan, "nip": m.nip,
+         "keys": [key_json(k) for k in m.keys], "joined": m.joined_at,
+         "status": m.status.value, "status_at": m.status_at}
+    return {key: value for key, value in d.items() if value is not None}
+
+
+def member_from_json(d: dict[str, Any]) -> Member:
+    try:
+        return Member(d["id"], d["name"], d["jabatan"], d.get("nip"),
+                      tuple(key_from_json(k) for k in d["keys"]), int(d["joined"]),
+                      MemberStatus(d["status"]), d.get("status_at"))
+    except (KeyError, ValueError, TypeError) as exc:
+        raise MalformedPola("pola-keys.json: bad member entry ({exc})", exc=exc) from None
+
+
+def key_from_json(d: dict[str, Any]) -> KeyVersion:
+    try:
+        return KeyVersion(
+            int(d["v"]),
+            PublicKeys(unb64(d["x25519"], "x25519"), unb64(d["ed25519"], "ed25519"),
+                       unb64(d["mlkem"], "mlkem") if "mlkem" in d else None,
+                       unb64(d["mldsa"], "mldsa") if "mldsa" in d else None),
+            KeyState(d["state"]), int(d["not_before"]),
+            int(d["revoked_at"]) if "revoked_at" in d else None,
+            RevocationReason(d["reason"]) if "reason" in d else None)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise MalformedPola("pola-keys.json: bad key entry ({exc})", exc=exc) from None

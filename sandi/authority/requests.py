@@ -1,0 +1,206 @@
+"""Signed requests from an agency's key custodian to the persandian authority.
+
+* ``enroll``: a new agency's first key version; signed by that key (proof that
+  the custodian holds the private signing key, Ed25519 and ML-DSA-65 if present).
+* ``rotate``: a new key version; signed by the new key *and* by the version the
+  pola lists as current, so only the holder of the current key can replace it.
+* ``revoke``: a key version to revoke, with reason and effective time; signed
+  by any key version of the agency the pola lists (a thief who holds the key
+  can only ask for its revocation).
+
+File: ``"SANDR" 0x01 || msgpack [body, ed25519 sig, ml-dsa sig | nil, prior sig | nil]``,
+where every signature is over ``"sandi/v1/key-request\\x00" || body``.
+
+>>> from sandi.keys.keystore import AgencyKey
+>>> key = AgencyKey.generate("bkpsdmd", 1)
+>>> read_request(enrollment(key)).agency
+'bkpsdmd'
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from sandi._internal.codec import Fields, pack, unpack
+from sandi._internal.i18n import Phrase
+from sandi._internal.time import epoch
+from sandi.crypto.primitives import verify_signature
+from sandi.envelope.format import MAX_TIME
+from sandi.errors import MalformedRequest, SignatureInvalid
+from sandi.keys.keystore import AgencyKey, PublicKeys
+
+REQUEST_MAGIC = b"SANDR\x01"
+REQUEST_LABEL = b"sandi/v1/key-request\x00"
+_MAX = 64 * 1024
+_F = Fields(MalformedRequest, Phrase("key request"))
+
+
+class RequestKind(enum.Enum):
+    """What the custodian asks for."""
+
+    ENROLL = "enroll"
+    ROTATE = "rotate"
+    REVOKE = "revoke"
+    MEMBER = "member"  # a person's personal key, authorised by the agency's current key
+    MEMBER_STATUS = "member-status"  # suspend, remove or reinstate a member
+
+
+#: the kind in messages ("rotate request ..."), in the reader's language
+_KIND_WORDS = {RequestKind.ENROLL: Phrase("enroll"), RequestKind.ROTATE: Phrase("rotate"),
+               RequestKind.REVOKE: Phrase("revoke"), RequestKind.MEMBER: Phrase("member"),
+               RequestKind.MEMBER_STATUS: Phrase("member-status")}
+
+
+@dataclass(frozen=True)
+class KeyRequest:
+    """A parsed request whose own signatures verified."""
+
+    kind: RequestKind
+    agency: str
+    version: int  # the new version (enroll, rotate) or the one to revoke
+    created_at: int
+    keys: PublicKeys | None  # enroll and rotate only
+    signed_by: int  # the key version that signed (rotate: the prior, current one)
+    reason: str | None = None  # revoke only: superseded | compromised
+    effective_at: int | None = None  # revoke only
+    body: bytes = b""
+    prior_signature: bytes | None = None
+    member: str | None = None  # member requests only: the person's id
+    status: str | None = None  # member-status requests only: active|suspended|removed
+
+    def check_prior(self, published: PublicKeys) -> None:
+        """Verify the signature by the key version the pola publishes as ``signed_by``."""
+        if self.prior_signature is None:
+            raise MalformedRequest("{kind} request carries no signature by {agency} v{signed_by}",
+                                   kind=_KIND_WORDS[self.kind], agency=self.agency,
+                                   signed_by=self.signed_by)
+        try:
+            verify_signature(published.ed25519, None, REQUEST_LABEL + self.body,
+                             self.prior_signature, hybrid=False)
+        except SignatureInvalid:
+            raise MalformedRequest("{kind} request for {agency} is not signed by its published"
+                                   " key v{signed_by}", kind=_KIND_WORDS[self.kind],
+                                   agency=self.agency, signed_by=self.signed_by) from None
+
+
+def _body(kind: RequestKind, agency: str, version: int, signed_by: int, *,
+          now: datetime | None = None, **extra: object) -> bytes:
+    fields: dict[str, object] = {"kind": kind.value, "agency": agency, "version": version,
+                                 "created": epoch(now), "signed_by": signed_by}
+    fields.update({k: v for k, v in extra.items() if v is not None})
+    return pack(fields)
+
+
+def _key_fields(key: AgencyKey) -> dict[str, object]:
+    pub = key.public
+    return {"x25519": pub.x25519, "ed25519": pub.ed25519, "mlkem": pub.mlkem,
+            "mldsa": pub.mldsa}
+
+
+def _file(body: bytes, own: AgencyKey | None, prior: AgencyKey | None) -> bytes:
+    message = REQUEST_LABEL + body
+    ed = ml = None
+    if own is not None:
+        sig = own.signing_key().sign(message, hybrid=own.public.has_pq)
+        ed, ml = sig[:64], (sig[64:] or None)
+    prior_sig = prior.signing_key().sign(message, hybrid=False) if prior else None
+    return REQUEST_MAGIC + pack([body, ed, ml, prior_sig])
+
+
+def enrollment(key: AgencyKey, *, now: datetime | None = None) -> bytes:
+    """The request that enrolls an agency's first key version."""
+    body = _body(RequestKind.ENROLL, key.agency, key.version, key.version, now=now,
+                 **_key_fields(key))
+    return _file(body, key, None)
+
+
+def key_change(new: AgencyKey, current: AgencyKey, *, now: datetime | None = None) -> bytes:
+    """The request that makes ``new`` the agency's current key, signed by ``current`` too."""
+    if new.agency != current.agency or new.version <= current.version:
+        raise MalformedRequest("a key change must move one agency to a higher version")
+    body = _body(RequestKind.ROTATE, new.agency, new.version, current.version, now=now,
+                 **_key_fields(new))
+    return _file(body, new, current)
+
+
+def member_enrollment(personal: AgencyKey, agency_key: AgencyKey, *,
+                      now: datetime | None = None) -> bytes:
+    """Enroll a member's personal key (its ``agency`` field is the member id), signed by
+    that key and authorised by the agency's current key."""
+    body = _body(RequestKind.MEMBER, agency_key.agency, personal.version, agency_key.version,
+                 now=now, member=personal.agency, **_key_fields(personal))
+    return _file(body, personal, agency_key)
+
+
+def member_status(agency_key: AgencyKey, member: str, status: str, effective_at: int, *,
+                  now: datetime | None = None) -> bytes:
+    """Ask the authority to set a member's status (suspended, removed, or active again)
+    from ``effective_at``; signed by the agency's current key."""
+    if status not in ("active", "suspended", "removed"):
+        raise MalformedRequest("status must be active, suspended or removed")
+    body = _body(RequestKind.MEMBER_STATUS, agency_key.agency, agency_key.version,
+                 agency_key.version, now=now, member=member, status=status,
+                 effective=effective_at)
+    return _file(body, None, agency_key)
+
+
+def revocation(signer: AgencyKey, version: int, reason: str, effective_at: int, *,
+               now: datetime | None = None) -> bytes:
+    """The request to revoke ``version`` of the signer's agency from ``effective_at``."""
+    if reason not in ("superseded", "compromised"):
+        raise MalformedRequest("reason must be superseded or compromised")
+    body = _body(RequestKind.REVOKE, signer.agency, version, signer.version, now=now,
+                 reason=reason, effective=effective_at)
+    return _file(body, None, signer)
+
+
+def read_request(data: bytes) -> KeyRequest:
+    """Parse a request and check its own proof of possession (not the prior signature,
+    which needs the pola: see :meth:`KeyRequest.check_prior`)."""
+    f = _F
+    if not data.startswith(REQUEST_MAGIC):
+        f.fail("not a sandi key request (bad magic)")
+    outer = f.record(unpack(data[len(REQUEST_MAGIC):], MalformedRequest, Phrase("key request"),
+                            _MAX), "file", 4)
+    body = f.blob(outer[0], "body", 1, _MAX)
+    d = f.map(unpack(body, MalformedRequest, Phrase("key request body"), _MAX), "body",
+              {"kind", "agency", "version", "created", "signed_by"},
+              frozenset({"x25519", "ed25519", "mlkem", "mldsa", "reason", "effective",
+                         "member", "status"}))
+    kind_text = f.text(d["kind"], "kind", 16)
+    if kind_text not in {k.value for k in RequestKind}:
+        f.fail("unknown request kind {kind_text!r}", kind_text=kind_text)
+    kind = RequestKind(kind_text)
+    prior = None if outer[3] is None else f.blob(outer[3], "prior signature", 64)
+    keys = None
+    if kind is RequestKind.MEMBER_STATUS:
+        if d.get("status") not in ("active", "suspended", "removed") or "effective" not in d \
+                or "member" not in d:
+            f.fail("a member-status request names a member, a status and an effective time")
+    elif kind is not RequestKind.REVOKE:
+        keys = PublicKeys(f.blob(d.get("x25519"), "x25519", 32),
+                          f.blob(d.get("ed25519"), "ed25519", 32),
+                          None if "mlkem" not in d else f.blob(d["mlkem"], "mlkem", 1184),
+                          None if "mldsa" not in d else f.blob(d["mldsa"], "mldsa", 1952))
+        if ("mlkem" in d) != ("mldsa" in d):
+            f.fail("a key has both post-quantum halves or neither")
+        own = f.blob(outer[1], "signature", 64) + (
+            b"" if outer[2] is None else f.blob(outer[2], "ml-dsa signature", 3309))
+        try:
+            verify_signature(keys.ed25519, keys.mldsa, REQUEST_LABEL + body, own,
+                             hybrid=keys.has_pq, what=Phrase("proof of possession"))
+        except SignatureInvalid:
+            f.fail("the proof of possession does not verify")
+    elif d.get("reason") not in ("superseded", "compromised") or "effective" not in d:
+        f.fail("a revocation names a reason (superseded|compromised) and an effective time")
+    return KeyRequest(
+        kind, f.slug(d["agency"], "agency"), f.integer(d["version"], "version", 1, 2**31),
+        f.integer(d["created"], "created", 0, MAX_TIME), keys,
+        f.integer(d["signed_by"], "signed_by", 1, 2**31),
+        d.get("reason"),
+        None if "effective" not in d else f.integer(d["effective"], "effective", 0, MAX_TIME),
+        body, prior,
+        None if "member" not in d else f.slug(d["member"], "member"),
+        d.get("status"))

@@ -1,0 +1,389 @@
+"""The persandian authority's working directory: edit, build, sign, publish.
+
+::
+
+    pola.toml        the human-edited source (agencies, allow/deny rules, requirements);
+                     edited by hand or by `sandi pola ...`, comments preserved
+    pola-keys.json   machine-managed: the authority set and every agency key version
+    draft.sandi      the pola being signed (body fixed, signatures added one by one)
+    pola.sandi       the newest published pola; published/pola-vN.sandi keeps each one
+
+Publishing runs the same trust steps as installing (:mod:`sandi.pola.trust`) against
+the previous published pola, so an authority rotation without the old
+threshold, or a version that does not grow, never leaves the workspace.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+
+from sandi._internal import fs as _fs
+from sandi._internal.codec import is_slug
+from sandi._internal.time import epoch
+from sandi.authority import keysfile as wj
+from sandi.authority.authoring import AuthorityKeyPair, add_signature, compile_source, sign_body
+from sandi.authority.requests import KeyRequest, RequestKind, read_request
+from sandi.errors import InvalidArgument, MalformedPola, MalformedRequest, UnknownAgency
+from sandi.pola._wire import SignedPola, decode_pola
+from sandi.pola.classification import Classification
+from sandi.pola.model import (
+    AuthorityKey,
+    KeyState,
+    KeyVersion,
+    Member,
+    MemberStatus,
+    RevocationReason,
+)
+from sandi.pola.policy import Pola
+from sandi.pola.trust import SignatureStatus, signature_status, verify_pola
+
+KEYS_FORMAT = "sandi-pola-keys/1"
+
+
+class Workspace:
+    """One authority's pola workspace directory."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+        self.source_path = self.path / "pola.toml"
+        self.keys_path = self.path / "pola-keys.json"
+        self.draft_path = self.path / "draft.sandi"
+        self.published_path = self.path / "pola.sandi"
+
+    # --- creation ---------------------------------------------------------------------
+
+    @classmethod
+    def init(cls, path: Path | str, *, pola_id: str, name: str, authority_name: str,
+             custodians: list[AuthorityKey], threshold: int, decree_number: str,
+             decree_date: str, decree_title: str, valid_days: int = 365) -> Workspace:
+        """A new workspace with an empty pola and a k-of-n authority."""
+        ws = cls(path)
+        if ws.source_path.exists():
+            raise InvalidArgument("{path} already exists", path=ws.source_path)
+        if not is_slug(pola_id):
+            raise InvalidArgument("pola id {pola_id!r} is not a slug", pola_id=pola_id)
+        if not 1 <= threshold <= len(custodians):
+            raise InvalidArgument("threshold must be 1..{size}, got {threshold}",
+                                  size=len(custodians), threshold=threshold)
+        ws.path.mkdir(parents=True, exist_ok=True)
+        doc = tomlkit.document()
+        doc.add(tomlkit.comment("Pola Hubungan Komunikasi Sandi: source. Edit, then"
+                                " `sandi pola build`."))
+        doc["pola"] = {"id": pola_id, "name": name, "authority": authority_name,
+                       "valid_days": valid_days}
+        doc["decree"] = {"number": decree_number, "date": decree_date, "title": decree_title}
+        _fs.atomic_write(ws.source_path, tomlkit.dumps(doc).encode())
+        ws._save_keys({"format": KEYS_FORMAT, "published_version": 0,
+                       "authority": wj.authority_json(custodians, threshold), "agencies": {}},
+                      overwrite=False)
+        return ws
+
+    # --- state ------------------------------------------------------------------------
+
+    def _source(self) -> tomlkit.TOMLDocument:
+        try:
+            return tomlkit.parse(self.source_path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise InvalidArgument("{path} is not a pola workspace (no pola.toml); create one with "
+                                  "`sandi pola init`", path=self.path) from None
+        except tomlkit.exceptions.TOMLKitError as exc:
+            raise MalformedPola("pola source: not valid TOML ({exc})", exc=exc) from None
+
+    def _write_source(self, doc: tomlkit.TOMLDocument) -> None:
+        _fs.atomic_write(self.source_path, tomlkit.dumps(doc).encode(), overwrite=True)
+
+    def _keys(self) -> dict[str, Any]:
+        try:
+            data = json.loads(self.keys_path.read_text("utf-8"))
+        except FileNotFoundError:
+            raise InvalidArgument("{path} has no pola-keys.json", path=self.path) from None
+        except ValueError:
+            raise MalformedPola("pola-keys.json: not valid JSON") from None
+        if not isinstance(data, dict) or data.get("format") != KEYS_FORMAT:
+            raise MalformedPola("pola-keys.json: not a {format} file", format=KEYS_FORMAT)
+        return data
+
+    def _save_keys(self, data: dict[str, Any], *, overwrite: bool = True) -> None:
+        _fs.atomic_write(self.keys_path, (json.dumps(data, indent=1, sort_keys=True) + "\n")
+                         .encode(), overwrite=overwrite)
+
+    def authority_keys(self) -> tuple[list[AuthorityKey], int]:
+        """The authority set the next build will carry, and its threshold."""
+        auth = self._keys()["authority"]
+        keys = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
+                for k in auth["keys"]]
+        return keys, int(auth["threshold"])
+
+    def agency_keys(self) -> dict[str, list[KeyVersion]]:
+        """Every agency's key versions as the next build will publish them."""
+        out: dict[str, list[KeyVersion]] = {}
+        for agency, versions in self._keys()["agencies"].items():
+            out[agency] = [wj.key_from_json(v) for v in versions]
+        return out
+
+    # --- edits ------------------------------------------------------------------------
+
+    def add_agency(self, request: bytes, *, name: str, abbrev: str, groups: list[str],
+                   sipd: str | None = None) -> KeyRequest:
+        """Enroll an agency from its custodian's request (proof of possession checked)."""
+        req = read_request(request)
+        if req.kind is not RequestKind.ENROLL or req.keys is None:
+            raise MalformedRequest("`agency add` takes an enrollment request (sandi keys init)")
+        doc = self._source()
+        if any(a["id"] == req.agency for a in doc.get("agency", [])):
+            raise InvalidArgument("agency {agency} is already in the pola", agency=req.agency)
+        table = tomlkit.table()
+        table.update({"id": req.agency, "name": name, "abbrev": abbrev, "groups": groups})
+        if sipd:
+            table["sipd"] = sipd
+        wj.append(doc, "agency", table)
+        data = self._keys()
+        data["agencies"][req.agency] = [wj.key_json(KeyVersion(
+            req.version, req.keys, KeyState.CURRENT, req.created_at))]
+        self._write_source(doc)
+        self._save_keys(data)
+        return req
+
+    def members(self) -> dict[str, list[Member]]:
+        """Every agency's members as the next build will publish them."""
+        return {a: [wj.member_from_json(m) for m in ms]
+                for a, ms in self._keys().get("members", {}).items()}
+
+    def add_member(self, request: bytes, *, name: str, jabatan: str,
+                   nip: str | None = None) -> KeyRequest:
+        """Enroll a member from a request signed by their key and by the agency's key."""
+        req = read_request(request)
+        if req.kind is not RequestKind.MEMBER or req.keys is None or req.member is None:
+            raise MalformedRequest("`member add` takes a member request (sandi members add)")
+        data = self._keys()
+        versions = data["agencies"].get(req.agency)
+        if versions is None:
+            raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
+        signer = next((wj.key_from_json(v) for v in versions if v["v"] == req.signed_by), None)
+        if signer is None or signer.state is not KeyState.CURRENT:
+            raise MalformedRequest("a member request must be signed by {agency}'s current key",
+                                   agency=req.agency)
+        req.check_prior(signer.keys)
+        members = data.setdefault("members", {}).setdefault(req.agency, [])
+        if any(m["id"] == req.member for m in members):
+            raise InvalidArgument("{member} is already a member of {agency}", member=req.member,
+                                  agency=req.agency)
+        members.append(wj.member_json(Member(
+            req.member, name, jabatan, nip,
+            (KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at),),
+            req.created_at)))
+        self._save_keys(data)
+        return req
+
+    def set_member_status(self, agency: str, member: str, status: MemberStatus, *,
+                          at: int) -> None:
+        """Suspend or remove a member from time ``at`` (their later signatures fail)."""
+        data = self._keys()
+        for entry in data.get("members", {}).get(agency, []):
+            if entry["id"] == member:
+                entry["status"] = status.value
+                entry.pop("status_at", None)
+                if status is not MemberStatus.ACTIVE:
+                    entry["status_at"] = at
+                self._save_keys(data)
+                return
+        raise UnknownAgency("{member} is not a member of {agency}", member=member, agency=agency)
+
+    def remove_agency(self, agency: str) -> None:
+        """Drop an agency and every rule that names it."""
+        doc = self._source()
+        agencies = doc.get("agency", [])
+        keep = [a for a in agencies if a["id"] != agency]
+        if len(keep) == len(agencies):
+            raise UnknownAgency("agency {agency} is not in the pola source", agency=agency)
+        aot = tomlkit.aot()
+        for a in keep:
+            aot.append(a)
+        doc["agency"] = aot
+        for kind in ("allow", "deny"):
+            if kind in doc:
+                rules = tomlkit.aot()
+                for r in doc[kind]:
+                    if agency not in (r["from"], r["to"]):
+                        rules.append(r)
+                doc[kind] = rules
+        data = self._keys()
+        data["agencies"].pop(agency, None)
+        self._write_source(doc)
+        self._save_keys(data)
+
+    def add_rule(self, kind: str, source: str, target: str, level: Classification | None, *,
+                 sarana: str | None = None, note: str | None = None) -> None:
+        """Append an ``allow`` (up to ``level``) or ``deny`` (from ``level``) rule."""
+        doc = self._source()
+        table = tomlkit.table()
+        table.update({"from": source, "to": target})
+        if kind == "allow":
+            if level is None:
+                raise InvalidArgument("an allow rule needs --up-to LEVEL")
+            table["up_to"] = level.slug
+        elif level is not None:
+            table["from_level"] = level.slug
+        for key, value in (("sarana", sarana), ("note", note)):
+            if value:
+                table[key] = value
+        wj.append(doc, kind, table)
+        self._compile(doc, self._keys(), 0)  # refuse a rule naming nothing before writing
+        self._write_source(doc)
+
+    def apply_request(self, request: bytes, *, now: int | None = None) -> KeyRequest:
+        """Apply a key change (rotate), revocation or member-status request from an agency
+        custodian."""
+        req = read_request(request)
+        if req.kind is RequestKind.ENROLL:
+            raise MalformedRequest("use `sandi pola agency add` for an enrollment request")
+        if req.kind is RequestKind.MEMBER:
+            raise MalformedRequest("use `sandi pola member add` for a member request")
+        data = self._keys()
+        versions = data["agencies"].get(req.agency)
+        if versions is None:
+            raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
+        keys = [wj.key_from_json(v) for v in versions]
+        signer = next((k for k in keys if k.version == req.signed_by), None)
+        if signer is None:
+            raise MalformedRequest("request signed by unknown key {agency} v{signed_by}",
+                                   agency=req.agency, signed_by=req.signed_by)
+        req.check_prior(signer.keys)
+        if req.kind is RequestKind.MEMBER_STATUS:
+            assert req.member is not None and req.status is not None
+            # Tightening (suspend, remove) may come from any unrevoked version, so it
+            # can travel with the key change that removal makes; reinstating a member
+            # needs the current key (an old laptop must not bring anyone back).
+            allowed = signer.state is KeyState.CURRENT or (
+                req.status != "active" and signer.state is KeyState.RETIRED)
+            if not allowed:
+                raise MalformedRequest("this member-status request must be signed by {agency}'s "
+                                       "current key", agency=req.agency)
+            assert req.effective_at is not None
+            self.set_member_status(req.agency, req.member, MemberStatus(req.status),
+                                   at=req.effective_at)
+            return req
+        if req.kind is RequestKind.ROTATE:
+            assert req.keys is not None
+            # Only the current key names its successor: a retired or revoked version
+            # (an old laptop, a thief) must not be able to take over the agency.
+            current = next(k for k in keys if k.state is KeyState.CURRENT)
+            if signer.version != current.version:
+                raise MalformedRequest("a key change must be signed by the current key {agency} "
+                                       "v{version}, not v{signer_version}", agency=req.agency,
+                                       version=current.version, signer_version=signer.version)
+            if req.version <= max(k.version for k in keys):
+                raise MalformedRequest("{agency} v{version} is not a new version",
+                                       agency=req.agency, version=req.version)
+            keys = [replace(k, state=KeyState.RETIRED) if k.state is KeyState.CURRENT else k
+                    for k in keys]
+            keys.append(KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at))
+        else:
+            assert req.reason is not None and req.effective_at is not None
+            if req.version not in {k.version for k in keys}:
+                raise MalformedRequest("{agency} has no key v{version} to revoke",
+                                       agency=req.agency, version=req.version)
+            # A revoked key's holder may be a thief: it may ask for its own revocation
+            # only, never discredit the agency's other versions.
+            if signer.state is KeyState.REVOKED and signer.version != req.version:
+                raise MalformedRequest("revocation signed by {agency} v{version}, which is "
+                                       "revoked: sign it with a valid key version",
+                                       agency=req.agency, version=signer.version)
+            keys = [self._revoked(k, req) if k.version == req.version else k for k in keys]
+            if not any(k.state is KeyState.CURRENT for k in keys):
+                raise MalformedRequest("revoking {agency} v{version} leaves no current key: "
+                                       "rotate first, then revoke the old version",
+                                       agency=req.agency, version=req.version)
+        data["agencies"][req.agency] = [wj.key_json(k) for k in keys]
+        self._save_keys(data)
+        return req
+
+    @staticmethod
+    def _revoked(key: KeyVersion, req: KeyRequest) -> KeyVersion:
+        assert req.reason is not None and req.effective_at is not None
+        reason, revoked_at = RevocationReason(req.reason), req.effective_at
+        if key.state is KeyState.REVOKED:
+            # A revocation only ever tightens: re-revoking a compromised key as
+            # "superseded", or with a later effective time, would revive its forgeries.
+            assert key.revoked_at is not None and key.reason is not None
+            revoked_at = min(revoked_at, key.revoked_at)
+            if key.reason is RevocationReason.COMPROMISED:
+                reason = RevocationReason.COMPROMISED
+        return replace(key, state=KeyState.REVOKED, revoked_at=revoked_at, reason=reason)
+
+    def set_authority(self, custodians: list[AuthorityKey], threshold: int) -> None:
+        """Replace the authority set for the next build (publishing then needs k old + k new)."""
+        if not 1 <= threshold <= len(custodians):
+            raise InvalidArgument("threshold must be 1..{size}, got {threshold}",
+                                  size=len(custodians), threshold=threshold)
+        data = self._keys()
+        data["authority"] = wj.authority_json(custodians, threshold)
+        self._save_keys(data)
+
+    # --- build, sign, publish -----------------------------------------------------------
+
+    def _compile(self, doc: tomlkit.TOMLDocument, data: dict[str, Any], issued: int
+                 ) -> SignedPola:
+        keys = {a: [wj.key_from_json(v) for v in vs] for a, vs in data["agencies"].items()}
+        members = {a: [wj.member_from_json(m) for m in ms]
+                   for a, ms in data.get("members", {}).items()}
+        auth = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
+                for k in data["authority"]["keys"]]
+        body = compile_source(doc.unwrap(), keys=keys, authority_keys=auth,
+                              threshold=int(data["authority"]["threshold"]), issued_at=issued,
+                              members=members)
+        body = replace(body, version=int(data["published_version"]) + 1)
+        return sign_body(body, [])
+
+    def build(self, *, now: Any = None) -> SignedPola:
+        """Compile the source into an unsigned draft (draft.sandi) of the next version."""
+        draft = self._compile(self._source(), self._keys(), epoch(now))
+        _fs.atomic_write(self.draft_path, draft.to_bytes(), overwrite=True)
+        return draft
+
+    def draft(self) -> SignedPola:
+        """The current draft."""
+        try:
+            return decode_pola(self.draft_path.read_bytes())
+        except FileNotFoundError:
+            raise InvalidArgument("no draft: run `sandi pola build` first") from None
+
+    def sign(self, custodian: AuthorityKeyPair) -> SignatureStatus:
+        """Add one custodian's signature to the draft."""
+        draft = self.draft()
+        authority = {k.id for k in draft.body.authority.keys} | {
+            k.id for k in self.previous_authority_ids()}
+        if custodian.id not in authority:
+            raise InvalidArgument("{id} is not an authority key of this pola", id=custodian.id)
+        signed = add_signature(draft, custodian)
+        _fs.atomic_write(self.draft_path, signed.to_bytes(), overwrite=True)
+        return signature_status(signed, signed.body.authority)
+
+    def previous(self) -> SignedPola | None:
+        """The newest published pola, if any."""
+        if not self.published_path.exists():
+            return None
+        return decode_pola(self.published_path.read_bytes())
+
+    def previous_authority_ids(self) -> list[AuthorityKey]:
+        """The keys of the previously published authority (they co-sign a rotation)."""
+        prev = self.previous()
+        return list(prev.body.authority.keys) if prev else []
+
+    def publish(self, *, now: Any = None) -> Pola:
+        """Check the draft as a client would, then publish it."""
+        draft = self.draft()
+        verify_pola(draft, self.previous(), epoch(now))
+        data = self._keys()
+        data["published_version"] = draft.body.version
+        (self.path / "published").mkdir(exist_ok=True)
+        _fs.atomic_write(self.path / "published" / f"pola-v{draft.body.version}.sandi",
+                         draft.to_bytes(), overwrite=True)
+        _fs.atomic_write(self.published_path, draft.to_bytes(), overwrite=True)
+        self._save_keys(data)
+        return Pola.from_bytes(draft.to_bytes(), now=now)

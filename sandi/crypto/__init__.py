@@ -1,0 +1,1 @@
+"""Labelled primitives and key wrapping: every KDF and signature input."""

@@ -1,0 +1,1 @@
+"""Envelopes: the wire format, STREAM payload, seal, open, verify, armor, rewrap."""

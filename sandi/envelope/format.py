@@ -1,0 +1,324 @@
+"""The envelope wire format, version 1. No cryptography here.
+
+Read this file beside docs/format.md: the sections follow each other. An
+envelope is::
+
+    "SANDI" 0x01                   magic and version (6 bytes)
+    u32be S, signed header         canonical msgpack array, S <= 256 KiB
+    u32be R, recipient stanzas     canonical msgpack array, R <= 4 MiB
+    payload                        STREAM chunks, 65,552 bytes each but the last
+    signature                      fixed length per suite (64 or 3,373 bytes)
+
+Everything here decodes into frozen dataclasses and raises
+:class:`~sandi.errors.MalformedEnvelope` (or a subclass) for any input that is
+not exactly one canonical encoding of a valid structure.
+
+>>> from sandi.envelope.format import PREFIX, Suite
+>>> PREFIX, Suite.CLASSICAL.signature_len
+(b'SANDI\\x01', 64)
+"""
+
+from __future__ import annotations
+
+import enum
+import struct
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sandi._internal.codec import Fields, pack, unpack
+from sandi._internal.i18n import Phrase, Said, said
+from sandi.errors import MalformedEnvelope, UnsupportedSuite, UnsupportedVersion
+from sandi.pola.classification import Classification, Urgency
+
+MAGIC = b"SANDI"
+VERSION = 1
+PREFIX = MAGIC + bytes([VERSION])
+
+CHUNK_SIZE = 64 * 1024  # plaintext bytes per payload chunk
+TAG_SIZE = 16  # AES-256-GCM tag
+CT_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
+
+MAX_SIGNED_HEADER = 256 * 1024
+MAX_STANZAS = 4 * 1024 * 1024
+MAX_RECIPIENTS = 1024
+MAX_META = 4 * 1024  # plaintext metadata, before encryption
+MAX_TIME = 2**40  # seconds since the epoch; year 36812
+DOC_ID_SIZE = 16
+NONCE_SIZE = 16
+COMMITMENT_SIZE = 32
+WRAPPED_KEY_SIZE = 32 + TAG_SIZE
+
+SIGNATURE_LABEL = b"sandi/v1/envelope-signature\x00"
+
+_U32 = struct.Struct(">I")
+_E = TypeVar("_E", Classification, Urgency)
+
+
+class Suite(enum.IntEnum):
+    """The cryptographic suite of an envelope, named in its signed header."""
+
+    CLASSICAL = 1  # X25519 wrap, Ed25519 signature
+    HYBRID = 2  # X25519 + ML-KEM-768 wrap, Ed25519 + ML-DSA-65 signature
+
+    @property
+    def slug(self) -> str:
+        """``classical`` or ``hybrid``."""
+        return self.name.lower()
+
+    @property
+    def stanza_body_len(self) -> int:
+        """Bytes of one recipient stanza's body."""
+        return 32 + WRAPPED_KEY_SIZE if self is Suite.CLASSICAL else 32 + 1088 + WRAPPED_KEY_SIZE
+
+    @property
+    def signature_len(self) -> int:
+        """Bytes of the trailing signature."""
+        return 64 if self is Suite.CLASSICAL else 64 + 3309
+
+
+class SignerKind(enum.IntEnum):
+    """Whose key signed: the agency's own key, or a member's personal key."""
+
+    AGENCY = 1
+    MEMBER = 2
+
+
+@dataclass(frozen=True)
+class Signer:
+    """The key that signed: ``id`` is the agency id (AGENCY) or member id (MEMBER)."""
+
+    kind: SignerKind
+    id: str
+    key_version: int
+
+
+@dataclass(frozen=True)
+class SignedHeader:
+    """Everything the sender signs, apart from the payload hash."""
+
+    suite: Suite
+    pola_id: str
+    pola_version: int
+    doc_id: bytes
+    created_at: int
+    sender: str
+    signer: Signer
+    to: tuple[str, ...]
+    classification: Classification
+    urgency: Urgency
+    payload_nonce: bytes
+    commitment: bytes
+    meta: bytes
+
+
+@dataclass(frozen=True)
+class Stanza:
+    """One recipient's wrapped data key; outside the signature, bound by the commitment."""
+
+    agency: str
+    key_version: int
+    body: bytes
+
+
+@dataclass(frozen=True)
+class Metadata:
+    """The encrypted metadata: never in the clear header."""
+
+    filename: str | None = None
+    subject: str | None = None
+    content_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Header:
+    """A decoded envelope header and the exact bytes the signature covers."""
+
+    signed: SignedHeader
+    stanzas: tuple[Stanza, ...]
+    signed_region: bytes  # PREFIX + u32 S + signed header bytes
+
+    @property
+    def size(self) -> int:
+        """Bytes from the magic to the end of the stanzas."""
+        return len(self.signed_region) + 4 + len(encode_stanzas(self.stanzas))
+
+
+# --- signed header ------------------------------------------------------------------
+
+_HEADER_WORDS = Phrase("envelope header")
+_HEADER = Fields(MalformedEnvelope, _HEADER_WORDS)
+
+
+def encode_signed_header(h: SignedHeader) -> bytes:
+    """The canonical msgpack of a signed header (13-item array)."""
+    return pack([
+        int(h.suite), h.pola_id, h.pola_version, h.doc_id, h.created_at, h.sender,
+        [int(h.signer.kind), h.signer.id, h.signer.key_version],
+        list(h.to), h.classification.slug, h.urgency.slug,
+        h.payload_nonce, h.commitment, h.meta,
+    ])
+
+
+def decode_signed_header(data: bytes) -> SignedHeader:
+    """Parse a signed header; every field is range-checked."""
+    f = _HEADER
+    items = f.record(unpack(data, MalformedEnvelope, _HEADER_WORDS, MAX_SIGNED_HEADER),
+                     "header", 13)
+    suite_no = f.integer(items[0], "suite", 0, 2**32)
+    if suite_no not in Suite._value2member_map_:
+        raise UnsupportedSuite("envelope header: unknown suite {suite_no}", suite_no=suite_no)
+    signer = f.record(items[6], "signer", 3)
+    kind_no = f.integer(signer[0], "signer kind", 1, 2)
+    to = tuple(f.slug(x, "recipient") for x in f.array(items[7], "recipients", 1, MAX_RECIPIENTS))
+    if list(to) != sorted(set(to)):
+        f.fail("recipients must be sorted and unique")
+    return SignedHeader(
+        suite=Suite(suite_no),
+        pola_id=f.slug(items[1], "pola id"),
+        pola_version=f.integer(items[2], "pola version", 1, 2**63 - 1),
+        doc_id=f.blob(items[3], "document id", DOC_ID_SIZE),
+        created_at=f.integer(items[4], "created_at", 0, MAX_TIME),
+        sender=f.slug(items[5], "sender"),
+        signer=Signer(SignerKind(kind_no), f.slug(signer[1], "signer id"),
+                      f.integer(signer[2], "signer key version", 1, 2**31)),
+        to=to,
+        classification=_enum(Classification, f.text(items[8], "classification", 32)),
+        urgency=_enum(Urgency, f.text(items[9], "urgency", 32)),
+        payload_nonce=f.blob(items[10], "payload nonce", NONCE_SIZE),
+        commitment=f.blob(items[11], "commitment", COMMITMENT_SIZE),
+        meta=f.blob(items[12], "metadata", TAG_SIZE, MAX_META + TAG_SIZE),
+    )
+
+
+_KINDS: dict[type, Phrase] = {Classification: Phrase("classification"),
+                              Urgency: Phrase("urgency")}
+
+
+def _enum(cls: type[_E], slug: str) -> _E:
+    for level in cls:
+        if level.slug == slug:
+            return level
+    _HEADER.fail("unknown {kind} {slug!r}", kind=_KINDS[cls], slug=slug)
+
+
+# --- recipient stanzas --------------------------------------------------------------
+
+_STANZAS_WORDS = Phrase("recipient stanzas")
+_STANZAS = Fields(MalformedEnvelope, _STANZAS_WORDS)
+
+
+def encode_stanzas(stanzas: tuple[Stanza, ...]) -> bytes:
+    """The canonical msgpack of the stanza list."""
+    return pack([[s.agency, s.key_version, s.body] for s in stanzas])
+
+
+def decode_stanzas(data: bytes, signed: SignedHeader) -> tuple[Stanza, ...]:
+    """Parse stanzas: exactly one per signed recipient, in the signed order."""
+    f = _STANZAS
+    items = f.array(unpack(data, MalformedEnvelope, _STANZAS_WORDS, MAX_STANZAS),
+                    "stanzas", 1, MAX_RECIPIENTS)
+    body_len = signed.suite.stanza_body_len
+    stanzas = tuple(
+        Stanza(f.slug(r[0], "agency"), f.integer(r[1], "key version", 1, 2**31),
+               f.blob(r[2], "body", body_len))
+        for r in (f.record(x, "stanza", 3) for x in items)
+    )
+    # Stanzas are outside the signature (so a custodian can rewrap), but the set
+    # and order of recipients is signed: any added, dropped, duplicated or
+    # reordered stanza is caught here, before any key is tried.
+    if tuple(s.agency for s in stanzas) != signed.to:
+        f.fail("stanzas do not match the signed recipient list")
+    return stanzas
+
+
+# --- metadata ----------------------------------------------------------------------
+
+_META_WORDS = Phrase("metadata")
+_META = Fields(MalformedEnvelope, _META_WORDS)
+
+
+def encode_meta(meta: Metadata) -> bytes:
+    """The canonical msgpack of the metadata (before encryption)."""
+    data = pack([meta.filename, meta.subject, meta.content_type])
+    if len(data) > MAX_META:
+        raise MalformedEnvelope("metadata: {size} bytes is over {limit}", size=len(data),
+                                limit=MAX_META)
+    return data
+
+
+def decode_meta(data: bytes) -> Metadata:
+    """Parse decrypted metadata."""
+    f = _META
+    items = f.record(unpack(data, MalformedEnvelope, _META_WORDS, MAX_META), "metadata", 3)
+    return Metadata(f.opt_str(items[0], "filename", 1024),
+                    f.opt_str(items[1], "subject", 1024),
+                    f.opt_str(items[2], "content type", 255))
+
+
+# --- framing -----------------------------------------------------------------------
+
+
+def encode_header(signed_bytes: bytes, stanzas: tuple[Stanza, ...]) -> bytes:
+    """Magic, version, both length-prefixed blocks: everything before the payload."""
+    block = encode_stanzas(stanzas)
+    return b"".join([PREFIX, _U32.pack(len(signed_bytes)), signed_bytes,
+                     _U32.pack(len(block)), block])
+
+
+def signed_region(signed_bytes: bytes) -> bytes:
+    """The header bytes the signature covers: magic, version, S and the signed header."""
+    return PREFIX + _U32.pack(len(signed_bytes)) + signed_bytes
+
+
+def signature_input(region: bytes, payload_hash: bytes) -> bytes:
+    """Exactly the bytes the sender signs: label, signed region, SHA-256 of the payload."""
+    return SIGNATURE_LABEL + region + payload_hash
+
+
+def read_header(read: Callable[[int], bytes]) -> Header:
+    """Read and parse a header from a stream, checking every length before reading."""
+    prefix = _read_exact(read, len(PREFIX), _MAGIC)
+    if prefix[:len(MAGIC)] != MAGIC:
+        raise MalformedEnvelope("envelope: not a sandi envelope (bad magic)")
+    if prefix[len(MAGIC)] != VERSION:
+        raise UnsupportedVersion("envelope: format version {version} is not supported (this sandi "
+                                 "reads version {supported})", version=prefix[len(MAGIC)],
+                                 supported=VERSION)
+    signed_bytes = _read_block(read, MAX_SIGNED_HEADER, _SIGNED_HEADER)
+    signed = decode_signed_header(signed_bytes)
+    stanzas = decode_stanzas(_read_block(read, MAX_STANZAS, _STANZAS_WORDS), signed)
+    return Header(signed, stanzas, signed_region(signed_bytes))
+
+
+def parse_header(data: bytes) -> tuple[Header, int]:
+    """Parse a header at the start of ``data``; return it and its length in bytes."""
+    pos = 0
+
+    def read(n: int) -> bytes:
+        nonlocal pos
+        chunk = data[pos:pos + n]
+        pos += len(chunk)
+        return chunk
+
+    header = read_header(read)
+    return header, pos
+
+
+_MAGIC = Phrase("magic")
+_SIGNED_HEADER = Phrase("signed header")
+
+
+def _read_block(read: Callable[[int], bytes], limit: int, what: Phrase) -> bytes:
+    (size,) = _U32.unpack(_read_exact(read, 4, lambda: Phrase("{what} length", what=what)))
+    if not 1 <= size <= limit:
+        raise MalformedEnvelope("envelope: {what} length {size} is outside 1..{limit}", what=what,
+                                size=size, limit=limit)
+    return _read_exact(read, size, what)
+
+
+def _read_exact(read: Callable[[int], bytes], size: int, what: Said) -> bytes:
+    data = read(size)
+    if len(data) != size:
+        raise MalformedEnvelope("envelope: truncated in the {what}", what=said(what))
+    return data

@@ -1,0 +1,1 @@
+"""Private keys: agency key versions, the keystore, members' vault, backups."""

@@ -1,0 +1,1 @@
+"""The pola: its model, signed wire form, trust rules, decisions and views."""

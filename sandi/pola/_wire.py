@@ -1,0 +1,214 @@
+"""The signed pola file, version 1. No keys here.
+
+::
+
+    "SANDP" 0x01          magic and version
+    u32be B, body         canonical msgpack map (sorted keys), B <= 64 MiB
+    u32be G, signatures   canonical msgpack array of [authority key id, Ed25519 signature]
+
+Each authority custodian signs ``"sandi/v1/pola-signature\\x00" || magic ||
+version || B || SHA-256(body)``: the body is hashed once, however many custodians
+signed it. Agencies are positional records and rules are columns (see
+:mod:`sandi.pola.tables`); docs/format.md gives every field.
+"""
+
+from __future__ import annotations
+
+import gc
+import hashlib
+import struct
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+
+from sandi._internal.codec import Fields, pack, unpack
+from sandi._internal.i18n import Phrase
+from sandi.envelope.format import MAX_RECIPIENTS, MAX_TIME, Suite
+from sandi.errors import MalformedPola, UnsupportedPolaVersion
+from sandi.pola.classification import Classification
+from sandi.pola.model import Agency, Authority, AuthorityKey, Decree, Requirement, Rule
+from sandi.pola.records import AgencyTable, agency_record
+from sandi.pola.tables import TEXT, RuleTable, fixed_map
+
+POLA_MAGIC = b"SANDP"
+POLA_VERSION = 1
+POLA_PREFIX = POLA_MAGIC + bytes([POLA_VERSION])
+POLA_SIGNATURE_LABEL = b"sandi/v1/pola-signature\x00"
+MAX_BODY = 64 * 1024 * 1024
+MAX_SIGNATURES = 64
+_U32 = struct.Struct(">I")
+
+
+@dataclass(frozen=True)
+class PolaBody:
+    """Everything the authority signs."""
+
+    id: str
+    version: int
+    name: str
+    issued_at: int
+    expires_at: int
+    decree: Decree
+    authority: Authority
+    agencies: Sequence[Agency]
+    rules: Sequence[Rule]
+    requirements: tuple[Requirement, ...]
+
+
+@dataclass(frozen=True)
+class SignedPola:
+    """A parsed pola file: the body, its exact bytes and the signatures on them."""
+
+    body: PolaBody
+    body_bytes: bytes
+    signatures: tuple[tuple[str, bytes], ...]
+
+    def signed_message(self) -> bytes:
+        """The bytes each authority key signs."""
+        return self._message
+
+    @cached_property
+    def _message(self) -> bytes:
+        return pola_message(self.body_bytes)
+
+    def to_bytes(self) -> bytes:
+        """The file form."""
+        sigs = pack([[kid, sig] for kid, sig in self.signatures])
+        return b"".join([POLA_PREFIX, _U32.pack(len(self.body_bytes)), self.body_bytes,
+                         _U32.pack(len(sigs)), sigs])
+
+
+def pola_message(body_bytes: bytes) -> bytes:
+    """The signature input for a pola body: its length and SHA-256, labelled."""
+    return (POLA_SIGNATURE_LABEL + POLA_PREFIX + _U32.pack(len(body_bytes))
+            + hashlib.sha256(body_bytes).digest())
+
+
+# --- encode ----------------------------------------------------------------------
+
+
+def encode_body(b: PolaBody) -> bytes:
+    """The canonical msgpack of a pola body."""
+    return pack({
+        "id": b.id, "version": b.version, "name": b.name,
+        "issued": b.issued_at, "expires": b.expires_at,
+        "decree": {"number": b.decree.number, "date": b.decree.date, "title": b.decree.title},
+        "authority": {"name": b.authority.name, "threshold": b.authority.threshold,
+                      "keys": [{"id": k.id, "ed25519": k.ed25519, "custodian": k.custodian}
+                               for k in b.authority.keys]},
+        "agencies": [agency_record(a) for a in b.agencies],
+        "rules": RuleTable.encode(b.rules),
+        "requirements": [{"level": q.level.slug, "suite": q.suite.slug,
+                          "max_recipients": q.max_recipients} for q in b.requirements],
+    })
+
+
+# --- decode ----------------------------------------------------------------------
+
+_F = Fields(MalformedPola, Phrase("pola"))
+_BODY = ("agencies", "authority", "decree", "expires", "id", "issued", "name", "requirements",
+         "rules", "version")
+_LEVELS = {c.slug: c for c in Classification}
+_SUITES = {s.slug: s for s in Suite}
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Hold the cyclic garbage collector while a big pola is decoded.
+
+    Decoding creates hundreds of thousands of lists and strings at once; each batch
+    of new containers would trigger a collection that walks all of them again (about
+    three times the cost of the decoding itself at 25,000 agencies). Nothing decoded
+    here forms a cycle, so nothing is left for the collector to find.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _requirement(m: object) -> Requirement:
+    d = fixed_map(m, "requirement", ("level", "max_recipients", "suite"))
+    level, suite = d["level"], d["suite"]
+    if not isinstance(level, str) or level not in _LEVELS:
+        _F.fail("unknown level {level!r}", level=level)
+    if not isinstance(suite, str) or suite not in _SUITES:
+        _F.fail("unknown suite {suite!r}", suite=suite)
+    return Requirement(_LEVELS[level], _SUITES[suite],
+                       _F.integer(d["max_recipients"], "max_recipients", 1, MAX_RECIPIENTS))
+
+
+def _authority(m: object) -> Authority:
+    auth = fixed_map(m, "authority", ("keys", "name", "threshold"))
+    keys = []
+    for k in _F.array(auth["keys"], "authority keys", 1, MAX_SIGNATURES):
+        km = fixed_map(k, "authority key", ("custodian", "ed25519", "id"))
+        keys.append(AuthorityKey(_F.slug(km["id"], "authority key id"),
+                                 _F.blob(km["ed25519"], "authority key", 32),
+                                 _F.text(km["custodian"], "custodian", TEXT)))
+    return Authority(_F.text(auth["name"], "authority name", TEXT),
+                     _F.integer(auth["threshold"], "threshold", 1, MAX_SIGNATURES), tuple(keys))
+
+
+def decode_body(data: bytes) -> PolaBody:
+    """Parse a pola body, checking every field (agencies and rules in bulk)."""
+    with gc_paused():
+        return _decode_body(data)
+
+
+def _decode_body(data: bytes) -> PolaBody:
+    f = _F
+    # Every map below is read through fixed_map, which checks its key order.
+    d = fixed_map(unpack(data, MalformedPola, Phrase("pola body"), MAX_BODY,
+                         caller_checks_key_order=True), "body", _BODY)
+    dec = fixed_map(d["decree"], "decree", ("date", "number", "title"))
+    issued = f.integer(d["issued"], "issued", 0, MAX_TIME)
+    if f.integer(d["expires"], "expires", 0, MAX_TIME) < issued:
+        f.fail("expires is before issued")
+    reqs = tuple(_requirement(r) for r in f.array(d["requirements"], "requirements", 0, 4))
+    if len({r.level for r in reqs}) != len(reqs):
+        f.fail("one requirement per classification")
+    return PolaBody(
+        f.slug(d["id"], "pola id"), f.integer(d["version"], "version", 1, 2**63 - 1),
+        f.text(d["name"], "name", TEXT), issued, d["expires"],
+        Decree(f.text(dec["number"], "decree number", TEXT),
+               f.text(dec["date"], "decree date", 32), f.text(dec["title"], "decree title", TEXT)),
+        _authority(d["authority"]),
+        AgencyTable.decode(f.array(d["agencies"], "agencies", 1, 100_000)),
+        RuleTable.decode(d["rules"]), reqs)
+
+
+def decode_pola(data: bytes) -> SignedPola:
+    """Parse a signed pola file (signatures are not checked here)."""
+    if data[:len(POLA_MAGIC)] != POLA_MAGIC:
+        raise MalformedPola("pola: not a signed sandi pola (bad magic)")
+    if data[len(POLA_MAGIC):len(POLA_PREFIX)] != bytes([POLA_VERSION]):
+        found = data[len(POLA_MAGIC):len(POLA_PREFIX)]
+        if not found:
+            raise MalformedPola("pola: truncated after the magic")
+        raise UnsupportedPolaVersion("pola: format version {version} is not supported (this sandi"
+                                     " reads version {supported})", version=found[0],
+                                     supported=POLA_VERSION)
+    pos = len(POLA_PREFIX)
+    blocks = []
+    for what, limit in ((Phrase("body"), MAX_BODY), (Phrase("signatures"), 1024 * 1024)):
+        if len(data) < pos + 4:
+            raise MalformedPola("pola: truncated before the {what}", what=what)
+        (size,) = _U32.unpack_from(data, pos)
+        if not 1 <= size <= limit or len(data) < pos + 4 + size:
+            raise MalformedPola("pola: {what} length {size} is out of range or truncated",
+                                what=what, size=size)
+        blocks.append(data[pos + 4:pos + 4 + size])
+        pos += 4 + size
+    if pos != len(data):
+        raise MalformedPola("pola: trailing bytes after the signatures")
+    sigs = []
+    for item in _F.array(unpack(blocks[1], MalformedPola, Phrase("pola signatures"), 1024 * 1024),
+                         "signatures", 0, MAX_SIGNATURES):
+        r = _F.record(item, "signature", 2)
+        sigs.append((_F.slug(r[0], "signer"), _F.blob(r[1], "signature", 64)))
+    return SignedPola(decode_body(blocks[0]), blocks[0], tuple(sigs))

@@ -1,0 +1,239 @@
+"""The pola's parts: agencies, key versions, rules, requirements, authority.
+
+Plain frozen dataclasses with their rules enforced in ``__post_init__``; the
+signed wire form is in :mod:`sandi.pola._wire`, the decisions in :mod:`sandi.pola.policy`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from sandi._internal.codec import is_slug, pack
+from sandi._internal.i18n import Phrase
+from sandi.crypto.primitives import fingerprint
+from sandi.envelope.format import Suite
+from sandi.errors import KeyNotValid, KeyRevoked, MalformedPola
+from sandi.keys.keystore import PublicKeys
+from sandi.pola.classification import Classification
+
+
+class KeyState(enum.Enum):
+    """Where a key version is in its life."""
+
+    CURRENT = "current"  # seals and opens
+    RETIRED = "retired"  # opens and verifies old documents, seals nothing new
+    REVOKED = "revoked"  # dead from ``revoked_at`` on
+
+
+class RevocationReason(enum.Enum):
+    """Why a key version was revoked."""
+
+    SUPERSEDED = "superseded"  # signatures before revoked_at stay valid
+    COMPROMISED = "compromised"  # no signature by it is trusted, whatever its date
+
+
+@dataclass(frozen=True)
+class KeyVersion:
+    """One public key version of an agency, with its state in the pola."""
+
+    version: int
+    keys: PublicKeys
+    state: KeyState
+    not_before: int
+    revoked_at: int | None = None
+    reason: RevocationReason | None = None
+
+    def __post_init__(self) -> None:
+        revoked = self.state is KeyState.REVOKED
+        if revoked != (self.revoked_at is not None) or revoked != (self.reason is not None):
+            raise MalformedPola("key v{version}: revoked_at and reason go with, and only with, "
+                                "state revoked", version=self.version)
+
+    def check_signed_at(self, owner: str, at: int) -> None:
+        """Raise unless a signature dated ``at`` by this version is acceptable."""
+        if at < self.not_before:
+            raise KeyNotValid("{owner} key v{version} was not yet valid at the envelope's "
+                              "creation time", owner=owner, version=self.version)
+        if self.state is KeyState.REVOKED:
+            assert self.revoked_at is not None
+            if self.reason is RevocationReason.COMPROMISED:
+                raise KeyRevoked("{owner} key v{version} is revoked as compromised; none of its "
+                                 "signatures is trusted", owner=owner, version=self.version)
+            if at >= self.revoked_at:
+                raise KeyRevoked("{owner} key v{version} was revoked before the envelope was "
+                                 "created", owner=owner, version=self.version)
+
+
+class MemberStatus(enum.Enum):
+    """Whether a member may act for the agency."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # signatures from ``status_at`` on are refused
+    REMOVED = "removed"  # likewise, and the agency key has been rotated away from them
+
+
+#: A member's status in messages ("was suspended from ..."), in the reader's language.
+_STATUS_WORDS = {MemberStatus.ACTIVE: Phrase("active"), MemberStatus.SUSPENDED: Phrase("suspended"),
+                 MemberStatus.REMOVED: Phrase("removed")}
+
+
+@dataclass(frozen=True)
+class Member:
+    """A named official of an agency, with personal key versions (signing and opening)."""
+
+    id: str
+    name: str
+    jabatan: str
+    nip: str | None
+    keys: tuple[KeyVersion, ...]
+    joined_at: int
+    status: MemberStatus = MemberStatus.ACTIVE
+    status_at: int | None = None
+
+    def __post_init__(self) -> None:
+        if not is_slug(self.id):
+            raise MalformedPola("member id {member!r} is not a slug", member=self.id)
+        if (self.status is MemberStatus.ACTIVE) != (self.status_at is None):
+            raise MalformedPola("member {member}: status_at goes with, and only with, a suspended"
+                                " or removed member", member=self.id)
+        if not self.keys:
+            raise MalformedPola("member {member} has no key", member=self.id)
+
+    def key(self, version: int) -> KeyVersion:
+        """A personal key version, or KeyNotValid."""
+        for k in self.keys:
+            if k.version == version:
+                return k
+        raise KeyNotValid("the pola lists no key v{version} for member {member}",
+                          version=version, member=self.id)
+
+    def check_active_at(self, agency: str, at: int) -> None:
+        """Raise unless this person was a member of ``agency`` in good standing at ``at``."""
+        if at < self.joined_at:
+            raise KeyNotValid("{name} was not yet a member of {agency} when the envelope was "
+                              "created", name=self.name, agency=agency)
+        if self.status_at is not None and at >= self.status_at:
+            raise KeyRevoked("{name} was {status} from {agency} before the envelope was created",
+                             name=self.name, status=_STATUS_WORDS[self.status], agency=agency)
+
+
+@dataclass(frozen=True)
+class Agency:
+    """An OPD: id, official name, abbreviation, SIPD code, groups, key versions, members."""
+
+    id: str
+    name: str
+    abbrev: str
+    sipd: str | None
+    groups: tuple[str, ...]
+    keys: tuple[KeyVersion, ...]
+    members: tuple[Member, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not is_slug(self.id):
+            raise MalformedPola("agency id {agency!r} is not a slug", agency=self.id)
+        if sum(k.state is KeyState.CURRENT for k in self.keys) != 1:
+            raise MalformedPola("agency {agency} must have exactly one current key version",
+                                agency=self.id)
+        versions = [k.version for k in self.keys]
+        if versions != sorted(set(versions)):
+            raise MalformedPola("agency {agency}: key versions must be unique and ascending",
+                                agency=self.id)
+        if len({m.id for m in self.members}) != len(self.members):
+            raise MalformedPola("agency {agency}: member ids must be unique", agency=self.id)
+
+    def member(self, member_id: str) -> Member:
+        """A member by id; KeyNotValid if this agency has no such member."""
+        for m in self.members:
+            if m.id == member_id:
+                return m
+        raise KeyNotValid("{member} is not a member of {agency}", member=member_id, agency=self.id)
+
+    @property
+    def current(self) -> KeyVersion:
+        """The version that seals."""
+        return next(k for k in self.keys if k.state is KeyState.CURRENT)
+
+    def key(self, version: int) -> KeyVersion:
+        """A key version by number, or KeyNotValid."""
+        for k in self.keys:
+            if k.version == version:
+                return k
+        raise KeyNotValid("the pola lists no key v{version} for {agency}", version=version,
+                          agency=self.id)
+
+    @property
+    def selectors(self) -> tuple[str, ...]:
+        """Every rule selector that matches this agency: itself, its groups, ``*``."""
+        return (self.id, *(f"group:{g}" for g in self.groups), "*")
+
+
+class Effect(enum.Enum):
+    """What a rule does."""
+
+    ALLOW = "allow"
+    DENY = "deny"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``source -> target``: allow up to ``level``, or deny from ``level`` upwards."""
+
+    effect: Effect
+    source: str
+    target: str
+    level: Classification
+    sarana: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Requirement:
+    """What a classification demands of an envelope."""
+
+    level: Classification
+    suite: Suite = Suite.CLASSICAL
+    max_recipients: int = 1024
+
+
+@dataclass(frozen=True)
+class AuthorityKey:
+    """One custodian's signing key of the persandian authority."""
+
+    id: str
+    ed25519: bytes
+    custodian: str
+
+
+@dataclass(frozen=True)
+class Authority:
+    """The k-of-n custodian keys that sign the pola."""
+
+    name: str
+    threshold: int
+    keys: tuple[AuthorityKey, ...]
+
+    def __post_init__(self) -> None:
+        if self.threshold < 1:
+            raise MalformedPola("threshold must be >= 1, got {threshold}", threshold=self.threshold)
+        if self.threshold > len(self.keys):
+            raise MalformedPola("threshold {threshold} is more than the {keys} authority keys",
+                                threshold=self.threshold, keys=len(self.keys))
+        ids = [k.id for k in self.keys]
+        if len(set(ids)) != len(ids) or len({k.ed25519 for k in self.keys}) != len(ids):
+            raise MalformedPola("authority key ids and keys must be distinct")
+
+    def fingerprint(self) -> str:
+        """A short code for the whole authority set, to compare before first trust."""
+        return fingerprint(b"sandi/v1/authority",
+                           pack([self.threshold, sorted(k.ed25519 for k in self.keys)]))
+
+
+@dataclass(frozen=True)
+class Decree:
+    """The regulation the pola implements (Perwal/Perbup/Pergub)."""
+
+    number: str
+    date: str
+    title: str
