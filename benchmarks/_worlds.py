@@ -21,10 +21,11 @@ from pathlib import Path
 
 from sandi import Classification, Keystore, Pola, PublicKeys
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
-from sandi.envelope.format import MAX_RECIPIENTS, Suite
+from sandi.crypto.suite import Suite
 from sandi.keys.keystore import AgencyKey
 from sandi.pola._wire import PolaBody
 from sandi.pola.model import (
+    MAX_RECIPIENTS,
     Agency,
     Authority,
     Decree,

@@ -384,7 +384,7 @@ def main(argv: list[str] | None = None) -> int:
                 rec.errors[key] = f"{type(exc).__name__}: {exc}"
                 print(f"({key}) FAILED: {rec.errors[key]}", flush=True)
             rec.loads[key] = (before[0], os.getloadavg()[0], time.perf_counter() - start)
-    from sandi.envelope.format import Suite
+    from sandi.crypto.suite import Suite
 
     meta["signature_bytes"] = {x.slug: x.signature_len for x in Suite}
     meta["load_end"] = os.getloadavg()

@@ -31,8 +31,9 @@ _MAX_PASSPHRASE_FILE = 64 * 1024
 if TYPE_CHECKING:  # click >= 8.4 makes ParamType generic; older click is not
     _Str = click.ParamType[str]
     _Time = click.ParamType[datetime]
+    _Level = click.ParamType[Any]  # a Classification or an Urgency
 else:
-    _Str = _Time = click.ParamType
+    _Str = _Time = _Level = click.ParamType
 
 
 class AgencyId(_Str):
@@ -57,7 +58,7 @@ class AgencyId(_Str):
 _E = TypeVar("_E", sandi.Classification, sandi.Urgency)
 
 
-class LevelType(click.ParamType):
+class LevelType(_Level):
     """A classification (``sangat-rahasia`` or ``Sangat Rahasia``) or an urgency (derajat
     kecepatan: ``biasa``, ``segera``, ``sangat-segera``, ``kilat``), by its enum."""
 

@@ -17,6 +17,7 @@ for the authority to publish. Every rewrapped or failed file is audited.
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 from collections.abc import Iterator
@@ -127,10 +128,9 @@ def _results(files: list[Path], keystore: sandi.Keystore, pola: sandi.Pola,
     # fork every worker starts at the first submit, before this process opens the
     # audit log (the first record is written once a result is back), so no worker
     # inherits a database connection.
-    with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker,
-                             initargs=(str(home), passphrase, pola.to_bytes(),
-                                       getattr(keystore, "member", None) and
-                                       keystore.member.agency)) as pool:
+    member = keystore.member.agency if keystore.member is not None else None
+    start = functools.partial(_init_worker, str(home), passphrase, pola.to_bytes(), member)
+    with ProcessPoolExecutor(max_workers=workers, initializer=start) as pool:
         futures: dict[Future[FileResult], Path] = {
             pool.submit(_work, str(file)): file for file in files}
         for future in as_completed(futures):

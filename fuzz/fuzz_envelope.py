@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import KEYS, KEYSTORE, POLA, fuzz_main
 
 import sandi
+from sandi.crypto.suite import Suite
 from sandi.envelope.format import (
     Header,
-    Suite,
     encode_header,
     encode_signed_header,
     parse_header,

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
         save_custodian_key,
     )
     from sandi.authority.workspace import Workspace
+    from sandi.crypto.public import PublicKeys
     from sandi.envelope.info import Document, EnvelopeInfo, Opened
     from sandi.envelope.rewrap import Outcome as RewrapOutcome
     from sandi.envelope.rewrap import Rewrapped, rewrap_file
@@ -57,7 +58,7 @@ if TYPE_CHECKING:
     from sandi.home import Home, default_home, fetch_pola
     from sandi.keys import backup
     from sandi.keys import vault as members
-    from sandi.keys.keystore import AgencyKey, Identity, Keystore, PublicKeys
+    from sandi.keys.keystore import AgencyKey, Identity, Keystore
     from sandi.pola import view as pola_view
     from sandi.pola.classification import Classification, Urgency
     from sandi.pola.model import KeyState, MemberStatus, RevocationReason

@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import sandi
 from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.crypto.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
-from sandi.crypto.wrap import wrap
+from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld, example_source
 from sandi.envelope.format import (
     CT_CHUNK_SIZE,
@@ -34,7 +34,6 @@ from sandi.envelope.format import (
     Signer,
     SignerKind,
     Stanza,
-    Suite,
     encode_header,
     encode_meta,
     encode_signed_header,
@@ -44,6 +43,7 @@ from sandi.envelope.format import (
     signed_region,
 )
 from sandi.envelope.sealing import _Parts, _Request, _seal_from_parts
+from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import plaintext_chunks, seal_payload
 from sandi.errors import (
     KeyNotValid,

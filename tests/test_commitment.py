@@ -25,8 +25,9 @@ from hypothesis import strategies as st
 
 import sandi
 from sandi.crypto.primitives import DocumentKeys
+from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
-from sandi.envelope.format import Suite, encode_signed_header
+from sandi.envelope.format import encode_signed_header
 from sandi.errors import SignatureInvalid, WrappedKeyInvalid
 from sandi.keys.keystore import Keystore
 from sandi.pola.classification import Classification

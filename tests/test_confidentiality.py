@@ -15,9 +15,9 @@ from helpers import Layout, keystore_with
 
 import sandi
 from sandi.crypto.primitives import DocumentKeys
-from sandi.crypto.wrap import unwrap
+from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
-from sandi.envelope.format import Suite
+from sandi.envelope.stanzas import unwrap
 from sandi.errors import NotARecipient, WrappedKeyInvalid
 from sandi.keys.keystore import AgencyKey, Keystore
 

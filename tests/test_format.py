@@ -36,7 +36,6 @@ from sandi.demo import DemoWorld
 from sandi.envelope.format import (
     MAGIC,
     MAX_META,
-    MAX_RECIPIENTS,
     MAX_SIGNED_HEADER,
     MAX_STANZAS,
     PREFIX,
@@ -76,6 +75,7 @@ from sandi.pola._wire import (
     encode_body,
     pola_message,
 )
+from sandi.pola.model import MAX_RECIPIENTS
 
 FUZZ = settings(max_examples=120, deadline=None,
                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -13,8 +13,9 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 import sandi
+from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
-from sandi.envelope.format import Stanza, Suite
+from sandi.envelope.format import Stanza
 from sandi.errors import PolicyViolation, SignatureInvalid, WrappedKeyInvalid
 from tests.helpers import Layout, flip
 
@@ -82,7 +83,7 @@ def test_a_different_x25519_secret_breaks_the_wrap(world: DemoWorld, hybrid_env:
 
 def test_the_x25519_key_alone_does_not_unwrap(world: DemoWorld, hybrid_env: bytes) -> None:
     # Someone who broke (or stole) only the classical half: right X25519 key, wrong ML-KEM key.
-    from sandi.crypto.wrap import unwrap
+    from sandi.envelope.stanzas import unwrap
     from sandi.keys.keystore import AgencyKey
 
     real = world.keystore.get("setda", 1)

@@ -22,16 +22,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sandi
-from sandi.crypto.wrap import wrap
+from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
 from sandi.envelope.format import (
     CHUNK_SIZE,
     CT_CHUNK_SIZE,
     SignedHeader,
     Stanza,
-    Suite,
     encode_signed_header,
 )
+from sandi.envelope.stanzas import wrap
 from sandi.errors import (
     KeyNotValid,
     MalformedEnvelope,

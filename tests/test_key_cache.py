@@ -12,8 +12,8 @@ from helpers import Layout
 
 import sandi
 from sandi.crypto.primitives import verify_signature
-from sandi.crypto.wrap import unwrap
 from sandi.demo import DemoWorld
+from sandi.envelope.stanzas import unwrap
 from sandi.errors import KeyNotFound, WrappedKeyInvalid
 from sandi.keys.keystore import AgencyKey, Keystore
 

@@ -24,6 +24,7 @@ import sandi
 import sandi.keys.keystore
 from sandi._internal.time import epoch
 from sandi.authority.authoring import compile_source, parse_source, sign_body
+from sandi.crypto.public import PublicKeys
 from sandi.demo import DEMO_PASSPHRASE, DemoWorld, demo_world, example_source
 from sandi.errors import (
     KeyNotFound,
@@ -34,7 +35,7 @@ from sandi.errors import (
     PolaMismatch,
     SandiError,
 )
-from sandi.keys.keystore import Identity, Keystore, PublicKeys
+from sandi.keys.keystore import Identity, Keystore
 from sandi.keys.secretfile import KdfParams
 from sandi.pola.model import KeyState, KeyVersion, RevocationReason
 from sandi.pola.policy import Pola

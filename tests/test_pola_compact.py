@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 import sandi.pola.policy
 from sandi._internal.codec import is_slug
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
+from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedPola, UnknownAgency
-from sandi.keys.keystore import PublicKeys
 from sandi.pola._wire import PolaBody, decode_body, encode_body
 from sandi.pola.classification import Classification
 from sandi.pola.model import (

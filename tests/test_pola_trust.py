@@ -25,7 +25,8 @@ from hypothesis import strategies as st
 
 from sandi._internal.codec import pack
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
-from sandi.envelope.format import Suite
+from sandi.crypto.public import PublicKeys
+from sandi.crypto.suite import Suite
 from sandi.errors import (
     InvalidArgument,
     MalformedPola,
@@ -40,7 +41,6 @@ from sandi.errors import (
     UnsupportedVersion,
 )
 from sandi.home import Home
-from sandi.keys.keystore import PublicKeys
 from sandi.pola._wire import PolaBody, SignedPola, decode_body, decode_pola, encode_body
 from sandi.pola.classification import Classification
 from sandi.pola.model import (

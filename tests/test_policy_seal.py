@@ -16,8 +16,8 @@ import pytest
 from helpers import Layout, forge, keystore_with, known_parts, make_header, pola_with
 
 import sandi
+from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
-from sandi.envelope.format import Suite
 from sandi.errors import InvalidArgument, PolicyViolation, UnknownAgency
 from sandi.keys.keystore import AgencyKey, Identity
 from sandi.pola.classification import Classification

@@ -14,10 +14,11 @@ import pytest
 from helpers import Layout, keystore_with, known_parts, pola_with, seal_known
 
 import sandi
-from sandi.crypto.wrap import unwrap, wrap
+from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
-from sandi.envelope.format import Stanza, Suite, parse_header
+from sandi.envelope.format import Stanza, parse_header
 from sandi.envelope.rewrap import Outcome, rewrap
+from sandi.envelope.stanzas import unwrap, wrap
 from sandi.errors import NotARecipient, WrappedKeyInvalid
 from sandi.keys.keystore import AgencyKey, Keystore
 from sandi.pola.model import KeyState, KeyVersion

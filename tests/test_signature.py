@@ -32,9 +32,10 @@ from helpers import (
 )
 
 import sandi
-from sandi.crypto.wrap import wrap
+from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
-from sandi.envelope.format import Metadata, SignedHeader, Suite, encode_signed_header
+from sandi.envelope.format import Metadata, SignedHeader, encode_signed_header
+from sandi.envelope.stanzas import wrap
 from sandi.errors import (
     KeyNotValid,
     KeyRevoked,

@@ -17,8 +17,9 @@ import pytest
 from helpers import Layout, keystore_with
 
 import sandi
+from sandi.crypto.suite import TAG_SIZE
 from sandi.demo import DemoWorld
-from sandi.envelope.format import CHUNK_SIZE, CT_CHUNK_SIZE, TAG_SIZE
+from sandi.envelope.format import CHUNK_SIZE, CT_CHUNK_SIZE
 from sandi.keys.keystore import Keystore
 
 SIZES = [0, 1, CHUNK_SIZE - 1, CHUNK_SIZE, CHUNK_SIZE + 1, 3 * CHUNK_SIZE,

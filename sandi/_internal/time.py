@@ -6,6 +6,8 @@ from datetime import UTC, datetime
 
 from sandi.errors import InvalidArgument
 
+MAX_TIME = 2**40  # the largest time on any wire: seconds since the epoch, year 36812
+
 
 def epoch(now: datetime | None) -> int:
     """Seconds since the epoch of ``now`` (the current time if None); naive is refused."""

@@ -31,12 +31,13 @@ from base64 import b64decode, b64encode
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
 from sandi._internal.codec import is_slug, pack
 from sandi.audit.stores import SqliteStore, open_store
-from sandi.crypto.primitives import same, verify_signature
+from sandi.crypto.primitives import SigningKey, same, verify_signature
+from sandi.crypto.public import PublicKeys
 from sandi.errors import AuditLogBroken, MalformedInput, SignatureInvalid
-from sandi.keys.keystore import AgencyKey, PublicKeys
 
 RECORD_LABEL = b"sandi/v1/audit-record\x00"
 CHECKPOINT_LABEL = b"sandi/v1/audit-checkpoint\x00"
@@ -129,6 +130,21 @@ class Checkpoint:
             raise AuditLogBroken("audit checkpoint: the signature does not verify") from None
 
 
+class CheckpointKey(Protocol):
+    """What signs a checkpoint: an agency's private key version (``AgencyKey``)."""
+
+    @property
+    def agency(self) -> str:
+        """The agency id."""
+
+    @property
+    def version(self) -> int:
+        """The key version."""
+
+    def signing_key(self) -> SigningKey:
+        """The private signing key."""
+
+
 @dataclass(frozen=True)
 class LogStatus:
     """A verified log's size and head."""
@@ -207,8 +223,8 @@ class AuditLog:
                                      size=checkpoint.size)
         return LogStatus(count, prev)
 
-    def checkpoint(self, key: AgencyKey, *, now: int | None = None) -> Checkpoint:
-        """Sign the current (size, head) with an agency key."""
+    def checkpoint(self, key: CheckpointKey, *, now: int | None = None) -> Checkpoint:
+        """Sign the current (size, head) with an agency key (a ``sandi.keys.AgencyKey``)."""
         status = self.verify()
         unsigned = Checkpoint(key.agency, key.version, status.size, status.head,
                               int(time.time()) if now is None else now, b"")

@@ -26,12 +26,13 @@ from cryptography.hazmat.primitives.asymmetric import ed25519
 from sandi._internal import fs as _fs
 from sandi._internal.codec import Fields, is_slug, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi.envelope.format import MAX_RECIPIENTS, Suite
+from sandi.crypto.suite import Suite
 from sandi.errors import MalformedKeyFile, MalformedPola
 from sandi.keys.secretfile import SealedFile, read_sealed
 from sandi.pola._wire import PolaBody, SignedPola, decode_body, encode_body, pola_message
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
+    MAX_RECIPIENTS,
     Agency,
     Authority,
     AuthorityKey,

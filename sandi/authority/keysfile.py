@@ -7,8 +7,8 @@ from typing import Any
 
 import tomlkit
 
+from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedPola
-from sandi.keys.keystore import PublicKeys
 from sandi.pola.model import (
     AuthorityKey,
     KeyState,

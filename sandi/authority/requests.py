@@ -25,11 +25,11 @@ from datetime import datetime
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi._internal.time import epoch
+from sandi._internal.time import MAX_TIME, epoch
 from sandi.crypto.primitives import verify_signature
-from sandi.envelope.format import MAX_TIME
+from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedRequest, SignatureInvalid
-from sandi.keys.keystore import AgencyKey, PublicKeys
+from sandi.keys.keystore import AgencyKey
 
 REQUEST_MAGIC = b"SANDR\x01"
 REQUEST_LABEL = b"sandi/v1/key-request\x00"

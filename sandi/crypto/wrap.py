@@ -1,4 +1,4 @@
-"""Wrapping a document's data key to one recipient agency's key version.
+"""Wrapping a 32-byte key to one recipient's key version (X25519, or X25519 + ML-KEM-768).
 
 Classical suite: an ephemeral X25519 key (libsodium, through PyNaCl) agrees a
 secret with the recipient's X25519 key; HKDF-SHA-256 turns it into a one-time
@@ -7,14 +7,16 @@ plus an ML-KEM-768 encapsulation, combined X-Wing style (both shared secrets,
 the X25519 ciphertext and the recipient's X25519 public key go into the KDF),
 so the wrap holds if either primitive holds.
 
-The recipient agency id and key version are in the KDF info, so a stanza moved
-to another name or version does not unwrap.
+The recipient's name (an agency or member id) and key version are in the KDF
+info, so a wrapped key moved to another name or version does not unwrap. The
+same construction seals envelope stanzas (:mod:`sandi.envelope.stanzas`), vault
+slots and backups.
 
->>> from sandi.crypto.wrap import generate_x25519, wrap, unwrap
->>> from sandi.envelope.format import Suite
+>>> from sandi.crypto.wrap import generate_x25519, wrap_key, unwrap_key
+>>> from sandi.crypto.suite import Suite
 >>> priv, pub = generate_x25519()
->>> s = wrap(bytes(32), Suite.CLASSICAL, "bkpsdmd", 1, pub, None)
->>> unwrap(s, Suite.CLASSICAL, priv, None) == bytes(32)
+>>> body = wrap_key(bytes(32), Suite.CLASSICAL, "bkpsdmd", 1, pub, None)
+>>> unwrap_key(body, Suite.CLASSICAL, "bkpsdmd", 1, priv, None) == bytes(32)
 True
 """
 
@@ -37,10 +39,8 @@ from sandi.crypto.primitives import (
     aead_open,
     hkdf,
 )
-from sandi.envelope.format import Stanza, Suite
+from sandi.crypto.suite import MLKEM768_CIPHERTEXT_SIZE, X25519_SIZE, Suite
 from sandi.errors import WrappedKeyInvalid
-
-_MLKEM_CT = 1088
 
 
 def generate_x25519() -> tuple[bytes, bytes]:
@@ -73,51 +73,51 @@ def _mlkem_recipient(public: bytes) -> mlkem.MLKEM768PublicKey:
     return mlkem.MLKEM768PublicKey.from_public_bytes(public)
 
 
-def wrap(data_key: bytes, suite: Suite, agency: str, version: int,
-         x25519_pub: bytes, mlkem_pub: bytes | None) -> Stanza:
-    """Wrap ``data_key`` for (agency, version) under ``suite``."""
+def wrap_key(secret: bytes, suite: Suite, name: str, version: int,
+             x25519_pub: bytes, mlkem_pub: bytes | None) -> bytes:
+    """Wrap the 32-byte ``secret`` for (name, version) under ``suite``; returns the body:
+    ephemeral X25519 share, [ML-KEM-768 ciphertext,] AES-256-GCM sealed secret."""
     eph, eph_pub = generate_x25519()
     ss_x = agree(eph, x25519_pub)
     if suite is Suite.CLASSICAL:
-        key = hkdf(ss_x, salt=eph_pub + x25519_pub, info=_info(LABEL_WRAP_X25519, agency, version))
-        body = eph_pub + AESGCM(key).encrypt(ZERO_NONCE, data_key, None)
-        return Stanza(agency, version, body)
+        key = hkdf(ss_x, salt=eph_pub + x25519_pub, info=_info(LABEL_WRAP_X25519, name, version))
+        return eph_pub + AESGCM(key).encrypt(ZERO_NONCE, secret, None)
     if mlkem_pub is None:
         raise ValueError("hybrid wrap needs an ML-KEM-768 public key")
     ss_m, ct_m = _mlkem_recipient(mlkem_pub).encapsulate()
     key = hkdf(ss_m + ss_x + eph_pub + x25519_pub, salt=b"",
-               info=_info(LABEL_WRAP_HYBRID, agency, version))
-    body = eph_pub + ct_m + AESGCM(key).encrypt(ZERO_NONCE, data_key, None)
-    return Stanza(agency, version, body)
+               info=_info(LABEL_WRAP_HYBRID, name, version))
+    return eph_pub + ct_m + AESGCM(key).encrypt(ZERO_NONCE, secret, None)
 
 
-def unwrap(stanza: Stanza, suite: Suite, x25519_priv: bytes,
-           mlkem_key: bytes | mlkem.MLKEM768PrivateKey | None,
-           x25519_pub: bytes | None = None) -> bytes:
-    """Recover the data key from our stanza; raises WrappedKeyInvalid if it does not open.
+def unwrap_key(body: bytes, suite: Suite, name: str, version: int, x25519_priv: bytes,
+               mlkem_key: bytes | mlkem.MLKEM768PrivateKey | None,
+               x25519_pub: bytes | None = None) -> bytes:
+    """Recover the secret :func:`wrap_key` sealed for (name, version); raises
+    WrappedKeyInvalid if it does not open.
 
     ``mlkem_key`` is the ML-KEM-768 private key, or its 64-byte seed (a key held
     already expanded saves ~90 us); ``x25519_pub`` (the public half of
     ``x25519_priv``) saves recomputing it.
     """
     pub = x25519_pub if x25519_pub is not None else x25519_public(x25519_priv)
-    eph_pub, rest = stanza.body[:32], stanza.body[32:]
+    eph_pub, rest = body[:X25519_SIZE], body[X25519_SIZE:]
     ss_x = agree(x25519_priv, eph_pub)
     if suite is Suite.CLASSICAL:
         key = hkdf(ss_x, salt=eph_pub + pub,
-                   info=_info(LABEL_WRAP_X25519, stanza.agency, stanza.key_version))
+                   info=_info(LABEL_WRAP_X25519, name, version))
     else:
         if mlkem_key is None:
             raise WrappedKeyInvalid("recipient stanza: hybrid, but our key has no ML-KEM half")
         if isinstance(mlkem_key, bytes):
             mlkem_key = mlkem.MLKEM768PrivateKey.from_seed_bytes(mlkem_key)
-        ct_m, rest = rest[:_MLKEM_CT], rest[_MLKEM_CT:]
+        ct_m, rest = rest[:MLKEM768_CIPHERTEXT_SIZE], rest[MLKEM768_CIPHERTEXT_SIZE:]
         try:
             ss_m = mlkem_key.decapsulate(ct_m)
         except ValueError:
             raise WrappedKeyInvalid("recipient stanza: invalid ML-KEM-768 ciphertext") from None
         key = hkdf(ss_m + ss_x + eph_pub + pub, salt=b"",
-                   info=_info(LABEL_WRAP_HYBRID, stanza.agency, stanza.key_version))
+                   info=_info(LABEL_WRAP_HYBRID, name, version))
     return aead_open(key, ZERO_NONCE, rest, None, WrappedKeyInvalid,
                      lambda: Phrase("recipient stanza for {agency} v{version} does not open",
-                                    agency=stanza.agency, version=stanza.key_version))
+                                    agency=name, version=version))

@@ -28,53 +28,30 @@ from typing import TypeVar
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase, Said, said
+from sandi._internal.time import MAX_TIME
+from sandi.crypto.suite import SHA256_SIZE, TAG_SIZE, Suite
 from sandi.errors import MalformedEnvelope, UnsupportedSuite, UnsupportedVersion
 from sandi.pola.classification import Classification, Urgency
+from sandi.pola.model import MAX_RECIPIENTS
 
 MAGIC = b"SANDI"
 VERSION = 1
 PREFIX = MAGIC + bytes([VERSION])
 
 CHUNK_SIZE = 64 * 1024  # plaintext bytes per payload chunk
-TAG_SIZE = 16  # AES-256-GCM tag
 CT_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
 
 MAX_SIGNED_HEADER = 256 * 1024
 MAX_STANZAS = 4 * 1024 * 1024
-MAX_RECIPIENTS = 1024
 MAX_META = 4 * 1024  # plaintext metadata, before encryption
-MAX_TIME = 2**40  # seconds since the epoch; year 36812
 DOC_ID_SIZE = 16
 NONCE_SIZE = 16
-COMMITMENT_SIZE = 32
-WRAPPED_KEY_SIZE = 32 + TAG_SIZE
+COMMITMENT_SIZE = SHA256_SIZE
 
 SIGNATURE_LABEL = b"sandi/v1/envelope-signature\x00"
 
 _U32 = struct.Struct(">I")
 _E = TypeVar("_E", Classification, Urgency)
-
-
-class Suite(enum.IntEnum):
-    """The cryptographic suite of an envelope, named in its signed header."""
-
-    CLASSICAL = 1  # X25519 wrap, Ed25519 signature
-    HYBRID = 2  # X25519 + ML-KEM-768 wrap, Ed25519 + ML-DSA-65 signature
-
-    @property
-    def slug(self) -> str:
-        """``classical`` or ``hybrid``."""
-        return self.name.lower()
-
-    @property
-    def stanza_body_len(self) -> int:
-        """Bytes of one recipient stanza's body."""
-        return 32 + WRAPPED_KEY_SIZE if self is Suite.CLASSICAL else 32 + 1088 + WRAPPED_KEY_SIZE
-
-    @property
-    def signature_len(self) -> int:
-        """Bytes of the trailing signature."""
-        return 64 if self is Suite.CLASSICAL else 64 + 3309
 
 
 class SignerKind(enum.IntEnum):

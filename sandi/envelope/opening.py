@@ -35,17 +35,12 @@ from sandi.crypto.primitives import (
     same,
     verify_signature,
 )
-from sandi.crypto.wrap import unwrap
+from sandi.crypto.suite import Suite
 from sandi.envelope import armor as armor
-from sandi.envelope.format import (
-    Header,
-    Stanza,
-    Suite,
-    decode_meta,
-    read_header,
-    signature_input,
-)
+from sandi.envelope.format import Header, Stanza, decode_meta, read_header, signature_input
 from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe
+from sandi.envelope.policy import check_envelope
+from sandi.envelope.stanzas import unwrap
 from sandi.envelope.stream import ChunkReader, Pipeline, open_payload
 from sandi.errors import (
     KeyNotFound,
@@ -113,7 +108,7 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
     header = read_header(read)
     h = header.signed
     pola.check_expiry(now)
-    signer = pola.check_envelope(h)
+    signer = check_envelope(pola, h)
     doc_keys, key = _my_stanza(header, keystore)
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, h.meta,
                                  LABEL_METADATA, TamperedEnvelope,
@@ -214,7 +209,7 @@ def verify(envelope: bytes | Source, *, pola: Pola, now: datetime | None = None,
         read = armor.auto(read)
         header = read_header(read)
         pola.check_expiry(now)
-        signer = pola.check_envelope(header.signed)
+        signer = check_envelope(pola, header.signed)
         with Pipeline() as pipe:
             reader = ChunkReader(read, header.signed.suite.signature_len, pipe.hash)
             for _block in reader:

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sandi._internal import fs as _fs
-from sandi.crypto.wrap import wrap
 from sandi.envelope.format import Header, Stanza, encode_header, read_header
 from sandi.envelope.opening import unwrap_checked
+from sandi.envelope.stanzas import wrap
 from sandi.keys.keystore import Keystore
 from sandi.pola.policy import Pola
 

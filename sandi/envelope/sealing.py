@@ -37,7 +37,7 @@ from sandi.crypto.primitives import (
     ZERO_NONCE,
     DocumentKeys,
 )
-from sandi.crypto.wrap import wrap
+from sandi.crypto.suite import Suite
 from sandi.envelope.armor import ArmorWriter
 from sandi.envelope.format import (
     DOC_ID_SIZE,
@@ -46,7 +46,6 @@ from sandi.envelope.format import (
     SignedHeader,
     Signer,
     SignerKind,
-    Suite,
     decode_meta,
     encode_header,
     encode_meta,
@@ -56,6 +55,7 @@ from sandi.envelope.format import (
     signed_region,
 )
 from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe
+from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import Pipeline, plaintext_chunks, seal_payload
 from sandi.errors import (
     InvalidArgument,

@@ -29,7 +29,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from sandi.envelope.format import CHUNK_SIZE, CT_CHUNK_SIZE, TAG_SIZE
+from sandi.crypto.suite import TAG_SIZE
+from sandi.envelope.format import CHUNK_SIZE, CT_CHUNK_SIZE
 from sandi.errors import MalformedEnvelope, TamperedEnvelope
 
 Read = Callable[[int], bytes]

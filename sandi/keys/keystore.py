@@ -28,7 +28,8 @@ from cryptography.hazmat.primitives.asymmetric import mlkem
 from sandi._internal import fs as _fs
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi.crypto.primitives import SigningKey, fingerprint
+from sandi.crypto.primitives import SigningKey
+from sandi.crypto.public import PublicKeys
 from sandi.crypto.wrap import generate_x25519, x25519_public
 from sandi.errors import (
     KeyNotFound,
@@ -49,29 +50,6 @@ _MAX_KEYSTORE = 16 * 1024 * 1024
 #: 64 MiB on any file, and libsodium's 64 MiB "interactive" setting alone would
 #: exceed it. The cost is stored in each file, so it can be raised later.
 KDF_DEFAULT = KdfParams(ops=2, mem=19 * 1024 * 1024)
-
-
-@dataclass(frozen=True)
-class PublicKeys:
-    """The public half of one agency key version, as published in the pola."""
-
-    x25519: bytes
-    ed25519: bytes
-    mlkem: bytes | None = None
-    mldsa: bytes | None = None
-
-    def __repr__(self) -> str:
-        return f"PublicKeys({self.fingerprint()}, pq={self.has_pq})"
-
-    @property
-    def has_pq(self) -> bool:
-        """Whether this version can receive and sign with the hybrid suite."""
-        return self.mlkem is not None and self.mldsa is not None
-
-    def fingerprint(self) -> str:
-        """A short code two people can compare aloud: 20 base32 characters in groups."""
-        return fingerprint(b"sandi/v1/fingerprint",
-                           pack([self.x25519, self.ed25519, self.mlkem, self.mldsa]))
 
 
 @dataclass(frozen=True, repr=False)
@@ -185,6 +163,10 @@ class Keystore:
 
     Build it only with :meth:`create` or :meth:`open`.
     """
+
+    #: The official whose personal key unlocked a members' vault (None for a keystore
+    #: unlocked by its own passphrase).
+    member: AgencyKey | None = None
 
     def __init__(self, path: Path, sealed: SealedFile, keys: list[AgencyKey]) -> None:
         self._path = path

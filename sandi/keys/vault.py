@@ -35,8 +35,9 @@ from sandi._internal import fs as _fs
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
 from sandi.crypto.primitives import aead_open
-from sandi.crypto.wrap import unwrap, wrap
-from sandi.envelope.format import Stanza, Suite
+from sandi.crypto.public import PublicKeys
+from sandi.crypto.suite import Suite
+from sandi.crypto.wrap import unwrap_key, wrap_key
 from sandi.errors import (
     InvalidArgument,
     KeystoreExists,
@@ -48,7 +49,6 @@ from sandi.keys.keystore import (
     AgencyKey,
     Identity,
     Keystore,
-    PublicKeys,
     decode_key_records,
     encode_key_records,
 )
@@ -82,7 +82,7 @@ def create_member_key(home: Path | str, member_id: str, *, passphrase: str | byt
 
 
 def _slot(vault_key: bytes, member_id: str, public: PublicKeys, version: int) -> list[object]:
-    body = wrap(vault_key, Suite.CLASSICAL, member_id, version, public.x25519, None).body
+    body = wrap_key(vault_key, Suite.CLASSICAL, member_id, version, public.x25519, None)
     return [member_id, version, body]
 
 
@@ -95,7 +95,7 @@ class MemberKeystore(Keystore):
         self._agency = agency
         self._vault_key = vault_key
         self._slots = slots
-        self.member = member
+        self.member: AgencyKey = member
         self._keys = keys
 
     def __repr__(self) -> str:
@@ -185,9 +185,9 @@ def open_member_keystore(home: Path | str, *, passphrase: str | bytes,
     if slot is None:
         raise NotARecipient("{member} has no slot in the vault of {agency}: removed, or not yet "
                             "added by the agency's custodian", member=member, agency=agency)
-    stanza = Stanza(member, f.integer(slot[1], "slot version", 1, 2**31),
-                    f.blob(slot[2], "slot", Suite.CLASSICAL.stanza_body_len))
-    vault_key = unwrap(stanza, Suite.CLASSICAL, personal.x25519, None, personal.public.x25519)
+    vault_key = unwrap_key(f.blob(slot[2], "slot", Suite.CLASSICAL.stanza_body_len),
+                           Suite.CLASSICAL, member, f.integer(slot[1], "slot version", 1, 2**31),
+                           personal.x25519, None, personal.public.x25519)
     plain = aead_open(vault_key, f.blob(nonce, "nonce", 12), f.blob(box, "box", 16, _MAX),
                       VAULT_MAGIC + f.slug(agency, "agency").encode(), MalformedKeyFile,
                       Phrase("vault: the slot opens but the vault was damaged or altered"))

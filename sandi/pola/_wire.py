@@ -24,10 +24,19 @@ from functools import cached_property
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi.envelope.format import MAX_RECIPIENTS, MAX_TIME, Suite
+from sandi._internal.time import MAX_TIME
+from sandi.crypto.suite import Suite
 from sandi.errors import MalformedPola, UnsupportedPolaVersion
 from sandi.pola.classification import Classification
-from sandi.pola.model import Agency, Authority, AuthorityKey, Decree, Requirement, Rule
+from sandi.pola.model import (
+    MAX_RECIPIENTS,
+    Agency,
+    Authority,
+    AuthorityKey,
+    Decree,
+    Requirement,
+    Rule,
+)
 from sandi.pola.records import AgencyTable, agency_record
 from sandi.pola.tables import TEXT, RuleTable, fixed_map
 

@@ -12,10 +12,13 @@ from dataclasses import dataclass
 from sandi._internal.codec import is_slug, pack
 from sandi._internal.i18n import Phrase
 from sandi.crypto.primitives import fingerprint
-from sandi.envelope.format import Suite
+from sandi.crypto.public import PublicKeys
+from sandi.crypto.suite import Suite
 from sandi.errors import KeyNotValid, KeyRevoked, MalformedPola
-from sandi.keys.keystore import PublicKeys
 from sandi.pola.classification import Classification
+
+#: The most recipients an envelope may name (and so the highest cap a pola may set).
+MAX_RECIPIENTS = 1024
 
 
 class KeyState(enum.Enum):
@@ -194,7 +197,7 @@ class Requirement:
 
     level: Classification
     suite: Suite = Suite.CLASSICAL
-    max_recipients: int = 1024
+    max_recipients: int = MAX_RECIPIENTS
 
 
 @dataclass(frozen=True)

@@ -24,18 +24,17 @@ from typing import Any
 
 from sandi._internal import fs as _fs
 from sandi._internal.time import epoch
-from sandi.envelope.format import MAX_RECIPIENTS, SignedHeader, SignerKind, Suite
+from sandi.crypto.suite import Suite
 from sandi.errors import (
-    KeyNotValid,
     MalformedPola,
     PolaExpired,
-    PolaMismatch,
     PolicyViolation,
     UnknownAgency,
 )
 from sandi.pola._wire import SignedPola, decode_pola
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
+    MAX_RECIPIENTS,
     Agency,
     Authority,
     Decree,
@@ -254,7 +253,8 @@ class Pola:
         (every pola it installed, each verified when it was installed)."""
         self._history_dir = directory
 
-    def _version(self, version: int) -> Pola:
+    def version_named(self, version: int) -> Pola:
+        """The pola version an envelope names, as this home keeps it (else this one)."""
         if version == self.version or self._history_dir is None:
             return self
         path = self._history_dir / f"pola-v{version}.sandi"
@@ -270,37 +270,6 @@ class Pola:
 
             raise PolaExpired("pola {id} v{version} expired on {expires}", id=self.id,
                               version=self.version, expires=show(self.expires_at))
-
-    def check_envelope(self, h: SignedHeader) -> KeyVersion:
-        """Policy for open and verify; returns the signer's key version.
-
-        The sender must have been allowed to send this under the pola version the
-        envelope names (when this home keeps it, else under this one), and the
-        signing key valid at the envelope's creation time by the key history of
-        this (newest) pola.
-        """
-        if h.pola_id != self.id:
-            raise PolaMismatch("the envelope was sealed under pola {pola_id!r}, not {id!r}",
-                               pola_id=h.pola_id, id=self.id)
-        if h.pola_version > self.version:
-            raise PolaMismatch("the envelope names pola v{pola_version}; this home has v{version}",
-                               pola_version=h.pola_version, version=self.version)
-        self._version(h.pola_version).check_flow(h.sender, h.to, h.classification, h.suite)
-        agency = self.agency(h.sender)
-        if h.signer.kind is SignerKind.MEMBER:
-            # A person signs for the agency: they must have been a member of *this*
-            # agency, in good standing, and their key valid, at the creation time.
-            member = agency.member(h.signer.id)
-            member.check_active_at(h.sender, h.created_at)
-            key = member.key(h.signer.key_version)
-            key.check_signed_at(f"{member.name} ({h.sender})", h.created_at)
-            return key
-        if h.signer.id != h.sender:
-            raise KeyNotValid("signer {signer!r} is not a key of {sender}", signer=h.signer.id,
-                              sender=h.sender)
-        key = agency.key(h.signer.key_version)
-        key.check_signed_at(h.sender, h.created_at)
-        return key
 
 
 __all__ = ["Agency", "KeyState", "Pola", "Rule"]

@@ -22,9 +22,9 @@ from typing import Any
 
 from sandi._internal.codec import Fields
 from sandi._internal.i18n import Phrase
-from sandi.envelope.format import MAX_TIME
+from sandi._internal.time import MAX_TIME
+from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedPola
-from sandi.keys.keystore import PublicKeys
 from sandi.pola.model import Agency, KeyState, KeyVersion, Member, MemberStatus, RevocationReason
 from sandi.pola.tables import TEXT, Table, check_slugs, check_texts, types_are
 

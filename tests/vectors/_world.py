@@ -22,7 +22,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 import sandi.crypto.wrap
 from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
 from sandi.crypto.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
-from sandi.crypto.wrap import wrap, x25519_public
+from sandi.crypto.suite import Suite
+from sandi.crypto.wrap import x25519_public
 from sandi.envelope.format import (
     DOC_ID_SIZE,
     NONCE_SIZE,
@@ -32,7 +33,6 @@ from sandi.envelope.format import (
     Signer,
     SignerKind,
     Stanza,
-    Suite,
     encode_meta,
     encode_signed_header,
     encode_stanzas,
@@ -41,6 +41,7 @@ from sandi.envelope.format import (
     signed_region,
 )
 from sandi.envelope.sealing import _Parts, _Request, _seal_from_parts
+from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import plaintext_chunks, seal_payload
 from sandi.keys.keystore import AgencyKey, Identity
 from sandi.pola._wire import PolaBody, SignedPola

@@ -19,20 +19,20 @@ from _world import (
 )
 from _writer import Writer
 
+from sandi._internal.time import MAX_TIME
+from sandi.crypto.suite import Suite
 from sandi.envelope.format import (
-    MAX_RECIPIENTS,
     MAX_SIGNED_HEADER,
     MAX_STANZAS,
-    MAX_TIME,
     PREFIX,
     Metadata,
     SignedHeader,
     Signer,
     SignerKind,
-    Suite,
     encode_signed_header,
     parse_header,
 )
+from sandi.pola.model import MAX_RECIPIENTS
 
 SIG = "SignatureInvalid"
 BAD = "MalformedEnvelope"

@@ -17,10 +17,10 @@ from _world import (
 from _writer import Writer
 
 from sandi._internal.codec import pack
+from sandi.crypto.suite import Suite
 from sandi.envelope.format import (
     CHUNK_SIZE,
     Metadata,
-    Suite,
     encode_signed_header,
     signature_input,
     signed_region,

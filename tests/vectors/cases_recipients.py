@@ -22,8 +22,9 @@ from _world import (
 )
 from _writer import Writer
 
+from sandi.crypto.suite import Suite
 from sandi.crypto.wrap import x25519_public
-from sandi.envelope.format import Metadata, Signer, SignerKind, Stanza, Suite, encode_signed_header
+from sandi.envelope.format import Metadata, Signer, SignerKind, Stanza, encode_signed_header
 
 SIG = "SignatureInvalid"
 BAD = "MalformedEnvelope"

@@ -36,13 +36,8 @@ from cases_payload import payload_cases
 from cases_recipients import recipient_cases
 from pola_vectors import pola_vectors
 
-from sandi.envelope.format import (
-    CHUNK_SIZE,
-    Metadata,
-    Signer,
-    SignerKind,
-    Suite,
-)
+from sandi.crypto.suite import Suite
+from sandi.envelope.format import CHUNK_SIZE, Metadata, Signer, SignerKind
 
 SIG = "SignatureInvalid"
 OK = "success"
