@@ -37,7 +37,7 @@ import sandi
 from sandi.audit.log import AuditLog, Event
 from sandi.demo import DEMO_PASSPHRASE, DemoWorld, demo_world
 from sandi.envelope.format import read_header
-from sandi.envelope.rewrap import Outcome, rewrap_file
+from sandi.envelope.rewrapping import Outcome, rewrap_file
 from sandi.pola._wire import decode_pola
 from sandi.pola.tables import Decisions, RuleTable
 from sandi.pola.trust import verify_pola

@@ -19,9 +19,10 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sandi import Classification, Keystore, Pola, PublicKeys
+from sandi import Classification, Keystore, Pola
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
 from sandi.crypto.suite import Suite
+from sandi.keys import PublicKeys
 from sandi.keys.keystore import AgencyKey
 from sandi.pola._wire import PolaBody
 from sandi.pola.model import (

@@ -101,7 +101,7 @@ def verify(session: Session, checkpoint_file: Path | None, agency: str | None) -
     log = _log(session)
     checkpoint = None
     if checkpoint_file is not None and agency is not None:
-        checkpoint = sandi.Checkpoint.from_text(checkpoint_file.read_text(encoding="utf-8"))
+        checkpoint = sandi.audit.Checkpoint.from_text(checkpoint_file.read_text(encoding="utf-8"))
         if checkpoint.agency != agency:
             raise sandi.errors.AuditLogBroken(session.t(
                 "audit.other_agency", signer=checkpoint.agency, agency=agency))

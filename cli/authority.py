@@ -1,7 +1,7 @@
 """``sandi pola`` authoring commands for the persandian authority.
 
 The authority works in a workspace directory (``--dir``, default the current
-one; see :class:`sandi.Workspace`)::
+one; see :class:`sandi.authority.Workspace`)::
 
     sandi pola keygen --id kustodian-1 --name "Rina Marlina" -o k1.key   # each custodian
     sandi pola init --id kota-contoh --name ... --authority ... \\
@@ -61,7 +61,7 @@ def custodian_keys(session: Session, paths: tuple[Path, ...]) -> list[Any]:
         except (OSError, UnicodeDecodeError) as exc:
             raise click.BadParameter(session.t("authority.bad_pub", path=path,
                                                reason=exc), param_hint="--custodian") from None
-        keys.append(sandi.parse_public_key_text(text))
+        keys.append(sandi.authority.parse_public_key_text(text))
     return keys
 
 
@@ -87,11 +87,11 @@ def keygen(session: Session, key_id: str, name: str, output: Path,
     for path in (output, public_path):
         if path.exists():
             raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path)))
-    key = sandi.AuthorityKeyPair.generate(key_id, name)
+    key = sandi.authority.AuthorityKeyPair.generate(key_id, name)
     passphrase = get_passphrase(session, passphrase_file, confirm=True,
                                 prompt="pass.custodian_prompt")
-    sandi.save_custodian_key(output, key, passphrase)
-    write_new(session, public_path, sandi.public_key_text(key.public).encode("utf-8"))
+    sandi.authority.save_custodian_key(output, key, passphrase)
+    write_new(session, public_path, sandi.authority.public_key_text(key.public).encode("utf-8"))
     session.emit({"id": key_id, "custodian": name, "key": str(output),
                   "public_key": str(public_path)})
     session.say("keygen.done", id=key_id, name=name, path=shown(output))
@@ -119,7 +119,7 @@ def init(session: Session, directory: Path, pola_id: str, name: str, authority_n
          custodians: tuple[Path, ...], threshold: int, decree_number: str, decree_date: str,
          decree_title: str, valid_days: int) -> None:
     keys = custodian_keys(session, custodians)
-    ws = sandi.Workspace.init(directory, pola_id=pola_id, name=name,
+    ws = sandi.authority.Workspace.init(directory, pola_id=pola_id, name=name,
                               authority_name=authority_name, custodians=keys,
                               threshold=threshold, decree_number=decree_number,
                               decree_date=decree_date, decree_title=decree_title,
@@ -150,7 +150,7 @@ def agency() -> None:
 @pass_session
 def agency_add(session: Session, request: Path, directory: Path, name: str, abbrev: str,
                groups: tuple[str, ...], sipd: str | None) -> None:
-    req = sandi.Workspace(directory).add_agency(request.read_bytes(), name=name,
+    req = sandi.authority.Workspace(directory).add_agency(request.read_bytes(), name=name,
                                                 abbrev=abbrev, groups=list(groups), sipd=sipd)
     assert req.keys is not None  # an enrollment carries its keys
     fingerprint = req.keys.fingerprint()
@@ -168,14 +168,15 @@ def agency_add(session: Session, request: Path, directory: Path, name: str, abbr
 @json_option
 @pass_session
 def agency_remove(session: Session, agency_id: str, directory: Path) -> None:
-    sandi.Workspace(directory).remove_agency(agency_id)
+    sandi.authority.Workspace(directory).remove_agency(agency_id)
     session.emit({"removed": agency_id})
     session.say("agency.removed", agency=agency_id)
 
 
 def _rule(session: Session, directory: Path, kind: str, source: str, target: str,
           level: sandi.Classification | None, sarana: str | None, note: str | None) -> None:
-    sandi.Workspace(directory).add_rule(kind, source, target, level, sarana=sarana, note=note)
+    sandi.authority.Workspace(directory).add_rule(kind, source, target, level, sarana=sarana,
+                                                  note=note)
     session.emit({"effect": kind, "from": source, "to": target,
                   "level": None if level is None else level.slug, "sarana": sarana,
                   "note": note})
@@ -221,7 +222,7 @@ def deny(session: Session, source: str, target: str, directory: Path,
 @json_option
 @pass_session
 def request(session: Session, request: Path, directory: Path) -> None:
-    req = sandi.Workspace(directory).apply_request(request.read_bytes())
+    req = sandi.authority.Workspace(directory).apply_request(request.read_bytes())
     doc: dict[str, Any] = {"kind": req.kind.value, "agency": req.agency,
                            "version": req.version, "signed_by": req.signed_by}
     if req.keys is not None:
@@ -257,7 +258,7 @@ def request(session: Session, request: Path, directory: Path) -> None:
 @pass_session
 def authority(session: Session, directory: Path, custodians: tuple[Path, ...],
               threshold: int) -> None:
-    ws = sandi.Workspace(directory)
+    ws = sandi.authority.Workspace(directory)
     keys = custodian_keys(session, custodians)
     ws.set_authority(keys, threshold)
     previous = ws.previous()
@@ -287,7 +288,7 @@ def member() -> None:
 @pass_session
 def member_add(session: Session, request: Path, directory: Path, name: str, jabatan: str,
                nip: str | None) -> None:
-    req = sandi.Workspace(directory).add_member(request.read_bytes(), name=name,
+    req = sandi.authority.Workspace(directory).add_member(request.read_bytes(), name=name,
                                                 jabatan=jabatan, nip=nip)
     assert req.keys is not None and req.member is not None
     fingerprint = req.keys.fingerprint()

@@ -34,7 +34,7 @@ _MAX_SHARES_FILE = 64 * 1024
 def backup(session: Session, shares: int | None, threshold: int | None, new_shares: bool,
            output: Path | None, passphrase_file: Path | None) -> None:
     home = session.home
-    fresh = new_shares or not (home.path / sandi.backup.PUBLIC_FILE).exists()
+    fresh = new_shares or not (home.path / sandi.keys.BACKUP_PUBLIC_FILE).exists()
     if fresh and (shares is None or threshold is None):
         raise click.UsageError(session.t("backup.needs_shares"))
     out = output if output is not None else home.path / BACKUP_FILE
@@ -44,9 +44,9 @@ def backup(session: Session, shares: int | None, threshold: int | None, new_shar
         words: list[str] = []
         if fresh:
             assert shares is not None and threshold is not None
-            words, public = sandi.backup.new_backup_key(threshold, shares)
-            sandi.backup.save_backup_public(home.path, public)
-        sandi.backup.write_backup(keystore, home.path, out)
+            words, public = sandi.keys.new_backup_key(threshold, shares)
+            sandi.keys.save_backup_public(home.path, public)
+        sandi.keys.write_backup(keystore, home.path, out)
     versions = keystore.keys()
     held = [f"{k.agency} v{k.version}" for k in versions]
     session.emit({"backup": str(out), "keys": held, "new_shares": fresh,
@@ -100,7 +100,7 @@ def _shares_by_prompt(session: Session) -> list[str]:
             return shares
         shares.append(share.strip())
         try:
-            sandi.backup.recover_backup_key(shares)
+            sandi.keys.recover_backup_key(shares)
         except sandi.errors.WrongShares:
             continue  # not enough yet (or one is mistyped: the final error says which)
         return shares
@@ -123,10 +123,10 @@ def restore(session: Session, backup_file: Path, shares_file: Path | None,
         blob = backup_file.read_bytes()
         shares = (_shares_from_file(session, shares_file) if shares_file is not None
                   else _shares_by_prompt(session))
-        sandi.backup.recover_backup_key(shares)  # WrongShares before asking a passphrase
+        sandi.keys.recover_backup_key(shares)  # WrongShares before asking a passphrase
         passphrase = get_passphrase(session, passphrase_file, confirm=True,
                                     prompt="pass.new_prompt")
-        keystore = sandi.backup.restore(blob, shares, home.path, passphrase=passphrase)
+        keystore = sandi.keys.restore(blob, shares, home.path, passphrase=passphrase)
         note.agency = ",".join(keystore.agencies())
     versions = keystore.keys()
     held = [f"{k.agency} v{k.version}" for k in versions]

@@ -53,9 +53,9 @@ class AuditNote:
         self.doc_id = info.doc_id
         self.classification = info.classification.slug
 
-    def event(self, action: str, outcome: str, error: str = "") -> sandi.Event:
+    def event(self, action: str, outcome: str, error: str = "") -> sandi.audit.Event:
         """The audit event (never plaintext, keys or passphrases)."""
-        return sandi.Event(action, agency=self.agency, member="", doc_id=self.doc_id,
+        return sandi.audit.Event(action, agency=self.agency, member="", doc_id=self.doc_id,
                            classification=self.classification, outcome=outcome,
                            error=error)
 
@@ -166,7 +166,7 @@ class Session:
                 ctx.find_root().call_on_close(self._audit.close)
         return self._audit
 
-    def record(self, event: sandi.Event) -> None:
+    def record(self, event: sandi.audit.Event) -> None:
         """Append one record; on failure warn (once) and remember to exit 1, never raise."""
         if self.audit_target() is None or self.audit_failed:
             return

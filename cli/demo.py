@@ -120,7 +120,7 @@ def demo(session: Session, home: Path | None) -> None:
     try:
         sandi.seal(b"Laporan", sender=world.keystore.identity(RECIPIENT), to=[SENDER],
                    classification=sandi.Classification.SANGAT_RAHASIA, pola=pola)
-    except sandi.PolicyViolation as err:
+    except sandi.errors.PolicyViolation as err:
         refusal = str(err)  # English in --json, like every error message there
         session.echo()
         say("demo.refused", sender=recipient.abbrev, recipient=sender.abbrev,
@@ -150,7 +150,7 @@ def _officials(session: Session, world: sandi.demo.DemoWorld, envelope: Path) ->
     for member, (name, jabatan, passphrase) in sandi.demo.DEMO_MEMBERS.items():
         store = sandi.Keystore.open(world.workstation, passphrase=passphrase, member=member)
         doc = sandi.open(envelope.read_bytes(), keystore=store, pola=world.pola)
-        log.append(sandi.Event("open", agency=RECIPIENT, member=member, doc_id=doc.doc_id,
+        log.append(sandi.audit.Event("open", agency=RECIPIENT, member=member, doc_id=doc.doc_id,
                                classification=doc.classification.slug))
         session.say("demo.member_open", name=name, jabatan=jabatan, member=member)
     records = list(log.records())

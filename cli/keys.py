@@ -68,7 +68,7 @@ def init(session: Session, agency: str, pq: bool, request_out: Path | None,
         passphrase = get_passphrase(session, passphrase_file, confirm=True)
         keystore = sandi.Keystore.create(home.path, passphrase=passphrase)
     key = keystore.generate(agency, pq=pq)
-    write_request(session, request, sandi.requests.enrollment(key))
+    write_request(session, request, sandi.authority.enrollment(key))
     fingerprint = key.public.fingerprint()
     session.emit({"agency": agency, "version": key.version, "pq": key.public.has_pq,
                   "fingerprint": fingerprint, "keystore_created": created,
@@ -92,7 +92,7 @@ def _warn_if_pola_wants_pq(session: Session, pq: bool) -> None:
         session.warn(session.t("keys.wants_pq", levels=", ".join(hybrid)))
 
 
-def _published(pola: sandi.Pola | None, key: sandi.AgencyKey) -> Any:
+def _published(pola: sandi.Pola | None, key: sandi.keys.AgencyKey) -> Any:
     """The pola's entry for this key version, or None."""
     if pola is None:
         return None
@@ -102,7 +102,7 @@ def _published(pola: sandi.Pola | None, key: sandi.AgencyKey) -> Any:
         return None
 
 
-def _state(pola: sandi.Pola | None, key: sandi.AgencyKey) -> str | None:
+def _state(pola: sandi.Pola | None, key: sandi.keys.AgencyKey) -> str | None:
     """The key's state in the pola (current, retired, revoked, not-in-pola, differs)."""
     if pola is None:
         return None
@@ -114,14 +114,14 @@ def _state(pola: sandi.Pola | None, key: sandi.AgencyKey) -> str | None:
     return str(published.state.value)
 
 
-def _revocation(pola: sandi.Pola | None, key: sandi.AgencyKey) -> dict[str, str] | None:
+def _revocation(pola: sandi.Pola | None, key: sandi.keys.AgencyKey) -> dict[str, str] | None:
     published = _published(pola, key)
     if published is None or published.revoked_at is None:
         return None
     return {"revoked_at": iso(published.revoked_at), "reason": published.reason.value}
 
 
-def _state_text(session: Session, pola: sandi.Pola | None, key: sandi.AgencyKey) -> str:
+def _state_text(session: Session, pola: sandi.Pola | None, key: sandi.keys.AgencyKey) -> str:
     text = session.t(f"state.{_state(pola, key) or 'none'}")
     revoked = _revocation(pola, key)
     if revoked is not None:

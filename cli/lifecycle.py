@@ -59,7 +59,7 @@ def write_request(session: Session, path: Path, data: bytes) -> None:
 
 
 def pola_current(pola: sandi.Pola, keystore: sandi.Keystore, agency: str
-                 ) -> sandi.AgencyKey:
+                 ) -> sandi.keys.AgencyKey:
     """The private key of the version the pola lists as ``agency``'s current one."""
     version = pola.agency(agency).current.version
     return keystore.get(agency, version)
@@ -85,7 +85,7 @@ def rotate(session: Session, agency: str, pq: bool, request_out: Path | None,
             raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path)))
         new = keystore.generate(agency, pq=pq or current.public.has_pq)
         note.doc_id = f"{agency} v{new.version}"
-        write_request(session, path, sandi.requests.key_change(new, current))
+        write_request(session, path, sandi.authority.key_change(new, current))
     fingerprint = new.public.fingerprint()
     session.emit({"agency": agency, "version": new.version, "previous_version":
                   current.version, "pq": new.public.has_pq, "fingerprint": fingerprint,
@@ -132,7 +132,7 @@ def revoke(session: Session, agency: str, version: int, reason: str,
             raise sandi.errors.InvalidArgument(session.t("revoke.current", agency=agency,
                                                          version=version))
         signer = pola_current(pola, keystore, agency)
-        write_request(session, path, sandi.requests.revocation(
+        write_request(session, path, sandi.authority.revocation(
             signer, version, reason, int(moment.timestamp())))
     session.emit({"agency": agency, "version": version, "reason": reason,
                   "effective_at": iso(moment), "signed_by": signer.version,

@@ -86,14 +86,14 @@ def init(session: Session, member: str, pq: bool, request_out: Path | None,
         old = get_passphrase(session, passphrase_file)
         mine = get_passphrase(session, new_passphrase_file, confirm=True,
                               prompt="members.prompt_new")
-        personal = sandi.members.adopt_keystore(session.home.path, passphrase=old,
+        personal = sandi.keys.adopt_keystore(session.home.path, passphrase=old,
                                                 member=member, member_passphrase=mine, pq=pq)
         session.member = member
         store = sandi.Keystore.open(session.home.path, passphrase=mine, member=member)
         agency = store.agencies()[0]
         note.agency, note.doc_id = agency, member
         path = request_path(request_out, f"{agency}-{member}.member.request")
-        write_request(session, path, sandi.requests.member_enrollment(
+        write_request(session, path, sandi.authority.member_enrollment(
             personal, pola_current(pola, store, agency)))
     session.say("members.initialised", member=member, home=shown(session.home.path))
     _report_enrolled(session, agency, member, path, personal)
@@ -119,16 +119,16 @@ def add(session: Session, new: str, pq: bool, request_out: Path | None,
             raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path)))
         theirs = get_passphrase(session, new_passphrase_file, confirm=True,
                                 prompt="members.prompt_new")
-        personal = sandi.members.create_member_key(session.home.path, new, passphrase=theirs,
+        personal = sandi.keys.create_member_key(session.home.path, new, passphrase=theirs,
                                                    pq=pq)
         store.add_member(new, personal.public)
-        write_request(session, path, sandi.requests.member_enrollment(
+        write_request(session, path, sandi.authority.member_enrollment(
             personal, pola_current(pola, store, agency)))
     _report_enrolled(session, agency, new, path, personal)
 
 
 def _report_enrolled(session: Session, agency: str, member: str, path: Path,
-                     personal: sandi.AgencyKey) -> None:
+                     personal: sandi.keys.AgencyKey) -> None:
     """What the custodian hands on: the request file, and the fingerprint to read out."""
     fingerprint = personal.public.fingerprint()
     session.emit({"agency": agency, "member": member, "request": str(path),
@@ -147,7 +147,7 @@ def _status_request(session: Session, member: str, status: str, effective: datet
         pola.agency(agency).member(member)  # refuse a name the pola does not list
         at = int((effective or datetime.now(UTC)).timestamp())
         path = request_path(request_out, f"{agency}-{member}-{status}.request")
-        write_request(session, path, sandi.requests.member_status(
+        write_request(session, path, sandi.authority.member_status(
             pola_current(pola, store, agency), member, status, at))
     session.emit({"agency": agency, "member": member, "status": status, "effective": at,
                   "request": str(path)})
@@ -201,8 +201,8 @@ def remove(session: Session, member: str, pq: bool, request_out: Path | None,
         now = int(datetime.now(UTC).timestamp())
         rotate_path = request_path(request_out, f"{agency}-v{new.version}.request")
         status_path = request_path(request_out, f"{agency}-{member}-removed.request")
-        write_request(session, rotate_path, sandi.requests.key_change(new, current))
-        write_request(session, status_path, sandi.requests.member_status(
+        write_request(session, rotate_path, sandi.authority.key_change(new, current))
+        write_request(session, status_path, sandi.authority.member_status(
             current, member, "removed", now))
     session.emit({"agency": agency, "member": member, "new_version": new.version,
                   "requests": [str(rotate_path), str(status_path)]})

@@ -63,7 +63,7 @@ def _doc(p: sandi.Pola, matrix: bool) -> dict[str, Any]:
                           "max_recipients": q.max_recipients} for q in p.requirements],
     }
     if matrix:
-        doc["matrix"] = {a.id: {b.id: _slug(sandi.pola_view.highest(p, a.id, b.id))
+        doc["matrix"] = {a.id: {b.id: _slug(sandi.pola.highest(p, a.id, b.id))
                                 for b in p.agencies if b.id != a.id} for a in p.agencies}
     return doc
 
@@ -125,8 +125,8 @@ def _rules(session: Session, p: sandi.Pola) -> None:
 
 
 def _matrix(session: Session, p: sandi.Pola) -> None:
-    """The flow matrix of :func:`sandi.pola_view.matrix`, columns numbered like rows."""
-    header, *rows = sandi.pola_view.matrix(p)
+    """The flow matrix of :func:`sandi.pola.matrix`, columns numbered like rows."""
+    header, *rows = sandi.pola.matrix(p)
     width = max(len(i) for i in header[1:])
     session.echo()
     session.say("pola.matrix")
@@ -159,7 +159,7 @@ def show(session: Session, matrix: bool) -> None:
 @pass_session
 def update(session: Session, source: str, fingerprint: str | None) -> None:
     with session.audited("pola-install") as note:
-        data = sandi.fetch_pola(source)  # a file, or the authority's http(s) address
+        data = sandi.pola.fetch(source)  # a file, or the authority's http(s) address
         before = session.home.trusted_pola()
         new = session.home.install_pola(data, fingerprint=fingerprint)
         note.doc_id = f"{new.id} v{new.version}"

@@ -38,7 +38,7 @@ _POLA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @pass_session
 def diff(session: Session, old: Path, new: Path) -> None:
     before, after = sandi.Pola.load(old), sandi.Pola.load(new)
-    lines = sandi.pola_view.diff(before, after)
+    lines = sandi.pola.diff(before, after)
     session.emit({"old": {"id": before.id, "version": before.version},
                   "new": {"id": after.id, "version": after.version}, "changes": lines})
     if not lines:
@@ -84,7 +84,7 @@ def graph(session: Session, output: Path | None, pola_file: Path | None,
     if output is not None and suffix != ".dot" and suffix not in RENDERED:
         raise click.UsageError(session.t("graph.suffix", path=shown(output)))
     pola = _source(session, pola_file)
-    dot = sandi.pola_view.to_dot(pola)
+    dot = sandi.pola.to_dot(pola)
     if output is None:
         session.emit({"id": pola.id, "version": pola.version, "dot": dot})
         if not session.json:

@@ -73,11 +73,11 @@ class FileResult:
 
 def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileResult:
     """Rewrap one file; a failure is a result, not an exception (the batch goes on)."""
-    kinds = {sandi.RewrapOutcome.REWRAPPED: "rewrapped",
-             sandi.RewrapOutcome.CURRENT: "already_current",
-             sandi.RewrapOutcome.NOT_ADDRESSED: "not_addressed"}
+    kinds = {sandi.envelope.RewrapOutcome.REWRAPPED: "rewrapped",
+             sandi.envelope.RewrapOutcome.CURRENT: "already_current",
+             sandi.envelope.RewrapOutcome.NOT_ADDRESSED: "not_addressed"}
     try:
-        done = sandi.rewrap_file(path, keystore=keystore, pola=pola)
+        done = sandi.envelope.rewrap_file(path, keystore=keystore, pola=pola)
     except Exception as exc:
         reason = str(exc) if isinstance(exc, sandi.SandiError) else \
             f"{type(exc).__name__}: {exc}"
@@ -181,14 +181,14 @@ def _retire(session: Session, keystore: sandi.Keystore, pola: sandi.Pola,
         current = published.current.version
         signer = keystore.get(agency, current)
         for old in published.keys:
-            if old.version >= current or old.state is sandi.KeyState.REVOKED:
+            if old.version >= current or old.state is sandi.pola.KeyState.REVOKED:
                 continue
             path = request_path(request_out, f"{agency}-v{old.version}-superseded"
                                              f"{REQUEST_SUFFIX}")
             if path.exists():
                 session.warn(session.t("retire.exists", path=shown(path)))
                 continue
-            write_request(session, path, sandi.requests.revocation(
+            write_request(session, path, sandi.authority.revocation(
                 signer, old.version, "superseded", now))
             session.record(AuditNote(agency, f"{agency} v{old.version}").event("revoke", "ok"))
             written.append({"agency": agency, "version": old.version, "current": current,

@@ -28,7 +28,7 @@ from sandi_cli.context import (
 from sandi_cli.params import custodian_passphrase_option, get_passphrase
 
 
-def _old_authority(ws: sandi.Workspace, draft: Any) -> Any:
+def _old_authority(ws: sandi.authority.Workspace, draft: Any) -> Any:
     """The previously published authority, if the draft changes it (else None)."""
     previous = ws.previous()
     if previous is None or previous.body.authority == draft.body.authority:
@@ -41,7 +41,7 @@ def _old_authority(ws: sandi.Workspace, draft: Any) -> Any:
 @json_option
 @pass_session
 def build(session: Session, directory: Path) -> None:
-    ws = sandi.Workspace(directory)
+    ws = sandi.authority.Workspace(directory)
     draft = ws.build()
     body = draft.body
     old = _old_authority(ws, draft)
@@ -67,9 +67,9 @@ def build(session: Session, directory: Path) -> None:
 @pass_session
 def sign(session: Session, directory: Path, key_file: Path,
          passphrase_file: Path | None) -> None:
-    ws = sandi.Workspace(directory)
+    ws = sandi.authority.Workspace(directory)
     ws.draft()  # "run build first" before asking for the passphrase
-    key = sandi.load_custodian_key(key_file, get_passphrase(
+    key = sandi.authority.load_custodian_key(key_file, get_passphrase(
         session, passphrase_file, prompt="pass.custodian_prompt"))
     status = ws.sign(key)
     draft = ws.draft()
@@ -99,7 +99,7 @@ def sign(session: Session, directory: Path, key_file: Path,
 @json_option
 @pass_session
 def publish(session: Session, directory: Path) -> None:
-    ws = sandi.Workspace(directory)
+    ws = sandi.authority.Workspace(directory)
     pola = ws.publish()
     fingerprint = pola.authority.fingerprint()
     archived = ws.path / "published" / f"pola-v{pola.version}.sandi"

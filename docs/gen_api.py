@@ -37,8 +37,13 @@ a public name or a docstring, run `{COMMAND}` (the test suite checks that this f
 up to date). Examples and explanations are in [developers.md](developers.md); what each
 error means for an official is in [faq.md](faq.md).
 
-Everything below is importable from the package: `import sandi`, then `sandi.NAME`.
+Everything below is importable from the package: `import sandi`, then `sandi.NAME`; the
+tools of key custodians and of the authority from the surfaces of its subpackages
+(`sandi.keys.NAME`, `sandi.authority.NAME`...). Nothing else is public.
 """
+
+#: The subpackages whose ``__init__`` is a public surface, after the top-level names.
+SURFACES = ("envelope", "keys", "pola", "audit", "authority")
 
 
 # --- text ---------------------------------------------------------------------------
@@ -236,15 +241,24 @@ def _function_lines(name: str, func: Callable[..., Any], prefix: str = "sandi.")
             _doc(func), ""]
 
 
-def _module_lines(name: str, module: types.ModuleType) -> list[str]:
+def _module_lines(name: str, module: types.ModuleType, top: dict[int, str]) -> list[str]:
+    """A module or a subpackage's surface: every name of its ``__all__`` (a name that is
+    also top-level is a reference to its entry there)."""
     lines = [f"### `sandi.{name}`", "", _doc(module), ""]
-    names = getattr(module, "__all__", None) or sorted(vars(module))
+    surface = getattr(module, "__all__", None)
+    names = surface or sorted(vars(module))
     errors: list[type] = []
     for member in names:
         obj = getattr(module, member, None)
-        if member.startswith("_") or getattr(obj, "__module__", None) != module.__name__:
+        if member.startswith("_") or (surface is None
+                                      and getattr(obj, "__module__", None) != module.__name__):
             continue
-        if _is_error(obj):
+        if id(obj) in top and not _is_error(obj):
+            lines += [f"#### `sandi.{name}.{member}`", "", f"The same as `sandi.{top[id(obj)]}`.",
+                      ""]
+        elif isinstance(obj, str):
+            lines += [f"#### `sandi.{name}.{member}`", "", *_code(f"{member} = {obj!r}"), ""]
+        elif _is_error(obj):
             errors.append(obj)  # type: ignore[arg-type]
         elif inspect.isclass(obj):
             lines += [line.replace("### `sandi.", f"#### `sandi.{name}.", 1)
@@ -271,10 +285,12 @@ def render() -> str:
 
     sections: dict[str, list[str]] = {"Functions": [], "Classes": [], "Errors": [],
                                       "Modules": [], "Constants": []}
-    for name in sandi.__all__:
+    top = {id(getattr(sandi, name)): name for name in sandi.__all__
+           if not isinstance(getattr(sandi, name), (str, types.ModuleType))}
+    for name in [*sandi.__all__, *SURFACES]:
         obj = getattr(sandi, name)
         if isinstance(obj, types.ModuleType):
-            sections["Modules"] += _module_lines(name, obj)
+            sections["Modules"] += _module_lines(name, obj, top)
         elif _is_error(obj):
             sections["Errors"] += _error_lines(name, obj)
         elif inspect.isclass(obj):

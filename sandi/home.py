@@ -12,45 +12,13 @@ from datetime import datetime
 from pathlib import Path
 
 from sandi._internal import fs as _fs
-from sandi.errors import MalformedPola, NoPola, PolaSignatureInvalid
+from sandi.errors import NoPola, PolaSignatureInvalid
 from sandi.keys.keystore import KEYSTORE_FILE, Keystore
 from sandi.pola.policy import Pola
 
 ENV_HOME = "SANDI_HOME"
 POLA_FILE = "pola.sandi"
 HISTORY_DIR = "polas"  # every pola this home installed: envelopes are judged by their own
-
-
-MAX_POLA_DOWNLOAD = 64 * 1024 * 1024
-
-
-def fetch_pola(source: str, *, timeout: float = 30.0) -> bytes:
-    """The bytes of a signed pola from a file path or an ``http(s)://`` URL.
-
-    The authority publishes the signed pola as a static file on any web server;
-    nothing about the transport is trusted (the signatures, the rollback check
-    and the expiry are), so plain HTTP is acceptable. At most 64 MiB are read.
-    """
-    if not source.startswith(("http://", "https://")):
-        try:
-            return Path(source).read_bytes()
-        except OSError as exc:
-            raise MalformedPola("cannot read pola {source}: {reason}", source=source,
-                                reason=_fs.os_reason(exc, reading=True)) from None
-    import urllib.error  # only `pola update` needs the network: import it here
-    import urllib.request
-
-    try:
-        with urllib.request.urlopen(source, timeout=timeout) as response:  # noqa: S310
-            data: bytes = response.read(MAX_POLA_DOWNLOAD + 1)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise MalformedPola("cannot download the pola from {source}: {reason}", source=source,
-                            reason=reason) from None
-    if len(data) > MAX_POLA_DOWNLOAD:
-        raise MalformedPola("the pola at {source} is larger than {limit} bytes",
-                            source=source, limit=MAX_POLA_DOWNLOAD)
-    return data
 
 
 def default_home() -> Path:

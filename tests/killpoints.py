@@ -22,7 +22,7 @@ from types import TracebackType
 
 ZYGOTE = r'''
 import json, os, signal, sys, traceback, types
-import sandi, sandi.envelope.rewrap, sandi.keys.keystore, sandi.authority.requests
+import sandi, sandi.envelope.rewrapping, sandi.keys.keystore, sandi.authority.requests
 import sandi_cli.main
 
 NAMES = {"open", "write", "pwrite", "fsync", "link", "replace", "rename", "unlink",

@@ -32,7 +32,7 @@ def main(home: str, audit: str, passphrase_file: str, worker: str, ops: int) -> 
     appends: list[float] = []
     real_append = sandi.AuditLog.append
 
-    def timed_append(log: sandi.AuditLog, event: sandi.Event, **kw: int | None) -> object:
+    def timed_append(log: sandi.AuditLog, event: sandi.audit.Event, **kw: int | None) -> object:
         start = time.perf_counter()
         try:
             return real_append(log, event, **kw)

@@ -110,7 +110,7 @@ def test_commitment_is_signed(world: DemoWorld, stores: dict[str, Keystore]) -> 
                         stanzas=(wrap_for(world, other, Suite.CLASSICAL, "dinkes"),))
     with pytest.raises(SignatureInvalid):
         sandi.verify(env2, pola=world.pola)
-    with pytest.raises((SignatureInvalid, sandi.TamperedEnvelope)):
+    with pytest.raises((SignatureInvalid, sandi.errors.TamperedEnvelope)):
         sandi.open(env2, keystore=stores["dinkes"], pola=world.pola)
 
 

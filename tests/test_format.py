@@ -83,7 +83,7 @@ FUZZ = settings(max_examples=120, deadline=None,
 
 #: What a decoder may raise on hostile input: sandi's malformed-input family
 #: (and, for the keystore, a wrong-passphrase refusal). Anything else is a bug.
-MALFORMED = (MalformedInput, sandi.WrongPassphrase)
+MALFORMED = (MalformedInput, sandi.errors.WrongPassphrase)
 
 DOC = b"Laporan hasil pemeriksaan khusus." * 3000  # two chunks
 

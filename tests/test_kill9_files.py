@@ -43,7 +43,7 @@ from pathlib import Path
 import sandi
 from sandi.keys.keystore import Keystore
 from sandi.pola.policy import Pola
-from sandi.envelope.rewrap import rewrap_file
+from sandi.envelope.rewrapping import rewrap_file
 home, pola_file, src, dst, flag = sys.argv[1:6]
 store = Keystore.open(home, passphrase="arsip")
 pola = Pola.from_bytes(Path(pola_file).read_bytes(), now=datetime.fromtimestamp(int(flag), UTC)
@@ -247,7 +247,7 @@ def test_kill_9_while_rewrapping_by_copy(city: City) -> None:
             try:
                 doc = sandi.open(env, keystore=Keystore.open(home, passphrase=PASSPHRASE),
                                  pola=far, now=LATER)
-            except sandi.NotARecipient:
+            except sandi.errors.NotARecipient:
                 continue
             found.append((version, doc.plaintext))
         [(version, plaintext)] = found

@@ -35,7 +35,7 @@ def test_update_from_a_web_server(fresh_world: DemoWorld, server: tuple[str, Pat
     url, root = server
     v2 = pola_with(fresh_world, {}, version=2)
     (root / "pola.sandi").write_bytes(v2.to_bytes())
-    installed = fresh_world.home.install_pola(sandi.fetch_pola(f"{url}/pola.sandi"))
+    installed = fresh_world.home.install_pola(sandi.pola.fetch(f"{url}/pola.sandi"))
     assert installed.version == 2
     assert fresh_world.home.pola().version == 2
 
@@ -46,7 +46,7 @@ def test_an_old_pola_on_the_server_is_refused(fresh_world: DemoWorld,
     fresh_world.home.install_pola(pola_with(fresh_world, {}, version=3).to_bytes())
     (root / "pola.sandi").write_bytes(pola_with(fresh_world, {}, version=2).to_bytes())
     with pytest.raises(PolaRollback):
-        fresh_world.home.install_pola(sandi.fetch_pola(f"{url}/pola.sandi"))
+        fresh_world.home.install_pola(sandi.pola.fetch(f"{url}/pola.sandi"))
 
 
 def test_a_tampered_download_is_refused(fresh_world: DemoWorld, server: tuple[str, Path]) -> None:
@@ -55,10 +55,10 @@ def test_a_tampered_download_is_refused(fresh_world: DemoWorld, server: tuple[st
     data[200] ^= 1
     (root / "pola.sandi").write_bytes(bytes(data))
     with pytest.raises((PolaSignatureInvalid, MalformedPola)):
-        fresh_world.home.install_pola(sandi.fetch_pola(f"{url}/pola.sandi"))
+        fresh_world.home.install_pola(sandi.pola.fetch(f"{url}/pola.sandi"))
 
 
 def test_a_missing_file_names_the_url(server: tuple[str, Path]) -> None:
     url, _ = server
     with pytest.raises(MalformedPola, match="cannot download the pola from http"):
-        sandi.fetch_pola(f"{url}/nothing-here.sandi")
+        sandi.pola.fetch(f"{url}/nothing-here.sandi")

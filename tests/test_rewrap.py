@@ -32,7 +32,14 @@ from sandi._internal.time import epoch
 from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.demo import DemoWorld, demo_world, example_source
 from sandi.envelope.format import Stanza, encode_header, parse_header
-from sandi.envelope.rewrap import JOURNAL_SUFFIX, Outcome, Rewrapped, recover, rewrap, rewrap_file
+from sandi.envelope.rewrapping import (
+    JOURNAL_SUFFIX,
+    Outcome,
+    Rewrapped,
+    recover,
+    rewrap,
+    rewrap_file,
+)
 from sandi.errors import (
     KeyNotFound,
     MalformedEnvelope,
@@ -51,9 +58,9 @@ T1 = T0 + timedelta(days=10)
 LATER = T1 + timedelta(days=2)
 US = "inspektorat"
 PASSPHRASE = "kunci arsip inspektorat"
-#: The module itself: ``sandi.envelope.rewrap`` may name the function (the package exports
+#: The module itself: ``sandi.envelope.rewrapping`` may name the function (the package exports
 #: it lazily).
-REWRAP_MODULE = importlib.import_module("sandi.envelope.rewrap")
+REWRAP_MODULE = importlib.import_module("sandi.envelope.rewrapping")
 DOCUMENT = b"Laporan Hasil Pemeriksaan Khusus Nomor 700/017/LHP/2026"
 
 
@@ -346,7 +353,7 @@ from pathlib import Path
 
 from sandi.keys.keystore import Keystore
 from sandi.pola.policy import Pola
-from sandi.envelope.rewrap import rewrap_file
+from sandi.envelope.rewrapping import rewrap_file
 
 home, pola_file, folder, now = sys.argv[1:5]
 store = Keystore.open(home, passphrase=sys.stdin.readline().rstrip("\\n"))

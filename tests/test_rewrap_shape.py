@@ -17,7 +17,7 @@ import sandi
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
 from sandi.envelope.format import Stanza, parse_header
-from sandi.envelope.rewrap import Outcome, rewrap
+from sandi.envelope.rewrapping import Outcome, rewrap
 from sandi.envelope.stanzas import unwrap, wrap
 from sandi.errors import NotARecipient, WrappedKeyInvalid
 from sandi.keys.keystore import AgencyKey, Keystore
@@ -131,7 +131,7 @@ def test_only_stanzas_are_outside_the_signature(world: DemoWorld) -> None:
 
 def test_library_rewrap_keeps_signed_region_payload_and_signature(
         world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
-    # sandi.envelope.rewrap.rewrap, as a custodian runs it after rotating dinkes to v2.
+    # sandi.envelope.rewrapping.rewrap, as a custodian runs it after rotating dinkes to v2.
     env = sandi.seal(DOC, sender=world.keystore.identity("dispendukcapil"),
                      to=["dinkes", "dinsos"], classification="rahasia", pola=world.pola)
     v1 = world.pola.agency("dinkes").key(1)

@@ -205,7 +205,7 @@ def test_header_round_trip(path: Path) -> None:
     env = b64decode(v["envelope"])
     try:
         header, end = parse_header(env)
-    except sandi.MalformedEnvelope:
+    except sandi.errors.MalformedEnvelope:
         assert v["expect"] in {"malformed", "unsupported"}
         return
     signed = encode_signed_header(header.signed)

@@ -1,1 +1,50 @@
-"""Envelopes: the wire format, STREAM payload, seal, open, verify, armor, rewrap."""
+"""Envelopes: seal, open and verify documents; rewrap them for a new key version.
+
+The wire format is :mod:`sandi.envelope.format` (beside docs/format.md); what open
+and verify return is :mod:`sandi.envelope.info`. Apps normally use the same names
+from the top-level :mod:`sandi`; custodians' rewrap lives here.
+
+>>> from sandi import envelope
+>>> from sandi.demo import demo_world
+>>> w = demo_world()
+>>> env = envelope.seal(b"Nota dinas", sender=w.keystore.identity("diskominfo"),
+...                     to=["bkpsdmd"], classification="rahasia", pola=w.pola)
+>>> envelope.rewrap(env, keystore=w.keystore, pola=w.pola)[1].outcome.value
+'already current'
+"""
+
+from typing import TYPE_CHECKING
+
+from sandi._internal.lazy import surface
+
+if TYPE_CHECKING:
+    from sandi.envelope.info import Document, EnvelopeInfo, Opened
+    from sandi.envelope.opening import open, open_file, verify
+    from sandi.envelope.rewrapping import Outcome as RewrapOutcome
+    from sandi.envelope.rewrapping import Rewrapped, rewrap, rewrap_file
+    from sandi.envelope.sealing import seal, seal_file
+
+__getattr__, __dir__ = surface(__name__, {
+    "Document": "sandi.envelope.info", "EnvelopeInfo": "sandi.envelope.info",
+    "Opened": "sandi.envelope.info",
+    "open": "sandi.envelope.opening", "open_file": "sandi.envelope.opening",
+    "verify": "sandi.envelope.opening",
+    "seal": "sandi.envelope.sealing", "seal_file": "sandi.envelope.sealing",
+    "RewrapOutcome": "sandi.envelope.rewrapping:Outcome", "Rewrapped": "sandi.envelope.rewrapping",
+    "rewrap": "sandi.envelope.rewrapping", "rewrap_file": "sandi.envelope.rewrapping",
+})
+
+__all__ = [
+    "Document",
+    "EnvelopeInfo",
+    "Opened",
+    "RewrapOutcome",
+    "Rewrapped",
+    "open",
+    "open_file",
+    "rewrap",
+    "rewrap_file",
+    "seal",
+    "seal_file",
+    "verify",
+]

@@ -54,7 +54,7 @@ from sandi.envelope.format import (
     signature_input,
     signed_region,
 )
-from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe
+from sandi.envelope.info import EnvelopeInfo, describe
 from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import Pipeline, plaintext_chunks, seal_payload
 from sandi.errors import (
@@ -70,8 +70,7 @@ from sandi.pola.policy import Pola
 Source = _fs.Source
 Write = Callable[[bytes | memoryview], object]  # blocks may be views of fresh buffers
 
-__all__ = ["Document", "EnvelopeInfo", "Opened", "open", "open_file", "seal", "seal_file",
-           "verify"]
+__all__ = ["seal", "seal_file"]
 
 
 # --- seal ---------------------------------------------------------------------------
@@ -269,10 +268,3 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
                 header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(), req)
     return describe(read_header(io.BytesIO(header).read).signed, pola)
 
-
-# The open side lives in sandi/opening.py; these names stay importable from here.
-from sandi.envelope.opening import (  # noqa: E402
-    open,
-    open_file,
-    verify,
-)

@@ -1,1 +1,75 @@
-"""The pola: its model, signed wire form, trust rules, decisions and views."""
+"""The pola: who may send which classification to whom, signed k-of-n by the authority.
+
+A :class:`Pola` exists only verified (:meth:`Pola.load`, :meth:`Pola.from_bytes`, or
+a home's installed one); its parts are frozen dataclasses; :func:`diff`,
+:func:`matrix` and :func:`to_dot` show it to people.
+
+>>> from sandi import pola
+>>> from sandi.demo import demo_world
+>>> p = demo_world().pola
+>>> p.may_send("dispendukcapil", "dinkes", pola.Classification.RAHASIA)
+True
+>>> pola.diff(p, p)
+[]
+"""
+
+from typing import TYPE_CHECKING
+
+from sandi._internal.lazy import surface
+
+if TYPE_CHECKING:
+    from sandi.pola.classification import Classification, Urgency
+    from sandi.pola.fetching import fetch
+    from sandi.pola.model import (
+        Agency,
+        Authority,
+        AuthorityKey,
+        Decree,
+        Effect,
+        KeyState,
+        KeyVersion,
+        Member,
+        MemberStatus,
+        Requirement,
+        RevocationReason,
+        Rule,
+    )
+    from sandi.pola.policy import Pola
+    from sandi.pola.trust import SignatureStatus
+    from sandi.pola.view import diff, highest, matrix, to_dot
+
+_MODEL = "sandi.pola.model"
+__getattr__, __dir__ = surface(__name__, {
+    "Classification": "sandi.pola.classification", "Urgency": "sandi.pola.classification",
+    "fetch": "sandi.pola.fetching", "Pola": "sandi.pola.policy",
+    "SignatureStatus": "sandi.pola.trust",
+    "diff": "sandi.pola.view", "highest": "sandi.pola.view", "matrix": "sandi.pola.view",
+    "to_dot": "sandi.pola.view",
+    **dict.fromkeys(["Agency", "Authority", "AuthorityKey", "Decree", "Effect", "KeyState",
+                     "KeyVersion", "Member", "MemberStatus", "Requirement", "RevocationReason",
+                     "Rule"], _MODEL),
+})
+
+__all__ = [
+    "Agency",
+    "Authority",
+    "AuthorityKey",
+    "Classification",
+    "Decree",
+    "Effect",
+    "KeyState",
+    "KeyVersion",
+    "Member",
+    "MemberStatus",
+    "Pola",
+    "Requirement",
+    "RevocationReason",
+    "Rule",
+    "SignatureStatus",
+    "Urgency",
+    "diff",
+    "fetch",
+    "highest",
+    "matrix",
+    "to_dot",
+]

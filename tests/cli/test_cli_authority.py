@@ -161,7 +161,7 @@ def test_keygen_asks_for_the_passphrase_twice(tmp_path: Path) -> None:
                input="satu dua tiga\nsatu dua tiga\n")
     assert made.exit_code == 0, made.stderr
     assert "satu dua tiga" not in made.output
-    assert sandi.load_custodian_key(key, "satu dua tiga").id == "k-1"
+    assert sandi.authority.load_custodian_key(key, "satu dua tiga").id == "k-1"
 
 
 def test_agency_remove_and_request_errors(city: City, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ old header, the new one, or a journal that the next run re-applies
 (:func:`recover`). Otherwise the whole file is copied to an anonymous temporary
 file and renamed over the original.
 
->>> from sandi.envelope.rewrap import Outcome
+>>> from sandi.envelope.rewrapping import Outcome
 >>> Outcome.REWRAPPED.value
 'rewrapped'
 """
