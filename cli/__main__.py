@@ -1,5 +1,5 @@
 """``python -m sandi_cli``: the same as the ``sandi`` command."""
 
-from sandi_cli.main import main
+from .main import main
 
 raise SystemExit(main())

@@ -27,7 +27,8 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli.context import (
+
+from .context import (
     LocalizedGroup,
     Session,
     iso,
@@ -38,8 +39,8 @@ from sandi_cli.context import (
     when,
     write_new,
 )
-from sandi_cli.keys import format_columns
-from sandi_cli.params import AGENCY, TIME, installed_pola, open_keystore, passphrase_option
+from .keys import format_columns
+from .params import AGENCY, TIME, installed_pola, open_keystore, passphrase_option
 
 
 @click.group("audit", cls=LocalizedGroup, help="audit.help")

@@ -27,7 +27,8 @@ from typing import Any, TypeVar
 import click
 
 import sandi
-from sandi_cli.context import (
+
+from .context import (
     LocalizedCommand,
     LocalizedGroup,
     Session,
@@ -39,7 +40,7 @@ from sandi_cli.context import (
     when,
     write_new,
 )
-from sandi_cli.params import CLASSIFICATION, custodian_passphrase_option, get_passphrase
+from .params import CLASSIFICATION, custodian_passphrase_option, get_passphrase
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -15,8 +15,9 @@ from pathlib import Path
 import click
 
 import sandi
-from sandi_cli.context import LocalizedCommand, Session, json_option, option, pass_session, shown
-from sandi_cli.params import get_passphrase, open_keystore, passphrase_option
+
+from .context import LocalizedCommand, Session, json_option, option, pass_session, shown
+from .params import get_passphrase, open_keystore, passphrase_option
 
 BACKUP_FILE = "backup.sandi"
 _MAX_SHARES_FILE = 64 * 1024

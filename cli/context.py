@@ -30,7 +30,8 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 import sandi
-from sandi_cli.messages import default_lang, t
+
+from .messages import default_lang, t
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -324,7 +325,7 @@ class LocalizedCommand(_Localized):
 def _localized_usage(exc: click.UsageError, ctx: click.Context) -> click.UsageError:
     """A usage error said in the session's language (``exc`` itself where click's words
     stay as they are)."""
-    from sandi_cli import usage  # only on a usage error: start-up stays lean
+    from . import usage  # only on a usage error: start-up stays lean
 
     return usage.localized(exc, lang_of(ctx))
 

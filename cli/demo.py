@@ -19,7 +19,8 @@ from click.core import ParameterSource
 
 import sandi
 import sandi.demo
-from sandi_cli.context import LocalizedCommand, Session, json_option, option, pass_session, shown
+
+from .context import LocalizedCommand, Session, json_option, option, pass_session, shown
 
 SENDER = "dispendukcapil"
 RECIPIENT = "dinkes"

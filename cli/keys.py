@@ -17,8 +17,9 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli import backup, lifecycle
-from sandi_cli.context import (
+
+from . import backup, lifecycle
+from .context import (
     LocalizedGroup,
     Session,
     iso,
@@ -28,8 +29,8 @@ from sandi_cli.context import (
     shown,
     when,
 )
-from sandi_cli.lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
-from sandi_cli.params import (
+from .lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
+from .params import (
     AGENCY,
     get_passphrase,
     installed_pola,

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 import click
 
 import sandi
-from sandi_cli.context import (
+
+from .context import (
     LocalizedCommand,
     Session,
     iso,
@@ -33,7 +34,7 @@ from sandi_cli.context import (
     when,
     write_new,
 )
-from sandi_cli.params import AGENCY, TIME, installed_pola, open_keystore, passphrase_option
+from .params import AGENCY, TIME, installed_pola, open_keystore, passphrase_option
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -27,7 +27,8 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli.context import (
+
+from .context import (
     ENV_AUDIT_DB,
     LANG_KEY,
     LocalizedCommand,
@@ -37,7 +38,7 @@ from sandi_cli.context import (
     lang_of,
     option,
 )
-from sandi_cli.messages import default_lang, t
+from .messages import default_lang, t
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -47,15 +48,15 @@ EXIT_INTERRUPTED = 130
 # import none of them (nor the crypto, msgpack, SQLite, TOML or SLIP-39 code behind
 # them), and the help listing takes each one-line help from the message catalogue.
 _COMMANDS: dict[str, tuple[str, str, str]] = {
-    "audit": ("sandi_cli.audit", "audit", "audit.help"),
-    "demo": ("sandi_cli.demo", "demo", "demo.help"),
-    "keys": ("sandi_cli.keys", "keys", "keys.help"),
-    "members": ("sandi_cli.members", "members", "members.help"),
-    "open": ("sandi_cli.open", "open_command", "open.help"),
-    "pola": ("sandi_cli.pola", "pola", "pola.help"),
-    "rewrap": ("sandi_cli.rewrap", "rewrap", "rewrap.help"),
-    "seal": ("sandi_cli.seal", "seal", "seal.help"),
-    "verify": ("sandi_cli.verify", "verify", "verify.help"),
+    "audit": (".audit", "audit", "audit.help"),
+    "demo": (".demo", "demo", "demo.help"),
+    "keys": (".keys", "keys", "keys.help"),
+    "members": (".members", "members", "members.help"),
+    "open": (".open", "open_command", "open.help"),
+    "pola": (".pola", "pola", "pola.help"),
+    "rewrap": (".rewrap", "rewrap", "rewrap.help"),
+    "seal": (".seal", "seal", "seal.help"),
+    "verify": (".verify", "verify", "verify.help"),
 }
 
 
@@ -90,7 +91,8 @@ class SandiCLI(LocalizedGroup):
         """The command, its module imported on first use."""
         if cmd_name not in self.commands and cmd_name in _COMMANDS:
             module, attribute, _help = _COMMANDS[cmd_name]
-            self.add_command(getattr(importlib.import_module(module), attribute), cmd_name)
+            command = importlib.import_module(module, __package__)
+            self.add_command(getattr(command, attribute), cmd_name)
         return super().get_command(ctx, cmd_name)
 
     def listed_command(self, ctx: click.Context, name: str) -> click.Command | None:

@@ -26,7 +26,8 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli.context import (
+
+from .context import (
     LocalizedCommand,
     LocalizedGroup,
     Session,
@@ -35,13 +36,13 @@ from sandi_cli.context import (
     pass_session,
     shown,
 )
-from sandi_cli.lifecycle import (
+from .lifecycle import (
     pola_current,
     request_out_option,
     request_path,
     write_request,
 )
-from sandi_cli.params import (
+from .params import (
     AGENCY,
     TIME,
     get_passphrase,

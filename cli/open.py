@@ -14,9 +14,10 @@ from pathlib import Path
 import click
 
 import sandi
-from sandi_cli.context import LocalizedCommand, Session, json_option, option, pass_session, shown
-from sandi_cli.params import open_keystore, passphrase_option
-from sandi_cli.verify import info_doc
+
+from .context import LocalizedCommand, Session, json_option, option, pass_session, shown
+from .params import open_keystore, passphrase_option
+from .verify import info_doc
 
 
 def _open(session: Session, file: Path, output: Path | None, force: bool,

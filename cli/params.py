@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 import sandi
-from sandi_cli.context import Session, lang_of, option
-from sandi_cli.messages import t
+
+from .context import Session, lang_of, option
+from .messages import t
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -20,8 +20,9 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli import authority, pola_views, signing
-from sandi_cli.context import (
+
+from . import authority, pola_views, signing
+from .context import (
     LocalizedGroup,
     Session,
     iso,
@@ -30,8 +31,8 @@ from sandi_cli.context import (
     pass_session,
     when,
 )
-from sandi_cli.keys import format_columns
-from sandi_cli.params import installed_pola
+from .keys import format_columns
+from .params import installed_pola
 
 SCHEMA = "sandi.pola/1"
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import click
 
 import sandi
-from sandi_cli.context import (
+
+from .context import (
     LocalizedCommand,
     Session,
     json_option,
@@ -25,7 +26,7 @@ from sandi_cli.context import (
     shown,
     write_new,
 )
-from sandi_cli.params import installed_pola
+from .params import installed_pola
 
 RENDERED = {".svg": "svg", ".png": "png"}
 _POLA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)

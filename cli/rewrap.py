@@ -31,7 +31,8 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli.context import (
+
+from .context import (
     AuditNote,
     LocalizedCommand,
     Session,
@@ -41,8 +42,8 @@ from sandi_cli.context import (
     pass_session,
     shown,
 )
-from sandi_cli.lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
-from sandi_cli.params import get_passphrase, passphrase_option
+from .lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
+from .params import get_passphrase, passphrase_option
 
 FAILED = "failed"
 KINDS = ("rewrapped", "already_current", "not_addressed", FAILED)

@@ -12,9 +12,10 @@ from pathlib import Path
 import click
 
 import sandi
-from sandi_cli.context import LocalizedCommand, Session, json_option, option, pass_session, shown
-from sandi_cli.params import AGENCY, CLASSIFICATION, URGENCY, open_keystore, passphrase_option
-from sandi_cli.verify import info_doc
+
+from .context import LocalizedCommand, Session, json_option, option, pass_session, shown
+from .params import AGENCY, CLASSIFICATION, URGENCY, open_keystore, passphrase_option
+from .verify import info_doc
 
 
 def sender_of(session: Session, keystore: sandi.Keystore, sender: str | None) -> str:

@@ -14,8 +14,9 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli.authority import dir_option
-from sandi_cli.context import (
+
+from .authority import dir_option
+from .context import (
     LocalizedCommand,
     Session,
     iso,
@@ -25,7 +26,7 @@ from sandi_cli.context import (
     shown,
     when,
 )
-from sandi_cli.params import custodian_passphrase_option, get_passphrase
+from .params import custodian_passphrase_option, get_passphrase
 
 
 def _old_authority(ws: sandi.authority.Workspace, draft: Any) -> Any:

@@ -16,7 +16,7 @@ from typing import IO, Any
 import click
 from click.exceptions import NoArgsIsHelpError
 
-from sandi_cli.messages import t
+from .messages import t
 
 _EXTRA = re.compile(r"Got unexpected extra arguments? \((?P<args>.*)\)\Z", re.S)
 _NO_COMMAND = re.compile(r"No such command (?P<name>'.*')\.\Z", re.S)

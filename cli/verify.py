@@ -35,7 +35,8 @@ from typing import Any
 import click
 
 import sandi
-from sandi_cli.context import (
+
+from .context import (
     LocalizedCommand,
     Session,
     iso,

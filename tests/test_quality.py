@@ -19,14 +19,10 @@ def _run(*args: str) -> subprocess.CompletedProcess[str]:
                           text=True, timeout=300, check=False)
 
 
-def test_mypy_strict_is_clean(tmp_path: Path) -> None:
-    # cli/ is installed as sandi_cli: mypy sees it under that name through a link.
-    (tmp_path / "sandi").symlink_to(ROOT / "sandi")
-    (tmp_path / "sandi_cli").symlink_to(ROOT / "cli")
-    (tmp_path / "pyproject.toml").symlink_to(ROOT / "pyproject.toml")
-    result = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--cache-dir",
-                             str(ROOT / ".mypy_cache"), "sandi", "sandi_cli"], cwd=tmp_path,
-                            capture_output=True, text=True, timeout=600, check=False)
+def test_mypy_strict_is_clean() -> None:
+    # cli/ is installed as sandi_cli; its modules import each other relatively, so mypy
+    # checks it under either name.
+    result = _run("mypy", "--strict", "sandi", "cli")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
