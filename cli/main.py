@@ -72,6 +72,8 @@ def _report(ctx: click.Context, err: sandi.SandiError) -> None:
     if session is not None and session.debug:
         traceback.print_exc()
     click.echo(f"sandi: {t('label.error', lang)}: {err.describe(lang)}", err=True)
+    if session is not None and session.debug and (detail := err.debug_detail(lang)):
+        click.echo(f"sandi: {t('label.debug', lang)}: {detail}", err=True)
     click.echo(f"sandi: {t('label.hint', lang)}: {err.hint(lang)}", err=True)
     if session is not None and session.json:
         click.echo(json.dumps({"error": {

@@ -12,7 +12,8 @@ Checks, beyond "only SandiError may escape":
 Byte mutations almost always break the sender's signature, which is checked
 last; so every input whose header parses is also tried *re-signed* by the key
 its header names (every key of the world is known here). That lets mutated
-headers, stanzas and payloads reach the end of open and verify.
+headers, stanzas and payloads reach the end of verify (and of open, where the
+header binding does not stop them first).
 """
 
 from __future__ import annotations
@@ -26,13 +27,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import KEYS, KEYSTORE, POLA, fuzz_main
 
 import sandi
+from sandi.crypto.primitives import LABEL_ENVELOPE_SIGNATURE
 from sandi.crypto.suite import Suite
 from sandi.envelope.format import (
     Header,
+    encode_bound,
     encode_header,
     encode_signed_header,
     parse_header,
     signature_input,
+    signed_region,
 )
 
 _SIGNERS = {(k.agency, k.version): k for k in KEYS}
@@ -65,7 +69,7 @@ def _resigned(data: bytes, header: Header, end: int) -> bytes | None:
         return None
     digest = hashlib.sha256(body[end:]).digest()
     return body + key.signing_key().sign(signature_input(header.signed_region, digest),
-                                         hybrid=hybrid)
+                                         hybrid=hybrid, context=LABEL_ENVELOPE_SIGNATURE)
 
 
 def TestOneInput(data: bytes) -> None:
@@ -74,8 +78,8 @@ def TestOneInput(data: bytes) -> None:
         header, end = parse_header(data)
     except sandi.SandiError:
         return
-    signed = encode_signed_header(header.signed)
-    if encode_header(signed, header.stanzas) != data[:end]:
+    region = signed_region(encode_signed_header(header.signed), encode_bound(header.bound))
+    if region != header.signed_region or encode_header(region, header.stanzas) != data[:end]:
         raise AssertionError("a header parsed but does not re-encode to its bytes")
     if (again := _resigned(data, header, end)) is not None:
         _open_and_verify(again)

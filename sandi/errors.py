@@ -23,15 +23,14 @@ line for an official. Words given as a parameter are a :class:`Phrase`, said in
 the same language. A plain message without parameters works too; if the
 catalogue does not know it, it is shown as it is.
 
->>> from sandi.errors import NotARecipient
->>> err = NotARecipient("this envelope is for {to}; this keystore holds keys for"
-...                     " {held}{detail}", to="bkpsdmd", held="dinkes", detail="")
+>>> from sandi.errors import OutputExists
+>>> err = OutputExists("{path} already exists", path="surat.pdf")
 >>> err.exit_code, str(err)
-(1, 'this envelope is for bkpsdmd; this keystore holds keys for dinkes')
+(2, 'surat.pdf already exists')
 >>> err.describe("id")
-'Anda bukan penerima amplop ini (amplop ini untuk bkpsdmd; keystore ini menyimpan kunci dinkes)'
+'berkas keluaran sudah ada (surat.pdf sudah ada)'
 >>> err.hint("id")[:5]
-'Dokum'
+'Pilih'
 """
 
 from __future__ import annotations
@@ -82,6 +81,11 @@ class SandiError(Exception):
         """The fix, in ``lang`` ("en" or "id")."""
         return self.hint_id if lang == "id" else self.hint_en
 
+    def debug_detail(self, lang: str = "en") -> str | None:
+        """Detail kept out of the message on purpose (what a keystore holds, say), for
+        people who ask for it (the CLI's ``--debug``); None when there is none."""
+        return None
+
 
 # --- malformed input -----------------------------------------------------------------
 
@@ -101,11 +105,14 @@ class MalformedEnvelope(MalformedInput):
 
 
 class UnsupportedVersion(MalformedEnvelope):
-    """An envelope or pola names a format version this sandi does not know."""
+    """An envelope names a format version this sandi does not read: an older one (version
+    1, made before format version 2 bound every key to the header) or a newer one."""
 
     summary_id = "versi format amplop tidak dikenal"
-    hint_en = "Upgrade sandi, or ask the sender which version made the file."
-    hint_id = "Perbarui sandi, atau tanyakan kepada pengirim versi mana yang membuat berkas."
+    hint_en = ("Ask the sender to seal the document again with current sandi (if the"
+               " envelope is newer than this sandi, upgrade sandi).")
+    hint_id = ("Minta pengirim menyegel ulang dokumen dengan sandi versi terkini (jika amplop"
+               " lebih baru daripada sandi ini, perbarui sandi).")
 
 
 class UnsupportedSuite(MalformedEnvelope):
@@ -180,11 +187,42 @@ class WrappedKeyInvalid(TamperedEnvelope):
 
 
 class NotARecipient(Refusal):
-    """None of the key versions we hold opens the envelope."""
+    """None of the key versions we hold opens the envelope.
+
+    Raised by open (:meth:`of`), the message says only that: which agencies and key
+    versions the keystore holds, and which it tried, are the keystore's business, kept
+    in :attr:`to`, :attr:`held` and :attr:`tried` and said by :meth:`debug_detail`
+    (``sandi --debug``)."""
 
     summary_id = "Anda bukan penerima amplop ini"
     hint_en = "The document is not addressed to your agency, or needs a key you do not hold."
     hint_id = "Dokumen tidak ditujukan ke instansi Anda, atau perlu kunci yang tidak Anda miliki."
+
+    #: The envelope's recipients, the agencies the keystore holds keys for, and the
+    #: stanzas of held agencies whose key version it lacks: for ``--debug`` only.
+    to: tuple[str, ...] = ()
+    held: tuple[str, ...] = ()
+    tried: tuple[tuple[str, int], ...] = ()
+
+    @classmethod
+    def of(cls, *, to: tuple[str, ...], held: tuple[str, ...],
+           tried: tuple[tuple[str, int], ...]) -> NotARecipient:
+        """The refusal of an envelope for ``to`` by a keystore holding keys of ``held``,
+        after finding the key versions ``tried`` (agency, version) not held."""
+        err = NotARecipient("none of the keys in this keystore is a recipient of this envelope")
+        err.to, err.held, err.tried = to, held, tried
+        return err
+
+    def debug_detail(self, lang: str = "en") -> str | None:
+        """Who the envelope is for, which agencies the keystore holds, what was tried."""
+        if not self.to:
+            return None
+        tried = [Phrase("{agency} v{version} (not held)", agency=a, version=v)
+                 for a, v in self.tried]
+        detail = Phrase("; tried {keys}", keys=tried) if tried else ""
+        return Phrase("this envelope is for {to}; this keystore holds keys for {held}{detail}",
+                      to=", ".join(self.to), held=", ".join(self.held) or Phrase("no agency"),
+                      detail=detail).message(lang)
 
 
 class WrongPassphrase(Refusal):

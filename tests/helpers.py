@@ -21,7 +21,12 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import sandi
 from sandi.authority.authoring import compile_source, parse_source, sign_body
-from sandi.crypto.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
+from sandi.crypto.primitives import (
+    LABEL_ENVELOPE_SIGNATURE,
+    LABEL_METADATA,
+    ZERO_NONCE,
+    DocumentKeys,
+)
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld, example_source
 from sandi.envelope.format import (
@@ -29,15 +34,19 @@ from sandi.envelope.format import (
     DOC_ID_SIZE,
     NONCE_SIZE,
     PREFIX,
+    Bound,
     Metadata,
     SignedHeader,
     Signer,
     SignerKind,
     Stanza,
+    decode_signed_header,
+    encode_bound,
     encode_header,
     encode_meta,
     encode_signed_header,
     encode_stanzas,
+    hash_header,
     parse_header,
     signature_input,
     signed_region,
@@ -106,9 +115,13 @@ class Layout:
 
     env: bytes
     signed_header: SignedHeader
+    bound: Bound
     stanzas: tuple[Stanza, ...]
+    header_hash: bytes
     signed_len_at: int  # the u32 S
-    signed: slice  # the signed header's msgpack
+    signed: slice  # the header's msgpack (hashed into H)
+    bound_len_at: int  # the u32 B
+    bound_block: slice  # the bound block's msgpack (commitment, encrypted metadata)
     stanzas_len_at: int  # the u32 R
     stanza_block: slice
     stanza_versions: tuple[slice, ...]  # each stanza's key-version integer
@@ -123,8 +136,10 @@ class Layout:
         header, end = parse_header(env)
         sig_len = header.signed.suite.signature_len
         signed_at = len(PREFIX) + 4
-        signed_end = len(header.signed_region)
-        block_at = signed_end + 4
+        signed_end = signed_at + len(encode_signed_header(header.signed))
+        bound_at = signed_end + 4
+        signed_region_end = len(header.signed_region)
+        block_at = signed_region_end + 4
         versions, bodies = [], []
         entries = [msgpack.packb([s.agency, s.key_version, s.body]) for s in header.stanzas]
         pos = block_at + len(encode_stanzas(header.stanzas)) - sum(map(len, entries))
@@ -138,14 +153,26 @@ class Layout:
         pay_end = len(env) - sig_len
         chunks = tuple(slice(a, min(a + CT_CHUNK_SIZE, pay_end))
                        for a in range(end, pay_end, CT_CHUNK_SIZE))
-        return cls(env, header.signed, header.stanzas, len(PREFIX), slice(signed_at, signed_end),
-                   signed_end, slice(block_at, end), tuple(versions), tuple(bodies),
+        return cls(env, header.signed, header.bound, header.stanzas, header.header_hash,
+                   len(PREFIX), slice(signed_at, signed_end), signed_end,
+                   slice(bound_at, signed_region_end), signed_region_end,
+                   slice(block_at, end), tuple(versions), tuple(bodies),
                    slice(end, pay_end), chunks, slice(pay_end, len(env)))
 
     @property
     def signed_bytes(self) -> bytes:
-        """The signed header's msgpack."""
+        """The header's msgpack."""
         return self.env[self.signed]
+
+    @property
+    def bound_bytes(self) -> bytes:
+        """The bound block's msgpack."""
+        return self.env[self.bound_block]
+
+    @property
+    def region(self) -> bytes:
+        """The signed region: magic to the end of the bound block."""
+        return self.env[:self.bound_block.stop]
 
     @property
     def payload_bytes(self) -> bytes:
@@ -169,20 +196,21 @@ class Layout:
             out.update(range(s.start, s.stop))
         return out
 
-    def with_(self, *, signed_bytes: bytes | None = None,
+    def with_(self, *, signed_bytes: bytes | None = None, bound_bytes: bytes | None = None,
               stanzas: tuple[Stanza, ...] | None = None, payload: bytes | None = None,
               signature: bytes | None = None) -> bytes:
         """The envelope with some parts replaced (nothing re-signed)."""
         return assemble(self.signed_bytes if signed_bytes is None else signed_bytes,
+                        self.bound_bytes if bound_bytes is None else bound_bytes,
                         self.stanzas if stanzas is None else stanzas,
                         self.payload_bytes if payload is None else payload,
                         self.signature_bytes if signature is None else signature)
 
 
-def assemble(signed_bytes: bytes, stanzas: tuple[Stanza, ...], payload: bytes,
-             signature: bytes) -> bytes:
+def assemble(signed_bytes: bytes, bound_bytes: bytes, stanzas: tuple[Stanza, ...],
+             payload: bytes, signature: bytes) -> bytes:
     """Put an envelope together from its parts."""
-    return encode_header(signed_bytes, stanzas) + payload + signature
+    return encode_header(signed_region(signed_bytes, bound_bytes), stanzas) + payload + signature
 
 
 def flip(env: bytes, pos: int, mask: int = 0x01) -> bytes:
@@ -214,85 +242,100 @@ def seal_known(world: DemoWorld, data: bytes, *, sender: str, to: Sequence[str],
     return out.getvalue()
 
 
-def encrypt_payload(data_key: bytes, nonce: bytes, plaintext: bytes) -> bytes:
-    """The STREAM payload of ``plaintext``."""
-    return b"".join(seal_payload(DocumentKeys.derive(data_key, nonce).payload,
-                                 plaintext_chunks(io.BytesIO(plaintext).read)))
+def doc_keys(data_key: bytes, signed: SignedHeader | bytes) -> DocumentKeys:
+    """The document keys of ``data_key`` under a header (or its encoded bytes)."""
+    header_bytes = encode_signed_header(signed) if isinstance(signed, SignedHeader) else signed
+    nonce = signed.payload_nonce if isinstance(signed, SignedHeader) else \
+        decode_signed_header(signed).payload_nonce
+    return DocumentKeys.derive(data_key, nonce, hash_header(header_bytes))
 
 
-def encrypt_meta(data_key: bytes, nonce: bytes, meta: Metadata) -> bytes:
-    """The encrypted metadata field."""
-    return AESGCM(DocumentKeys.derive(data_key, nonce).metadata).encrypt(
-        ZERO_NONCE, encode_meta(meta), LABEL_METADATA)
+def encrypt_payload(keys: DocumentKeys, plaintext: bytes) -> bytes:
+    """The STREAM payload of ``plaintext`` under ``keys``."""
+    return b"".join(seal_payload(keys.payload, plaintext_chunks(io.BytesIO(plaintext).read)))
+
+
+def encrypt_meta(keys: DocumentKeys, meta: Metadata) -> bytes:
+    """The encrypted metadata field under ``keys``."""
+    return AESGCM(keys.metadata).encrypt(ZERO_NONCE, encode_meta(meta), LABEL_METADATA)
+
+
+def bound_for(data_key: bytes, signed: SignedHeader, meta: Metadata | None = None) -> bytes:
+    """The bound block a sender holding ``data_key`` writes for the header ``signed``."""
+    keys = doc_keys(data_key, signed)
+    return encode_bound(Bound(keys.commitment, encrypt_meta(keys, meta or Metadata())))
 
 
 def make_header(world: DemoWorld, *, sender: str, to: Sequence[str],
                 classification: Classification, suite: Suite, parts: _Parts,
-                created_at: int | None = None, pola: Pola | None = None,
-                meta: Metadata | None = None) -> SignedHeader:
-    """A signed header built by hand (no policy check at all)."""
+                created_at: int | None = None, pola: Pola | None = None) -> SignedHeader:
+    """A header built by hand (no policy check at all)."""
     pola = pola or world.pola
     return SignedHeader(
         suite=suite, pola_id=pola.id, pola_version=pola.version, doc_id=parts.doc_id,
         created_at=pola.issued_at + 60 if created_at is None else created_at, sender=sender,
         signer=Signer(SignerKind.AGENCY, sender, pola.sealing_key(sender).version),
         to=tuple(sorted(to)), classification=classification, urgency=Urgency.BIASA,
-        payload_nonce=parts.nonce,
-        commitment=DocumentKeys.derive(parts.data_key, parts.nonce).commitment,
-        meta=encrypt_meta(parts.data_key, parts.nonce, meta or Metadata()))
+        payload_nonce=parts.nonce)
 
 
-def wrap_for(world: DemoWorld, data_key: bytes, suite: Suite, agency: str,
+def wrap_for(world: DemoWorld, data_key: bytes, suite: Suite, agency: str, header_hash: bytes,
              pola: Pola | None = None) -> Stanza:
-    """A stanza wrapping ``data_key`` to ``agency``'s current key in the pola."""
+    """A stanza wrapping ``data_key`` to ``agency``'s current key in the pola, bound to
+    ``header_hash``."""
     key = (pola or world.pola).sealing_key(agency)
-    return wrap(data_key, suite, agency, key.version, key.keys.x25519, key.keys.mlkem)
+    return wrap(data_key, suite, agency, key.version, key.keys.x25519, key.keys.mlkem,
+                header_hash=header_hash)
 
 
-def sign(world: DemoWorld, signed_bytes: bytes, payload: bytes, suite: Suite, *,
+def sign(world: DemoWorld, region: bytes, payload: bytes, suite: Suite, *,
          agency: str, version: int = 1) -> bytes:
-    """A signature by ``agency`` key ``version`` over a signed header and payload."""
-    message = signature_input(signed_region(signed_bytes), hashlib.sha256(payload).digest())
+    """A signature by ``agency`` key ``version`` over a signed region and a payload."""
+    message = signature_input(region, hashlib.sha256(payload).digest())
     return world.keystore.get(agency, version).signing_key().sign(
-        message, hybrid=suite is Suite.HYBRID)
+        message, hybrid=suite is Suite.HYBRID, context=LABEL_ENVELOPE_SIGNATURE)
 
 
-def forge(world: DemoWorld, signed: SignedHeader | bytes, plaintext: bytes, parts: _Parts, *,
+def forge(world: DemoWorld, signed: SignedHeader, plaintext: bytes, parts: _Parts, *,
           sign_as: str | None = None, sign_version: int = 1,
-          stanzas: tuple[Stanza, ...] | None = None, suite: Suite | None = None) -> bytes:
-    """A complete envelope from a hand-built header, signed by ``sign_as``
-    (default: the header's sender)."""
-    if isinstance(signed, SignedHeader):
-        signed_bytes = encode_signed_header(signed)
-        suite = signed.suite
-        sign_as = sign_as or signed.sender
-        to: tuple[str, ...] = signed.to
-    else:
-        signed_bytes = signed
-        assert suite is not None and sign_as is not None and stanzas is not None
-        to = ()
+          stanzas: tuple[Stanza, ...] | None = None, meta: Metadata | None = None) -> bytes:
+    """A complete envelope from a hand-built header, with every key derived as a sender
+    does (under the header's hash), signed by ``sign_as`` (default: the header's sender)."""
+    header_bytes = encode_signed_header(signed)
+    hh = hash_header(header_bytes)
     if stanzas is None:
-        stanzas = tuple(wrap_for(world, parts.data_key, suite, a) for a in to)
-    payload = encrypt_payload(parts.data_key, parts.nonce, plaintext)
-    return assemble(signed_bytes, stanzas, payload,
-                    sign(world, signed_bytes, payload, suite, agency=sign_as,
-                         version=sign_version))
+        stanzas = tuple(wrap_for(world, parts.data_key, signed.suite, a, hh) for a in signed.to)
+    bound = bound_for(parts.data_key, signed, meta)
+    payload = encrypt_payload(doc_keys(parts.data_key, signed), plaintext)
+    return assemble(header_bytes, bound, stanzas, payload,
+                    sign(world, signed_region(header_bytes, bound), payload, signed.suite,
+                         agency=sign_as or signed.sender, version=sign_version))
 
 
-def resign(world: DemoWorld, layout: Layout, signed: SignedHeader, *,
-           agency: str | None = None) -> bytes:
-    """``layout``'s envelope with a changed signed header, re-signed by ``agency``
-    (default: the new header's sender), stanzas and payload kept."""
-    signed_bytes = encode_signed_header(signed)
-    return assemble(signed_bytes, layout.stanzas, layout.payload_bytes,
-                    sign(world, signed_bytes, layout.payload_bytes, signed.suite,
-                         agency=agency or signed.sender, version=signed.signer.key_version))
+def resign(world: DemoWorld, layout: Layout, signed: SignedHeader | bytes, *,
+           agency: str | None = None, version: int | None = None,
+           stanzas: tuple[Stanza, ...] | None = None, bound_bytes: bytes | None = None
+           ) -> bytes:
+    """The re-signing attack (issue 14 §1): ``layout``'s envelope under another header,
+    its bound block, stanzas (unless given) and payload copied as they are, signed by
+    ``agency`` key ``version`` (default: the new header's signer)."""
+    header_bytes = encode_signed_header(signed) if isinstance(signed, SignedHeader) else signed
+    h = decode_signed_header(header_bytes)
+    bound = layout.bound_bytes if bound_bytes is None else bound_bytes
+    region = signed_region(header_bytes, bound)
+    return assemble(header_bytes, bound,
+                    layout.stanzas if stanzas is None else stanzas, layout.payload_bytes,
+                    sign(world, region, layout.payload_bytes, h.suite,
+                         agency=agency or h.signer.id,
+                         version=h.signer.key_version if version is None else version))
 
 
 __all__ = [
     "REFUSALS",
     "Layout",
     "assemble",
+    "bound_for",
+    "doc_keys",
     "encrypt_meta",
     "encrypt_payload",
     "flip",

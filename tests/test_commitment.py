@@ -1,22 +1,22 @@
-"""Guarantee 5: key commitment.
+"""Guarantee 5: key commitment (header binding: tests/test_header_binding.py).
 
 AES-GCM is not key-committing: a malicious sender could otherwise give two
 recipients two different data keys under which the same payload decrypts to two
-different documents. The signed header commits to the data key, so every
-recipient reads the same plaintext or fails.
+different documents. The signed bound block commits to the data key (under the
+header hash), so every recipient reads the same plaintext or fails.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from helpers import (
     Layout,
+    encrypt_meta,
     forge,
     keystore_with,
     known_parts,
     make_header,
+    resign,
     seal_known,
     wrap_for,
 )
@@ -27,7 +27,13 @@ import sandi
 from sandi.crypto.primitives import DocumentKeys
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
-from sandi.envelope.format import encode_signed_header
+from sandi.envelope.format import (
+    Bound,
+    Metadata,
+    encode_bound,
+    encode_signed_header,
+    hash_header,
+)
 from sandi.errors import SignatureInvalid, WrappedKeyInvalid
 from sandi.keys.keystore import Keystore
 from sandi.pola.classification import Classification
@@ -52,9 +58,10 @@ def test_stanza_with_another_data_key_is_refused(world: DemoWorld, stores: dict[
     if other == parts.data_key:
         return
     layout = Layout.of(env)
-    # A well-formed stanza for the right agency and key version, wrapping another key.
-    env2 = layout.with_(stanzas=(wrap_for(world, other, Suite.CLASSICAL, "dinkes"),))
-    with pytest.raises(WrappedKeyInvalid, match="does not match the header's commitment"):
+    # A well-formed stanza for the right agency, key version and header, wrapping another key.
+    env2 = layout.with_(stanzas=(wrap_for(world, other, Suite.CLASSICAL, "dinkes",
+                                          layout.header_hash),))
+    with pytest.raises(WrappedKeyInvalid, match="does not match the envelope's key commitment"):
         sandi.open(env2, keystore=stores["dinkes"], pola=world.pola)
 
 
@@ -75,8 +82,9 @@ def test_malicious_sender_cannot_split_recipients(world: DemoWorld,
     h = make_header(world, sender=sender, to=[a, b], classification=level, suite=suite,
                     parts=parts)
     first, second = sorted([a, b])
-    stanzas = (wrap_for(world, parts.data_key, suite, first),
-               wrap_for(world, other, suite, second))
+    hh = hash_header(encode_signed_header(h))
+    stanzas = (wrap_for(world, parts.data_key, suite, first, hh),
+               wrap_for(world, other, suite, second, hh))
     env = forge(world, h, DOC, parts, stanzas=stanzas)
     sandi.verify(env, pola=world.pola)  # the signature is the sender's own: verify passes
     assert sandi.open(env, keystore=stores[first], pola=world.pola).plaintext == DOC
@@ -86,15 +94,17 @@ def test_malicious_sender_cannot_split_recipients(world: DemoWorld,
 
 def test_payload_under_an_uncommitted_key_is_refused(world: DemoWorld,
                                                      stores: dict[str, Keystore]) -> None:
-    # Header commits to K1; the stanza and payload both use K2. The recipient
+    # The bound block commits to K1; the stanza and payload both use K2. The recipient
     # unwraps K2, which the commitment refuses: no chunk is ever decrypted.
     committed, used = known_parts(70), known_parts(71)
     h = make_header(world, sender="dispendukcapil", to=["dinkes"],
                     classification=Classification.RAHASIA, suite=Suite.CLASSICAL,
                     parts=committed)
-    env = forge(world, h, DOC, used)
+    honest = Layout.of(forge(world, h, DOC, committed))
+    env = Layout.of(forge(world, h, DOC, used))
+    forged = resign(world, env, h, stanzas=env.stanzas, bound_bytes=honest.bound_bytes)
     with pytest.raises(WrappedKeyInvalid, match="commitment"):
-        sandi.open(env, keystore=stores["dinkes"], pola=world.pola)
+        sandi.open(forged, keystore=stores["dinkes"], pola=world.pola)
 
 
 def test_commitment_is_signed(world: DemoWorld, stores: dict[str, Keystore]) -> None:
@@ -105,9 +115,11 @@ def test_commitment_is_signed(world: DemoWorld, stores: dict[str, Keystore]) -> 
     layout = Layout.of(env)
     other = known_parts(81).data_key
     h = layout.signed_header
-    moved = replace(h, commitment=DocumentKeys.derive(other, h.payload_nonce).commitment)
-    env2 = layout.with_(signed_bytes=encode_signed_header(moved),
-                        stanzas=(wrap_for(world, other, Suite.CLASSICAL, "dinkes"),))
+    keys = DocumentKeys.derive(other, h.payload_nonce, layout.header_hash)
+    moved = Bound(keys.commitment, encrypt_meta(keys, Metadata()))
+    env2 = layout.with_(bound_bytes=encode_bound(moved),
+                        stanzas=(wrap_for(world, other, Suite.CLASSICAL, "dinkes",
+                                          layout.header_hash),))
     with pytest.raises(SignatureInvalid):
         sandi.verify(env2, pola=world.pola)
     with pytest.raises((SignatureInvalid, sandi.errors.TamperedEnvelope)):
@@ -128,10 +140,12 @@ def test_all_recipients_read_the_same_plaintext(world: DemoWorld, stores: dict[s
     assert {(d.filename, d.doc_id) for d in docs} == {("pbi.csv", docs[0].doc_id)}
 
 
-def test_commitment_differs_per_key_and_nonce() -> None:
+def test_commitment_differs_per_key_nonce_and_header() -> None:
     k1, k2, n1, n2 = bytes(32), bytes([1]) * 32, bytes(16), bytes([1]) * 16
-    values = {DocumentKeys.derive(k, n).commitment for k in (k1, k2) for n in (n1, n2)}
-    assert len(values) == 4
-    keys = DocumentKeys.derive(k1, n1)
+    h1, h2 = bytes(32), bytes([1]) * 32
+    values = {DocumentKeys.derive(k, n, h).commitment
+              for k in (k1, k2) for n in (n1, n2) for h in (h1, h2)}
+    assert len(values) == 8
+    keys = DocumentKeys.derive(k1, n1, h1)
     # The commitment is none of the working keys.
     assert keys.commitment not in (keys.payload, keys.metadata, k1)

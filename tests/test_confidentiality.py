@@ -39,7 +39,8 @@ def _data_key(world: DemoWorld, env: bytes, agency: str) -> bytes:
     layout = Layout.of(env)
     stanza = next(s for s in layout.stanzas if s.agency == agency)
     key = world.keystore.get(agency, stanza.key_version)
-    return unwrap(stanza, layout.signed_header.suite, key.x25519, key.mlkem_seed)
+    return unwrap(stanza, layout.signed_header.suite, key.x25519, key.mlkem_seed,
+                  header_hash=layout.header_hash)
 
 
 @pytest.fixture(scope="module")
@@ -66,8 +67,9 @@ def test_each_document_gets_a_fresh_256_bit_data_key(world: DemoWorld) -> None:
         env = _seal(world, b"sama", to=("dinkes",))
         data_key = _data_key(world, env, "dinkes")
         assert len(data_key) == 32
-        h = Layout.of(env).signed_header
-        assert DocumentKeys.derive(data_key, h.payload_nonce).commitment == h.commitment
+        layout = Layout.of(env)
+        assert DocumentKeys.derive(data_key, layout.signed_header.payload_nonce,
+                                   layout.header_hash).commitment == layout.bound.commitment
         keys.add(data_key)
     assert len(keys) == 40
 
@@ -84,8 +86,11 @@ def test_two_seals_of_the_same_document_share_nothing_secret(world: DemoWorld) -
     assert a.env[:6] == b.env[:6]
     ha, hb = a.signed_header, b.signed_header
     assert (ha.sender, ha.to, ha.classification) == (hb.sender, hb.to, hb.classification)
-    for field in ("doc_id", "payload_nonce", "commitment", "meta"):
-        x, y = getattr(ha, field), getattr(hb, field)
+    assert a.header_hash != b.header_hash
+    for field, x, y in (("doc_id", ha.doc_id, hb.doc_id),
+                        ("payload_nonce", ha.payload_nonce, hb.payload_nonce),
+                        ("commitment", a.bound.commitment, b.bound.commitment),
+                        ("meta", a.bound.meta, b.bound.meta)):
         assert x != y, field
         assert sum(p == q for p, q in zip(x, y, strict=True)) <= len(x) // 4, field
     for sa, sb in zip(a.stanzas, b.stanzas, strict=True):
@@ -152,8 +157,28 @@ def test_non_recipients_cannot_open(world: DemoWorld, stores: dict[str, Keystore
     # Not even the sender may read what it sent, unless it addressed itself;
     # nor a keystore holding every other agency of the city.
     env = _seal(world)
-    with pytest.raises(NotARecipient, match="this envelope is for dinkes, dinsos"):
+    with pytest.raises(NotARecipient) as caught:
         sandi.open(env, keystore=stores[who], pola=world.pola)
+    assert caught.value.to == ("dinkes", "dinsos")
+
+
+@pytest.mark.parametrize("who", ["sender", "everyone-else", "empty"])
+def test_not_a_recipient_does_not_say_what_the_keystore_holds(
+        world: DemoWorld, stores: dict[str, Keystore], who: str) -> None:
+    # Issue 14 §8: the message (which an app may show or log) says only that no held
+    # key is a recipient; which agencies and versions are held is the debug detail.
+    with pytest.raises(NotARecipient) as caught:
+        sandi.open(_seal(world), keystore=stores[who], pola=world.pola)
+    err = caught.value
+    held = tuple(stores[who].agencies())
+    assert str(err) == "none of the keys in this keystore is a recipient of this envelope"
+    for lang in ("en", "id"):
+        assert not any(agency in err.describe(lang) for agency in (*held, "dinkes"))
+    assert err.held == held
+    detail = err.debug_detail()
+    assert detail is not None and detail.startswith("this envelope is for dinkes, dinsos;")
+    assert all(agency in detail for agency in held)
+    assert detail.endswith("holds keys for no agency") == (who == "empty")
 
 
 def test_non_recipient_cannot_open_hybrid(world: DemoWorld,
@@ -190,4 +215,5 @@ def test_stanza_for_another_agency_does_not_unwrap_with_our_key(world: DemoWorld
     assert stanza.agency == "dinkes"
     other = world.keystore.get("dinsos", 1)
     with pytest.raises(WrappedKeyInvalid):
-        unwrap(stanza, Suite.CLASSICAL, other.x25519, other.mlkem_seed)
+        unwrap(stanza, Suite.CLASSICAL, other.x25519, other.mlkem_seed,
+               header_hash=layout.header_hash)

@@ -7,8 +7,9 @@
   (``MalformedInput`` subclasses), never IndexError, KeyError, ValueError,
   TypeError, RecursionError or a msgpack exception; lengths are checked before
   anything is read or allocated.
-* Every KDF and signature input carries a ``sandi/v1/...`` label; the formats
-  have a magic and a version byte, and unknown versions and suites are named.
+* Every KDF and signature input carries a label of its own (``sandi/v2/...`` for
+  the envelope, format version 2); the formats have a magic and a version byte,
+  and unknown versions (version 1 among them) and suites are named.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import msgpack
 import pytest
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa, x25519
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from helpers import Layout, keystore_with
@@ -35,6 +36,7 @@ from sandi.crypto.primitives import DocumentKeys, hkdf
 from sandi.demo import DemoWorld
 from sandi.envelope.format import (
     MAGIC,
+    MAX_BOUND,
     MAX_META,
     MAX_SIGNED_HEADER,
     MAX_STANZAS,
@@ -43,15 +45,18 @@ from sandi.envelope.format import (
     VERSION,
     Metadata,
     SignedHeader,
+    decode_bound,
     decode_meta,
     decode_signed_header,
     decode_stanzas,
+    encode_bound,
     encode_header,
     encode_meta,
     encode_signed_header,
     encode_stanzas,
     parse_header,
     read_header,
+    signed_region,
 )
 from sandi.envelope.stream import chunk_nonce
 from sandi.errors import (
@@ -127,11 +132,14 @@ def test_envelope_structures_round_trip_byte_for_byte(envelopes: dict[str, bytes
     layout = Layout.of(env)
     signed = decode_signed_header(layout.signed_bytes)
     assert encode_signed_header(signed) == layout.signed_bytes
+    assert encode_bound(decode_bound(layout.bound_bytes)) == layout.bound_bytes
     block = env[layout.stanza_block]
     stanzas = decode_stanzas(block, signed)
     assert encode_stanzas(stanzas) == block
     header, end = parse_header(env)
-    assert encode_header(layout.signed_bytes, header.stanzas) == env[:end]
+    region = signed_region(encode_signed_header(header.signed), encode_bound(header.bound))
+    assert region == header.signed_region
+    assert encode_header(region, header.stanzas) == env[:end]
     assert header.size == end
 
 
@@ -238,6 +246,14 @@ def _check_stanzas(data: bytes, signed: SignedHeader) -> None:
     assert encode_stanzas(stanzas) == data
 
 
+def _check_bound(data: bytes) -> None:
+    try:
+        bound = decode_bound(data)
+    except MALFORMED:
+        return
+    assert encode_bound(bound) == data
+
+
 def _check_meta(data: bytes) -> None:
     try:
         meta = decode_meta(data)
@@ -251,8 +267,8 @@ def _check_envelope_header(data: bytes) -> None:
         header, end = parse_header(data)
     except MALFORMED:
         return
-    signed = data[len(PREFIX) + 4:len(header.signed_region)]
-    assert encode_header(signed, header.stanzas) == data[:end]
+    region = signed_region(encode_signed_header(header.signed), encode_bound(header.bound))
+    assert encode_header(region, header.stanzas) == data[:end]
 
 
 def _check_body(data: bytes) -> None:
@@ -276,6 +292,7 @@ def _check_pola(data: bytes) -> None:
 def test_random_bytes_into_every_decoder(envelopes: dict[str, bytes], data: bytes) -> None:
     signed = Layout.of(envelopes["multi"]).signed_header
     _check_signed_header(data)
+    _check_bound(data)
     _check_stanzas(data, signed)
     _check_meta(data)
     _check_envelope_header(data)
@@ -289,11 +306,14 @@ def test_random_bytes_into_every_decoder(envelopes: dict[str, bytes], data: byte
 @given(value=MSGPACK_VALUES)
 def test_random_msgpack_into_every_decoder(envelopes: dict[str, bytes], value: Any) -> None:
     data = _pack(value)
-    signed = Layout.of(envelopes["multi"]).signed_header
+    layout = Layout.of(envelopes["multi"])
     _check_signed_header(data)
-    _check_stanzas(data, signed)
+    _check_bound(data)
+    _check_stanzas(data, layout.signed_header)
     _check_meta(data)
     _check_envelope_header(PREFIX + struct.pack(">I", len(data)) + data)
+    _check_envelope_header(layout.env[:layout.bound_len_at] + struct.pack(">I", len(data))
+                           + data + layout.env[layout.stanzas_len_at:layout.payload.start])
     _check_body(data)
     sigs = _pack([])
     _check_pola(POLA_PREFIX + struct.pack(">I", len(data)) + data
@@ -307,7 +327,7 @@ def test_random_msgpack_into_every_decoder(envelopes: dict[str, bytes], value: A
 ], ids=["mixed-keys", "mixed-keys-nested", "same-name-str-and-bytes"])
 def test_maps_with_mixed_key_types(value: Any) -> None:
     data = _pack(value)
-    for decode in (decode_signed_header, decode_meta):
+    for decode in (decode_signed_header, decode_bound, decode_meta):
         with pytest.raises(MalformedEnvelope):
             decode(data)
     with pytest.raises(MalformedPola):
@@ -317,7 +337,7 @@ def test_maps_with_mixed_key_types(value: Any) -> None:
 @pytest.mark.parametrize("depth", [100, 400, 600, 1000, 1100, 5000])
 def test_deeply_nested_input(depth: int) -> None:
     data = b"\x91" * depth + b"\xc0"
-    for decode in (decode_signed_header, decode_meta):
+    for decode in (decode_signed_header, decode_bound, decode_meta):
         with pytest.raises(MalformedEnvelope):
             decode(data)
     with pytest.raises(MalformedPola):
@@ -332,7 +352,17 @@ def test_near_valid_signed_headers(envelopes: dict[str, bytes], data: st.DataObj
     mutated = _pack(_mutate(data.draw, template))
     _check_signed_header(mutated)
     _check_envelope_header(PREFIX + struct.pack(">I", len(mutated)) + mutated
-                           + real.env[real.stanzas_len_at:real.payload.start])
+                           + real.env[real.bound_len_at:real.payload.start])
+
+
+@FUZZ
+@given(data=st.data())
+def test_near_valid_bound_blocks(envelopes: dict[str, bytes], data: st.DataObject) -> None:
+    real = Layout.of(envelopes[data.draw(st.sampled_from(SHAPES))])
+    mutated = _pack(_mutate(data.draw, msgpack.unpackb(real.bound_bytes, raw=False)))
+    _check_bound(mutated)
+    _check_envelope_header(real.env[:real.bound_len_at] + struct.pack(">I", len(mutated))
+                           + mutated + real.env[real.stanzas_len_at:real.payload.start])
 
 
 @FUZZ
@@ -377,6 +407,7 @@ def test_byte_edits_are_refused_or_canonical(envelopes: dict[str, bytes],
     # age's FuzzMalleability: whatever a decoder accepts re-encodes to the input.
     real = Layout.of(envelopes[data.draw(st.sampled_from(SHAPES))])
     _check_signed_header(data.draw(_byte_edits(real.signed_bytes)))
+    _check_bound(data.draw(_byte_edits(real.bound_bytes)))
     _check_stanzas(data.draw(_byte_edits(real.env[real.stanza_block])), real.signed_header)
     _check_envelope_header(data.draw(_byte_edits(real.env[:real.payload.start])))
     _check_meta(data.draw(_byte_edits(encode_meta(Metadata("a.pdf", "rapat", "text/plain")))))
@@ -483,7 +514,7 @@ class _Spy:
 @pytest.mark.parametrize("size", [0, MAX_SIGNED_HEADER + 1, 2**31, 2**32 - 1])
 def test_oversize_signed_header_length(size: int) -> None:
     spy = _Spy(PREFIX + struct.pack(">I", size) + bytes(64))
-    with pytest.raises(MalformedEnvelope, match=f"signed header length {size} is outside"):
+    with pytest.raises(MalformedEnvelope, match=f"envelope: header length {size} is outside"):
         read_header(spy)
     assert spy.asked == [len(PREFIX), 4]  # nothing read (or allocated) for the block
 
@@ -499,9 +530,20 @@ def test_oversize_stanza_block_length(envelopes: dict[str, bytes], size: int) ->
     assert spy.asked[-1] == 4
 
 
+@pytest.mark.parametrize("size", [0, MAX_BOUND + 1, 2**32 - 1])
+def test_oversize_bound_block_length(envelopes: dict[str, bytes], size: int) -> None:
+    layout = Layout.of(envelopes["classical"])
+    spy = _Spy(layout.env[:layout.bound_len_at] + struct.pack(">I", size) + bytes(64))
+    with pytest.raises(MalformedEnvelope, match=f"bound block length {size} is outside"):
+        read_header(spy)
+    assert spy.asked[-1] == 4
+
+
 def test_truncated_block_is_reported(envelopes: dict[str, bytes]) -> None:
     layout = Layout.of(envelopes["classical"])
-    for cut in (3, 8, layout.signed.start + 5, layout.stanza_block.start + 2):
+    for cut in (3, 8, layout.signed.start + 5, layout.bound_len_at, layout.bound_len_at + 2,
+                layout.bound_block.start + 5, layout.stanzas_len_at,
+                layout.stanza_block.start + 2):
         with pytest.raises(MalformedEnvelope, match="truncated"):
             parse_header(layout.env[:cut])
 
@@ -520,10 +562,13 @@ def test_too_many_recipients_in_a_header(envelopes: dict[str, bytes]) -> None:
 
 
 def test_oversize_metadata_field(envelopes: dict[str, bytes]) -> None:
-    template = msgpack.unpackb(Layout.of(envelopes["multi"]).signed_bytes, raw=False)
-    template[12] = bytes(MAX_META + 17)
+    template = msgpack.unpackb(Layout.of(envelopes["multi"]).bound_bytes, raw=False)
+    template[1] = bytes(MAX_META + 17)
     with pytest.raises(MalformedEnvelope, match="metadata must be"):
-        decode_signed_header(_pack(template))
+        decode_bound(_pack(template))
+    template[1] = bytes(15)  # shorter than its tag
+    with pytest.raises(MalformedEnvelope, match="metadata must be"):
+        decode_bound(_pack(template))
 
 
 def test_oversize_pola_lengths() -> None:
@@ -550,6 +595,7 @@ def test_too_many_pola_signatures(world: DemoWorld) -> None:
 @pytest.mark.parametrize("decode,data,error,prefix", [
     (decode_signed_header, b"\xc1", MalformedEnvelope, "envelope header: "),
     (decode_signed_header, b"\x93\x01\x02\x03", MalformedEnvelope, "envelope header: "),
+    (decode_bound, b"\x91\x01", MalformedEnvelope, "bound block: "),
     (lambda b: decode_stanzas(b, None), b"\xc1",  # type: ignore[arg-type]
      MalformedEnvelope, "recipient stanzas: "),
     (decode_meta, b"\x93\xc0\xc0", MalformedEnvelope, "metadata: "),
@@ -577,13 +623,16 @@ def test_msgpack_errors_are_chained(data: bytes) -> None:
 
 
 def test_envelope_magic_and_version(envelopes: dict[str, bytes]) -> None:
-    assert MAGIC == b"SANDI" and VERSION == 1 and PREFIX == b"SANDI\x01"
+    assert MAGIC == b"SANDI" and VERSION == 2 and PREFIX == b"SANDI\x02"
     for env in envelopes.values():
         assert env.startswith(PREFIX)
     env = envelopes["classical"]
-    for v in (0, 2, 255):
-        with pytest.raises(UnsupportedVersion, match=f"format version {v} is not supported"):
+    for v in (0, 1, 3, 255):
+        with pytest.raises(UnsupportedVersion, match=f"format version {v} is not supported;"
+                                                     " this sandi reads version 2") as caught:
             parse_header(env[:5] + bytes([v]) + env[6:])
+        assert "seal the document again with current sandi" in caught.value.hint("en")
+        assert "menyegel ulang" in caught.value.hint("id")
     with pytest.raises(MalformedEnvelope, match="bad magic") as caught:
         parse_header(b"SANDP\x01" + env[6:])
     assert not isinstance(caught.value, UnsupportedVersion)
@@ -620,21 +669,38 @@ def test_every_label_is_versioned() -> None:
     labels = {name: value for name, value in vars(sandi.crypto.primitives).items()
               if name.startswith("LABEL_")}
     assert labels, "no labels found"
+    envelope = {"LABEL_HEADER_HASH", "LABEL_DOCUMENT_KEYS", "LABEL_COMMITMENT",
+                "LABEL_METADATA", "LABEL_STANZA_X25519", "LABEL_STANZA_HYBRID",
+                "LABEL_ENVELOPE_SIGNATURE"}
     for name, value in labels.items():
-        assert value == b"sandi/v1" or value.startswith(b"sandi/v1/"), name
+        # The envelope is format version 2; the other formats keep their own labels.
+        prefix = b"sandi/v2" if name in envelope else b"sandi/v1"
+        assert value == prefix or value.startswith(prefix + b"/"), name
+    assert envelope <= set(labels)
     assert len(set(labels.values())) == len(labels)  # no two uses share a label
-    assert SIGNATURE_LABEL == b"sandi/v1/envelope-signature\x00"
+    assert SIGNATURE_LABEL == b"sandi/v2/envelope-signature\x00"
     assert POLA_SIGNATURE_LABEL == b"sandi/v1/pola-signature\x00"
+
+
+# The checks below recompute each step of format version 2 by hand from
+# docs/format.md, with pyca/cryptography and hashlib only: the envelope sandi
+# writes is the one the document specifies (tests/test_second_implementation.py
+# opens every published vector the same way).
+
+
+def _header_hash(layout: Layout) -> bytes:
+    """H = SHA-256("sandi/v2/header-hash" || 0x00 || magic .. end of the header)."""
+    return hashlib.sha256(b"sandi/v2/header-hash\x00" + layout.env[:layout.signed.stop]).digest()
 
 
 def test_envelope_signature_input_is_labelled(world: DemoWorld,
                                               envelopes: dict[str, bytes]) -> None:
     layout = Layout.of(envelopes["classical"])
     public = world.pola.agency("dispendukcapil").key(1).keys.ed25519
-    region = layout.env[:layout.signed.stop]
+    region = layout.env[:layout.bound_block.stop]  # header and bound block, not the stanzas
     digest = hashlib.sha256(layout.payload_bytes).digest()
     key = ed25519.Ed25519PublicKey.from_public_bytes(public)
-    key.verify(layout.signature_bytes, b"sandi/v1/envelope-signature\x00" + region + digest)
+    key.verify(layout.signature_bytes, b"sandi/v2/envelope-signature\x00" + region + digest)
     with pytest.raises(InvalidSignature):  # the same bytes without the label do not verify
         key.verify(layout.signature_bytes, region + digest)
 
@@ -644,11 +710,14 @@ def test_hybrid_signature_halves_are_labelled(world: DemoWorld,
     layout = Layout.of(envelopes["hybrid"])
     keys = world.pola.agency("inspektorat").key(1).keys
     assert keys.mldsa is not None
-    message = (SIGNATURE_LABEL + layout.env[:layout.signed.stop]
+    message = (b"sandi/v2/envelope-signature\x00" + layout.env[:layout.bound_block.stop]
                + hashlib.sha256(layout.payload_bytes).digest())
     sig = layout.signature_bytes
     ed25519.Ed25519PublicKey.from_public_bytes(keys.ed25519).verify(sig[:64], message)
-    mldsa.MLDSA65PublicKey.from_public_bytes(keys.mldsa).verify(sig[64:], message, b"sandi/v1")
+    pq = mldsa.MLDSA65PublicKey.from_public_bytes(keys.mldsa)
+    pq.verify(sig[64:], message, b"sandi/v2/envelope-signature")
+    with pytest.raises(InvalidSignature):  # the context of the other formats does not verify
+        pq.verify(sig[64:], message, b"sandi/v1")
 
 
 def test_pola_signatures_are_labelled(world: DemoWorld) -> None:
@@ -660,26 +729,38 @@ def test_pola_signatures_are_labelled(world: DemoWorld) -> None:
         ed25519.Ed25519PublicKey.from_public_bytes(keys[key_id]).verify(sig, message)
 
 
-def test_document_keys_and_wrap_use_their_labels(world: DemoWorld,
-                                                 envelopes: dict[str, bytes]) -> None:
-    # Recompute the classical wrap and the document keys by hand from the labels.
+def test_header_hash_document_keys_and_stanza_use_their_labels(
+        world: DemoWorld, envelopes: dict[str, bytes]) -> None:
+    # Recompute the header hash, the classical stanza, the document keys, the
+    # commitment, the metadata and the first chunk by hand from the labels.
     layout = Layout.of(envelopes["classical"])
     stanza, h = layout.stanzas[0], layout.signed_header
+    hh = _header_hash(layout)
+    assert hh == layout.header_hash
     priv = world.keystore.get("dinkes", 1).x25519
     me = x25519.X25519PrivateKey.from_private_bytes(priv)
     eph = stanza.body[:32]
     shared = me.exchange(x25519.X25519PublicKey.from_public_bytes(eph))
-    info = b"sandi/v1/wrap/x25519\x00dinkes\x00" + struct.pack(">I", 1)
+    info = b"sandi/v2/stanza/x25519\x00dinkes\x00" + struct.pack(">I", 1)
     wrap_key = hkdf(shared, salt=eph + me.public_key().public_bytes_raw(), info=info)
-    data_key = AESGCM(wrap_key).decrypt(bytes(12), stanza.body[32:], None)
-    okm = hkdf(data_key, salt=h.payload_nonce, info=b"sandi/v1/document-keys", length=96)
-    keys = DocumentKeys.derive(data_key, h.payload_nonce)
-    assert (keys.payload, keys.metadata, keys.commitment) == (okm[:32], okm[32:64], okm[64:])
-    assert okm[64:] == h.commitment
+    data_key = AESGCM(wrap_key).decrypt(bytes(12), stanza.body[32:], hh)  # AAD: H
+    okm = hkdf(data_key, salt=h.payload_nonce, info=b"sandi/v2/document-keys\x00" + hh,
+               length=64)
+    commitment = hkdf(data_key, salt=h.payload_nonce, info=b"sandi/v2/commitment\x00" + hh)
+    keys = DocumentKeys.derive(data_key, h.payload_nonce, hh)
+    assert (keys.payload, keys.metadata, keys.commitment) == (okm[:32], okm[32:], commitment)
+    assert commitment == layout.bound.commitment
     first = layout.chunk_list()[0]
     assert AESGCM(okm[:32]).decrypt(chunk_nonce(0, False), first, None) == DOC[:len(first) - 16]
-    meta = AESGCM(okm[32:64]).decrypt(bytes(12), h.meta, b"sandi/v1/metadata")
+    meta = AESGCM(okm[32:]).decrypt(bytes(12), layout.bound.meta, b"sandi/v2/metadata")
     assert decode_meta(meta).filename == "a.pdf"
+    # The wrap of the v1 format (its label, no AAD) does not open a v2 stanza.
+    old_key = hkdf(shared, salt=eph + me.public_key().public_bytes_raw(),
+                   info=b"sandi/v1/wrap/x25519\x00dinkes\x00" + struct.pack(">I", 1))
+    with pytest.raises(InvalidTag):
+        AESGCM(old_key).decrypt(bytes(12), stanza.body[32:], None)
+    with pytest.raises(InvalidTag):  # nor the right key without H as associated data
+        AESGCM(wrap_key).decrypt(bytes(12), stanza.body[32:], None)
 
 
 # --- what seal writes, open reads (metadata bounds at the sealing end) ---------------------------

@@ -88,8 +88,12 @@ def test_the_x25519_key_alone_does_not_unwrap(world: DemoWorld, hybrid_env: byte
 
     real = world.keystore.get("setda", 1)
     impostor = AgencyKey.generate("setda", 1, pq=True)
+    layout = Layout.of(hybrid_env)
+    assert unwrap(layout.stanzas[0], Suite.HYBRID, real.x25519, real.mlkem_seed,
+                  header_hash=layout.header_hash)  # the control: both real halves open it
     with pytest.raises(WrappedKeyInvalid):
-        unwrap(Layout.of(hybrid_env).stanzas[0], Suite.HYBRID, real.x25519, impostor.mlkem_seed)
+        unwrap(layout.stanzas[0], Suite.HYBRID, real.x25519, impostor.mlkem_seed,
+               header_hash=layout.header_hash)
 
 
 def test_downgrade_by_relabelling_the_suite_is_refused(world: DemoWorld,

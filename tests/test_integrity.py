@@ -27,8 +27,10 @@ from sandi.demo import DemoWorld
 from sandi.envelope.format import (
     CHUNK_SIZE,
     CT_CHUNK_SIZE,
+    Bound,
     SignedHeader,
     Stanza,
+    encode_bound,
     encode_signed_header,
 )
 from sandi.envelope.stanzas import wrap
@@ -262,7 +264,7 @@ def test_chunk_from_another_envelope_is_refused(world: DemoWorld, single: bytes,
 
 
 @pytest.mark.parametrize("extra", [b"\x00", bytes(16), bytes(64), bytes(CT_CHUNK_SIZE),
-                                   b"SANDI\x01"], ids=["1", "16", "64", "chunk", "magic"])
+                                   b"SANDI\x02"], ids=["1", "16", "64", "chunk", "magic"])
 def test_appended_bytes_are_refused(world: DemoWorld, single: bytes,
                                     stores: dict[str, Keystore], extra: bytes) -> None:
     for env in (single + extra, single + Layout.of(single).signature_bytes[:len(extra)]):
@@ -322,8 +324,9 @@ def test_stanza_key_version_change(world: DemoWorld, multi: bytes,
     layout = Layout.of(multi)
     a, b = layout.stanzas
     env = layout.with_(stanzas=(Stanza(a.agency, 2, a.body), b))
-    with pytest.raises(NotARecipient, match=r"dinkes v2 \(not held\)"):
+    with pytest.raises(NotARecipient) as caught:
         sandi.open(env, keystore=stores["dinkes"], pola=world.pola)
+    assert caught.value.tried == (("dinkes", 2),)
     sandi.verify(env, pola=world.pola)  # outside the signature by design (guarantee 7)
     assert sandi.open(env, keystore=stores["dinsos"], pola=world.pola).plaintext == PLAINTEXT
 
@@ -341,11 +344,12 @@ def test_region_magic(world: DemoWorld, single: bytes, stores: dict[str, Keystor
         sandi.verify(env, pola=world.pola)
 
 
-@pytest.mark.parametrize("version", [0, 2, 0x41, 255])
+@pytest.mark.parametrize("version", [0, 1, 3, 0x41, 255])
 def test_region_version_byte(world: DemoWorld, single: bytes, stores: dict[str, Keystore],
                              version: int) -> None:
     env = single[:5] + bytes([version]) + single[6:]
-    with pytest.raises(UnsupportedVersion, match=f"format version {version} is not supported"):
+    with pytest.raises(UnsupportedVersion, match=f"format version {version} is not supported;"
+                                                 " this sandi reads version 2"):
         sandi.open(env, keystore=stores["dinkes"], pola=world.pola)
     with pytest.raises(UnsupportedVersion):
         sandi.verify(env, pola=world.pola)
@@ -355,16 +359,18 @@ _LENGTHS: dict[str, Callable[[int], int]] = {
     "zero": lambda n: 0, "one": lambda n: 1, "minus-one": lambda n: n - 1,
     "plus-one": lambda n: n + 1, "max-u32": lambda n: 0xFFFF_FFFF,
     "over-header-limit": lambda n: 256 * 1024 + 1,
+    "over-bound-limit": lambda n: 8 * 1024 + 1,
     "over-stanza-limit": lambda n: 4 * 1024 * 1024 + 1,
 }
 
 
-@pytest.mark.parametrize("region", ["signed", "stanzas"])
+@pytest.mark.parametrize("region", ["signed", "bound", "stanzas"])
 @pytest.mark.parametrize("length", sorted(_LENGTHS))
 def test_region_length_fields(world: DemoWorld, single: bytes, stores: dict[str, Keystore],
                               region: str, length: str) -> None:
     layout = Layout.of(single)
-    at = layout.signed_len_at if region == "signed" else layout.stanzas_len_at
+    at = {"signed": layout.signed_len_at, "bound": layout.bound_len_at,
+          "stanzas": layout.stanzas_len_at}[region]
     new = _LENGTHS[length](int.from_bytes(single[at:at + 4], "big"))
     env = single[:at] + new.to_bytes(4, "big") + single[at + 4:]
     with pytest.raises(MalformedEnvelope):
@@ -373,30 +379,30 @@ def test_region_length_fields(world: DemoWorld, single: bytes, stores: dict[str,
         sandi.verify(env, pola=world.pola)
 
 
-# Each field of the signed header changed to another valid value, re-encoded
-# canonically, signature kept: which check catches it, at open and at verify.
+# Each field of the header changed to another valid value, re-encoded canonically,
+# signature kept: which check catches it, at open and at verify. At open, a change
+# that passes the policy meets the header binding first: the stanza, bound to the
+# header hash, no longer opens (WrappedKeyInvalid), before any decryption; verify
+# (no key) sees the signature fail.
 _Change = Callable[[SignedHeader], SignedHeader]
 _FIELD_CASES: dict[str, tuple[_Change, type[Exception], type[Exception]]] = {
-    "doc_id": (lambda h: replace(h, doc_id=bytes(16)), SignatureInvalid, SignatureInvalid),
+    "doc_id": (lambda h: replace(h, doc_id=bytes(16)), WrappedKeyInvalid, SignatureInvalid),
     "created_at": (lambda h: replace(h, created_at=h.created_at + 1),
-                   SignatureInvalid, SignatureInvalid),
+                   WrappedKeyInvalid, SignatureInvalid),
     "created_at_too_early": (lambda h: replace(h, created_at=0), KeyNotValid, KeyNotValid),
     "urgency": (lambda h: replace(h, urgency=sandi.Urgency.KILAT),
-                SignatureInvalid, SignatureInvalid),
+                WrappedKeyInvalid, SignatureInvalid),
     "classification": (lambda h: replace(h, classification=sandi.Classification.TERBATAS),
-                       SignatureInvalid, SignatureInvalid),
+                       WrappedKeyInvalid, SignatureInvalid),
     "payload_nonce": (lambda h: replace(h, payload_nonce=bytes(16)),
                       WrappedKeyInvalid, SignatureInvalid),
-    "commitment": (lambda h: replace(h, commitment=bytes(32)),
-                   WrappedKeyInvalid, SignatureInvalid),
-    "meta": (lambda h: replace(h, meta=bytes(len(h.meta))), TamperedEnvelope, SignatureInvalid),
     "pola_version": (lambda h: replace(h, pola_version=h.pola_version + 1),
                      PolaMismatch, PolaMismatch),
     "pola_id": (lambda h: replace(h, pola_id="kota-lain"), PolaMismatch, PolaMismatch),
     "sender": (lambda h: replace(h, sender="setda"), KeyNotValid, KeyNotValid),
     "sender_and_signer": (lambda h: replace(h, sender="setda",
                                             signer=replace(h.signer, id="setda")),
-                          SignatureInvalid, SignatureInvalid),
+                          WrappedKeyInvalid, SignatureInvalid),
     "signer_version": (lambda h: replace(h, signer=replace(h.signer, key_version=2)),
                        KeyNotValid, KeyNotValid),
     "to": (lambda h: replace(h, to=("disdik",)), MalformedEnvelope, MalformedEnvelope),
@@ -417,6 +423,27 @@ def test_region_signed_header_fields(world: DemoWorld, single: bytes,
     # The exact class, not a looser relative (SignatureInvalid is a TamperedEnvelope).
     assert type(opened.value) is at_open
     assert type(verified.value) is at_verify
+
+
+# The bound block's two fields, changed and re-encoded, signature kept.
+_BOUND_CASES: dict[str, tuple[Callable[[Bound], Bound], type[Exception]]] = {
+    "commitment": (lambda b: replace(b, commitment=bytes(32)), WrappedKeyInvalid),
+    "meta": (lambda b: replace(b, meta=bytes(len(b.meta))), TamperedEnvelope),
+    "meta_longer": (lambda b: replace(b, meta=b.meta + b"\x00"), TamperedEnvelope),
+}
+
+
+@pytest.mark.parametrize("field", sorted(_BOUND_CASES))
+def test_region_bound_block_fields(world: DemoWorld, single: bytes,
+                                   stores: dict[str, Keystore], field: str) -> None:
+    change, at_open = _BOUND_CASES[field]
+    layout = Layout.of(single)
+    env = layout.with_(bound_bytes=encode_bound(change(layout.bound)))
+    with pytest.raises(at_open) as opened:
+        sandi.open(env, keystore=stores["dinkes"], pola=world.pola)
+    with pytest.raises(SignatureInvalid):
+        sandi.verify(env, pola=world.pola)
+    assert type(opened.value) is at_open
 
 
 def test_region_unknown_suite(world: DemoWorld, single: bytes) -> None:
@@ -444,7 +471,8 @@ def test_region_stanza_rewrapped_to_other_key(world: DemoWorld, single: bytes,
     # A well-formed stanza for the right agency, wrapping some other key.
     layout = Layout.of(single)
     pub = world.pola.sealing_key("dinkes").keys
-    forged = wrap(bytes(32), Suite.CLASSICAL, "dinkes", 1, pub.x25519, None)
+    forged = wrap(bytes(32), Suite.CLASSICAL, "dinkes", 1, pub.x25519, None,
+                  header_hash=layout.header_hash)
     env = layout.with_(stanzas=(forged,))
     with pytest.raises(WrappedKeyInvalid, match="commitment"):
         sandi.open(env, keystore=stores["dinkes"], pola=world.pola)

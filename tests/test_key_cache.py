@@ -56,12 +56,13 @@ def test_a_hybrid_stanza_opens_with_the_expanded_key_or_its_seed_only(
         world: DemoWorld) -> None:
     env = sandi.seal(b"Laporan", sender=world.keystore.identity("inspektorat"), to=["setda"],
                      classification="sangat-rahasia", pola=world.pola)
-    stanza = Layout.of(env).stanzas[0]
+    layout = Layout.of(env)
+    stanza, hh = layout.stanzas[0], layout.header_hash
     key = world.keystore.get("setda", stanza.key_version)
-    suite = Layout.of(env).signed_header.suite
-    assert unwrap(stanza, suite, key.x25519, key.mlkem_key()) == unwrap(
-        stanza, suite, key.x25519, key.mlkem_seed)
+    suite = layout.signed_header.suite
+    assert unwrap(stanza, suite, key.x25519, key.mlkem_key(), header_hash=hh) == unwrap(
+        stanza, suite, key.x25519, key.mlkem_seed, header_hash=hh)
     impostor = AgencyKey.generate("setda", stanza.key_version, pq=True)
     with pytest.raises(WrappedKeyInvalid):
-        unwrap(stanza, suite, key.x25519, impostor.mlkem_key())
+        unwrap(stanza, suite, key.x25519, impostor.mlkem_key(), header_hash=hh)
     assert sandi.open(env, keystore=world.keystore, pola=world.pola).plaintext == b"Laporan"

@@ -274,7 +274,7 @@ def test_seal_file_never_overwrites_without_force(world: DemoWorld, tmp_path: Pa
         seal(False)
     assert target.read_bytes() == OLD
     seal(True)
-    assert target.read_bytes().startswith(b"SANDI\x01")
+    assert target.read_bytes().startswith(b"SANDI\x02")
 
 
 def test_failed_seal_file_leaves_nothing(world: DemoWorld, tmp_path: Path,

@@ -39,10 +39,12 @@ def _rewrap(world: DemoWorld, layout: Layout, agency: str, *, version: int | Non
     suite = layout.signed_header.suite
     old = next(s for s in layout.stanzas if s.agency == agency)
     key = world.keystore.get(agency, old.key_version)
-    data_key = unwrap(old, suite, key.x25519, key.mlkem_seed)
+    data_key = unwrap(old, suite, key.x25519, key.mlkem_seed, header_hash=layout.header_hash)
     if public is None:
         public = (key.public.x25519, key.public.mlkem)
-    new = wrap(data_key, suite, agency, version or old.key_version, *public)
+    # The same header, so the same header hash: the new stanza is bound to it too.
+    new = wrap(data_key, suite, agency, version or old.key_version, *public,
+               header_hash=layout.header_hash)
     return layout.with_(stanzas=tuple(new if s.agency == agency else s
                                       for s in layout.stanzas))
 
@@ -61,8 +63,9 @@ def test_fresh_wrap_of_the_same_key_keeps_the_signature_valid(
     new = Layout.of(rewrapped)
     assert rewrapped != env
     assert new.stanzas[0] != layout.stanzas[0]
-    # Signed header, payload and signature: byte for byte.
-    assert env[:layout.signed.stop] == rewrapped[:new.signed.stop]
+    # Signed region (header and bound block), payload and signature: byte for byte.
+    assert layout.region == new.region
+    assert new.header_hash == layout.header_hash
     assert new.payload_bytes == layout.payload_bytes
     assert new.signature_bytes == layout.signature_bytes
     assert sandi.verify(rewrapped, pola=world.pola) == sandi.verify(env, pola=world.pola)
@@ -86,13 +89,14 @@ def test_rewrap_to_a_new_key_version_after_rotation(world: DemoWorld,
     only_v2._keys.append(v2)
     only_v2._save(overwrite=True)
 
-    with pytest.raises(NotARecipient, match=r"tried dinkes v1 \(not held\)"):
+    with pytest.raises(NotARecipient) as caught:
         sandi.open(env, keystore=only_v2, pola=rotated)
+    assert caught.value.tried == (("dinkes", 1),)
 
     rewrapped = _rewrap(world, layout, "dinkes", version=2, public=(v2.public.x25519, None))
     new = Layout.of(rewrapped)
     assert [(s.agency, s.key_version) for s in new.stanzas] == [("dinkes", 2), ("dinsos", 1)]
-    assert new.signed_bytes == layout.signed_bytes
+    assert new.region == layout.region
     assert new.signature_bytes == layout.signature_bytes
     # An envelope of pola v1 verifies under the newer pola v2, signature unchanged.
     sandi.verify(rewrapped, pola=rotated)
@@ -119,12 +123,14 @@ def test_a_stanza_relabelled_to_another_version_does_not_unwrap(
 
 
 def test_only_stanzas_are_outside_the_signature(world: DemoWorld) -> None:
-    # The signed region is exactly: magic, version, S and the signed header.
+    # The signed region is exactly: magic, version, S, the header, B and the bound block;
+    # then R and the stanzas, unsigned, up to the payload.
     env = sandi.seal(DOC, sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
                      classification="rahasia", pola=world.pola)
     layout = Layout.of(env)
     header, end = parse_header(env)
-    assert header.signed_region == env[:layout.signed.stop]
+    assert header.signed_region == env[:layout.bound_block.stop] == layout.region
+    assert layout.stanzas_len_at == layout.bound_block.stop
     assert end == layout.payload.start
     assert layout.signed_header.suite is Suite.CLASSICAL
 
@@ -145,7 +151,7 @@ def test_library_rewrap_keeps_signed_region_payload_and_signature(
     new, result = rewrap(env, keystore=custodian, pola=rotated)
     assert result.outcome is Outcome.REWRAPPED
     old_l, new_l = Layout.of(env), Layout.of(new)
-    assert new_l.signed_bytes == old_l.signed_bytes
+    assert new_l.region == old_l.region
     assert new_l.payload_bytes == old_l.payload_bytes
     assert new_l.signature_bytes == old_l.signature_bytes
     assert new_l.stanzas[1] == old_l.stanzas[1]  # the other recipient's is untouched

@@ -19,6 +19,8 @@ import pytest
 from helpers import (
     Layout,
     assemble,
+    bound_for,
+    doc_keys,
     encrypt_meta,
     encrypt_payload,
     forge,
@@ -28,20 +30,26 @@ from helpers import (
     pola_with,
     resign,
     seal_known,
-    sign,
+    wrap_for,
 )
 
 import sandi
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
-from sandi.envelope.format import Metadata, SignedHeader, encode_signed_header
-from sandi.envelope.stanzas import wrap
+from sandi.envelope.format import (
+    Metadata,
+    SignedHeader,
+    encode_bound,
+    encode_signed_header,
+    hash_header,
+)
 from sandi.errors import (
     KeyNotValid,
     KeyRevoked,
     PolaMismatch,
     PolicyViolation,
     SignatureInvalid,
+    WrappedKeyInvalid,
 )
 from sandi.keys.keystore import AgencyKey, Keystore
 from sandi.pola.classification import Classification
@@ -114,10 +122,15 @@ def test_changing_the_sender_of_a_real_envelope_is_refused(world: DemoWorld,
                      classification="rahasia", pola=world.pola)
     layout = Layout.of(env)
     h = layout.signed_header
-    # setda may send rahasia to dinkes, so the policy does not object; the signature does.
+    # setda may send rahasia to dinkes, so the policy does not object. verify (no key)
+    # finds the signature wrong; open meets the header binding first: dinkes's stanza is
+    # bound to the header hash, and the header changed (tests/test_header_binding.py).
     moved = replace(h, sender="setda", signer=replace(h.signer, id="setda"))
     env2 = layout.with_(signed_bytes=encode_signed_header(moved))
-    _both_refuse(env2, world, stores["dinkes"], SignatureInvalid, "signature of setda")
+    with pytest.raises(SignatureInvalid, match="signature of setda"):
+        sandi.verify(env2, pola=world.pola)
+    with pytest.raises(WrappedKeyInvalid, match="does not open"):
+        sandi.open(env2, keystore=stores["dinkes"], pola=world.pola)
 
 
 @pytest.mark.parametrize("suite", [Suite.CLASSICAL, Suite.HYBRID])
@@ -161,8 +174,7 @@ def test_recipient_cannot_change_the_content(world: DemoWorld, received: tuple[b
     # authenticates, only the sender's signature over the payload hash refuses it.
     env, data_key = received
     layout = Layout.of(env)
-    h = layout.signed_header
-    forged = layout.with_(payload=encrypt_payload(data_key, h.payload_nonce,
+    forged = layout.with_(payload=encrypt_payload(doc_keys(data_key, layout.signed_header),
                                                   DOC.replace(b"12 nama", b"13 nama")))
     _both_refuse(forged, world, stores["dinkes"], SignatureInvalid)
 
@@ -171,9 +183,9 @@ def test_recipient_cannot_change_the_metadata(world: DemoWorld, received: tuple[
                                               stores: dict[str, Keystore]) -> None:
     env, data_key = received
     layout = Layout.of(env)
-    h = layout.signed_header
-    forged_h = replace(h, meta=encrypt_meta(data_key, h.payload_nonce, Metadata("palsu.pdf")))
-    forged = layout.with_(signed_bytes=encode_signed_header(forged_h))
+    keys = doc_keys(data_key, layout.signed_header)
+    forged = layout.with_(bound_bytes=encode_bound(
+        replace(layout.bound, meta=encrypt_meta(keys, Metadata("palsu.pdf")))))
     _both_refuse(forged, world, stores["dinkes"], SignatureInvalid)
 
 
@@ -191,16 +203,17 @@ _READDRESS: dict[str, Callable[[SignedHeader], SignedHeader]] = {
 @pytest.mark.parametrize("case", sorted(_READDRESS))
 def test_recipient_cannot_readdress(world: DemoWorld, received: tuple[bytes, bytes],
                                     stores: dict[str, Keystore], case: str) -> None:
-    # dinkes forwards the document to disdik: it changes the signed recipient list,
-    # wraps the data key it knows to disdik, and keeps the sender's signature.
+    # dinkes forwards the document to disdik: it changes the recipient list, and, as it
+    # knows the data key and the plaintext, redoes everything bound to the header (the
+    # bound block, a stanza for each recipient, the payload) and keeps the sender's
+    # signature. Only that signature stands in the way.
     env, data_key = received
     layout = Layout.of(env)
     h = _READDRESS[case](layout.signed_header)
-    kept = {s.agency: s for s in layout.stanzas}
-    stanzas = tuple(kept.get(name) or wrap(data_key, Suite.CLASSICAL, name, 1,
-                                           world.pola.sealing_key(name).keys.x25519, None)
-                    for name in h.to)
-    forged = assemble(encode_signed_header(h), stanzas, layout.payload_bytes,
+    hh = hash_header(encode_signed_header(h))
+    stanzas = tuple(wrap_for(world, data_key, Suite.CLASSICAL, name, hh) for name in h.to)
+    forged = assemble(encode_signed_header(h), bound_for(data_key, h, Metadata("mutasi.pdf")),
+                      stanzas, encrypt_payload(doc_keys(data_key, h), DOC),
                       layout.signature_bytes)
     _both_refuse(forged, world, stores["disdik"], SignatureInvalid)
 
@@ -208,16 +221,12 @@ def test_recipient_cannot_readdress(world: DemoWorld, received: tuple[bytes, byt
 def test_recipient_resigning_as_itself_is_refused(world: DemoWorld,
                                                   received: tuple[bytes, bytes],
                                                   stores: dict[str, Keystore]) -> None:
-    # dinkes re-addresses and signs with its own key, still naming dispendukcapil.
+    # dinkes re-addresses, redoes everything bound to the header, and signs with its own
+    # key, still naming dispendukcapil.
     env, data_key = received
-    layout = Layout.of(env)
-    h = replace(layout.signed_header, to=("disdik",))
-    stanza = wrap(data_key, Suite.CLASSICAL, "disdik", 1,
-                  world.pola.sealing_key("disdik").keys.x25519, None)
-    signed = encode_signed_header(h)
-    forged = assemble(signed, (stanza,), layout.payload_bytes,
-                      sign(world, signed, layout.payload_bytes, Suite.CLASSICAL,
-                           agency="dinkes"))
+    parts = replace(known_parts(30), data_key=data_key)
+    h = replace(Layout.of(env).signed_header, to=("disdik",))
+    forged = forge(world, h, DOC, parts, sign_as="dinkes", meta=Metadata("mutasi.pdf"))
     _both_refuse(forged, world, stores["disdik"], SignatureInvalid)
 
 
@@ -254,11 +263,9 @@ def test_unknown_signer_key_version_is_refused(world: DemoWorld,
                      classification="rahasia", pola=world.pola)
     layout = Layout.of(env)
     h = layout.signed_header
-    signed = encode_signed_header(replace(h, signer=replace(h.signer, key_version=7)))
     # Really signed by dispendukcapil's (only) key: the version claim is what fails.
-    forged = layout.with_(signed_bytes=signed,
-                          signature=sign(world, signed, layout.payload_bytes, Suite.CLASSICAL,
-                                         agency="dispendukcapil"))
+    forged = resign(world, layout, replace(h, signer=replace(h.signer, key_version=7)),
+                    agency="dispendukcapil", version=1)
     _both_refuse(forged, world, stores["dinkes"], KeyNotValid,
                  "lists no key v7 for dispendukcapil")
 

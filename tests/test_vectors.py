@@ -1,5 +1,8 @@
 """The published test vectors (tests/vectors/): every guarantee, as data.
 
+(tests/test_second_implementation.py opens them again with an implementation written
+from docs/format.md alone.)
+
 Each envelope vector runs through ``sandi.open``, ``sandi.open_file`` (to a
 path and to a stream), ``sandi.verify`` and the header round trip; each pola
 vector through ``Pola.from_bytes``. A vector names the exact error class it
@@ -23,7 +26,14 @@ import pytest
 
 import sandi
 import sandi.keys.keystore
-from sandi.envelope.format import PREFIX, encode_header, encode_signed_header, parse_header
+from sandi.envelope.format import (
+    PREFIX,
+    encode_bound,
+    encode_header,
+    encode_signed_header,
+    parse_header,
+    signed_region,
+)
 from sandi.keys.keystore import AgencyKey, Keystore
 from sandi.keys.secretfile import KdfParams
 from sandi.pola.policy import Pola
@@ -126,6 +136,19 @@ def test_there_are_enough_vectors_of_every_kind() -> None:
     assert len(POLAS) >= 5
 
 
+def test_the_refusals_of_format_version_2_have_vectors() -> None:
+    by_name = {p.stem.split("-", 1)[1]: _load(p) for p in ENVELOPES}
+    v1 = by_name["version-1"]  # a genuine envelope of format version 1
+    assert b64decode(v1["envelope"]).startswith(b"SANDI\x01")
+    assert (v1["error"], v1["verify"]) == ("UnsupportedVersion", "UnsupportedVersion")
+    # Issue 14 §1: a third agency re-signed another's envelope as its own. Its signature
+    # and the pola are satisfied (verify passes, naming it); the recipient cannot open it.
+    x = by_name["resigned-by-third-agency"]
+    assert (x["error"], x["verify"], x["header"]["sender"]) == ("WrappedKeyInvalid", "success",
+                                                                "bkpsdmd")
+    assert by_name["resigned-unchanged-by-its-sender"]["expect"] == "success"
+
+
 @pytest.mark.parametrize("path", [*ENVELOPES, *POLAS], ids=lambda p: p.stem)
 def test_vector_is_well_formed(path: Path) -> None:
     v = _load(path)
@@ -208,9 +231,10 @@ def test_header_round_trip(path: Path) -> None:
     except sandi.errors.MalformedEnvelope:
         assert v["expect"] in {"malformed", "unsupported"}
         return
-    signed = encode_signed_header(header.signed)
-    assert encode_header(signed, header.stanzas) == env[:end]
-    assert header.signed_region == PREFIX + len(signed).to_bytes(4, "big") + signed
+    signed, bound = encode_signed_header(header.signed), encode_bound(header.bound)
+    assert encode_header(signed_region(signed, bound), header.stanzas) == env[:end]
+    assert header.signed_region == (PREFIX + len(signed).to_bytes(4, "big") + signed
+                                    + len(bound).to_bytes(4, "big") + bound)
     assert header.size == end
 
 

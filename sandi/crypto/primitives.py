@@ -1,12 +1,13 @@
 """Labelled primitives: every KDF and signature input in sandi goes through here.
 
-Each use of a key is separated by a label under ``sandi/v1/``, so no output of
-one step can be replayed as the input of another. The AEAD and signature
+Each use of a key is separated by a label of its own, so no output of one step
+can be replayed as the input of another: the envelope's (format version 2) are
+under ``sandi/v2/``, the other formats' still under ``sandi/v1/``. The AEAD and signature
 failures of ``cryptography`` are converted here into one sandi error per stage;
 callers never see ``InvalidTag`` or ``InvalidSignature``.
 
 >>> from sandi.crypto.primitives import DocumentKeys
->>> len(DocumentKeys.derive(bytes(32), bytes(16)).commitment)
+>>> len(DocumentKeys.derive(bytes(32), bytes(16), bytes(32)).commitment)
 32
 """
 
@@ -29,13 +30,20 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sandi._internal.i18n import Phrase, Said, said
 from sandi.errors import InvalidArgument, SandiError, SignatureInvalid
 
-LABEL_DOCUMENT_KEYS = b"sandi/v1/document-keys"
-LABEL_METADATA = b"sandi/v1/metadata"  # AAD of the encrypted metadata
-LABEL_WRAP_X25519 = b"sandi/v1/wrap/x25519"
+# The envelope (format version 2, docs/format.md): one label per use.
+LABEL_HEADER_HASH = b"sandi/v2/header-hash"  # hash prefix of the header hash H
+LABEL_DOCUMENT_KEYS = b"sandi/v2/document-keys"  # HKDF info: payload and metadata keys
+LABEL_COMMITMENT = b"sandi/v2/commitment"  # HKDF info: the key commitment
+LABEL_METADATA = b"sandi/v2/metadata"  # AAD of the encrypted metadata
+LABEL_STANZA_X25519 = b"sandi/v2/stanza/x25519"  # HKDF info: classical stanza wrap
+LABEL_STANZA_HYBRID = b"sandi/v2/stanza/mlkem768x25519"  # HKDF info: hybrid stanza wrap
+LABEL_ENVELOPE_SIGNATURE = b"sandi/v2/envelope-signature"  # signature prefix, ML-DSA context
+# Other formats, not changed by envelope v2 (each belongs to its own format).
+LABEL_WRAP_X25519 = b"sandi/v1/wrap/x25519"  # vault slots (sandi/keys/vault.py)
 LABEL_WRAP_HYBRID = b"sandi/v1/wrap/mlkem768x25519"
 LABEL_KEYSTORE = b"sandi/v1/keystore"
 LABEL_KEYSTORE_CHECK = b"sandi/v1/keystore/check"
-LABEL_MLDSA_CONTEXT = b"sandi/v1"
+LABEL_MLDSA_CONTEXT = b"sandi/v1"  # ML-DSA-65 context of every non-envelope signature
 
 ZERO_NONCE = bytes(12)
 
@@ -45,14 +53,25 @@ def hkdf(ikm: bytes, *, salt: bytes, info: bytes, length: int = 32) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=length, salt=salt, info=info).derive(ikm)
 
 
+def header_hash(hashed: bytes) -> bytes:
+    """H, the hash of an envelope's header: SHA-256 of "sandi/v2/header-hash" || 0x00 ||
+    ``hashed`` (magic, version, length and the header's bytes, docs/format.md §4.1)."""
+    return hashlib.sha256(LABEL_HEADER_HASH + b"\x00" + hashed).digest()
+
+
 @dataclass(frozen=True, repr=False)
 class DocumentKeys:
-    """The per-document keys, all from one HKDF call over the data key.
+    """The per-document keys, derived from the data key under the header hash H.
 
-    ``HKDF-SHA-256(ikm=data_key, salt=payload_nonce, info="sandi/v1/document-keys",
-    L=96)`` split into the payload key, the metadata key and the key commitment.
-    AES-GCM alone is not key-committing, so the signed header carries the
-    commitment; a stanza that unwraps to any other key is refused.
+    ``HKDF-SHA-256(ikm=data_key, salt=payload_nonce, info="sandi/v2/document-keys" ||
+    0x00 || H, L=64)`` split into the payload key and the metadata key, and
+    ``HKDF-SHA-256(ikm=data_key, salt=payload_nonce, info="sandi/v2/commitment" ||
+    0x00 || H, L=32)``, the key commitment. AES-GCM alone is not key-committing,
+    so the signed block after the header carries the commitment; a stanza that
+    unwraps to any other key is refused. With H in every ``info``, the keys of a
+    document exist only for its exact header: change any header field and every
+    key, and the commitment, change with it (as age MACs its header with the file
+    key, and Tink puts associated data into its HKDF info).
     """
 
     payload: bytes
@@ -60,15 +79,12 @@ class DocumentKeys:
     commitment: bytes
 
     @classmethod
-    def derive(cls, data_key: bytes, nonce: bytes) -> DocumentKeys:
+    def derive(cls, data_key: bytes, nonce: bytes, header_hash: bytes) -> DocumentKeys:
         """Derive the three keys of a document."""
-        okm = hkdf(data_key, salt=nonce, info=LABEL_DOCUMENT_KEYS, length=96)
-        return cls(okm[:32], okm[32:64], okm[64:])
-
-
-def commitment(data_key: bytes, nonce: bytes) -> bytes:
-    """The key commitment of ``data_key`` (see :class:`DocumentKeys`)."""
-    return DocumentKeys.derive(data_key, nonce).commitment
+        okm = hkdf(data_key, salt=nonce, info=LABEL_DOCUMENT_KEYS + b"\x00" + header_hash,
+                   length=64)
+        commitment = hkdf(data_key, salt=nonce, info=LABEL_COMMITMENT + b"\x00" + header_hash)
+        return cls(okm[:32], okm[32:], commitment)
 
 
 def fingerprint(label: bytes, material: bytes) -> str:
@@ -131,13 +147,15 @@ class SigningKey:
         """The ML-DSA-65 public key, if this key has that half."""
         return None if self._pq is None else self._pq.public_key().public_bytes_raw()
 
-    def sign(self, message: bytes, *, hybrid: bool) -> bytes:
-        """Ed25519 signature, followed by an ML-DSA-65 one when ``hybrid``."""
+    def sign(self, message: bytes, *, hybrid: bool,
+             context: bytes = LABEL_MLDSA_CONTEXT) -> bytes:
+        """Ed25519 signature, followed by an ML-DSA-65 one (with ``context``) when
+        ``hybrid``."""
         sig: bytes = self._ed.sign(message).signature
         if hybrid:
             if self._pq is None:
                 raise InvalidArgument("this key has no ML-DSA-65 half for the hybrid suite")
-            sig += self._pq.sign(message, LABEL_MLDSA_CONTEXT)
+            sig += self._pq.sign(message, context)
         return sig
 
 
@@ -157,8 +175,10 @@ def _mldsa_verifier(public: bytes) -> mldsa.MLDSA65PublicKey:
 
 
 def verify_signature(ed25519_pub: bytes, mldsa_pub: bytes | None, message: bytes,
-                     signature: bytes, *, hybrid: bool, what: Said = _SIGNATURE) -> None:
-    """Check a (possibly hybrid) signature; both halves must verify. Raises SignatureInvalid."""
+                     signature: bytes, *, hybrid: bool, what: Said = _SIGNATURE,
+                     context: bytes = LABEL_MLDSA_CONTEXT) -> None:
+    """Check a (possibly hybrid) signature; both halves must verify (the ML-DSA-65 one
+    with ``context``). Raises SignatureInvalid."""
     expected = 64 + (3309 if hybrid else 0)
     if len(signature) != expected:
         raise SignatureInvalid("{what}: {size} bytes, expected {expected}", what=said(what),
@@ -168,6 +188,6 @@ def verify_signature(ed25519_pub: bytes, mldsa_pub: bytes | None, message: bytes
         if hybrid:
             if mldsa_pub is None:
                 raise SignatureInvalid("{what}: the signer has no ML-DSA-65 key", what=said(what))
-            _mldsa_verifier(mldsa_pub).verify(signature[64:], message, LABEL_MLDSA_CONTEXT)
+            _mldsa_verifier(mldsa_pub).verify(signature[64:], message, context)
     except (InvalidSignature, ValueError, nacl.exceptions.CryptoError):
         raise SignatureInvalid("{what} does not verify", what=said(what)) from None

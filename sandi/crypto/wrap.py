@@ -9,8 +9,9 @@ so the wrap holds if either primitive holds.
 
 The recipient's name (an agency or member id) and key version are in the KDF
 info, so a wrapped key moved to another name or version does not unwrap. The
-same construction seals envelope stanzas (:mod:`sandi.envelope.stanzas`), vault
-slots and backups.
+same construction seals envelope stanzas (:mod:`sandi.envelope.stanzas`) and
+vault slots, each under its own labels (:class:`WrapLabels`); an envelope stanza
+also binds the envelope's header hash as the AEAD's associated data.
 
 >>> from sandi.crypto.wrap import generate_x25519, wrap_key, unwrap_key
 >>> from sandi.crypto.suite import Suite
@@ -25,6 +26,7 @@ from __future__ import annotations
 import functools
 import secrets
 import struct
+from typing import NamedTuple
 
 import nacl.bindings
 import nacl.exceptions
@@ -41,6 +43,21 @@ from sandi.crypto.primitives import (
 )
 from sandi.crypto.suite import MLKEM768_CIPHERTEXT_SIZE, X25519_SIZE, Suite
 from sandi.errors import WrappedKeyInvalid
+
+
+class WrapLabels(NamedTuple):
+    """The HKDF ``info`` labels of one use of the wrap, one per suite."""
+
+    classical: bytes
+    hybrid: bytes
+
+    def of(self, suite: Suite) -> bytes:
+        """The label for ``suite``."""
+        return self.classical if suite is Suite.CLASSICAL else self.hybrid
+
+
+#: The wrap labels of format version 1, which vault slots still use (their own format).
+WRAP_V1 = WrapLabels(LABEL_WRAP_X25519, LABEL_WRAP_HYBRID)
 
 
 def generate_x25519() -> tuple[bytes, bytes]:
@@ -74,25 +91,31 @@ def _mlkem_recipient(public: bytes) -> mlkem.MLKEM768PublicKey:
 
 
 def wrap_key(secret: bytes, suite: Suite, name: str, version: int,
-             x25519_pub: bytes, mlkem_pub: bytes | None) -> bytes:
+             x25519_pub: bytes, mlkem_pub: bytes | None, *, labels: WrapLabels = WRAP_V1,
+             aad: bytes | None = None) -> bytes:
     """Wrap the 32-byte ``secret`` for (name, version) under ``suite``; returns the body:
-    ephemeral X25519 share, [ML-KEM-768 ciphertext,] AES-256-GCM sealed secret."""
+    ephemeral X25519 share, [ML-KEM-768 ciphertext,] AES-256-GCM sealed secret.
+
+    ``labels`` names the use (an envelope stanza, a vault slot); ``aad`` is bound as
+    the AEAD's associated data (an envelope's header hash), and must be given again
+    to unwrap."""
     eph, eph_pub = generate_x25519()
     ss_x = agree(eph, x25519_pub)
+    info = _info(labels.of(suite), name, version)
     if suite is Suite.CLASSICAL:
-        key = hkdf(ss_x, salt=eph_pub + x25519_pub, info=_info(LABEL_WRAP_X25519, name, version))
-        return eph_pub + AESGCM(key).encrypt(ZERO_NONCE, secret, None)
+        key = hkdf(ss_x, salt=eph_pub + x25519_pub, info=info)
+        return eph_pub + AESGCM(key).encrypt(ZERO_NONCE, secret, aad)
     if mlkem_pub is None:
         raise ValueError("hybrid wrap needs an ML-KEM-768 public key")
     ss_m, ct_m = _mlkem_recipient(mlkem_pub).encapsulate()
-    key = hkdf(ss_m + ss_x + eph_pub + x25519_pub, salt=b"",
-               info=_info(LABEL_WRAP_HYBRID, name, version))
-    return eph_pub + ct_m + AESGCM(key).encrypt(ZERO_NONCE, secret, None)
+    key = hkdf(ss_m + ss_x + eph_pub + x25519_pub, salt=b"", info=info)
+    return eph_pub + ct_m + AESGCM(key).encrypt(ZERO_NONCE, secret, aad)
 
 
 def unwrap_key(body: bytes, suite: Suite, name: str, version: int, x25519_priv: bytes,
                mlkem_key: bytes | mlkem.MLKEM768PrivateKey | None,
-               x25519_pub: bytes | None = None) -> bytes:
+               x25519_pub: bytes | None = None, *, labels: WrapLabels = WRAP_V1,
+               aad: bytes | None = None) -> bytes:
     """Recover the secret :func:`wrap_key` sealed for (name, version); raises
     WrappedKeyInvalid if it does not open.
 
@@ -103,9 +126,9 @@ def unwrap_key(body: bytes, suite: Suite, name: str, version: int, x25519_priv: 
     pub = x25519_pub if x25519_pub is not None else x25519_public(x25519_priv)
     eph_pub, rest = body[:X25519_SIZE], body[X25519_SIZE:]
     ss_x = agree(x25519_priv, eph_pub)
+    info = _info(labels.of(suite), name, version)
     if suite is Suite.CLASSICAL:
-        key = hkdf(ss_x, salt=eph_pub + pub,
-                   info=_info(LABEL_WRAP_X25519, name, version))
+        key = hkdf(ss_x, salt=eph_pub + pub, info=info)
     else:
         if mlkem_key is None:
             raise WrappedKeyInvalid("recipient stanza: hybrid, but our key has no ML-KEM half")
@@ -116,8 +139,7 @@ def unwrap_key(body: bytes, suite: Suite, name: str, version: int, x25519_priv: 
             ss_m = mlkem_key.decapsulate(ct_m)
         except ValueError:
             raise WrappedKeyInvalid("recipient stanza: invalid ML-KEM-768 ciphertext") from None
-        key = hkdf(ss_m + ss_x + eph_pub + pub, salt=b"",
-                   info=_info(LABEL_WRAP_HYBRID, name, version))
-    return aead_open(key, ZERO_NONCE, rest, None, WrappedKeyInvalid,
+        key = hkdf(ss_m + ss_x + eph_pub + pub, salt=b"", info=info)
+    return aead_open(key, ZERO_NONCE, rest, aad, WrappedKeyInvalid,
                      lambda: Phrase("recipient stanza for {agency} v{version} does not open",
                                     agency=name, version=version))

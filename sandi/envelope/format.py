@@ -1,13 +1,20 @@
-"""The envelope wire format, version 1. No cryptography here.
+"""The envelope wire format, version 2. No cryptography here.
 
 Read this file beside docs/format.md: the sections follow each other. An
 envelope is::
 
-    "SANDI" 0x01                   magic and version (6 bytes)
-    u32be S, signed header         canonical msgpack array, S <= 256 KiB
+    "SANDI" 0x02                   magic and version (6 bytes)
+    u32be S, header                canonical msgpack array of 11, S <= 256 KiB;  hashed: H
+    u32be B, bound block           canonical msgpack [commitment, meta], B <= 8 KiB
     u32be R, recipient stanzas     canonical msgpack array, R <= 4 MiB
     payload                        STREAM chunks, 65,552 bytes each but the last
     signature                      fixed length per suite (64 or 3,373 bytes)
+
+The header hash H (over the magic, version, S and the header) is bound into every
+key of the document and into every stanza; the bound block depends on H, so it
+follows the header rather than sitting inside it. The signature covers
+everything from the magic to the end of the bound block (the *signed region*)
+and the payload; the stanzas stay outside, so a custodian can rewrap them.
 
 Everything here decodes into frozen dataclasses and raises
 :class:`~sandi.errors.MalformedEnvelope` (or a subclass) for any input that is
@@ -15,7 +22,7 @@ not exactly one canonical encoding of a valid structure.
 
 >>> from sandi.envelope.format import PREFIX, Suite
 >>> PREFIX, Suite.CLASSICAL.signature_len
-(b'SANDI\\x01', 64)
+(b'SANDI\\x02', 64)
 """
 
 from __future__ import annotations
@@ -29,26 +36,28 @@ from typing import TypeVar
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase, Said, said
 from sandi._internal.time import MAX_TIME
+from sandi.crypto.primitives import LABEL_ENVELOPE_SIGNATURE, header_hash
 from sandi.crypto.suite import SHA256_SIZE, TAG_SIZE, Suite
 from sandi.errors import MalformedEnvelope, UnsupportedSuite, UnsupportedVersion
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.model import MAX_RECIPIENTS
 
 MAGIC = b"SANDI"
-VERSION = 1
+VERSION = 2
 PREFIX = MAGIC + bytes([VERSION])
 
 CHUNK_SIZE = 64 * 1024  # plaintext bytes per payload chunk
 CT_CHUNK_SIZE = CHUNK_SIZE + TAG_SIZE
 
 MAX_SIGNED_HEADER = 256 * 1024
+MAX_BOUND = 8 * 1024
 MAX_STANZAS = 4 * 1024 * 1024
 MAX_META = 4 * 1024  # plaintext metadata, before encryption
 DOC_ID_SIZE = 16
 NONCE_SIZE = 16
 COMMITMENT_SIZE = SHA256_SIZE
 
-SIGNATURE_LABEL = b"sandi/v1/envelope-signature\x00"
+SIGNATURE_LABEL = LABEL_ENVELOPE_SIGNATURE + b"\x00"
 
 _U32 = struct.Struct(">I")
 _E = TypeVar("_E", Classification, Urgency)
@@ -72,7 +81,8 @@ class Signer:
 
 @dataclass(frozen=True)
 class SignedHeader:
-    """Everything the sender signs, apart from the payload hash."""
+    """The header: every clear field of the envelope. Hashed into H, which every key of
+    the document and every stanza is bound to; signed with the bound block."""
 
     suite: Suite
     pola_id: str
@@ -85,13 +95,21 @@ class SignedHeader:
     classification: Classification
     urgency: Urgency
     payload_nonce: bytes
+
+
+@dataclass(frozen=True)
+class Bound:
+    """The bound block: what the data key derives under H (so it cannot be inside the
+    hashed header), signed with it."""
+
     commitment: bytes
-    meta: bytes
+    meta: bytes  # the encrypted metadata
 
 
 @dataclass(frozen=True)
 class Stanza:
-    """One recipient's wrapped data key; outside the signature, bound by the commitment."""
+    """One recipient's wrapped data key; outside the signature, bound to H by its AEAD
+    and to the data key by the commitment."""
 
     agency: str
     key_version: int
@@ -109,11 +127,14 @@ class Metadata:
 
 @dataclass(frozen=True)
 class Header:
-    """A decoded envelope header and the exact bytes the signature covers."""
+    """Everything before the payload, decoded, with the exact bytes the signature covers
+    and the header hash."""
 
     signed: SignedHeader
+    bound: Bound
     stanzas: tuple[Stanza, ...]
-    signed_region: bytes  # PREFIX + u32 S + signed header bytes
+    signed_region: bytes  # PREFIX + u32 S + header + u32 B + bound block
+    header_hash: bytes  # H: the key schedule and every stanza are bound to it
 
     @property
     def size(self) -> int:
@@ -128,20 +149,19 @@ _HEADER = Fields(MalformedEnvelope, _HEADER_WORDS)
 
 
 def encode_signed_header(h: SignedHeader) -> bytes:
-    """The canonical msgpack of a signed header (13-item array)."""
+    """The canonical msgpack of a header (11-item array)."""
     return pack([
         int(h.suite), h.pola_id, h.pola_version, h.doc_id, h.created_at, h.sender,
         [int(h.signer.kind), h.signer.id, h.signer.key_version],
-        list(h.to), h.classification.slug, h.urgency.slug,
-        h.payload_nonce, h.commitment, h.meta,
+        list(h.to), h.classification.slug, h.urgency.slug, h.payload_nonce,
     ])
 
 
 def decode_signed_header(data: bytes) -> SignedHeader:
-    """Parse a signed header; every field is range-checked."""
+    """Parse a header; every field is range-checked."""
     f = _HEADER
     items = f.record(unpack(data, MalformedEnvelope, _HEADER_WORDS, MAX_SIGNED_HEADER),
-                     "header", 13)
+                     "header", 11)
     suite_no = f.integer(items[0], "suite", 0, 2**32)
     if suite_no not in Suite._value2member_map_:
         raise UnsupportedSuite("envelope header: unknown suite {suite_no}", suite_no=suite_no)
@@ -163,9 +183,17 @@ def decode_signed_header(data: bytes) -> SignedHeader:
         classification=_enum(Classification, f.text(items[8], "classification", 32)),
         urgency=_enum(Urgency, f.text(items[9], "urgency", 32)),
         payload_nonce=f.blob(items[10], "payload nonce", NONCE_SIZE),
-        commitment=f.blob(items[11], "commitment", COMMITMENT_SIZE),
-        meta=f.blob(items[12], "metadata", TAG_SIZE, MAX_META + TAG_SIZE),
     )
+
+
+def hashed_region(header_bytes: bytes) -> bytes:
+    """The bytes the header hash covers: magic, version, S and the header."""
+    return PREFIX + _U32.pack(len(header_bytes)) + header_bytes
+
+
+def hash_header(header_bytes: bytes) -> bytes:
+    """H, the header hash of a header's bytes (docs/format.md §4.1)."""
+    return header_hash(hashed_region(header_bytes))
 
 
 _KINDS: dict[type, Phrase] = {Classification: Phrase("classification"),
@@ -177,6 +205,25 @@ def _enum(cls: type[_E], slug: str) -> _E:
         if level.slug == slug:
             return level
     _HEADER.fail("unknown {kind} {slug!r}", kind=_KINDS[cls], slug=slug)
+
+
+# --- bound block -------------------------------------------------------------------
+
+_BOUND_WORDS = Phrase("bound block")
+_BOUND = Fields(MalformedEnvelope, _BOUND_WORDS)
+
+
+def encode_bound(b: Bound) -> bytes:
+    """The canonical msgpack of the bound block (2-item array)."""
+    return pack([b.commitment, b.meta])
+
+
+def decode_bound(data: bytes) -> Bound:
+    """Parse the bound block: the commitment and the encrypted metadata."""
+    f = _BOUND
+    items = f.record(unpack(data, MalformedEnvelope, _BOUND_WORDS, MAX_BOUND), "bound block", 2)
+    return Bound(commitment=f.blob(items[0], "commitment", COMMITMENT_SIZE),
+                 meta=f.blob(items[1], "metadata", TAG_SIZE, MAX_META + TAG_SIZE))
 
 
 # --- recipient stanzas --------------------------------------------------------------
@@ -191,7 +238,7 @@ def encode_stanzas(stanzas: tuple[Stanza, ...]) -> bytes:
 
 
 def decode_stanzas(data: bytes, signed: SignedHeader) -> tuple[Stanza, ...]:
-    """Parse stanzas: exactly one per signed recipient, in the signed order."""
+    """Parse stanzas: exactly one per recipient of the header, in the header's order."""
     f = _STANZAS
     items = f.array(unpack(data, MalformedEnvelope, _STANZAS_WORDS, MAX_STANZAS),
                     "stanzas", 1, MAX_RECIPIENTS)
@@ -236,16 +283,16 @@ def decode_meta(data: bytes) -> Metadata:
 # --- framing -----------------------------------------------------------------------
 
 
-def encode_header(signed_bytes: bytes, stanzas: tuple[Stanza, ...]) -> bytes:
-    """Magic, version, both length-prefixed blocks: everything before the payload."""
+def signed_region(header_bytes: bytes, bound_bytes: bytes) -> bytes:
+    """The bytes the signature covers: magic, version, S, the header, B and the bound
+    block (everything before the stanzas)."""
+    return b"".join([hashed_region(header_bytes), _U32.pack(len(bound_bytes)), bound_bytes])
+
+
+def encode_header(region: bytes, stanzas: tuple[Stanza, ...]) -> bytes:
+    """Everything before the payload: the signed region, then R and the stanza block."""
     block = encode_stanzas(stanzas)
-    return b"".join([PREFIX, _U32.pack(len(signed_bytes)), signed_bytes,
-                     _U32.pack(len(block)), block])
-
-
-def signed_region(signed_bytes: bytes) -> bytes:
-    """The header bytes the signature covers: magic, version, S and the signed header."""
-    return PREFIX + _U32.pack(len(signed_bytes)) + signed_bytes
+    return b"".join([region, _U32.pack(len(block)), block])
 
 
 def signature_input(region: bytes, payload_hash: bytes) -> bytes:
@@ -259,13 +306,16 @@ def read_header(read: Callable[[int], bytes]) -> Header:
     if prefix[:len(MAGIC)] != MAGIC:
         raise MalformedEnvelope("envelope: not a sandi envelope (bad magic)")
     if prefix[len(MAGIC)] != VERSION:
-        raise UnsupportedVersion("envelope: format version {version} is not supported (this sandi "
-                                 "reads version {supported})", version=prefix[len(MAGIC)],
-                                 supported=VERSION)
-    signed_bytes = _read_block(read, MAX_SIGNED_HEADER, _SIGNED_HEADER)
-    signed = decode_signed_header(signed_bytes)
+        raise UnsupportedVersion("envelope: format version {version} is not supported; this"
+                                 " sandi reads version {supported}",
+                                 version=prefix[len(MAGIC)], supported=VERSION)
+    header_bytes = _read_block(read, MAX_SIGNED_HEADER, _SIGNED_HEADER)
+    signed = decode_signed_header(header_bytes)
+    bound_bytes = _read_block(read, MAX_BOUND, _BOUND_WORDS)
+    bound = decode_bound(bound_bytes)
     stanzas = decode_stanzas(_read_block(read, MAX_STANZAS, _STANZAS_WORDS), signed)
-    return Header(signed, stanzas, signed_region(signed_bytes))
+    return Header(signed, bound, stanzas, signed_region(header_bytes, bound_bytes),
+                  hash_header(header_bytes))
 
 
 def parse_header(data: bytes) -> tuple[Header, int]:
@@ -283,7 +333,7 @@ def parse_header(data: bytes) -> tuple[Header, int]:
 
 
 _MAGIC = Phrase("magic")
-_SIGNED_HEADER = Phrase("signed header")
+_SIGNED_HEADER = Phrase("header")
 
 
 def _read_block(read: Callable[[int], bytes], limit: int, what: Phrase) -> bytes:

@@ -1,9 +1,10 @@
 """Rewrap: move our recipient stanza to our agency's current key version.
 
-Only the stanza block changes; the signed header, the payload and the sender's
-signature stay byte for byte, so the envelope still verifies. The data key is
-unwrapped with the old version, checked against the header's commitment, and
-wrapped to the current version the pola publishes.
+Only the stanza block changes; the signed region (header and bound block), the
+payload and the sender's signature stay byte for byte, so the envelope still
+verifies. The data key is unwrapped with the old version, checked against the
+commitment, and wrapped to the current version the pola publishes, bound to the
+same header hash.
 
 Files are rewritten crash-safely. When the new header has the same length as
 the old one (the usual case: same suite, same agency), the header is replaced
@@ -79,16 +80,12 @@ def _new_stanzas(header: Header, keystore: Keystore, pola: Pola
         key = keystore.get(stanza.agency, stanza.key_version)
         data_key, _ = unwrap_checked(header, stanza, key)
         out.append(wrap(data_key, suite, stanza.agency, current.version, current.keys.x25519,
-                        current.keys.mlkem))
+                        current.keys.mlkem, header_hash=header.header_hash))
         moved.append((stanza.agency, stanza.key_version))
     if not moved:
         return header.stanzas, Rewrapped(Outcome.CURRENT, doc_id=header.signed.doc_id.hex())
     return tuple(out), Rewrapped(Outcome.REWRAPPED, tuple(a for a, _ in moved),
                                  tuple(v for _, v in moved), header.signed.doc_id.hex())
-
-
-def _signed_bytes(header: Header) -> bytes:
-    return header.signed_region[10:]  # PREFIX (6) + u32 (4)
 
 
 def rewrap(envelope: bytes, *, keystore: Keystore, pola: Pola) -> tuple[bytes, Rewrapped]:
@@ -97,7 +94,7 @@ def rewrap(envelope: bytes, *, keystore: Keystore, pola: Pola) -> tuple[bytes, R
     stanzas, result = _new_stanzas(header, keystore, pola)
     if result.outcome is not Outcome.REWRAPPED:
         return envelope, result
-    return encode_header(_signed_bytes(header), stanzas) + envelope[size:], result
+    return encode_header(header.signed_region, stanzas) + envelope[size:], result
 
 
 def _parse(data: bytes) -> tuple[Header, int]:
@@ -150,7 +147,7 @@ def rewrap_file(path: Path | str, *, keystore: Keystore, pola: Pola) -> Rewrappe
             stanzas, result = _new_stanzas(header, keystore, pola)
             if result.outcome is not Outcome.REWRAPPED:
                 return result
-            new_header = encode_header(_signed_bytes(header), stanzas)
+            new_header = encode_header(header.signed_region, stanzas)
             if len(new_header) == old_size:
                 journal = _journal(path)
                 _fs.atomic_write(journal, new_header, overwrite=True, mode=0o600)

@@ -1,4 +1,4 @@
-"""Seal envelopes: policy + keys + format + stream (opening is in sandi/opening.py).
+"""Seal envelopes: policy + keys + format + stream (opening is in :mod:`sandi.envelope.opening`).
 
 Randomness (the data key, the payload nonce, the document id) is drawn in the
 public functions; :func:`_seal_from_parts` does the rest deterministically but
@@ -33,6 +33,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sandi._internal import fs as _fs
 from sandi._internal.time import epoch, from_epoch
 from sandi.crypto.primitives import (
+    LABEL_ENVELOPE_SIGNATURE,
     LABEL_METADATA,
     ZERO_NONCE,
     DocumentKeys,
@@ -42,14 +43,17 @@ from sandi.envelope.armor import ArmorWriter
 from sandi.envelope.format import (
     DOC_ID_SIZE,
     NONCE_SIZE,
+    Bound,
     Metadata,
     SignedHeader,
     Signer,
     SignerKind,
     decode_meta,
+    encode_bound,
     encode_header,
     encode_meta,
     encode_signed_header,
+    hash_header,
     read_header,
     signature_input,
     signed_region,
@@ -177,19 +181,20 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
             raise PolicyViolation("{label} requires the hybrid suite but the signing key {agency} "
                                   "v{version} has no post-quantum key", label=level.label,
                                   agency=key.agency, version=key.version)
-    keys = DocumentKeys.derive(parts.data_key, parts.nonce)
-    meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, req.meta, LABEL_METADATA)
-    signed = SignedHeader(
+    header_bytes = encode_signed_header(SignedHeader(
         suite=suite, pola_id=pola.id, pola_version=pola.version, doc_id=parts.doc_id,
-        created_at=req.created_at, sender=sender.agency,
-        signer=signer, to=req.to,
-        classification=level, urgency=req.urgency, payload_nonce=parts.nonce,
-        commitment=keys.commitment, meta=meta_ct)
-    signed_bytes = encode_signed_header(signed)
-    stanzas = tuple(wrap(parts.data_key, suite, name, t.version, t.keys.x25519, t.keys.mlkem)
+        created_at=req.created_at, sender=sender.agency, signer=signer, to=req.to,
+        classification=level, urgency=req.urgency, payload_nonce=parts.nonce))
+    # Every key of the document, the commitment and every stanza are bound to the
+    # header hash: copied under any other header, none of them opens (format.md §6).
+    hh = hash_header(header_bytes)
+    keys = DocumentKeys.derive(parts.data_key, parts.nonce, hh)
+    meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, req.meta, LABEL_METADATA)
+    region = signed_region(header_bytes, encode_bound(Bound(keys.commitment, meta_ct)))
+    stanzas = tuple(wrap(parts.data_key, suite, name, t.version, t.keys.x25519, t.keys.mlkem,
+                         header_hash=hh)
                     for name, t in zip(req.to, targets, strict=True))
-    return (encode_header(signed_bytes, stanzas), signed_region(signed_bytes), key, suite,
-            keys.payload)
+    return encode_header(region, stanzas), region, key, suite, keys.payload
 
 
 def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: Write,
@@ -203,7 +208,7 @@ def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: W
             pipe.hash(block)
             pipe.write(block)
     write(key.signing_key().sign(signature_input(region, pipe.digest.digest()),
-                                 hybrid=suite is Suite.HYBRID))
+                                 hybrid=suite is Suite.HYBRID, context=LABEL_ENVELOPE_SIGNATURE))
     return header
 
 

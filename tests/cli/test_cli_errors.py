@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 import pytest
 from clitools import Run, assert_one_error, make_run, write_secret
+from helpers import PASSPHRASE, keystore_with
 
 import sandi
 from sandi.demo import DemoWorld
@@ -213,3 +214,34 @@ def test_debug_shows_the_traceback_of_a_sandi_error(tmp_path: Path, envelope: Pa
     result = make_run(tmp_path / "nothing")("--debug", "verify", envelope)
     assert result.exit_code == 2
     assert "Traceback" in result.stderr and "sandi: error:" in result.stderr
+
+
+def test_not_a_recipient_says_what_the_keystore_holds_only_with_debug(
+        world: DemoWorld, run: Run, tmp_path: Path, passfile: Path) -> None:
+    # Issue 14 §8: the error line says only that no held key is a recipient; which
+    # agencies and key versions this home holds comes with --debug, on a line of its own.
+    src = tmp_path / "nota.txt"
+    src.write_text("Nota dinas\n", encoding="utf-8")
+    assert run("seal", src, "--from", "dispendukcapil", "--to", "dinsos", "--classification",
+               "rahasia", "--passphrase-file", passfile).exit_code == 0
+    envelope = tmp_path / "nota.txt.sandi"
+    home = tmp_path / "dinkes-home"
+    keystore_with(world, home, ["dinkes"])
+    sandi.Home(home).install_pola(world.pola.to_bytes(),
+                                  fingerprint=world.pola.authority.fingerprint())
+    own = write_secret(tmp_path / "dinkes-pass.txt", PASSPHRASE)
+    dinkes = make_run(home)
+    said = {"en": "none of the keys in this keystore is a recipient",
+            "id": "tidak satu pun kunci di keystore ini termasuk penerima"}
+    for lang, words in said.items():
+        result = dinkes("--lang", lang, "open", envelope, "-o", tmp_path / "out.txt",
+                        "--passphrase-file", own)
+        error, _hint = assert_one_error(result, 1, lang)
+        assert words in error
+        assert "dinkes" not in result.stderr and "dinsos" not in result.stderr
+    debug = dinkes("--debug", "open", envelope, "-o", tmp_path / "out.txt",
+                   "--passphrase-file", own)
+    assert debug.exit_code == 1
+    assert ("sandi: detail: this envelope is for dinsos; this keystore holds keys for dinkes"
+            in debug.stderr)
+    assert not (tmp_path / "out.txt").exists()

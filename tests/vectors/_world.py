@@ -21,21 +21,28 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import sandi.crypto.wrap
 from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
-from sandi.crypto.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
+from sandi.crypto.primitives import (
+    LABEL_ENVELOPE_SIGNATURE,
+    LABEL_METADATA,
+    ZERO_NONCE,
+    DocumentKeys,
+)
 from sandi.crypto.suite import Suite
 from sandi.crypto.wrap import x25519_public
 from sandi.envelope.format import (
     DOC_ID_SIZE,
     NONCE_SIZE,
-    PREFIX,
+    Bound,
     Metadata,
     SignedHeader,
     Signer,
     SignerKind,
     Stanza,
+    encode_bound,
     encode_meta,
     encode_signed_header,
     encode_stanzas,
+    hash_header,
     parse_header,
     signature_input,
     signed_region,
@@ -229,26 +236,35 @@ class Draft:
     sign_with: tuple[str, int] | None = None  # default: the signer's key
 
     @property
+    def header_hash(self) -> bytes:
+        return hash_header(encode_signed_header(self.header()))
+
+    @property
     def keys(self) -> DocumentKeys:
         p = parts(self.n)
-        return DocumentKeys.derive(p.data_key, p.nonce)
+        return DocumentKeys.derive(p.data_key, p.nonce, self.header_hash)
 
     def header(self) -> SignedHeader:
         p = parts(self.n)
-        meta_plain = self.meta_plain if self.meta_plain is not None else encode_meta(self.meta)
         signer = self.signer or Signer(SignerKind.AGENCY, self.sender,
                                        current_version(self.sender))
         return SignedHeader(
             suite=self.suite, pola_id=self.pola_id, pola_version=self.pola_version,
             doc_id=p.doc_id, created_at=self.created_at, sender=self.sender, signer=signer,
             to=self.to, classification=Classification.parse(self.level),
-            urgency=Urgency.parse(self.urgency), payload_nonce=p.nonce,
-            commitment=self.keys.commitment,
-            meta=AESGCM(self.keys.metadata).encrypt(ZERO_NONCE, meta_plain, LABEL_METADATA))
+            urgency=Urgency.parse(self.urgency), payload_nonce=p.nonce)
+
+    def bound(self) -> Bound:
+        meta_plain = self.meta_plain if self.meta_plain is not None else encode_meta(self.meta)
+        keys = self.keys
+        return Bound(keys.commitment,
+                     AESGCM(keys.metadata).encrypt(ZERO_NONCE, meta_plain, LABEL_METADATA))
 
     def stanzas(self, data_key: bytes | None = None) -> tuple[Stanza, ...]:
         key = parts(self.n).data_key if data_key is None else data_key
-        return tuple(stanza(key, self.suite, a, self.stanza_versions.get(a)) for a in self.to)
+        hh = self.header_hash
+        return tuple(stanza(key, self.suite, a, self.stanza_versions.get(a), header_hash=hh)
+                     for a in self.to)
 
     def payload(self) -> bytes:
         if self.chunks is None:
@@ -260,12 +276,17 @@ class Draft:
         return b"".join(aead.encrypt(i.to_bytes(11, "big") + bytes([last]), chunk, None)
                         for i, (chunk, last) in enumerate(self.chunks))
 
+    def envelope(self) -> Envelope:
+        """The envelope, unsigned."""
+        EPHEMERAL.reset(f"envelope/{self.n}")
+        return Envelope(encode_signed_header(self.header()), encode_bound(self.bound()),
+                        self.stanzas(), self.payload(), b"")
+
     def build(self) -> bytes:
         """The complete envelope, signed."""
-        EPHEMERAL.reset(f"envelope/{self.n}")
         h = self.header()
-        return Envelope(encode_signed_header(h), self.stanzas(), self.payload(), b"").resigned(
-            self.sign_with or (h.signer.id, h.signer.key_version), h.suite)
+        return self.envelope().resigned(self.sign_with or (h.signer.id, h.signer.key_version),
+                                        h.suite)
 
 
 def current_version(agency: str) -> int:
@@ -273,19 +294,21 @@ def current_version(agency: str) -> int:
     return POLA.sealing_key(agency).version
 
 
-def stanza(data_key: bytes, suite: Suite, agency: str, version: int | None = None) -> Stanza:
-    """``data_key`` wrapped to (agency, version) (default: its current version)."""
+def stanza(data_key: bytes, suite: Suite, agency: str, version: int | None = None, *,
+           header_hash: bytes) -> Stanza:
+    """``data_key`` wrapped to (agency, version) (default: its current version), bound to
+    ``header_hash``."""
     version = current_version(agency) if version is None else version
     pub = KEYS[agency, version].public
-    return wrap(data_key, suite, agency, version, pub.x25519, pub.mlkem)
+    return wrap(data_key, suite, agency, version, pub.x25519, pub.mlkem,
+                header_hash=header_hash)
 
 
-def sign(key: tuple[str, int], signed_bytes: bytes, payload: bytes, *, hybrid: bool,
-         region: bytes | None = None) -> bytes:
-    """A signature by ``key`` over a signed header and a payload."""
-    message = signature_input(region or signed_region(signed_bytes),
-                              hashlib.sha256(payload).digest())
-    return KEYS[key].signing_key().sign(message, hybrid=hybrid)
+def sign(key: tuple[str, int], region: bytes, payload: bytes, *, hybrid: bool) -> bytes:
+    """A signature by ``key`` over a signed region and a payload."""
+    message = signature_input(region, hashlib.sha256(payload).digest())
+    return KEYS[key].signing_key().sign(message, hybrid=hybrid,
+                                        context=LABEL_ENVELOPE_SIGNATURE)
 
 
 _U32 = struct.Struct(">I")
@@ -293,9 +316,10 @@ _U32 = struct.Struct(">I")
 
 @dataclass(frozen=True)
 class Envelope:
-    """An envelope taken apart: its four regions, as bytes."""
+    """An envelope taken apart: its five regions, as bytes."""
 
-    signed_bytes: bytes
+    signed_bytes: bytes  # the header (hashed)
+    bound_bytes: bytes
     stanzas: tuple[Stanza, ...]
     payload: bytes
     signature: bytes
@@ -305,15 +329,24 @@ class Envelope:
     def parse(cls, env: bytes) -> Envelope:
         header, end = parse_header(env)
         sig_len = header.signed.suite.signature_len
-        return cls(header.signed_region[len(PREFIX) + 4:], header.stanzas,
-                   env[end:len(env) - sig_len], env[len(env) - sig_len:])
+        return cls(encode_signed_header(header.signed), encode_bound(header.bound),
+                   header.stanzas, env[end:len(env) - sig_len], env[len(env) - sig_len:])
+
+    @property
+    def header_hash(self) -> bytes:
+        return hash_header(self.signed_bytes)
+
+    @property
+    def region(self) -> bytes:
+        """The signed region: magic, version, S, header, B, bound block."""
+        return signed_region(self.signed_bytes, self.bound_bytes)
 
     @property
     def header(self) -> bytes:
+        """Everything before the payload."""
         block = self.stanza_block if self.stanza_block is not None else \
             encode_stanzas(self.stanzas)
-        return b"".join([PREFIX, _U32.pack(len(self.signed_bytes)), self.signed_bytes,
-                         _U32.pack(len(block)), block])
+        return b"".join([self.region, _U32.pack(len(block)), block])
 
     def to_bytes(self) -> bytes:
         return self.header + self.payload + self.signature
@@ -328,7 +361,7 @@ class Envelope:
 
     def resigned(self, key: tuple[str, int], suite: Suite) -> bytes:
         """The envelope with a fresh, valid signature by ``key`` over its bytes."""
-        return replace(self, signature=sign(key, self.signed_bytes, self.payload,
+        return replace(self, signature=sign(key, self.region, self.payload,
                                             hybrid=suite is Suite.HYBRID)).to_bytes()
 
 
@@ -351,10 +384,15 @@ def mp(obj: object) -> bytes:
 
 
 def header_items(h: SignedHeader) -> list[object]:
-    """The 13 items of a signed header, as encode_signed_header lays them out."""
+    """The 11 items of a header, as encode_signed_header lays them out."""
     return [int(h.suite), h.pola_id, h.pola_version, h.doc_id, h.created_at, h.sender,
             [int(h.signer.kind), h.signer.id, h.signer.key_version], list(h.to),
-            h.classification.slug, h.urgency.slug, h.payload_nonce, h.commitment, h.meta]
+            h.classification.slug, h.urgency.slug, h.payload_nonce]
+
+
+def bound_items(b: Bound) -> list[object]:
+    """The 2 items of a bound block, as encode_bound lays them out."""
+    return [b.commitment, b.meta]
 
 
 def stanza_items(stanzas: Sequence[Stanza]) -> list[object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 
 from _world import (
@@ -10,21 +11,27 @@ from _world import (
     Draft,
     Envelope,
     flip,
+    parts,
     plaintext,
     seal,
     sign,
 )
 from _writer import Writer
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sandi._internal.codec import pack
+from sandi.crypto.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
 from sandi.crypto.suite import Suite
 from sandi.envelope.format import (
     CHUNK_SIZE,
+    Bound,
     Metadata,
-    encode_signed_header,
+    encode_bound,
+    encode_meta,
+    hashed_region,
     signature_input,
-    signed_region,
 )
+from sandi.envelope.stream import plaintext_chunks, seal_payload
 
 SIG = "SignatureInvalid"
 BAD = "MalformedEnvelope"
@@ -107,13 +114,25 @@ def wrong_keys(w: Writer) -> None:
     d = plaintext(333, 240)
     draft = Draft(d, "sekda", ("bkpsdmd",), "rahasia", 240)
     other = Draft(d, "sekda", ("bkpsdmd",), "rahasia", 241)
-    e = Envelope(encode_signed_header(draft.header()), draft.stanzas(), other.payload(), b"")
+    e = draft.envelope().with_(payload=other.payload())
     w.fail("payload-under-other-key", "the payload encrypted under another document's key"
            " (correctly signed)", "bkpsdmd", e.resigned(("sekda", 1), Suite.CLASSICAL), CUT, OK)
-    h = replace(draft.header(), meta=other.header().meta)
-    e = Envelope(encode_signed_header(h), draft.stanzas(), draft.payload(), b"")
+    b = replace(draft.bound(), meta=other.bound().meta)
+    e = draft.envelope().with_(bound_bytes=encode_bound(b))
     w.fail("metadata-under-other-key", "the metadata encrypted under another document's key"
            " (correctly signed)", "bkpsdmd", e.resigned(("sekda", 1), Suite.CLASSICAL), CUT, OK)
+    # Keys derived without the header hash, as format version 1 did: nothing opens.
+    p, hh = parts(242), bytes(32)
+    draft = Draft(d, "sekda", ("bkpsdmd",), "rahasia", 242)
+    keys = DocumentKeys.derive(p.data_key, p.nonce, hh)
+    e = draft.envelope().with_(
+        bound_bytes=encode_bound(Bound(keys.commitment, AESGCM(keys.metadata).encrypt(
+            ZERO_NONCE, encode_meta(Metadata()), LABEL_METADATA))),
+        payload=b"".join(seal_payload(keys.payload, plaintext_chunks(io.BytesIO(d).read))))
+    w.fail("keys-under-other-header-hash", "bound block and payload under keys derived with"
+           " another header hash (correctly signed): the stanza's data key does not match"
+           " the commitment", "bkpsdmd", e.resigned(("sekda", 1), Suite.CLASSICAL),
+           "WrappedKeyInvalid", OK)
 
 
 def signature(w: Writer) -> None:
@@ -121,7 +140,7 @@ def signature(w: Writer) -> None:
     data = plaintext(500, 210)
     e = Envelope.parse(seal(data, sender="sekda", to=["bkpsdmd"], level="rahasia", n=210))
     env = e.to_bytes()
-    region = signed_region(e.signed_bytes)
+    region = e.region
     other = Envelope.parse(seal(plaintext(500, 211), sender="sekda", to=["bkpsdmd"],
                                 level="rahasia", n=211))
     cases: list[tuple[str, str, bytes, str, str]] = [
@@ -140,16 +159,22 @@ def signature(w: Writer) -> None:
         ("from-other-envelope", "the signature of another envelope by the same key",
          e.with_(signature=other.signature).to_bytes(), SIG, SIG),
         ("by-recipient", "signed by the recipient bkpsdmd (v2), which knows the data key,"
-         " posing as sekda", e.with_(signature=sign(("bkpsdmd", 2), e.signed_bytes, e.payload,
+         " posing as sekda", e.with_(signature=sign(("bkpsdmd", 2), e.region, e.payload,
                                                     hybrid=False)).to_bytes(), SIG, SIG),
         ("unlabelled", "sekda's signature over the signed region and payload hash without the"
-         " 'sandi/v1/envelope-signature' label",
-         e.with_(signature=KEYS["sekda", 1].signing_key().sign(
-             signature_input(region, _sha(e.payload))[len(b"sandi/v1/envelope-signature\0"):],
-             hybrid=False)).to_bytes(), SIG, SIG),
+         " 'sandi/v2/envelope-signature' label",
+         e.with_(signature=_ed(region + _sha(e.payload))).to_bytes(), SIG, SIG),
+        ("v1-label", "sekda's signature with the label of format version 1,"
+         " 'sandi/v1/envelope-signature'",
+         e.with_(signature=_ed(b"sandi/v1/envelope-signature\0" + region + _sha(e.payload))
+                 ).to_bytes(), SIG, SIG),
         ("header-only", "sekda's signature over the signed region alone, without the payload"
-         " hash", e.with_(signature=KEYS["sekda", 1].signing_key().sign(
-             b"sandi/v1/envelope-signature\0" + region, hybrid=False)).to_bytes(), SIG, SIG),
+         " hash", e.with_(signature=_ed(b"sandi/v2/envelope-signature\0" + region)).to_bytes(),
+         SIG, SIG),
+        ("without-bound-block", "sekda's signature over the header and the payload hash, without"
+         " the bound block", e.with_(signature=_ed(
+             b"sandi/v2/envelope-signature\0" + hashed_region(e.signed_bytes)
+             + _sha(e.payload))).to_bytes(), SIG, SIG),
     ]
     for short, desc, data_, error, verify in cases:
         w.fail(f"signature-{short}", desc, "bkpsdmd", data_, error, verify)
@@ -157,9 +182,10 @@ def signature(w: Writer) -> None:
     hy = Envelope.parse(seal(plaintext(500, 212), sender="sekda", to=["bkpsdmd"],
                              level="sangat-rahasia", n=212))
     sig = hy.signature
-    msg = signature_input(signed_region(hy.signed_bytes), _sha(hy.payload))
+    msg = signature_input(hy.region, _sha(hy.payload))
     sekda = KEYS["sekda", 1]
-    pq_other_context = _mldsa(sekda.mldsa_seed, msg, b"")
+    pq_other_context = _mldsa(sekda.mldsa_seed, msg, b"sandi/v1")
+    pq_no_context = _mldsa(sekda.mldsa_seed, msg, b"")
     bk = KEYS["bkpsdmd", 2]
     hybrid_cases: list[tuple[str, str, bytes, str, str]] = [
         ("ed25519-half-flipped", "hybrid: a byte of the Ed25519 half flipped, ML-DSA half"
@@ -168,11 +194,15 @@ def signature(w: Writer) -> None:
          " intact", hy.with_(signature=flip(sig, 64 + 1000)).to_bytes(), SIG, SIG),
         ("mldsa-half-zero", "hybrid: the ML-DSA-65 half all zero",
          hy.with_(signature=sig[:64] + bytes(3309)).to_bytes(), SIG, SIG),
-        ("mldsa-half-other-context", "hybrid: ML-DSA-65 signed with an empty context instead"
-         " of 'sandi/v1'", hy.with_(signature=sig[:64] + pq_other_context).to_bytes(), SIG, SIG),
+        ("mldsa-half-other-context", "hybrid: ML-DSA-65 signed with the context of the other"
+         " formats, 'sandi/v1', instead of 'sandi/v2/envelope-signature'",
+         hy.with_(signature=sig[:64] + pq_other_context).to_bytes(), SIG, SIG),
+        ("mldsa-half-empty-context", "hybrid: ML-DSA-65 signed with an empty context",
+         hy.with_(signature=sig[:64] + pq_no_context).to_bytes(), SIG, SIG),
         ("mldsa-half-other-signer", "hybrid: the ML-DSA-65 half by bkpsdmd's key",
-         hy.with_(signature=sig[:64] + _mldsa(bk.mldsa_seed, msg, b"sandi/v1")).to_bytes(), SIG,
-         SIG),
+         hy.with_(signature=sig[:64] + _mldsa(bk.mldsa_seed, msg,
+                                              b"sandi/v2/envelope-signature")).to_bytes(),
+         SIG, SIG),
         ("ed25519-half-other-signer", "hybrid: the Ed25519 half by bkpsdmd's key",
          hy.with_(signature=bk.signing_key().sign(msg, hybrid=False) + sig[64:]).to_bytes(), SIG,
          SIG),
@@ -181,6 +211,11 @@ def signature(w: Writer) -> None:
     ]
     for short, desc, data_, error, verify in hybrid_cases:
         w.fail(f"signature-{short}", desc, "bkpsdmd", data_, error, verify)
+
+
+def _ed(message: bytes) -> bytes:
+    """sekda's Ed25519 signature over exactly ``message``."""
+    return KEYS["sekda", 1].signing_key().sign(message, hybrid=False)
 
 
 def _sha(data: bytes) -> bytes:

@@ -24,7 +24,14 @@ from _writer import Writer
 
 from sandi.crypto.suite import Suite
 from sandi.crypto.wrap import x25519_public
-from sandi.envelope.format import Metadata, Signer, SignerKind, Stanza, encode_signed_header
+from sandi.envelope.format import (
+    Metadata,
+    Signer,
+    SignerKind,
+    Stanza,
+    encode_bound,
+    encode_signed_header,
+)
 
 SIG = "SignatureInvalid"
 BAD = "MalformedEnvelope"
@@ -87,10 +94,12 @@ def policy(w: Writer) -> None:
         w.fail(f"policy-{short}", desc, who, draft.build(), error)
     # An unknown recipient: its stanza wraps to a key outside the pola.
     draft = Draft(d, "sekda", ("bkpsdmd", "dinsos"), "biasa", 145)
-    ours = stanza(parts(145).data_key, Suite.CLASSICAL, "bkpsdmd")
+    ours = stanza(parts(145).data_key, Suite.CLASSICAL, "bkpsdmd",
+                  header_hash=draft.header_hash)
     outsider = Stanza("dinsos", 1, x25519_public(bytes(range(32))) + bytes(48))
-    env = Envelope(encode_signed_header(draft.header()), (ours, outsider), draft.payload(),
-                   b"").resigned(("sekda", 1), Suite.CLASSICAL)
+    env = Envelope(encode_signed_header(draft.header()), encode_bound(draft.bound()),
+                   (ours, outsider), draft.payload(), b"").resigned(("sekda", 1),
+                                                                    Suite.CLASSICAL)
     w.fail("policy-unknown-recipient", "recipients bkpsdmd and 'dinsos', which is not in the"
            " pola", "bkpsdmd", env, "UnknownAgency")
 
@@ -101,8 +110,10 @@ def stanzas(w: Writer) -> None:
     e = Envelope.parse(seal(data, sender="sekda", to=["bkpsdmd", "inspektorat", "sekda"],
                             level="rahasia", n=150))
     b, i, s = e.stanzas
-    key = parts(150).data_key
-    extra = stanza(key, Suite.CLASSICAL, "kec-a")
+    key, hh = parts(150).data_key, e.header_hash
+    extra = stanza(key, Suite.CLASSICAL, "kec-a", header_hash=hh)
+    other = Envelope.parse(seal(data, sender="sekda", to=["bkpsdmd", "inspektorat", "sekda"],
+                                level="rahasia", n=154))
     structural: list[tuple[str, str, tuple[Stanza, ...]]] = [
         ("dropped", "inspektorat's stanza removed", (b, s)),
         ("added", "a fourth stanza, for kec-a, wrapping the real data key", (b, i, s, extra)),
@@ -139,7 +150,12 @@ def stanzas(w: Writer) -> None:
         ("low-order-share", "the ephemeral share is the all-zero (low-order) point",
          replace(i, body=bytes(32) + i.body[32:])),
         ("other-data-key", "inspektorat's stanza wraps a different data key (commitment"
-         " mismatch)", stanza(bytes(32), Suite.CLASSICAL, "inspektorat")),
+         " mismatch)", stanza(bytes(32), Suite.CLASSICAL, "inspektorat", header_hash=hh)),
+        ("from-other-envelope", "inspektorat's stanza taken from another envelope of the same"
+         " sender to the same recipients", other.stanzas[1]),
+        ("bound-to-other-header", "inspektorat's stanza wraps the right data key, but bound"
+         " to another envelope's header hash (its AEAD's associated data)",
+         stanza(key, Suite.CLASSICAL, "inspektorat", header_hash=other.header_hash)),
     ]
     for short, desc, new in unwrap_fail:
         w.fail(f"stanza-{short}", desc, "inspektorat", e.with_(stanzas=(b, new, s)).to_bytes(),
@@ -155,13 +171,14 @@ def stanzas(w: Writer) -> None:
                "WrappedKeyInvalid", OK)
     w.fail("stanza-hybrid-classical-body", "a hybrid envelope whose stanza has a classical"
            " body length", "bkpsdmd",
-           hy.with_(stanzas=(stanza(parts(151).data_key, Suite.CLASSICAL, "bkpsdmd"), hs)
-                    ).to_bytes(), BAD)
+           hy.with_(stanzas=(stanza(parts(151).data_key, Suite.CLASSICAL, "bkpsdmd",
+                                    header_hash=hy.header_hash), hs)).to_bytes(), BAD)
     # A malicious sender splits its recipients: bkpsdmd's stanza wraps the committed key,
     # inspektorat's another one; inspektorat must fail, not read another plaintext.
     split = Envelope.parse(seal(plaintext(150, 152), sender="sekda",
                                 to=["bkpsdmd", "inspektorat"], level="rahasia", n=152))
-    other = stanza(parts(153).data_key, Suite.CLASSICAL, "inspektorat")
+    other = stanza(parts(153).data_key, Suite.CLASSICAL, "inspektorat",
+                   header_hash=split.header_hash)
     env = split.with_(stanzas=(split.stanzas[0], other)).resigned(("sekda", 1), Suite.CLASSICAL)
     data = plaintext(150, 152)
     w.ok("stanza-split-recipients-committed", "the same split envelope, opened by bkpsdmd,"
@@ -175,17 +192,16 @@ def without_pq(w: Writer) -> None:
     """The hybrid suite where one party has no post-quantum key."""
     d = plaintext(70, 160)
     draft = Draft(d, "kec-a", ("sekda",), "biasa", 160, suite=Suite.HYBRID)
-    h = draft.header()
-    e = Envelope(encode_signed_header(h), draft.stanzas(), draft.payload(), b"")
-    ed = sign(("kec-a", 2), e.signed_bytes, e.payload, hybrid=False)
+    e = draft.envelope()
+    ed = sign(("kec-a", 2), e.region, e.payload, hybrid=False)
     w.fail("hybrid-signer-without-mldsa", "a hybrid envelope from kec-a, whose key has no"
            " ML-DSA-65 half: a valid Ed25519 half and 3,309 zero bytes", "sekda",
            e.with_(signature=ed + bytes(3309)).to_bytes(), SIG)
     draft = Draft(d, "sekda", ("kec-a",), "biasa", 161, suite=Suite.HYBRID)
-    h = draft.header()
     body = x25519_public(bytes(range(1, 33))) + bytes(1088) + bytes(48)
-    env = Envelope(encode_signed_header(h), (Stanza("kec-a", 2, body),), draft.payload(),
-                   b"").resigned(("sekda", 1), Suite.HYBRID)
+    env = Envelope(encode_signed_header(draft.header()), encode_bound(draft.bound()),
+                   (Stanza("kec-a", 2, body),), draft.payload(), b"").resigned(("sekda", 1),
+                                                                              Suite.HYBRID)
     w.fail("hybrid-recipient-without-mlkem", "a hybrid stanza for kec-a, whose key has no"
            " ML-KEM-768 half (correctly signed)", "kec-a", env, "WrappedKeyInvalid", OK)
 

@@ -110,8 +110,8 @@ def success(w: Writer) -> None:
     # Rewrap-friendly (guarantee 7): the stanza for bkpsdmd wraps to its retired v1.
     data = plaintext(321, 65)
     parsed = Envelope.parse(seal(data, sender="sekda", to=["bkpsdmd"], level="rahasia", n=65))
-    env = parsed.with_(stanzas=(stanza(parts(65).data_key, Suite.CLASSICAL, "bkpsdmd", 1),)
-                       ).to_bytes()
+    env = parsed.with_(stanzas=(stanza(parts(65).data_key, Suite.CLASSICAL, "bkpsdmd", 1,
+                                       header_hash=parsed.header_hash),)).to_bytes()
     w.ok("stanza-for-retired-key", "the stanza wraps to bkpsdmd's retired key v1 (stanzas are"
          " outside the signature; retired keys still open)", "bkpsdmd", env, data, Metadata(),
          opened_with=("bkpsdmd", 1))
