@@ -5,7 +5,7 @@ published vectors (tests/vectors/*.json with world.json). It parses, unwraps, ch
 the key commitment, decrypts the metadata and the payload and verifies the signature
 as the document says, and must agree with every vector: the same plaintext and
 metadata on success, a refusal of the same kind otherwise. It does not implement the
-pola (docs/format.md §10 step 6), so the policy and expiry vectors are left out; the
+pola (docs/format.md §11 step 6), so the policy and expiry vectors are left out; the
 signer's public key comes from the world's private keys instead of the pola.
 
 If this test fails after a format change, either docs/format.md or the code is wrong.

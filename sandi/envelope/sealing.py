@@ -186,7 +186,7 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
         created_at=req.created_at, sender=sender.agency, signer=signer, to=req.to,
         classification=level, urgency=req.urgency, payload_nonce=parts.nonce))
     # Every key of the document, the commitment and every stanza are bound to the
-    # header hash: copied under any other header, none of them opens (format.md §6).
+    # header hash: copied under any other header, none of them opens (format.md §7.4).
     hh = hash_header(header_bytes)
     keys = DocumentKeys.derive(parts.data_key, parts.nonce, hh)
     meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, req.meta, LABEL_METADATA)
