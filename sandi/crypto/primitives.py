@@ -25,7 +25,7 @@ from cryptography.exceptions import InvalidSignature, InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import mldsa
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 
 from sandi._internal.i18n import Phrase, Said, said
 from sandi.errors import InvalidArgument, SandiError, SignatureInvalid
@@ -46,6 +46,7 @@ LABEL_KEYSTORE_CHECK = b"sandi/v1/keystore/check"
 LABEL_MLDSA_CONTEXT = b"sandi/v1"  # ML-DSA-65 context of every non-envelope signature
 
 ZERO_NONCE = bytes(12)
+_SHA256 = hashes.SHA256()
 
 
 def hkdf(ikm: bytes, *, salt: bytes, info: bytes, length: int = 32) -> bytes:
@@ -81,9 +82,12 @@ class DocumentKeys:
     @classmethod
     def derive(cls, data_key: bytes, nonce: bytes, header_hash: bytes) -> DocumentKeys:
         """Derive the three keys of a document."""
-        okm = hkdf(data_key, salt=nonce, info=LABEL_DOCUMENT_KEYS + b"\x00" + header_hash,
-                   length=64)
-        commitment = hkdf(data_key, salt=nonce, info=LABEL_COMMITMENT + b"\x00" + header_hash)
+        # Both HKDFs have the same ikm and salt: extract once, expand twice (the same
+        # output as two full HKDF calls, RFC 5869).
+        prk = HKDF.extract(_SHA256, nonce, data_key)
+        okm = HKDFExpand(_SHA256, 64, LABEL_DOCUMENT_KEYS + b"\x00" + header_hash).derive(prk)
+        commitment = HKDFExpand(_SHA256, 32,
+                                LABEL_COMMITMENT + b"\x00" + header_hash).derive(prk)
         return cls(okm[:32], okm[32:], commitment)
 
 
