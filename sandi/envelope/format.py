@@ -1,4 +1,4 @@
-"""The envelope wire format, version 2. No cryptography here.
+"""The envelope wire format, version 2. No cryptography here but the header hash.
 
 Read this file beside docs/format.md: the sections follow each other. An
 envelope is::
