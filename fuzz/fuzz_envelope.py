@@ -79,7 +79,8 @@ def TestOneInput(data: bytes) -> None:
     except sandi.SandiError:
         return
     region = signed_region(encode_signed_header(header.signed), encode_bound(header.bound))
-    if region != header.signed_region or encode_header(region, header.stanzas) != data[:end]:
+    if region != header.signed_region or \
+            encode_header(region, header.stanzas, header.attachments) != data[:end]:
         raise AssertionError("a header parsed but does not re-encode to its bytes")
     if (again := _resigned(data, header, end)) is not None:
         _open_and_verify(again)

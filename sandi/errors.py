@@ -1,27 +1,16 @@
 """Every error a caller of sandi can meet, in one hierarchy.
 
-Three families sit under :class:`SandiError`:
-
-* :class:`MalformedInput` -- bytes that do not parse (an envelope, a pola, a key
-  file, a request). Refused, exit code 1.
-* :class:`Refusal` -- input that parses but fails a cryptographic or policy
-  check (tampering, a forged signature, a flow the pola forbids, an expired or
-  rolled-back pola, a wrong passphrase). Exit code 1.
-* :class:`Misuse` -- the caller asked for something that cannot be done
-  (an unknown classification, no recipients, a naive datetime, a missing key,
-  an existing output file). Exit code 2.
-
-Each class carries a ``hint``: what to do about it, in English and Indonesian,
-in words an official understands. The CLI prints the message and the hint; it
-never prints a traceback unless asked.
+Three families sit under :class:`SandiError`: :class:`MalformedInput` (bytes that do
+not parse; exit code 1), :class:`Refusal` (parses, but a cryptographic or policy check
+refuses it; exit code 1) and :class:`Misuse` (the caller asked for something that
+cannot be done; exit code 2). Each class carries a ``hint``: the fix, in English and
+Indonesian, in words an official understands.
 
 An error is raised with an English template and its parameters,
 ``OutputExists("{path} already exists", path=p)``: ``str(err)`` is the English
 text, ``err.message("id")`` the same detail in Indonesian (from the ``sandi``
 gettext catalogue shipped in ``sandi/locale``), ``err.describe("id")`` the whole
-line for an official. Words given as a parameter are a :class:`Phrase`, said in
-the same language. A plain message without parameters works too; if the
-catalogue does not know it, it is shown as it is.
+line for an official. Words given as a parameter are a :class:`Phrase`.
 
 >>> from sandi.errors import OutputExists
 >>> err = OutputExists("{path} already exists", path="surat.pdf")
@@ -29,8 +18,6 @@ catalogue does not know it, it is shown as it is.
 (2, 'surat.pdf already exists')
 >>> err.describe("id")
 'berkas keluaran sudah ada (surat.pdf sudah ada)'
->>> err.hint("id")[:5]
-'Pilih'
 """
 
 from __future__ import annotations
@@ -50,8 +37,7 @@ class SandiError(Exception):
     hint_id = "Lihat `sandi --help`."
 
     def __init__(self, template: str | Phrase = "", /, **params: object) -> None:
-        """``template`` is English with ``{placeholders}`` filled from ``params`` (or a
-        :class:`Phrase` holding both); without ``params`` it is used as it is."""
+        """``template`` is English with ``{placeholders}`` from ``params`` (or a Phrase)."""
         if isinstance(template, Phrase):
             self.template, self.params = template.template, {**template.params, **params}
         else:
@@ -67,9 +53,7 @@ class SandiError(Exception):
         return str(self) if lang != "id" else render(self.template, self.params, lang)
 
     def describe(self, lang: str = "en") -> str:
-        """The error line for people: in Indonesian, the problem in Indonesian first and
-        the precise detail, also in Indonesian, after it (the detail alone when it
-        already begins with the problem's words)."""
+        """The error line for people: in Indonesian, the problem, then the detail."""
         if lang != "id":
             return str(self)
         detail = self.message(lang)
@@ -82,8 +66,7 @@ class SandiError(Exception):
         return self.hint_id if lang == "id" else self.hint_en
 
     def debug_detail(self, lang: str = "en") -> str | None:
-        """Detail kept out of the message on purpose (what a keystore holds, say), for
-        people who ask for it (the CLI's ``--debug``); None when there is none."""
+        """Detail kept out of the message on purpose, for ``--debug``; None if none."""
         return None
 
 
@@ -105,14 +88,11 @@ class MalformedEnvelope(MalformedInput):
 
 
 class UnsupportedVersion(MalformedEnvelope):
-    """An envelope names a format version this sandi does not read: an older one (version
-    1, made before format version 2 bound every key to the header) or a newer one."""
+    """An envelope names a format version this sandi does not read (1, or a newer one)."""
 
     summary_id = "versi format amplop tidak dikenal"
-    hint_en = ("Ask the sender to seal the document again with current sandi (if the"
-               " envelope is newer than this sandi, upgrade sandi).")
-    hint_id = ("Minta pengirim menyegel ulang dokumen dengan sandi versi terkini (jika amplop"
-               " lebih baru daripada sandi ini, perbarui sandi).")
+    hint_en = "Ask the sender to seal the document again with current sandi, or upgrade sandi."
+    hint_id = "Minta pengirim menyegel ulang dengan sandi terkini, atau perbarui sandi."
 
 
 class UnsupportedSuite(MalformedEnvelope):
@@ -121,6 +101,14 @@ class UnsupportedSuite(MalformedEnvelope):
     summary_id = "suite kriptografi amplop tidak dikenal"
     hint_en = "Upgrade sandi; the envelope uses a suite this version does not implement."
     hint_id = "Perbarui sandi; amplop memakai suite yang belum dikenal versi ini."
+
+
+class MalformedReceipt(MalformedInput):
+    """A receipt (tanda terima) does not parse, or is an envelope."""
+
+    summary_id = "berkas bukan tanda terima sandi yang utuh"
+    hint_en = "The file is not a complete sandi receipt; ask the recipient to send it again."
+    hint_id = "Berkas bukan tanda terima sandi yang utuh; minta penerima mengirim ulang."
 
 
 class MalformedPola(MalformedInput):
@@ -186,20 +174,40 @@ class WrappedKeyInvalid(TamperedEnvelope):
     summary_id = "kunci terbungkus untuk instansi Anda rusak"
 
 
-class NotARecipient(Refusal):
-    """None of the key versions we hold opens the envelope.
+class ReceiptInvalid(Refusal):
+    """A receipt's signature does not verify, or it names another envelope."""
 
-    Raised by open (:meth:`of`), the message says only that: which agencies and key
-    versions the keystore holds, and which it tried, are the keystore's business, kept
-    in :attr:`to`, :attr:`held` and :attr:`tried` and said by :meth:`debug_detail`
-    (``sandi --debug``)."""
+    summary_id = "tanda terima tidak sah"
+    hint_en = "Do not count this receipt; ask the recipient for a receipt from sandi."
+    hint_id = "Jangan anggap tanda terima ini; minta penerima mengirim tanda terima dari sandi."
+
+
+class TimestampInvalid(Refusal):
+    """A time-stamp token is not the pola TSA's, names another hash, or disagrees with
+    the claimed time; or a required token is missing."""
+
+    summary_id = "cap waktu tidak sah"
+    hint_en = "Do not trust the document's date; ask the sender to seal it again."
+    hint_id = "Jangan percayai tanggal dokumen; minta pengirim menyegelnya ulang."
+
+
+class TimestampUnavailable(Refusal):
+    """The pola requires a time-stamp and its TSA does not answer or refuses."""
+
+    summary_id = "otoritas cap waktu tidak dapat dihubungi"
+    hint_en = "Check the network to the time-stamping authority, then try again."
+    hint_id = "Periksa jaringan ke otoritas cap waktu, lalu coba lagi."
+
+
+class NotARecipient(Refusal):
+    """None of the key versions we hold opens the envelope (:meth:`of`); what the keystore
+    holds and tried is kept for :meth:`debug_detail` (``sandi --debug``) only."""
 
     summary_id = "Anda bukan penerima amplop ini"
     hint_en = "The document is not addressed to your agency, or needs a key you do not hold."
     hint_id = "Dokumen tidak ditujukan ke instansi Anda, atau perlu kunci yang tidak Anda miliki."
 
-    #: The envelope's recipients, the agencies the keystore holds keys for, and the
-    #: stanzas of held agencies whose key version it lacks: for ``--debug`` only.
+    #: The recipients, the agencies held, and held agencies' versions not held.
     to: tuple[str, ...] = ()
     held: tuple[str, ...] = ()
     tried: tuple[tuple[str, int], ...] = ()
@@ -245,8 +253,7 @@ class WrongShares(Refusal):
 
 
 class PolicyViolation(Refusal):
-    """The pola does not allow this sender to send this classification to a recipient,
-    or a per-classification requirement (suite, number of recipients) is not met."""
+    """The pola does not allow this flow, or a classification's requirement is not met."""
 
     summary_id = "pola tidak mengizinkan pengiriman ini"
     hint_en = "Check `sandi pola show` for what is allowed, or ask the authority to change it."
@@ -329,8 +336,7 @@ class Misuse(SandiError):
 
 
 class InvalidArgument(Misuse):
-    """An argument is out of range: an unknown classification, an empty recipient
-    list, a naive datetime, a duplicate agency id."""
+    """An argument is out of range (a classification, no recipients, a naive datetime)."""
 
     summary_id = "argumen tidak sah"
     hint_en = "Correct the argument; see `sandi COMMAND --help`."

@@ -11,10 +11,11 @@ import hashlib
 import importlib.util
 import io
 import sys
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import msgpack
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -29,6 +30,7 @@ from sandi.crypto.primitives import (
 )
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld, example_source
+from sandi.envelope.attachments import NO_ATTACHMENTS, Attachments
 from sandi.envelope.format import (
     CT_CHUNK_SIZE,
     DOC_ID_SIZE,
@@ -91,13 +93,16 @@ def keystore_with(world: DemoWorld, home: Path, agencies: Iterable[str]) -> Keys
 
 
 def pola_with(world: DemoWorld, keys: Mapping[str, Sequence[KeyVersion]], *,
-              version: int = 2, pola_id: str | None = None) -> Pola:
-    """The demo pola re-issued at ``version`` with some agencies' key histories replaced,
-    signed by the demo authority (2 of 3)."""
+              version: int = 2, pola_id: str | None = None,
+              edit: Callable[[dict[str, Any]], object] | None = None) -> Pola:
+    """The demo pola re-issued at ``version`` with some agencies' key histories replaced
+    (and its TOML source changed by ``edit``), signed by the demo authority (2 of 3)."""
     source = parse_source(example_source())
     source["pola"]["version"] = version
     if pola_id is not None:
         source["pola"]["id"] = pola_id
+    if edit is not None:
+        edit(source)
     all_keys = {a.id: list(a.keys) for a in world.pola.agencies}
     all_keys.update({k: list(v) for k, v in keys.items()})
     body = compile_source(source, keys=all_keys,
@@ -126,6 +131,9 @@ class Layout:
     stanza_block: slice
     stanza_versions: tuple[slice, ...]  # each stanza's key-version integer
     stanza_bodies: tuple[slice, ...]  # each stanza's body bytes (without the bin header)
+    attachments_len_at: int  # the u32 U
+    attachment_block: slice  # the attachments' msgpack (an RFC 3161 token, if any)
+    attachments: Attachments
     payload: slice
     chunks: tuple[slice, ...]
     signature: slice
@@ -142,21 +150,23 @@ class Layout:
         block_at = signed_region_end + 4
         versions, bodies = [], []
         entries = [msgpack.packb([s.agency, s.key_version, s.body]) for s in header.stanzas]
-        pos = block_at + len(encode_stanzas(header.stanzas)) - sum(map(len, entries))
+        stanzas_end = block_at + len(encode_stanzas(header.stanzas))
+        pos = stanzas_end - sum(map(len, entries))
         for s, entry in zip(header.stanzas, entries, strict=True):
             v_at = pos + 1 + len(msgpack.packb(s.agency))
             v_end = v_at + len(msgpack.packb(s.key_version))
             versions.append(slice(v_at, v_end))
             bodies.append(slice(pos + len(entry) - len(s.body), pos + len(entry)))
             pos += len(entry)
-        assert pos == end
+        assert pos == stanzas_end
         pay_end = len(env) - sig_len
         chunks = tuple(slice(a, min(a + CT_CHUNK_SIZE, pay_end))
                        for a in range(end, pay_end, CT_CHUNK_SIZE))
         return cls(env, header.signed, header.bound, header.stanzas, header.header_hash,
                    len(PREFIX), slice(signed_at, signed_end), signed_end,
                    slice(bound_at, signed_region_end), signed_region_end,
-                   slice(block_at, end), tuple(versions), tuple(bodies),
+                   slice(block_at, stanzas_end), tuple(versions), tuple(bodies),
+                   stanzas_end, slice(stanzas_end + 4, end), header.attachments,
                    slice(end, pay_end), chunks, slice(pay_end, len(env)))
 
     @property
@@ -198,19 +208,22 @@ class Layout:
 
     def with_(self, *, signed_bytes: bytes | None = None, bound_bytes: bytes | None = None,
               stanzas: tuple[Stanza, ...] | None = None, payload: bytes | None = None,
-              signature: bytes | None = None) -> bytes:
+              signature: bytes | None = None, attachments: Attachments | None = None) -> bytes:
         """The envelope with some parts replaced (nothing re-signed)."""
         return assemble(self.signed_bytes if signed_bytes is None else signed_bytes,
                         self.bound_bytes if bound_bytes is None else bound_bytes,
                         self.stanzas if stanzas is None else stanzas,
                         self.payload_bytes if payload is None else payload,
-                        self.signature_bytes if signature is None else signature)
+                        self.signature_bytes if signature is None else signature,
+                        self.attachments if attachments is None else attachments)
 
 
 def assemble(signed_bytes: bytes, bound_bytes: bytes, stanzas: tuple[Stanza, ...],
-             payload: bytes, signature: bytes) -> bytes:
+             payload: bytes, signature: bytes, attachments: Attachments = NO_ATTACHMENTS
+             ) -> bytes:
     """Put an envelope together from its parts."""
-    return encode_header(signed_region(signed_bytes, bound_bytes), stanzas) + payload + signature
+    return (encode_header(signed_region(signed_bytes, bound_bytes), stanzas, attachments)
+            + payload + signature)
 
 
 def flip(env: bytes, pos: int, mask: int = 0x01) -> bytes:

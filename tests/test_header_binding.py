@@ -29,6 +29,7 @@ from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
 from sandi.envelope.format import (
     Header,
+    ReceiptRequest,
     SignedHeader,
     Signer,
     SignerKind,
@@ -148,7 +149,7 @@ def _other(name: str, h: SignedHeader) -> object:
         "doc_id": bytes(16), "created_at": h.created_at + 1, "sender": X,
         "signer": Signer(SignerKind.MEMBER, SENDER, 1), "to": ("diskominfo",),
         "classification": Classification.RAHASIA, "urgency": Urgency.KILAT,
-        "payload_nonce": bytes(16),
+        "payload_nonce": bytes(16), "receipt_request": ReceiptRequest((), (X,)),
     }
     return others[name]
 

@@ -33,7 +33,8 @@ WORLD: dict[str, Any] = json.loads((HERE / "world.json").read_text())
 VECTORS = sorted(HERE.glob("[0-9][0-9][0-9]-*.json"))
 
 #: The kinds of outcome this implementation tells apart (the vectors' "expect").
-CHECKED = {"success", "malformed", "unsupported", "not a recipient", "tampered", "signature"}
+CHECKED = {"success", "malformed", "unsupported", "not a recipient", "tampered", "signature",
+           "timestamp"}
 
 SUITES = {1: (80, 64), 2: (1168, 3373)}  # suite -> (stanza body, signature) lengths (§4)
 LEVELS = ("biasa", "terbatas", "rahasia", "sangat-rahasia")
@@ -100,8 +101,8 @@ def _array(v: Any, size: int) -> list[Any]:
 
 
 def _header(data: bytes) -> dict[str, Any]:
-    """§4: the header, an array of 11."""
-    items = _array(_canonical(data), 11)
+    """§4: the header, an array of 12."""
+    items = _array(_canonical(data), 12)
     if type(items[0]) is int and 0 <= items[0] <= 2**32 \
             and items[0] not in SUITES:
         raise Refused("unsupported", f"suite {items[0]}")
@@ -114,6 +115,15 @@ def _header(data: bytes) -> dict[str, Any]:
         raise _bad("recipients not sorted and unique")
     if items[8] not in LEVELS or items[9] not in URGENCIES:
         raise _bad("classification or urgency")
+    if items[11] is not None:  # §4.2: [receipts from, receipts to]
+        request = _array(items[11], 2)
+        for names, lo, hi in ((request[0], 0, 1024), (request[1], 1, 16)):
+            if type(names) is not list or not lo <= len(names) <= hi:
+                raise _bad("receipt request")
+            if [_slug(a) for a in names] != sorted(set(names)):
+                raise _bad("receipt request not sorted and unique")
+        if not set(request[0]) < set(to):
+            raise _bad("receipts from must be some (not all) recipients")
     return {"suite": _int(items[0], 1, 2), "pola_id": _slug(items[1]),
             "pola_version": _int(items[2], 1, 2**63 - 1), "doc_id": _bin(items[3], 16),
             "created_at": _int(items[4], 0, 2**40), "sender": _slug(items[5]),
@@ -129,7 +139,7 @@ def _split(env: bytes) -> tuple[dict[str, Any], bytes, bytes, list[tuple[str, in
     if env[5] != 2:
         raise Refused("unsupported", f"version {env[5]}")
     pos, blocks = 6, []
-    for limit in (262_144, 8_192, 4_194_304):  # S, B, R
+    for limit in (262_144, 8_192, 4_194_304, 65_536):  # S, B, R, U
         if len(env) < pos + 4:
             raise _bad("truncated length")
         (size,) = struct.unpack(">I", env[pos:pos + 4])
@@ -153,7 +163,20 @@ def _split(env: bytes) -> tuple[dict[str, Any], bytes, bytes, list[tuple[str, in
     if [s[0] for s in stanzas] != header["to"]:
         raise _bad("stanzas do not match the recipients")
     h = hashlib.sha256(b"sandi/v2/header-hash\x00" + hashed).digest()  # §4.1
+    _attachments(blocks[3])
     return header, h, region, stanzas, commitment, meta, env[pos:]
+
+
+def _attachments(data: bytes) -> None:
+    """§6a: records [type, body], types ascending; type 1 (a time-stamp token) only.
+    The vectors' pola names no time-stamping authority, so any token is refused."""
+    raw = _canonical(data)
+    if type(raw) is not list or len(raw) > 1:
+        raise _bad("attachments")
+    for record in raw:
+        kind, body = _array(record, 2)
+        if _int(kind, 1, 1) == 1 and _bin(body, 1, 32_768):
+            raise Refused("timestamp", "a token, and the pola names no TSA")
 
 
 # --- §6-§9 -------------------------------------------------------------------------------------

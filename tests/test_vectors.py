@@ -54,6 +54,7 @@ EXPECT: dict[str, set[str | None]] = {
     "policy refusal": {"PolicyViolation", "UnknownAgency", "KeyNotValid", "KeyRevoked",
                        "PolaMismatch", "PolaRollback"},
     "expired": {"PolaExpired"},
+    "timestamp": {"TimestampInvalid"},
 }
 
 #: Vectors sandi is known to get wrong: name -> the bug (xfail, strict).
@@ -116,6 +117,7 @@ def _check_header(info: sandi.EnvelopeInfo, header: dict[str, Any]) -> None:
         "sender": info.sender, "signer": info.signer,
         "signer_key_version": info.signer_key_version, "to": list(info.to),
         "classification": info.classification.slug, "urgency": info.urgency.slug,
+        "receipts_from": list(info.receipts_from), "receipts_to": list(info.receipts_to),
     } == header
 
 
@@ -232,7 +234,8 @@ def test_header_round_trip(path: Path) -> None:
         assert v["expect"] in {"malformed", "unsupported"}
         return
     signed, bound = encode_signed_header(header.signed), encode_bound(header.bound)
-    assert encode_header(signed_region(signed, bound), header.stanzas) == env[:end]
+    assert encode_header(signed_region(signed, bound), header.stanzas,
+                         header.attachments) == env[:end]
     assert header.signed_region == (PREFIX + len(signed).to_bytes(4, "big") + signed
                                     + len(bound).to_bytes(4, "big") + bound)
     assert header.size == end

@@ -21,6 +21,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from sandi._internal import fs as _fs
@@ -42,6 +44,7 @@ from sandi.pola.model import (
     Member,
     Requirement,
     Rule,
+    TimeStamping,
 )
 
 _SRC = Fields(MalformedPola, Phrase("pola source"))
@@ -126,14 +129,40 @@ def _requirements(src: Mapping[str, Any]) -> tuple[Requirement, ...]:
     out = []
     for slug, item in f.map(src.get("requirement", {}), "requirement", set(),
                             frozenset(c.slug for c in Classification)).items():
-        d = f.map(item, f"requirement.{slug}", set(), frozenset({"suite", "max_recipients"}))
+        d = f.map(item, f"requirement.{slug}", set(),
+                  frozenset({"suite", "max_recipients", "receipts"}))
         suite_text = d.get("suite", "classical")
         if suite_text not in ("classical", "hybrid"):
             f.fail("requirement.{slug}.suite must be classical or hybrid", slug=slug)
         out.append(Requirement(_level(slug, "requirement"), Suite[suite_text.upper()],
                                f.integer(d.get("max_recipients", MAX_RECIPIENTS),
-                                     "max_recipients", 1, MAX_RECIPIENTS)))
+                                     "max_recipients", 1, MAX_RECIPIENTS),
+                               _flag(d.get("receipts", False), f"requirement.{slug}.receipts")))
     return tuple(sorted(out, key=lambda r: r.level))
+
+
+def _flag(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        _SRC.fail("{name} must be true or false", name=name)
+    return value
+
+
+def _tsa(src: Mapping[str, Any]) -> TimeStamping | None:
+    """``[tsa]``: ``url``, ``certificates`` (PEM text, the TSA's own first, its root
+    last) and ``required`` (default false)."""
+    if "tsa" not in src:
+        return None
+    f = _SRC
+    d = f.map(src["tsa"], "tsa", {"url", "certificates"}, frozenset({"required"}))
+    certs = []
+    for pem in f.array(d["certificates"], "tsa.certificates", 1, 4):
+        try:
+            cert = x509.load_pem_x509_certificate(f.text(pem, "certificate", 65536).encode())
+        except ValueError:
+            f.fail("tsa.certificates: not a PEM certificate")
+        certs.append(cert.public_bytes(serialization.Encoding.DER))
+    return TimeStamping(f.text(d["url"], "tsa.url", 1024), tuple(certs),
+                        _flag(d.get("required", False), "tsa.required"))
 
 
 def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVersion]],
@@ -143,7 +172,7 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
     """Compile parsed source plus each agency's key versions into a pola body."""
     f = _SRC
     top = f.map(dict(src), "source", {"pola", "decree", "agency"},
-                frozenset({"allow", "deny", "requirement"}))
+                frozenset({"allow", "deny", "requirement", "tsa"}))
     meta = f.map(top["pola"], "pola", {"id", "name", "authority", "valid_days"},
                  frozenset({"version"}))
     dec = f.map(top["decree"], "decree", {"number", "date", "title"})
@@ -175,7 +204,7 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
                f.text(dec["title"], "decree title", 1024)),
         Authority(f.text(meta["authority"], "authority", 1024), threshold,
                   tuple(authority_keys)),
-        tuple(agencies), _rules(top, ids, groups), _requirements(top)))
+        tuple(agencies), _rules(top, ids, groups), _requirements(top), _tsa(top)))
 
 
 def _as_loaded(body: PolaBody) -> PolaBody:

@@ -18,8 +18,13 @@ from typing import TYPE_CHECKING
 from sandi._internal.lazy import surface
 
 if TYPE_CHECKING:
+    from sandi.envelope.acknowledging import ReceiptInfo, check_receipt, make_receipt
     from sandi.envelope.info import Document, EnvelopeInfo, Opened
     from sandi.envelope.opening import open, open_file, verify
+    from sandi.envelope.receipts import Outcome as ReceiptOutcome
+    from sandi.envelope.receipts import Reason as RefusalReason
+    from sandi.envelope.receipts import Receipt, decode_receipt
+    from sandi.envelope.refusing import refuse
     from sandi.envelope.rewrapping import Outcome as RewrapOutcome
     from sandi.envelope.rewrapping import Rewrapped, rewrap, rewrap_file
     from sandi.envelope.sealing import seal, seal_file
@@ -32,16 +37,30 @@ __getattr__, __dir__ = surface(__name__, {
     "seal": "sandi.envelope.sealing", "seal_file": "sandi.envelope.sealing",
     "RewrapOutcome": "sandi.envelope.rewrapping:Outcome", "Rewrapped": "sandi.envelope.rewrapping",
     "rewrap": "sandi.envelope.rewrapping", "rewrap_file": "sandi.envelope.rewrapping",
+    "ReceiptInfo": "sandi.envelope.acknowledging",
+    "check_receipt": "sandi.envelope.acknowledging", "make_receipt": "sandi.envelope.acknowledging",
+    "Receipt": "sandi.envelope.receipts", "decode_receipt": "sandi.envelope.receipts",
+    "ReceiptOutcome": "sandi.envelope.receipts:Outcome",
+    "RefusalReason": "sandi.envelope.receipts:Reason",
+    "refuse": "sandi.envelope.refusing",
 })
 
 __all__ = [
     "Document",
     "EnvelopeInfo",
     "Opened",
+    "Receipt",
+    "ReceiptInfo",
+    "ReceiptOutcome",
+    "RefusalReason",
     "RewrapOutcome",
     "Rewrapped",
+    "check_receipt",
+    "decode_receipt",
+    "make_receipt",
     "open",
     "open_file",
+    "refuse",
     "rewrap",
     "rewrap_file",
     "seal",

@@ -7,6 +7,7 @@ envelope is::
     u32be S, header                canonical msgpack array of 11, S <= 256 KiB;  hashed: H
     u32be B, bound block           canonical msgpack [commitment, meta], B <= 8 KiB
     u32be R, recipient stanzas     canonical msgpack array, R <= 4 MiB
+    u32be U, attachments           canonical msgpack array, U <= 64 KiB (time-stamp token)
     payload                        STREAM chunks, 65,552 bytes each but the last
     signature                      fixed length per suite (64 or 3,373 bytes)
 
@@ -14,7 +15,8 @@ The header hash H (over the magic, version, S and the header) is bound into ever
 key of the document and into every stanza; the bound block depends on H, so it
 follows the header rather than sitting inside it. The signature covers
 everything from the magic to the end of the bound block (the *signed region*)
-and the payload; the stanzas stay outside, so a custodian can rewrap them.
+and the payload; the stanzas stay outside, so a custodian can rewrap them, and so
+do the attachments (an RFC 3161 token over H, which the signer cannot make).
 
 Everything here decodes into frozen dataclasses and raises
 :class:`~sandi.errors.MalformedEnvelope` (or a subclass) for any input that is
@@ -38,6 +40,13 @@ from sandi._internal.i18n import Phrase, Said, said
 from sandi._internal.time import MAX_TIME
 from sandi.crypto.primitives import LABEL_ENVELOPE_SIGNATURE, header_hash
 from sandi.crypto.suite import SHA256_SIZE, TAG_SIZE, Suite
+from sandi.envelope.attachments import (
+    MAX_ATTACHMENTS,
+    NO_ATTACHMENTS,
+    Attachments,
+    decode_attachments,
+    encode_attachments,
+)
 from sandi.errors import MalformedEnvelope, UnsupportedSuite, UnsupportedVersion
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.model import MAX_RECIPIENTS
@@ -53,6 +62,7 @@ MAX_SIGNED_HEADER = 256 * 1024
 MAX_BOUND = 8 * 1024
 MAX_STANZAS = 4 * 1024 * 1024
 MAX_META = 4 * 1024  # plaintext metadata, before encryption
+MAX_RETURN_TO = 16  # agencies a receipt request names to return receipts to
 DOC_ID_SIZE = 16
 NONCE_SIZE = 16
 COMMITMENT_SIZE = SHA256_SIZE
@@ -80,6 +90,19 @@ class Signer:
 
 
 @dataclass(frozen=True)
+class ReceiptRequest:
+    """A request for signed receipts (as S/MIME ESS's ReceiptRequest): from every
+    recipient (``from_agencies`` empty) or the ones named, returned to ``return_to``."""
+
+    from_agencies: tuple[str, ...]
+    return_to: tuple[str, ...]
+
+    def asks(self, agency: str, to: tuple[str, ...]) -> bool:
+        """Whether ``agency``, a recipient of ``to``, is asked for a receipt."""
+        return agency in (self.from_agencies or to)
+
+
+@dataclass(frozen=True)
 class SignedHeader:
     """The header: every clear field of the envelope. Hashed into H, which every key of
     the document and every stanza is bound to; signed with the bound block."""
@@ -95,6 +118,7 @@ class SignedHeader:
     classification: Classification
     urgency: Urgency
     payload_nonce: bytes
+    receipt_request: ReceiptRequest | None = None
 
 
 @dataclass(frozen=True)
@@ -135,11 +159,12 @@ class Header:
     stanzas: tuple[Stanza, ...]
     signed_region: bytes  # PREFIX + u32 S + header + u32 B + bound block
     header_hash: bytes  # H: the key schedule and every stanza are bound to it
+    attachments: Attachments = NO_ATTACHMENTS
 
     @property
     def size(self) -> int:
-        """Bytes from the magic to the end of the stanzas."""
-        return len(self.signed_region) + 4 + len(encode_stanzas(self.stanzas))
+        """Bytes from the magic to the end of the attachments."""
+        return len(encode_header(self.signed_region, self.stanzas, self.attachments))
 
 
 # --- signed header ------------------------------------------------------------------
@@ -149,11 +174,13 @@ _HEADER = Fields(MalformedEnvelope, _HEADER_WORDS)
 
 
 def encode_signed_header(h: SignedHeader) -> bytes:
-    """The canonical msgpack of a header (11-item array)."""
+    """The canonical msgpack of a header (12-item array)."""
+    rr = h.receipt_request
     return pack([
         int(h.suite), h.pola_id, h.pola_version, h.doc_id, h.created_at, h.sender,
         [int(h.signer.kind), h.signer.id, h.signer.key_version],
         list(h.to), h.classification.slug, h.urgency.slug, h.payload_nonce,
+        None if rr is None else [list(rr.from_agencies), list(rr.return_to)],
     ])
 
 
@@ -161,7 +188,7 @@ def decode_signed_header(data: bytes) -> SignedHeader:
     """Parse a header; every field is range-checked."""
     f = _HEADER
     items = f.record(unpack(data, MalformedEnvelope, _HEADER_WORDS, MAX_SIGNED_HEADER),
-                     "header", 11)
+                     "header", 12)
     suite_no = f.integer(items[0], "suite", 0, 2**32)
     if suite_no not in Suite._value2member_map_:
         raise UnsupportedSuite("envelope header: unknown suite {suite_no}", suite_no=suite_no)
@@ -183,7 +210,25 @@ def decode_signed_header(data: bytes) -> SignedHeader:
         classification=_enum(Classification, f.text(items[8], "classification", 32)),
         urgency=_enum(Urgency, f.text(items[9], "urgency", 32)),
         payload_nonce=f.blob(items[10], "payload nonce", NONCE_SIZE),
+        receipt_request=None if items[11] is None else _receipt_request(items[11], to),
     )
+
+
+def _receipt_request(value: object, to: tuple[str, ...]) -> ReceiptRequest:
+    f = _HEADER
+    request = f.record(value, "receipt request", 2)
+    by = _slugs(f.array(request[0], "receipts from", 0, MAX_RECIPIENTS), "receipts from")
+    if not set(by) < set(to):  # every recipient is written as an empty list
+        f.fail("receipts from must name some (not all) recipients, or none for all")
+    back = _slugs(f.array(request[1], "receipts to", 1, MAX_RETURN_TO), "receipts to")
+    return ReceiptRequest(by, back)
+
+
+def _slugs(items: list[object], name: str) -> tuple[str, ...]:
+    slugs = tuple(_HEADER.slug(x, name) for x in items)
+    if list(slugs) != sorted(set(slugs)):
+        _HEADER.fail("{name} must be sorted and unique", name=name)
+    return slugs
 
 
 def hashed_region(header_bytes: bytes) -> bytes:
@@ -289,10 +334,13 @@ def signed_region(header_bytes: bytes, bound_bytes: bytes) -> bytes:
     return b"".join([hashed_region(header_bytes), _U32.pack(len(bound_bytes)), bound_bytes])
 
 
-def encode_header(region: bytes, stanzas: tuple[Stanza, ...]) -> bytes:
-    """Everything before the payload: the signed region, then R and the stanza block."""
+def encode_header(region: bytes, stanzas: tuple[Stanza, ...],
+                  attachments: Attachments = NO_ATTACHMENTS) -> bytes:
+    """Everything before the payload: the signed region, R and the stanza block, U and
+    the attachments."""
     block = encode_stanzas(stanzas)
-    return b"".join([region, _U32.pack(len(block)), block])
+    extra = encode_attachments(attachments)
+    return b"".join([region, _U32.pack(len(block)), block, _U32.pack(len(extra)), extra])
 
 
 def signature_input(region: bytes, payload_hash: bytes) -> bytes:
@@ -314,8 +362,9 @@ def read_header(read: Callable[[int], bytes]) -> Header:
     bound_bytes = _read_block(read, MAX_BOUND, _BOUND_WORDS)
     bound = decode_bound(bound_bytes)
     stanzas = decode_stanzas(_read_block(read, MAX_STANZAS, _STANZAS_WORDS), signed)
+    attachments = decode_attachments(_read_block(read, MAX_ATTACHMENTS, Phrase("attachments")))
     return Header(signed, bound, stanzas, signed_region(header_bytes, bound_bytes),
-                  hash_header(header_bytes))
+                  hash_header(header_bytes), attachments)
 
 
 def parse_header(data: bytes) -> tuple[Header, int]:

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sandi._internal.time import from_epoch
 from sandi.envelope.format import Metadata, SignedHeader
+from sandi.envelope.receipts import Receipt
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.policy import Pola
 
@@ -27,6 +28,9 @@ class EnvelopeInfo:
     pola_id: str
     pola_version: int
     suite: str
+    witnessed_at: datetime | None = None  # the time an RFC 3161 token witnessed, if any
+    receipts_from: tuple[str, ...] = ()  # the recipients asked for a signed receipt
+    receipts_to: tuple[str, ...] = ()  # where they are to be returned
 
     def summary(self) -> str:
         """One line for people."""
@@ -45,6 +49,7 @@ class Opened(EnvelopeInfo):
     opened_with: tuple[str, int] | None = None
     warnings: tuple[str, ...] = field(default=())
     path: str | None = None  # where open_file wrote the plaintext
+    receipt: Receipt | None = None  # with ``receipt=True``: the signed receipt to return
 
 
 @dataclass(frozen=True, repr=False)
@@ -59,14 +64,17 @@ class Document(Opened):
 
 def describe(h: SignedHeader, pola: Pola, *, meta: Metadata | None = None,
              opened_with: tuple[str, int] | None = None,
-             warnings: tuple[str, ...] = ()) -> Opened:
+             warnings: tuple[str, ...] = (), witnessed: int | None = None) -> Opened:
     """Build the typed result from a verified header (and metadata, once opened)."""
     sender = pola.agency(h.sender)
     meta = meta or Metadata()
+    rr = h.receipt_request
     return Opened(
         doc_id=h.doc_id.hex(), sender=h.sender, sender_name=sender.name, signer=h.signer.id,
         signer_key_version=h.signer.key_version, to=h.to, classification=h.classification,
         urgency=h.urgency, created_at=from_epoch(h.created_at), pola_id=h.pola_id,
         pola_version=h.pola_version, suite=h.suite.slug, filename=meta.filename,
         subject=meta.subject, content_type=meta.content_type, opened_with=opened_with,
-        warnings=warnings)
+        warnings=warnings, witnessed_at=None if witnessed is None else from_epoch(witnessed),
+        receipts_from=() if rr is None else rr.from_agencies or h.to,
+        receipts_to=() if rr is None else rr.return_to)

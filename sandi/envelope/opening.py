@@ -38,11 +38,13 @@ from sandi.crypto.primitives import (
 )
 from sandi.crypto.suite import Suite
 from sandi.envelope import armor as armor
+from sandi.envelope.acknowledging import make_receipt
 from sandi.envelope.format import Header, Stanza, decode_meta, read_header, signature_input
 from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe
 from sandi.envelope.policy import check_envelope
 from sandi.envelope.stanzas import unwrap
 from sandi.envelope.stream import ChunkReader, Pipeline, open_payload
+from sandi.envelope.timestamping import envelope_witnessed
 from sandi.errors import (
     KeyNotFound,
     NotARecipient,
@@ -108,12 +110,13 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
 
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
-                 pola: Pola, now: datetime | None = None) -> Opened:
+                 pola: Pola, now: datetime | None = None, receipt: bool = False) -> Opened:
     read = armor.auto(read)  # binary or armored text, told apart by the first line
     header = read_header(read)
     h = header.signed
     pola.check_expiry(now)
     signer = check_envelope(pola, h)
+    seen = envelope_witnessed(header, pola)
     doc_keys, key = _my_stanza(header, keystore)
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, header.bound.meta,
                                  LABEL_METADATA, TamperedEnvelope,
@@ -124,8 +127,13 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
             pipe.write(plain)
     _check_signature(header, signer, reader.trailer, pipe.digest.digest())
     warnings = _recipient_warnings(pola, key)
-    return describe(h, pola, meta=meta, opened_with=(key.agency, key.version),
-                    warnings=warnings)
+    opened = describe(h, pola, meta=meta, opened_with=(key.agency, key.version),
+                      warnings=warnings, witnessed=seen)
+    if not receipt:
+        return opened
+    # Only now, with every check passed: never a receipt for what failed verification.
+    return replace(opened, receipt=make_receipt(header, reader.trailer,
+                                                keystore.identity(key.agency), pola, now=now))
 
 
 def _recipient_warnings(pola: Pola, key: AgencyKey) -> tuple[str, ...]:
@@ -140,28 +148,35 @@ def _recipient_warnings(pola: Pola, key: AgencyKey) -> tuple[str, ...]:
 
 
 def open(envelope: bytes, *, keystore: Keystore, pola: Pola,
-         now: datetime | None = None) -> Document:
+         now: datetime | None = None, receipt: bool = False) -> Document:
     """Open an envelope in memory; the plaintext is returned only if all checks pass.
+
+    With ``receipt``, ``Document.receipt`` is a signed receipt (tanda terima) for the
+    sender, made after every check passed; ``Document.receipts_to`` says where the
+    sender asked it be returned.
 
     Raises MalformedEnvelope, TamperedEnvelope (SignatureInvalid,
     WrappedKeyInvalid), NotARecipient, PolicyViolation, KeyRevoked, KeyNotValid,
-    PolaMismatch.
+    PolaMismatch, TimestampInvalid.
     """
     parts: list[bytes | memoryview] = []
-    opened = _open_stream(io.BytesIO(envelope).read, parts.append, keystore, pola, now)
+    opened = _open_stream(io.BytesIO(envelope).read, parts.append, keystore, pola, now,
+                          receipt)
     return Document(**vars(opened), plaintext=b"".join(parts))
 
 
 def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, pola: Pola,
               force: bool = False, now: datetime | None = None,
-              progress: Callable[[int], object] | None = None) -> Opened:
+              progress: Callable[[int], object] | None = None,
+              receipt: bool = False) -> Opened:
     """Open to a file (published only when fully verified) or stream, in constant memory.
 
     If ``dst`` is an existing directory, the file is named after the sender's
     encrypted filename (its base name only; names that are hidden, empty or
     path-like fall back to the envelope's name without ``.sandi``); ``Opened.path``
     says where it went. For a stream destination the plaintext is staged in an
-    anonymous temporary file and copied out only after verification.
+    anonymous temporary file and copied out only after verification. ``receipt`` is
+    as for :func:`open`.
     """
     with _fs.reader(src) as raw:
         read = _fs.counted(raw, progress)
@@ -173,14 +188,14 @@ def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, po
                 return output_name(result[0].filename, fallback)
 
             with _fs.atomic_output_in(dst, name, overwrite=force, mode=0o600) as out:
-                result.append(_open_stream(read, out.write, keystore, pola, now))
+                result.append(_open_stream(read, out.write, keystore, pola, now, receipt))
             return replace(result[0], path=str(Path(dst).absolute() / name()))
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
-                opened = _open_stream(read, out.write, keystore, pola, now)
+                opened = _open_stream(read, out.write, keystore, pola, now, receipt)
             return replace(opened, path=str(Path(dst).absolute()))
         with tempfile.TemporaryFile() as staged:
-            opened = _open_stream(read, staged.write, keystore, pola, now)
+            opened = _open_stream(read, staged.write, keystore, pola, now, receipt)
             staged.seek(0)
             shutil.copyfileobj(staged, dst, 1 << 20)
             return opened
@@ -215,9 +230,10 @@ def verify(envelope: bytes | Source, *, pola: Pola, now: datetime | None = None,
         header = read_header(read)
         pola.check_expiry(now)
         signer = check_envelope(pola, header.signed)
+        seen = envelope_witnessed(header, pola)
         with Pipeline() as pipe:
             reader = ChunkReader(read, header.signed.suite.signature_len, pipe.hash)
             for _block in reader:
                 pass
         _check_signature(header, signer, reader.trailer, pipe.digest.digest())
-    return describe(header.signed, pola)
+    return describe(header.signed, pola, witnessed=seen)

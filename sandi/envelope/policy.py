@@ -7,7 +7,7 @@ Used by open and verify; seal checks the same rules before it signs
 from __future__ import annotations
 
 from sandi.envelope.format import SignedHeader, SignerKind
-from sandi.errors import KeyNotValid, PolaMismatch
+from sandi.errors import KeyNotValid, PolaMismatch, PolicyViolation
 from sandi.pola.model import KeyVersion
 from sandi.pola.policy import Pola
 
@@ -26,7 +26,23 @@ def check_envelope(pola: Pola, h: SignedHeader) -> KeyVersion:
     if h.pola_version > pola.version:
         raise PolaMismatch("the envelope names pola v{pola_version}; this home has v{version}",
                            pola_version=h.pola_version, version=pola.version)
-    pola.version_named(h.pola_version).check_flow(h.sender, h.to, h.classification, h.suite)
+    named = pola.version_named(h.pola_version)
+    named.check_flow(h.sender, h.to, h.classification, h.suite)
+    check_receipt_requirement(named, h)
+    return check_signer(pola, h)
+
+
+def check_receipt_requirement(pola: Pola, h: SignedHeader) -> None:
+    """Where the pola requires receipts for the level, every recipient must be asked."""
+    if pola.requirement(h.classification).receipts and (
+            h.receipt_request is None or h.receipt_request.from_agencies):
+        raise PolicyViolation("{label} requires a receipt request to every recipient; this "
+                              "envelope has none", label=h.classification.label)
+
+
+def check_signer(pola: Pola, h: SignedHeader) -> KeyVersion:
+    """The signer's key version: of the sender (or one of its members, in good standing),
+    valid at the envelope's creation time by this (newest) pola's key history."""
     agency = pola.agency(h.sender)
     if h.signer.kind is SignerKind.MEMBER:
         # A person signs for the agency: they must have been a member of *this*

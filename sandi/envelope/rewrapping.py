@@ -94,7 +94,8 @@ def rewrap(envelope: bytes, *, keystore: Keystore, pola: Pola) -> tuple[bytes, R
     stanzas, result = _new_stanzas(header, keystore, pola)
     if result.outcome is not Outcome.REWRAPPED:
         return envelope, result
-    return encode_header(header.signed_region, stanzas) + envelope[size:], result
+    new = encode_header(header.signed_region, stanzas, header.attachments)
+    return new + envelope[size:], result
 
 
 def _parse(data: bytes) -> tuple[Header, int]:
@@ -147,7 +148,7 @@ def rewrap_file(path: Path | str, *, keystore: Keystore, pola: Pola) -> Rewrappe
             stanzas, result = _new_stanzas(header, keystore, pola)
             if result.outcome is not Outcome.REWRAPPED:
                 return result
-            new_header = encode_header(header.signed_region, stanzas)
+            new_header = encode_header(header.signed_region, stanzas, header.attachments)
             if len(new_header) == old_size:
                 journal = _journal(path)
                 _fs.atomic_write(journal, new_header, overwrite=True, mode=0o600)

@@ -40,11 +40,14 @@ from sandi.crypto.primitives import (
 )
 from sandi.crypto.suite import Suite
 from sandi.envelope.armor import ArmorWriter
+from sandi.envelope.attachments import Attachments
 from sandi.envelope.format import (
     DOC_ID_SIZE,
+    MAX_RETURN_TO,
     NONCE_SIZE,
     Bound,
     Metadata,
+    ReceiptRequest,
     SignedHeader,
     Signer,
     SignerKind,
@@ -61,6 +64,7 @@ from sandi.envelope.format import (
 from sandi.envelope.info import EnvelopeInfo, describe
 from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import Pipeline, plaintext_chunks, seal_payload
+from sandi.envelope.timestamping import envelope_witnessed, stamp
 from sandi.errors import (
     InvalidArgument,
     KeyNotValid,
@@ -114,13 +118,44 @@ class _Request:
     meta: bytes  # encoded, and checked as open will check it
     urgency: Urgency
     created_at: int
+    receipts: ReceiptRequest | None = None
 
     @classmethod
     def make(cls, *, sender: Identity, to: Sequence[str] | str,
              classification: Classification | str, pola: Pola, meta: Metadata,
-             urgency: Urgency | str, now: datetime | None) -> _Request:
-        return cls(sender, _recipients(to), Classification.parse(classification), pola,
-                   _checked_meta(meta), Urgency.parse(urgency), epoch(now))
+             urgency: Urgency | str, now: datetime | None,
+             receipts: bool | Sequence[str] = False,
+             receipts_to: Sequence[str] | str | None = None) -> _Request:
+        names, level = _recipients(to), Classification.parse(classification)
+        return cls(sender, names, level, pola, _checked_meta(meta), Urgency.parse(urgency),
+                   epoch(now), _receipt_request(pola, sender.agency, names, level, receipts,
+                                                receipts_to))
+
+
+def _receipt_request(pola: Pola, sender: str, to: tuple[str, ...], level: Classification,
+                     receipts: bool | Sequence[str], receipts_to: Sequence[str] | str | None
+                     ) -> ReceiptRequest | None:
+    """The receipt request to sign into the header: from every recipient (True), from
+    the ones named, or none; returned to ``receipts_to`` (default: the sender). Where
+    the pola requires receipts for the level, every recipient is asked."""
+    required = pola.requirement(level).receipts
+    if receipts is False and not required:
+        return None
+    named = () if isinstance(receipts, bool) else tuple(sorted(set(
+        [receipts] if isinstance(receipts, str) else receipts)))
+    if not set(named) <= set(to):
+        raise InvalidArgument("receipts can be requested only from recipients")
+    if required and named and named != to:
+        raise PolicyViolation("{label} requires a receipt from every recipient",
+                              label=level.label)
+    back = [receipts_to] if isinstance(receipts_to, str) else receipts_to or [sender]
+    return_to = tuple(sorted(set(back)))
+    if not 1 <= len(return_to) <= MAX_RETURN_TO:
+        raise InvalidArgument("receipts are returned to 1..{limit} agencies",
+                              limit=MAX_RETURN_TO)
+    for name in return_to:
+        pola.agency(name)
+    return ReceiptRequest(() if named == to else named, return_to)
 
 
 def _checked_meta(meta: Metadata) -> bytes:
@@ -184,17 +219,20 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
     header_bytes = encode_signed_header(SignedHeader(
         suite=suite, pola_id=pola.id, pola_version=pola.version, doc_id=parts.doc_id,
         created_at=req.created_at, sender=sender.agency, signer=signer, to=req.to,
-        classification=level, urgency=req.urgency, payload_nonce=parts.nonce))
+        classification=level, urgency=req.urgency, payload_nonce=parts.nonce,
+        receipt_request=req.receipts))
     # Every key of the document, the commitment and every stanza are bound to the
     # header hash: copied under any other header, none of them opens (format.md §7.4).
     hh = hash_header(header_bytes)
+    token = stamp(pola, hh, req.created_at)  # the TSA witnesses H, before any payload
     keys = DocumentKeys.derive(parts.data_key, parts.nonce, hh)
     meta_ct = AESGCM(keys.metadata).encrypt(ZERO_NONCE, req.meta, LABEL_METADATA)
     region = signed_region(header_bytes, encode_bound(Bound(keys.commitment, meta_ct)))
     stanzas = tuple(wrap(parts.data_key, suite, name, t.version, t.keys.x25519, t.keys.mlkem,
                          header_hash=hh)
                     for name, t in zip(req.to, targets, strict=True))
-    return encode_header(region, stanzas), region, key, suite, keys.payload
+    return (encode_header(region, stanzas, Attachments(timestamp=token)), region, key, suite,
+            keys.payload)
 
 
 def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: Write,
@@ -216,7 +254,8 @@ def seal(data: bytes, *, sender: Identity, to: Sequence[str] | str,
          classification: Classification | str, pola: Pola, filename: str | None = None,
          subject: str | None = None, content_type: str | None = None,
          urgency: Urgency | str = Urgency.BIASA, now: datetime | None = None,
-         armor: bool = False) -> bytes:
+         armor: bool = False, receipts: bool | Sequence[str] = False,
+         receipts_to: Sequence[str] | str | None = None) -> bytes:
     """Seal ``data`` from ``sender`` to the agencies ``to``; return the envelope.
 
     Raises PolicyViolation / UnknownAgency if the pola does not allow it,
@@ -224,10 +263,15 @@ def seal(data: bytes, *, sender: Identity, to: Sequence[str] | str,
     for bad arguments. The clear header shows sender, recipients, classification,
     urgency, creation time, document id and pola version; filename, subject and
     content type are encrypted.
+
+    ``receipts`` asks for signed receipts (tanda terima) from every recipient (True)
+    or from the recipients named, returned to ``receipts_to`` (default: the sender);
+    where the pola requires receipts for the classification, every recipient is asked.
+    Where the pola names a time-stamping authority, the envelope carries its token.
     """
     req = _Request.make(sender=sender, to=to, classification=classification, pola=pola,
                         meta=Metadata(filename, subject, content_type), urgency=urgency,
-                        now=now)
+                        now=now, receipts=receipts, receipts_to=receipts_to)
     out = io.BytesIO()
     with _maybe_armored(out.write, armor) as write:
         _seal_from_parts(plaintext_chunks(io.BytesIO(data).read), write, _Parts.random(), req)
@@ -249,19 +293,21 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
               filename: str | None = None, subject: str | None = None,
               content_type: str | None = None, urgency: Urgency | str = Urgency.BIASA,
               force: bool = False, now: datetime | None = None,
-              armor: bool = False, progress: Callable[[int], object] | None = None
-              ) -> EnvelopeInfo:
+              armor: bool = False, progress: Callable[[int], object] | None = None,
+              receipts: bool | Sequence[str] = False,
+              receipts_to: Sequence[str] | str | None = None) -> EnvelopeInfo:
     """Seal a file or binary stream to a file (atomically) or stream, in constant memory.
 
     ``filename`` defaults to the source's base name. An existing ``dst`` is
     replaced only with ``force``; on any failure nothing is left at ``dst``.
-    ``progress`` is called with the number of plaintext bytes of each read.
+    ``progress`` is called with the number of plaintext bytes of each read;
+    ``receipts`` and ``receipts_to`` are as for :func:`seal`.
     """
     if filename is None and isinstance(src, (str, Path)):
         filename = Path(src).name
     req = _Request.make(sender=sender, to=to, classification=classification, pola=pola,
                         meta=Metadata(filename, subject, content_type), urgency=urgency,
-                        now=now)
+                        now=now, receipts=receipts, receipts_to=receipts_to)
     with _fs.reader(src) as raw:
         read = _fs.counted(raw, progress)
         if isinstance(dst, (str, Path)):
@@ -271,5 +317,6 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
         else:
             with _maybe_armored(dst.write, armor) as write:
                 header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(), req)
-    return describe(read_header(io.BytesIO(header).read).signed, pola)
+    parsed = read_header(io.BytesIO(header).read)
+    return describe(parsed.signed, pola, witnessed=envelope_witnessed(parsed, pola))
 

@@ -36,6 +36,7 @@ from sandi.pola.model import (
     Decree,
     Requirement,
     Rule,
+    TimeStamping,
 )
 from sandi.pola.records import AgencyTable, agency_record
 from sandi.pola.tables import TEXT, RuleTable, fixed_map
@@ -63,6 +64,7 @@ class PolaBody:
     agencies: Sequence[Agency]
     rules: Sequence[Rule]
     requirements: tuple[Requirement, ...]
+    tsa: TimeStamping | None = None
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,10 @@ def encode_body(b: PolaBody) -> bytes:
         "agencies": [agency_record(a) for a in b.agencies],
         "rules": RuleTable.encode(b.rules),
         "requirements": [{"level": q.level.slug, "suite": q.suite.slug,
-                          "max_recipients": q.max_recipients} for q in b.requirements],
+                          "max_recipients": q.max_recipients, "receipts": q.receipts}
+                         for q in b.requirements],
+        "tsa": None if b.tsa is None else {"url": b.tsa.url, "required": b.tsa.required,
+                                           "certificates": list(b.tsa.certificates)},
     })
 
 
@@ -117,7 +122,7 @@ def encode_body(b: PolaBody) -> bytes:
 
 _F = Fields(MalformedPola, Phrase("pola"))
 _BODY = ("agencies", "authority", "decree", "expires", "id", "issued", "name", "requirements",
-         "rules", "version")
+         "rules", "tsa", "version")
 _LEVELS = {c.slug: c for c in Classification}
 _SUITES = {s.slug: s for s in Suite}
 
@@ -141,14 +146,33 @@ def gc_paused() -> Iterator[None]:
 
 
 def _requirement(m: object) -> Requirement:
-    d = fixed_map(m, "requirement", ("level", "max_recipients", "suite"))
+    d = fixed_map(m, "requirement", ("level", "max_recipients", "receipts", "suite"))
     level, suite = d["level"], d["suite"]
     if not isinstance(level, str) or level not in _LEVELS:
         _F.fail("unknown level {level!r}", level=level)
     if not isinstance(suite, str) or suite not in _SUITES:
         _F.fail("unknown suite {suite!r}", suite=suite)
     return Requirement(_LEVELS[level], _SUITES[suite],
-                       _F.integer(d["max_recipients"], "max_recipients", 1, MAX_RECIPIENTS))
+                       _F.integer(d["max_recipients"], "max_recipients", 1, MAX_RECIPIENTS),
+                       _boolean(d["receipts"], "receipts"))
+
+
+def _boolean(value: object, name: str) -> bool:
+    if not isinstance(value, bool):
+        _F.fail("{name} must be true or false", name=name)
+    return value
+
+
+def _tsa(m: object) -> TimeStamping | None:
+    if m is None:
+        return None
+    d = fixed_map(m, "tsa", ("certificates", "required", "url"))
+    certs = tuple(_F.blob(c, "tsa certificate", 1, 8192)
+                  for c in _F.array(d["certificates"], "tsa certificates", 1, 4))
+    url = _F.text(d["url"], "tsa url", TEXT)
+    if not url.startswith(("http://", "https://")):
+        _F.fail("tsa url must be http:// or https://")
+    return TimeStamping(url, certs, _boolean(d["required"], "tsa required"))
 
 
 def _authority(m: object) -> Authority:
@@ -188,7 +212,7 @@ def _decode_body(data: bytes) -> PolaBody:
                f.text(dec["date"], "decree date", 32), f.text(dec["title"], "decree title", TEXT)),
         _authority(d["authority"]),
         AgencyTable.decode(f.array(d["agencies"], "agencies", 1, 100_000)),
-        RuleTable.decode(d["rules"]), reqs)
+        RuleTable.decode(d["rules"]), reqs, _tsa(d["tsa"]))
 
 
 def decode_pola(data: bytes) -> SignedPola:

@@ -198,6 +198,23 @@ class Requirement:
     level: Classification
     suite: Suite = Suite.CLASSICAL
     max_recipients: int = MAX_RECIPIENTS
+    receipts: bool = False  # every recipient must be asked for a signed receipt
+
+
+@dataclass(frozen=True)
+class TimeStamping:
+    """The RFC 3161 time-stamping authority (TSA) the pola names: where to ask, the
+    certificates its tokens must chain to (DER: the TSA's own first, its root last),
+    and whether an envelope must carry a token (seal fails without one, open and
+    verify refuse one without) or carries one when the TSA answers."""
+
+    url: str
+    certificates: tuple[bytes, ...]
+    required: bool = False
+
+    def __post_init__(self) -> None:
+        if not 1 <= len(self.certificates) <= 4:
+            raise MalformedPola("tsa: 1..4 certificates, the TSA's own first")
 
 
 @dataclass(frozen=True)

@@ -42,6 +42,7 @@ from sandi.pola.model import (
     KeyVersion,
     Requirement,
     Rule,
+    TimeStamping,
 )
 from sandi.pola.records import AgencyTable
 from sandi.pola.tables import Decisions, RuleTable
@@ -168,6 +169,11 @@ class Pola:
     def requirements(self) -> tuple[Requirement, ...]:
         """Per-classification requirements."""
         return self._signed.body.requirements
+
+    @property
+    def tsa(self) -> TimeStamping | None:
+        """The RFC 3161 time-stamping authority it names, if any."""
+        return self._signed.body.tsa
 
     @property
     def signed(self) -> SignedPola:

@@ -29,11 +29,13 @@ from sandi.crypto.primitives import (
 )
 from sandi.crypto.suite import Suite
 from sandi.crypto.wrap import x25519_public
+from sandi.envelope.attachments import encode_attachments
 from sandi.envelope.format import (
     DOC_ID_SIZE,
     NONCE_SIZE,
     Bound,
     Metadata,
+    ReceiptRequest,
     SignedHeader,
     Signer,
     SignerKind,
@@ -47,7 +49,7 @@ from sandi.envelope.format import (
     signature_input,
     signed_region,
 )
-from sandi.envelope.sealing import _Parts, _Request, _seal_from_parts
+from sandi.envelope.sealing import _Parts, _receipt_request, _Request, _seal_from_parts
 from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import plaintext_chunks, seal_payload
 from sandi.keys.keystore import AgencyKey, Identity
@@ -204,11 +206,15 @@ def identity(agency: str) -> Identity:
 
 def seal(data: bytes, *, sender: str, to: Sequence[str], level: str, n: int,
          meta: Metadata = NO_META, urgency: str = "biasa",
-         created_at: int = CREATED, pola: Pola = POLA) -> bytes:
+         created_at: int = CREATED, pola: Pola = POLA,
+         receipts: bool | Sequence[str] = False,
+         receipts_to: Sequence[str] | None = None) -> bytes:
     """Seal through sandi's deterministic core (with every policy check of seal)."""
     EPHEMERAL.reset(f"envelope/{n}")
-    req = _Request(identity(sender), tuple(sorted(set(to))), Classification.parse(level), pola,
-                   encode_meta(meta), Urgency.parse(urgency), created_at)
+    names, lvl = tuple(sorted(set(to))), Classification.parse(level)
+    req = _Request(identity(sender), names, lvl, pola, encode_meta(meta),
+                   Urgency.parse(urgency), created_at,
+                   _receipt_request(pola, sender, names, lvl, receipts, receipts_to))
     out = io.BytesIO()
     _seal_from_parts(plaintext_chunks(io.BytesIO(data).read), out.write, parts(n), req)
     return out.getvalue()
@@ -234,6 +240,7 @@ class Draft:
     chunks: list[tuple[bytes, bool]] | None = None  # instead of cutting ``data``
     stanza_versions: dict[str, int] = field(default_factory=dict)  # default: current
     sign_with: tuple[str, int] | None = None  # default: the signer's key
+    receipt_request: ReceiptRequest | None = None
 
     @property
     def header_hash(self) -> bytes:
@@ -252,7 +259,8 @@ class Draft:
             suite=self.suite, pola_id=self.pola_id, pola_version=self.pola_version,
             doc_id=p.doc_id, created_at=self.created_at, sender=self.sender, signer=signer,
             to=self.to, classification=Classification.parse(self.level),
-            urgency=Urgency.parse(self.urgency), payload_nonce=p.nonce)
+            urgency=Urgency.parse(self.urgency), payload_nonce=p.nonce,
+            receipt_request=self.receipt_request)
 
     def bound(self) -> Bound:
         meta_plain = self.meta_plain if self.meta_plain is not None else encode_meta(self.meta)
@@ -324,13 +332,15 @@ class Envelope:
     payload: bytes
     signature: bytes
     stanza_block: bytes | None = None  # raw stanza bytes, instead of encoding ``stanzas``
+    attachment_block: bytes = b"\x90"  # the attachments' msgpack: none, by default
 
     @classmethod
     def parse(cls, env: bytes) -> Envelope:
         header, end = parse_header(env)
         sig_len = header.signed.suite.signature_len
         return cls(encode_signed_header(header.signed), encode_bound(header.bound),
-                   header.stanzas, env[end:len(env) - sig_len], env[len(env) - sig_len:])
+                   header.stanzas, env[end:len(env) - sig_len], env[len(env) - sig_len:],
+                   attachment_block=encode_attachments(header.attachments))
 
     @property
     def header_hash(self) -> bytes:
@@ -346,7 +356,9 @@ class Envelope:
         """Everything before the payload."""
         block = self.stanza_block if self.stanza_block is not None else \
             encode_stanzas(self.stanzas)
-        return b"".join([self.region, _U32.pack(len(block)), block])
+        extra = self.attachment_block
+        return b"".join([self.region, _U32.pack(len(block)), block, _U32.pack(len(extra)),
+                         extra])
 
     def to_bytes(self) -> bytes:
         return self.header + self.payload + self.signature
@@ -384,10 +396,12 @@ def mp(obj: object) -> bytes:
 
 
 def header_items(h: SignedHeader) -> list[object]:
-    """The 11 items of a header, as encode_signed_header lays them out."""
+    """The 12 items of a header, as encode_signed_header lays them out."""
+    rr = h.receipt_request
     return [int(h.suite), h.pola_id, h.pola_version, h.doc_id, h.created_at, h.sender,
             [int(h.signer.kind), h.signer.id, h.signer.key_version], list(h.to),
-            h.classification.slug, h.urgency.slug, h.payload_nonce]
+            h.classification.slug, h.urgency.slug, h.payload_nonce,
+            None if rr is None else [list(rr.from_agencies), list(rr.return_to)]]
 
 
 def bound_items(b: Bound) -> list[object]:
@@ -413,4 +427,7 @@ def header_fields(h: SignedHeader) -> dict[str, object]:
             "doc_id": h.doc_id.hex(), "created_at": h.created_at, "sender": h.sender,
             "signer": h.signer.id, "signer_key_version": h.signer.key_version,
             "to": list(h.to), "classification": h.classification.slug,
-            "urgency": h.urgency.slug}
+            "urgency": h.urgency.slug,
+            "receipts_from": [] if h.receipt_request is None else
+            list(h.receipt_request.from_agencies or h.to),
+            "receipts_to": [] if h.receipt_request is None else list(h.receipt_request.return_to)}

@@ -38,6 +38,7 @@ EXPECT = {
     "KeyNotValid": "policy refusal", "KeyRevoked": "policy refusal",
     "PolaMismatch": "policy refusal", "PolaRollback": "policy refusal",
     "PolaExpired": "expired",
+    "TimestampInvalid": "timestamp",
 }
 
 

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sandi._internal.time import MAX_TIME
 from sandi.crypto.primitives import LABEL_METADATA, ZERO_NONCE, DocumentKeys
 from sandi.crypto.suite import Suite
+from sandi.envelope.attachments import MAX_ATTACHMENTS
 from sandi.envelope.format import (
     MAX_BOUND,
     MAX_SIGNED_HEADER,
@@ -76,8 +77,10 @@ def framing(w: Writer) -> None:
     env = seal(plaintext(40, 100), sender="sekda", to=["bkpsdmd"], level="rahasia", n=100)
     e = Envelope.parse(env)
     s_len, b_len = len(e.signed_bytes), len(e.bound_bytes)
-    r_len = len(e.header) - len(e.region) - 4
+    u_len = len(e.attachment_block)
+    r_len = len(e.header) - len(e.region) - 8 - u_len
     b_at, r_at = 10 + s_len, 14 + s_len + b_len  # the u32 B, the u32 R
+    u_at = r_at + 4 + r_len  # the u32 U
     rest = env[6:]
 
     def length(at: int, n: int) -> bytes:
@@ -123,11 +126,21 @@ def framing(w: Writer) -> None:
         ("stanza-length-zero", "stanza block length R = 0", length(r_at, 0), BAD),
         ("stanza-length-over-limit", f"R = {MAX_STANZAS + 1}, one over the 4 MiB limit",
          length(r_at, MAX_STANZAS + 1), BAD),
-        ("stanza-length-plus-one", "R one byte too long: takes a byte of the payload",
+        ("stanza-length-plus-one", "R one byte too long: takes a byte of U",
          length(r_at, r_len + 1), BAD),
         ("stanza-length-minus-one", "R one byte too short", length(r_at, r_len - 1), BAD),
         ("stanza-block-truncated", "the file ends inside the stanzas",
          env[:r_at + 4 + r_len - 5], BAD),
+        ("attachments-length-truncated", "the file ends inside the attachments' u32 length U",
+         env[:u_at + 2], BAD),
+        ("attachments-length-zero", "attachments length U = 0 (no attachments is the empty"
+         " array, U = 1)", length(u_at, 0), BAD),
+        ("attachments-length-over-limit", f"U = {MAX_ATTACHMENTS + 1}, one over the 64 KiB"
+         " limit", length(u_at, MAX_ATTACHMENTS + 1), BAD),
+        ("attachments-length-plus-one", "U one byte too long: takes a byte of the payload",
+         length(u_at, u_len + 1), BAD),
+        ("attachments-missing", "the stanzas followed directly by the payload (a header"
+         " without the attachments block)", env[:u_at] + env[u_at + 4 + u_len:], BAD),
         ("header-only", "the header and nothing after it: no payload, no signature",
          e.header, "TamperedEnvelope"),
         ("header-and-signature-only", "the payload removed, the signature kept",
@@ -135,6 +148,24 @@ def framing(w: Writer) -> None:
     ]
     for short, desc, data, error in cases:
         w.fail(short, desc, "bkpsdmd", data, error)
+    attachment_cases: list[tuple[str, str, bytes, str]] = [
+        ("unknown-type", "an attachment of type 2, which this format does not define",
+         mp([[2, b"x"]]), BAD),
+        ("type-zero", "an attachment of type 0", mp([[0, b"x"]]), BAD),
+        ("duplicate", "two time-stamp tokens", mp([[1, b"x"], [1, b"y"]]), BAD),
+        ("three-items", "an attachment record of three items", mp([[1, b"x", 0]]), BAD),
+        ("map", "the attachments as a map", mp({"timestamp": b"x"}), BAD),
+        ("token-empty", "a time-stamp token of 0 bytes", mp([[1, b""]]), BAD),
+        ("token-as-str", "a time-stamp token as text", mp([[1, "x"]]), BAD),
+        ("trailing-byte", "one byte after the attachments array, inside U",
+         mp([]) + b"\xc0", BAD),
+        ("token-not-der", "a time-stamp token that is not an RFC 3161 response, under a"
+         " pola that names no time-stamping authority", mp([[1, b"not a token"]]),
+         "TimestampInvalid"),
+    ]
+    for short, desc, block, error in attachment_cases:
+        w.fail(f"attachments-{short}", desc + " (outside the signature)", "bkpsdmd",
+               e.with_(attachment_block=block).to_bytes(), error)
     assert V1_ENVELOPE.startswith(b"SANDI\x01")
     w.fail("version-1", "a genuine envelope of format version 1, sealed by sandi before"
            " version 2 bound every key to the header: refused by its version, to be sealed"
@@ -309,17 +340,34 @@ def non_canonical(w: Writer) -> None:
         ("array-wide-recipients", "recipients as array16",
          mp(with_item(7, Raw(b"\xdc\x00\x01" + mp("bkpsdmd")))), BAD),
         ("array-wide-header", "the header array as array16",
-         b"\xdc\x00\x0b" + mp(items)[1:], BAD),
+         b"\xdc\x00\x0c" + mp(items)[1:], BAD),
         ("float-created-at", "created_at as float64", mp(with_item(4, float(h.created_at))),
          BAD),
         ("bool-suite", "suite as true", mp(with_item(0, True)), BAD),
         ("nil-sender", "sender nil", mp(with_item(5, None)), BAD),
         ("trailing-byte", "one byte after the header array, inside S", mp(items) + b"\xc0",
          BAD),
-        ("ten-items", "the header array without its last item", mp(items[:10]), BAD),
-        ("twelve-items", "the header array with one extra item", mp([*items, 0]), BAD),
-        ("thirteen-items", "the header of format version 1: the commitment and the"
-         " encrypted metadata as items 11 and 12", mp([*items, bytes(32), bytes(16)]), BAD),
+        ("eleven-items", "the header array without its last item, the receipt request",
+         mp(items[:11]), BAD),
+        ("thirteen-items", "the header array with one extra item", mp([*items, 0]), BAD),
+        ("version-1-items", "the header of format version 1: the commitment and the"
+         " encrypted metadata as items 11 and 12", mp([*items[:11], bytes(32), bytes(16)]),
+         BAD),
+        ("receipts-from-not-recipient", "receipts requested from inspektorat, not a recipient",
+         mp(with_item(11, [["inspektorat"], ["sekda"]])), BAD),
+        ("receipts-from-every-recipient-named", "receipts requested from [bkpsdmd], the only"
+         " recipient: every recipient is written as an empty list",
+         mp(with_item(11, [["bkpsdmd"], ["sekda"]])), BAD),
+        ("receipts-to-empty", "a receipt request returned to nobody",
+         mp(with_item(11, [[], []])), BAD),
+        ("receipts-to-unsorted", "receipts returned to [sekda, bkpsdmd] (unsorted)",
+         mp(with_item(11, [[], ["sekda", "bkpsdmd"]])), BAD),
+        ("receipts-to-over-limit", "receipts returned to 17 agencies",
+         mp(with_item(11, [[], [f"a{i:02d}" for i in range(17)]])), BAD),
+        ("receipts-request-one-item", "a receipt request of one item",
+         mp(with_item(11, [[]])), BAD),
+        ("receipts-request-map", "a receipt request as a map",
+         mp(with_item(11, {"to": ["sekda"]})), BAD),
         ("map-not-array", "the header as a map", Raw(b"\x81\xa1a\x01"), BAD),
         ("ext-type", "an ext-type value for created_at",
          mp(with_item(4, Raw(b"\xd6\xff" + struct.pack(">I", h.created_at)))), BAD),

@@ -69,6 +69,16 @@ def success(w: Writer) -> None:
         env = seal(data, sender="sekda", to=["bkpsdmd"], level="rahasia", n=n, urgency=urgency)
         w.ok(f"urgency-{urgency}", f"urgency {urgency} (a separate field from the"
              " classification)", "bkpsdmd", env, data, Metadata())
+    data = plaintext(120, 45)
+    env = seal(data, sender="sekda", to=["bkpsdmd"], level="rahasia", n=45, receipts=True)
+    w.ok("receipts-from-every-recipient", "a signed receipt request (as S/MIME ESS): receipts"
+         " from every recipient (an empty list), returned to the sender", "bkpsdmd", env, data,
+         Metadata())
+    env = seal(data, sender="sekda", to=["bkpsdmd", "inspektorat", "sekda"], level="rahasia",
+               n=46, receipts=["inspektorat"], receipts_to=["bkpsdmd", "sekda"])
+    w.ok("receipts-from-one-returned-to-two", "receipts requested from inspektorat only, of"
+         " three recipients, returned to bkpsdmd and sekda", "inspektorat", env, data,
+         Metadata())
     metas = {
         "meta-absent": Metadata(),
         "meta-filename-only": Metadata("nota.docx"),
