@@ -11,6 +11,9 @@ version acted on), classification, and the outcome ``ok``, ``refused`` or
   ``--checkpoint FILE --agency ID`` it also checks that the log still extends a
   checkpoint the agency signed earlier (so even a rewrite of the whole chain
   shows), using the agency's public key from the installed pola.
+* ``audit pending [--older-than HOURS]`` lists the receipts (tanda terima) requested
+  at sealing (``receipt-requested`` records) that no verified receipt (``receipt``
+  record, see ``sandi receipt verify``) has answered, sealed more than HOURS ago.
 * ``audit checkpoint --agency ID`` signs the log's current size and head with
   the agency's current key, for an auditor (Inspektorat) to keep.
 
@@ -20,7 +23,7 @@ The log is ``HOME/audit.db`` (SQLite) unless ``--audit-db`` or
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +91,40 @@ def show(session: Session, since: datetime | None, doc_id: str | None) -> None:
              r.outcome + (f" ({r.error})" if r.error else "")) for r in records]
     for line in format_columns([header, *rows]):
         session.echo(line)
+
+
+@audit.command("pending", help="audit.pending.help")
+@option("--older-than", "hours", type=click.IntRange(0, 24 * 3660), default=24,
+        show_default=True, metavar="HOURS", help="opt.older_than")
+@json_option
+@pass_session
+def pending(session: Session, hours: int) -> None:
+    log = _log(session)
+    asked: dict[tuple[str, str], Any] = {}
+    answered: set[tuple[str, str]] = set()
+    for r in log.records():
+        key = (r.doc_id, r.agency)
+        if r.action == "receipt-requested":
+            asked.setdefault(key, r)
+        elif r.action == "receipt":
+            answered.add(key)
+    cutoff = datetime.now(UTC) - timedelta(hours=hours)
+    missing = [r for key, r in asked.items() if key not in answered and _at(r.time) <= cutoff]
+    session.emit({"log": session.audit_where(), "older_than_hours": hours, "pending": [
+        {"document_id": r.doc_id, "agency": r.agency, "sealed": iso(r.time),
+         "classification": r.classification} for r in missing]})
+    if not missing:
+        session.say("audit.no_pending", hours=hours)
+        return
+    s = session.t
+    rows = [(s("col.time"), s("col.subject"), s("col.agency"), s("col.classification"))]
+    rows += [(when(r.time), r.doc_id, r.agency, r.classification or "-") for r in missing]
+    for line in format_columns(rows):
+        session.echo(line)
+
+
+def _at(moment: datetime | int) -> datetime:
+    return moment if isinstance(moment, datetime) else datetime.fromtimestamp(moment, UTC)
 
 
 @audit.command("verify", help="audit.verify.help")

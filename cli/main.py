@@ -54,6 +54,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "members": (".members", "members", "members.help"),
     "open": (".open", "open_command", "open.help"),
     "pola": (".pola", "pola", "pola.help"),
+    "receipt": (".receipt", "receipt", "receipt.help"),
     "rewrap": (".rewrap", "rewrap", "rewrap.help"),
     "seal": (".seal", "seal", "seal.help"),
     "verify": (".verify", "verify", "verify.help"),

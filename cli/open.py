@@ -15,36 +15,79 @@ import click
 
 import sandi
 
-from .context import LocalizedCommand, Session, json_option, option, pass_session, shown
+from .context import (
+    LocalizedCommand,
+    Session,
+    json_option,
+    option,
+    pass_session,
+    shown,
+    write_new,
+)
 from .params import open_keystore, passphrase_option
 from .verify import info_doc
 
 
 def _open(session: Session, file: Path, output: Path | None, force: bool,
-          passphrase_file: Path | None) -> sandi.Opened:
+          passphrase_file: Path | None, receipt: Path | None) -> sandi.Opened:
     pola = session.pola()
     if output is not None and not output.is_dir() and output.exists() and not force:
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
+    if receipt is not None and receipt.exists():
+        raise sandi.errors.OutputExists(session.t("out.exists", path=shown(receipt)))
     keystore = open_keystore(session, passphrase_file)  # after the cheap checks
     dst = output if output is not None else file.parent
-    with session.progress(file, "progress.open") as progress:
-        return sandi.open_file(file, dst, keystore=keystore, pola=pola, force=force,
-                               progress=progress)
+    try:
+        with session.progress(file, "progress.open") as progress:
+            # A receipt is always made (and signed only once every check passed); it is
+            # written when asked for (--receipt) or when the sender requested one.
+            return sandi.open_file(file, dst, keystore=keystore, pola=pola, force=force,
+                                   progress=progress, receipt=True)
+    except sandi.errors.PolicyViolation:
+        if receipt is not None:
+            _refusal(session, file, keystore, pola, receipt)
+        raise
+
+
+def _refusal(session: Session, file: Path, keystore: sandi.Keystore, pola: sandi.Pola,
+             path: Path) -> None:
+    """Tell the sender, with a signed 'refused' receipt, that our pola refuses an
+    authentic envelope (none is made for anything that is not authentic)."""
+    try:
+        refused = sandi.envelope.refuse(file, keystore=keystore, pola=pola)
+    except sandi.SandiError:
+        return
+    write_new(session, path, refused.armored().encode())
+    session.warn(session.t("open.refused_receipt", path=shown(path)))
+
+
+def _write_receipt(session: Session, opened: sandi.Opened, asked: Path | None,
+                   target: Path) -> Path | None:
+    """Write the receipt where asked, or beside the output when the sender requested one."""
+    me = opened.opened_with[0] if opened.opened_with else ""
+    if opened.receipt is None or (asked is None and me not in opened.receipts_from):
+        return None
+    path = asked or target.parent / f"tanda-terima-{opened.doc_id[:12]}.txt"
+    write_new(session, path, opened.receipt.armored().encode())
+    return path
 
 
 @click.command("open", cls=LocalizedCommand, help="open.help")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @option("-o", "--output", "output", type=click.Path(path_type=Path), help="opt.open_output")
 @option("--force", is_flag=True, help="opt.force")
+@option("--receipt", "--tanda-terima", "receipt", type=click.Path(dir_okay=False, path_type=Path),
+        help="opt.receipt")
 @passphrase_option
 @json_option
 @pass_session
 def open_command(session: Session, file: Path, output: Path | None, force: bool,
-                 passphrase_file: Path | None) -> None:
+                 receipt: Path | None, passphrase_file: Path | None) -> None:
     with session.audited("open") as note:
-        opened = _open(session, file, output, force, passphrase_file)
+        opened = _open(session, file, output, force, passphrase_file, receipt)
         note.envelope(opened, agency=opened.opened_with[0] if opened.opened_with else "")
     target = Path(opened.path) if opened.path else file.parent
+    receipt_path = _write_receipt(session, opened, receipt, target)
     if opened.filename and (output is None or output.is_dir()) \
             and target.name != opened.filename:
         session.warn(session.t("open.unsafe_name", name=repr(opened.filename),
@@ -56,7 +99,8 @@ def open_command(session: Session, file: Path, output: Path | None, force: bool,
         "subject": opened.subject, "content_type": opened.content_type,
         "opened_with": None if opened.opened_with is None else {
             "agency": opened.opened_with[0], "key_version": opened.opened_with[1]},
-        "warnings": list(opened.warnings)})
+        "warnings": list(opened.warnings),
+        "receipt": None if receipt_path is None else str(receipt_path)})
     session.say("open.done", path=shown(target), level=opened.classification.label,
                 name=opened.sender_name, sender=opened.sender)
     rows = [(session.t("label.document"), opened.doc_id)]
@@ -68,3 +112,6 @@ def open_command(session: Session, file: Path, output: Path | None, force: bool,
         rows.append((session.t("label.opened_with"), session.t(
             "verify.signer", id=opened.opened_with[0], version=opened.opened_with[1])))
     session.table(rows)
+    if receipt_path is not None:
+        session.say("open.receipt", path=shown(receipt_path),
+                    back=", ".join(opened.receipts_to or (opened.sender,)))

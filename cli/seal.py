@@ -13,7 +13,7 @@ import click
 
 import sandi
 
-from .context import LocalizedCommand, Session, json_option, option, pass_session, shown
+from .context import LocalizedCommand, Session, json_option, option, pass_session, shown, when
 from .params import AGENCY, CLASSIFICATION, URGENCY, open_keystore, passphrase_option
 from .verify import info_doc
 
@@ -43,12 +43,16 @@ def sender_of(session: Session, keystore: sandi.Keystore, sender: str | None) ->
         help="opt.seal_output")
 @option("--force", is_flag=True, help="opt.force")
 @option("--armor", is_flag=True, help="opt.armor")
+@option("--receipts", "--tanda-terima", "receipts", is_flag=True, help="opt.receipts")
+@option("--receipt-from", "receipt_from", multiple=True, type=AGENCY, help="opt.receipt_from")
+@option("--receipts-to", "receipts_to", multiple=True, type=AGENCY, help="opt.receipts_to")
 @passphrase_option
 @json_option
 @pass_session
 def seal(session: Session, file: Path, to: tuple[str, ...],
          classification: sandi.Classification, sender: str | None, urgency: sandi.Urgency,
          subject: str | None, output: Path | None, force: bool, armor: bool,
+         receipts: bool, receipt_from: tuple[str, ...], receipts_to: tuple[str, ...],
          passphrase_file: Path | None) -> None:
     suffix = ".sandi.txt" if armor else ".sandi"
     out = output if output is not None else file.with_name(file.name + suffix)
@@ -63,8 +67,19 @@ def seal(session: Session, file: Path, to: tuple[str, ...],
             info = sandi.seal_file(file, out, sender=keystore.identity(agency), to=list(to),
                                    classification=classification, pola=pola,
                                    subject=subject, urgency=urgency, force=force, armor=armor,
-                                   progress=progress)
+                                   progress=progress,
+                                   receipts=list(receipt_from) if receipt_from else receipts,
+                                   receipts_to=list(receipts_to) or None)
         note.envelope(info)
+    for recipient in info.receipts_from:  # what `sandi audit pending` waits for
+        session.record(sandi.audit.Event("receipt-requested", agency=recipient,
+                                         doc_id=info.doc_id,
+                                         classification=info.classification.slug))
     session.emit({"output": str(out), **info_doc(info)})
     session.say("seal.done", path=shown(out), level=info.classification.label,
                 sender=info.sender, to=", ".join(info.to), doc=info.doc_id)
+    if info.receipts_from:
+        session.say("seal.receipts", who=", ".join(info.receipts_from),
+                    back=", ".join(info.receipts_to))
+    if info.witnessed_at is not None:
+        session.say("seal.witnessed", when=when(info.witnessed_at))

@@ -19,6 +19,8 @@ may be added::
       "created_at": "2026-11-23T21:34:56Z",   # UTC, ISO 8601
       "pola": {"id": "kota-contoh", "version": 1},
       "suite": "hybrid",                      # classical|hybrid
+      "witnessed_at": null,                   # an RFC 3161 token's time, if any
+      "receipts": {"from": [], "to": []},     # receipts requested, and to whom
       "signature": "valid",
       "policy": "allowed"
     }
@@ -62,6 +64,8 @@ def info_doc(info: sandi.EnvelopeInfo) -> dict[str, Any]:
         "created_at": iso(info.created_at),
         "pola": {"id": info.pola_id, "version": info.pola_version},
         "suite": info.suite,
+        "witnessed_at": None if info.witnessed_at is None else iso(info.witnessed_at),
+        "receipts": {"from": list(info.receipts_from), "to": list(info.receipts_to)},
     }
 
 
@@ -79,6 +83,10 @@ def info_rows(session: Session, info: sandi.EnvelopeInfo) -> list[tuple[str, str
         (s("label.created"), when(info.created_at)),
         (s("label.pola"), f"{info.pola_id} v{info.pola_version}"),
         (s("label.suite"), info.suite),
+        *([(s("label.witnessed"), when(info.witnessed_at))] if info.witnessed_at else []),
+        *([(s("label.receipts"), s("verify.receipts", who=", ".join(info.receipts_from),
+                                     back=", ".join(info.receipts_to)))]
+          if info.receipts_from else []),
     ]
 
 

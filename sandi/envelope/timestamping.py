@@ -25,30 +25,32 @@ from sandi.pola.policy import Pola
 SKEW = 300
 
 
-def stamp(pola: Pola, message: bytes, claimed: int, *, timeout: float = 10.0
-          ) -> bytes | None:
+def stamp(pola: Pola, message: bytes, claimed: int, *, timeout: float = 10.0,
+          optional: bool = False) -> bytes | None:
     """A verified token over ``message`` from the pola's TSA; None if it names none, or
-    if the TSA does not answer and the pola does not require a token."""
+    if the TSA does not answer and the pola does not require a token (or ``optional``:
+    a receipt is never held back for want of one)."""
     tsa = pola.tsa
     if tsa is None:
         return None
     try:
         token = request_timestamp(tsa.url, tsa.certificates, message, timeout=timeout)
     except TimestampUnavailable:
-        if tsa.required:
+        if tsa.required and not optional:
             raise
         return None
     agree(check_timestamp(token, tsa.certificates, message), claimed)
     return token
 
 
-def witnessed(pola: Pola, token: bytes | None, message: bytes, claimed: int) -> int | None:
+def witnessed(pola: Pola, token: bytes | None, message: bytes, claimed: int, *,
+              optional: bool = False) -> int | None:
     """The time a token witnessed (None without one), after checking it against the
     pola's TSA and ``claimed``; TimestampInvalid if it fails, or if the pola requires
-    a token and there is none."""
+    a token (unless ``optional``) and there is none."""
     tsa = pola.tsa
     if token is None:
-        if tsa is not None and tsa.required:
+        if tsa is not None and tsa.required and not optional:
             raise TimestampInvalid("time-stamp token: the pola requires one and there is none")
         return None
     if tsa is None:

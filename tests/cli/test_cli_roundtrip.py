@@ -79,7 +79,7 @@ def test_verify_json_schema(run: Run, tmp_path: Path, passfile: Path) -> None:
     doc = json.loads(result.stdout)
     assert set(doc) == {"schema", "document_id", "sender", "signer", "to", "classification",
                         "classification_label", "urgency", "created_at", "pola", "suite",
-                        "signature", "policy"}
+                        "signature", "policy", "witnessed_at", "receipts"}
     assert doc["schema"] == "sandi.verify/1"
     assert len(doc["document_id"]) == 32 and int(doc["document_id"], 16) >= 0
     assert doc["sender"] == {"id": "dispendukcapil",
