@@ -41,6 +41,7 @@ from .context import (
     write_new,
 )
 from .params import CLASSIFICATION, custodian_passphrase_option, get_passphrase
+from .passwd import new_file_cost
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -91,7 +92,7 @@ def keygen(session: Session, key_id: str, name: str, output: Path,
     key = sandi.authority.AuthorityKeyPair.generate(key_id, name)
     passphrase = get_passphrase(session, passphrase_file, confirm=True,
                                 prompt="pass.custodian_prompt")
-    sandi.authority.save_custodian_key(output, key, passphrase)
+    sandi.authority.save_custodian_key(output, key, passphrase, kdf=new_file_cost(custodian=True))
     write_new(session, public_path, sandi.authority.public_key_text(key.public).encode("utf-8"))
     session.emit({"id": key_id, "custodian": name, "key": str(output),
                   "public_key": str(public_path)})

@@ -18,6 +18,7 @@ import sandi
 
 from .context import LocalizedCommand, Session, json_option, option, pass_session, shown
 from .params import get_passphrase, open_keystore, passphrase_option
+from .passwd import new_file_cost
 
 BACKUP_FILE = "backup.sandi"
 _MAX_SHARES_FILE = 64 * 1024
@@ -127,7 +128,8 @@ def restore(session: Session, backup_file: Path, shares_file: Path | None,
         sandi.keys.recover_backup_key(shares)  # WrongShares before asking a passphrase
         passphrase = get_passphrase(session, passphrase_file, confirm=True,
                                     prompt="pass.new_prompt")
-        keystore = sandi.keys.restore(blob, shares, home.path, passphrase=passphrase)
+        keystore = sandi.keys.restore(blob, shares, home.path, passphrase=passphrase,
+                                      kdf=new_file_cost())
         note.agency = ",".join(keystore.agencies())
     versions = keystore.keys()
     held = [f"{k.agency} v{k.version}" for k in versions]

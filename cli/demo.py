@@ -21,6 +21,7 @@ import sandi
 import sandi.demo
 
 from .context import LocalizedCommand, Session, json_option, option, pass_session, shown
+from .passwd import new_file_cost
 
 SENDER = "dispendukcapil"
 RECIPIENT = "dinkes"
@@ -77,7 +78,7 @@ def _write_passphrase(path: Path) -> None:
 def demo(session: Session, home: Path | None) -> None:
     s, say = session.t, session.say
     path = _demo_home(session, home)
-    world = sandi.demo.demo_world(path)
+    world = sandi.demo.demo_world(path, kdf=new_file_cost())
     pola = world.pola
     status = pola.signature_status()
     say("demo.home", path=shown(path))

@@ -2,10 +2,11 @@
 
 ``keys init`` makes the first key version of an agency (and the keystore, if
 the home has none) and writes the enrollment request for the persandian
-authority; ``keys list`` shows every version held and, when a pola is installed,
-its state there; ``keys fingerprint`` prints the codes to compare by phone.
-Rotation and revocation are in :mod:`sandi_cli.lifecycle`, backup and restore in
-:mod:`sandi_cli.backup`.
+authority (saved in the keystore with the key, so a rerun after a kill writes it);
+``keys list`` shows every version held and, when a pola is installed, its state
+there; ``keys fingerprint`` prints the codes to compare by phone. Rotation and
+revocation are in :mod:`sandi_cli.lifecycle`, backup and restore in
+:mod:`sandi_cli.backup`, ``keys passwd`` in :mod:`sandi_cli.passwd`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import click
 
 import sandi
 
-from . import backup, lifecycle
+from . import backup, lifecycle, passwd
 from .context import (
     LocalizedGroup,
     Session,
@@ -29,7 +30,7 @@ from .context import (
     shown,
     when,
 )
-from .lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
+from .lifecycle import REQUEST_SUFFIX, finish, pending_request, request_out_option, request_path
 from .params import (
     AGENCY,
     get_passphrase,
@@ -37,6 +38,7 @@ from .params import (
     open_keystore,
     passphrase_option,
 )
+from .passwd import new_file_cost
 
 
 @click.group("keys", cls=LocalizedGroup, help="keys.help")
@@ -54,34 +56,40 @@ def keys() -> None:
 def init(session: Session, agency: str, pq: bool, request_out: Path | None,
          passphrase_file: Path | None) -> None:
     home = session.home
-    if sandi.Keystore.exists(home.path):
+    operation = f"init {agency}"
+    name = f"{agency}-v1{REQUEST_SUFFIX}"
+    created = not sandi.Keystore.exists(home.path)
+    if created:
+        if request_path(request_out, name).exists():  # before making a key in vain
+            raise sandi.errors.OutputExists(session.t(
+                "out.exists", path=shown(request_path(request_out, name))))
+        passphrase = get_passphrase(session, passphrase_file, confirm=True)
+        keystore = sandi.Keystore.create(home.path, passphrase=passphrase, kdf=new_file_cost())
+    else:
         keystore = open_keystore(session, passphrase_file)
+    if not keystore.pending(operation):
         if agency in keystore.agencies():
             raise sandi.errors.KeystoreExists(session.t("keys.already", agency=agency))
-        created = False
-    else:
-        keystore = None
-        created = True
-    request = request_path(request_out, f"{agency}-v1{REQUEST_SUFFIX}")
-    if request.exists():  # before making a key that could not be enrolled
-        raise sandi.errors.OutputExists(session.t("out.exists", path=shown(request)))
-    if keystore is None:
-        passphrase = get_passphrase(session, passphrase_file, confirm=True)
-        keystore = sandi.Keystore.create(home.path, passphrase=passphrase)
-    key = keystore.generate(agency, pq=pq)
-    write_request(session, request, sandi.authority.enrollment(key))
+        if request_path(request_out, name).exists():
+            raise sandi.errors.OutputExists(session.t(
+                "out.exists", path=shown(request_path(request_out, name))))
+        keystore.generate(agency, pq=pq, requests=lambda key: [pending_request(
+            operation, f"{agency}-v{key.version}{REQUEST_SUFFIX}",
+            sandi.authority.enrollment(key))])
+    key = keystore.keys(agency)[-1]
+    request, = finish(session, keystore, operation, request_out)
     fingerprint = key.public.fingerprint()
     session.emit({"agency": agency, "version": key.version, "pq": key.public.has_pq,
                   "fingerprint": fingerprint, "keystore_created": created,
                   "home": str(home.path), "request": str(request)})
     if created:
-        session.say("keys.created_store", path=home.keystore_path)
+        session.say("keys.created_store", path=keystore.path)
     session.say("keys.made", agency=agency, version=key.version,
-                pq=session.t("word.yes" if pq else "word.no"))
+                pq=session.t("word.yes" if key.public.has_pq else "word.no"))
     session.say("keys.fingerprint", fingerprint=fingerprint)
     session.say("request.written", path=shown(request))
     session.say("keys.next", path=shown(request), agency=agency)
-    _warn_if_pola_wants_pq(session, pq)
+    _warn_if_pola_wants_pq(session, key.public.has_pq)
 
 
 def _warn_if_pola_wants_pq(session: Session, pq: bool) -> None:
@@ -198,5 +206,5 @@ def format_columns(rows: Sequence[Sequence[str]]) -> list[str]:
 
 # Rotation, revocation, backup and restore belong to this group; they live in their own
 # modules (loaded with this one: the group is imported only when `sandi keys` runs).
-for _command in lifecycle.COMMANDS + backup.COMMANDS:
+for _command in [*lifecycle.COMMANDS, *backup.COMMANDS, passwd.passwd]:
     keys.add_command(_command)

@@ -6,7 +6,10 @@ builds, signs and publishes the next pola.
 
 * ``rotate`` makes the next key version and asks for it to become current; the
   request is signed by the new key and by the version the installed pola lists
-  as current, so only the holder of the current key can replace it.
+  as current, so only the holder of the current key can replace it. The key and its
+  request are saved together in the keystore (a *pending request*) before the request
+  file is written: killed in between, the same command run again writes the request
+  and makes no other key (:func:`finish`).
 * ``revoke`` asks for a version to be revoked from a moment on: ``superseded``
   (signatures made before that moment stay valid) or ``compromised`` (no
   signature by it is trusted any more, whatever its date).
@@ -59,6 +62,35 @@ def write_request(session: Session, path: Path, data: bytes) -> None:
     write_new(session, path, data)
 
 
+def finish(session: Session, keystore: sandi.Keystore, operation: str,
+           out: Path | None) -> list[Path]:
+    """Write the requests ``operation`` left pending in the keystore, then forget them.
+
+    A request already on disk with the same bytes counts as written (a rerun after a
+    kill). If one cannot be written, the error says the change itself is saved and that
+    running the same command again writes the rest."""
+    written = []
+    for pending in keystore.pending(operation):
+        path = request_path(out, pending.name)
+        try:
+            if not (path.is_file() and path.read_bytes() == pending.data):
+                sandi.write_file(path, pending.data)
+        except (OSError, sandi.errors.OutputExists, sandi.errors.StorageError) as exc:
+            reason = exc.message(session.lang) if isinstance(exc, sandi.SandiError) \
+                else exc.strerror or type(exc).__name__
+            raise sandi.errors.StorageError(session.t(
+                "pending.unwritten", path=shown(path), reason=reason)) from None
+        written.append(path)
+    if written:
+        keystore.clear_pending(operation)
+    return written
+
+
+def pending_request(operation: str, name: str, data: bytes) -> sandi.keys.PendingRequest:
+    """A request for :func:`finish` to write (``name`` is its default file name)."""
+    return sandi.keys.PendingRequest(operation, name, data)
+
+
 def pola_current(pola: sandi.Pola, keystore: sandi.Keystore, agency: str
                  ) -> sandi.keys.AgencyKey:
     """The private key of the version the pola lists as ``agency``'s current one."""
@@ -75,25 +107,36 @@ def pola_current(pola: sandi.Pola, keystore: sandi.Keystore, agency: str
 @pass_session
 def rotate(session: Session, agency: str, pq: bool, request_out: Path | None,
            passphrase_file: Path | None) -> None:
+    operation = f"rotate {agency}"
     with session.audited("rotate", agency=agency) as note:
         pola = installed_pola(session)
         keystore = open_keystore(session, passphrase_file)
         current = pola_current(pola, keystore, agency)
+        resumed = bool(keystore.pending(operation))
         pending = [k.version for k in keystore.keys(agency) if k.version > current.version]
-        path = request_path(request_out, f"{agency}-v{max([current.version, *pending]) + 1}"
-                                         f"{REQUEST_SUFFIX}")
-        if path.exists():  # before making a key that could not be requested
-            raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path)))
-        new = keystore.generate(agency, pq=pq or current.public.has_pq)
+        if not resumed:
+            name = f"{agency}-v{max([current.version, *pending]) + 1}{REQUEST_SUFFIX}"
+            if request_path(request_out, name).exists():  # before making a key in vain
+                raise sandi.errors.OutputExists(session.t(
+                    "out.exists", path=shown(request_path(request_out, name))))
+            # The file is named after the version made under the keystore's lock, so two
+            # custodians rotating at once get v2 and v3, each in its own request.
+            keystore.generate(agency, pq=pq or current.public.has_pq, requests=lambda new: [
+                pending_request(operation, f"{agency}-v{new.version}{REQUEST_SUFFIX}",
+                                sandi.authority.key_change(new, current))])
+        new = keystore.keys(agency)[-1]
         note.doc_id = f"{agency} v{new.version}"
-        write_request(session, path, sandi.authority.key_change(new, current))
+        path, = finish(session, keystore, operation, request_out)
     fingerprint = new.public.fingerprint()
+    older = [v for v in pending if v != new.version]
     session.emit({"agency": agency, "version": new.version, "previous_version":
                   current.version, "pq": new.public.has_pq, "fingerprint": fingerprint,
-                  "request": str(path), "pending_versions": pending})
-    if pending:
+                  "request": str(path), "pending_versions": older, "resumed": resumed})
+    if resumed:
+        session.say("rotate.resumed", agency=agency, version=new.version)
+    if older:
         session.warn(session.t("rotate.pending", agency=agency, versions=", ".join(
-            f"v{v}" for v in pending), current=current.version))
+            f"v{v}" for v in older), current=current.version))
     session.say("rotate.made", agency=agency, version=new.version, old=current.version,
                 pq=session.t("word.yes" if new.public.has_pq else "word.no"))
     session.say("keys.fingerprint", fingerprint=fingerprint)

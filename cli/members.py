@@ -8,12 +8,16 @@ For the agency custodian, at the workstation officials share:
 * ``members add NEW`` gives a new official a personal key (they type their own
   passphrase) and a slot in the vault, and writes the member request that the
   authority applies with ``sandi pola member add``.
-* ``members suspend|reinstate ID`` write a member-status request.
-* ``members remove ID`` drops the slot, rotates the agency key and the vault key,
-  and writes the key-change and member-status requests: the removed official can
-  open nothing sealed to the new key, and signs nothing valid after the removal.
-* ``members list`` shows the members the pola lists and who holds a slot here.
+* ``members suspend|remove ID`` drop the member's slot, make a new vault key and the
+  agency's next key version, and write the key-change and member-status requests:
+  with whatever they kept, the official opens nothing sealed to the new key, and signs
+  nothing valid after the change. ``members reinstate ID`` gives the slot back and
+  writes the status request.
+* ``members list`` shows the members the pola lists.
 
+Every change is saved in the vault together with the requests it needs (pending
+requests), under the vault's lock, before any request file is written; killed at any
+point, the same command run again finishes the job (:func:`sandi_cli.lifecycle.finish`).
 The acting official is the global ``--member`` (their own passphrase unlocks it).
 """
 
@@ -37,10 +41,12 @@ from .context import (
     shown,
 )
 from .lifecycle import (
+    REQUEST_SUFFIX,
+    finish,
+    pending_request,
     pola_current,
     request_out_option,
     request_path,
-    write_request,
 )
 from .params import (
     AGENCY,
@@ -50,6 +56,7 @@ from .params import (
     open_keystore,
     passphrase_option,
 )
+from .passwd import new_file_cost
 
 
 @click.group("members", cls=LocalizedGroup, help="members.help")
@@ -63,11 +70,17 @@ def _new_passphrase_option(f: Any) -> Any:
                   help="opt.new_passphrase_file")(f)
 
 
-def _vault(session: Session, passphrase_file: Path | None) -> Any:
+def _vault(session: Session, passphrase_file: Path | None) -> sandi.Keystore:
     store = open_keystore(session, passphrase_file)
-    if not hasattr(store, "add_member"):
+    if not store.in_vault:
         raise click.UsageError(session.t("members.no_vault"))
     return store
+
+
+def _member_request(operation: str, agency: str, member: str, personal: sandi.keys.AgencyKey,
+                    current: sandi.keys.AgencyKey) -> sandi.keys.PendingRequest:
+    return pending_request(operation, f"{agency}-{member}.member{REQUEST_SUFFIX}",
+                           sandi.authority.member_enrollment(personal, current))
 
 
 @members.command("init", cls=LocalizedCommand, help="members.init.help")
@@ -80,6 +93,7 @@ def _vault(session: Session, passphrase_file: Path | None) -> Any:
 @pass_session
 def init(session: Session, member: str, pq: bool, request_out: Path | None,
          passphrase_file: Path | None, new_passphrase_file: Path | None) -> None:
+    operation = f"add {member}"
     with session.audited("members-init") as note:
         if not sandi.Keystore.exists(session.home.path):
             raise sandi.errors.NoKeystore(session.t("keystore.missing", home=session.home.path))
@@ -87,17 +101,27 @@ def init(session: Session, member: str, pq: bool, request_out: Path | None,
         old = get_passphrase(session, passphrase_file)
         mine = get_passphrase(session, new_passphrase_file, confirm=True,
                               prompt="members.prompt_new")
-        personal = sandi.keys.adopt_keystore(session.home.path, passphrase=old,
-                                                member=member, member_passphrase=mine, pq=pq)
+
+        def requests(personal: sandi.keys.AgencyKey, keys: Any) -> list[Any]:
+            agency = keys[0].agency
+            version = pola.agency(agency).current.version
+            current = next(k for k in keys if k.version == version)
+            return [_member_request(operation, agency, member, personal, current)]
+
+        sandi.keys.adopt_keystore(session.home.path, passphrase=old, member=member,
+                                  member_passphrase=mine, pq=pq, kdf=new_file_cost(),
+                                  requests=requests)
         session.member = member
-        store = sandi.Keystore.open(session.home.path, passphrase=mine, member=member)
-        agency = store.agencies()[0]
+        store = sandi.Keystore.open(session.home.path, passphrase=mine, member=member,
+                                    pola=pola)
+        agency = store.vault_agency
         note.agency, note.doc_id = agency, member
-        path = request_path(request_out, f"{agency}-{member}.member.request")
-        write_request(session, path, sandi.authority.member_enrollment(
-            personal, pola_current(pola, store, agency)))
+        paths = finish(session, store, operation, request_out)
+    if not paths:  # done already: the request was written by an earlier run
+        _nothing_to_do(session, "members.already", agency, member)
+        return
     session.say("members.initialised", member=member, home=shown(session.home.path))
-    _report_enrolled(session, agency, member, path, personal)
+    _report_enrolled(session, agency, member, paths)
 
 
 @members.command("add", cls=LocalizedCommand, help="members.add.help")
@@ -110,72 +134,111 @@ def init(session: Session, member: str, pq: bool, request_out: Path | None,
 @pass_session
 def add(session: Session, new: str, pq: bool, request_out: Path | None,
         passphrase_file: Path | None, new_passphrase_file: Path | None) -> None:
+    operation = f"add {new}"
     with session.audited("members-add") as note:
         pola = installed_pola(session)
         store = _vault(session, passphrase_file)
-        agency = store.agencies()[0]
+        agency = store.vault_agency
         note.agency, note.doc_id = agency, new
-        path = request_path(request_out, f"{agency}-{new}.member.request")
-        if path.exists():
-            raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path)))
-        theirs = get_passphrase(session, new_passphrase_file, confirm=True,
-                                prompt="members.prompt_new")
-        personal = sandi.keys.create_member_key(session.home.path, new, passphrase=theirs,
-                                                   pq=pq)
-        store.add_member(new, personal.public)
-        write_request(session, path, sandi.authority.member_enrollment(
-            personal, pola_current(pola, store, agency)))
-    _report_enrolled(session, agency, new, path, personal)
+        if not store.pending(operation):
+            if new in store.members():
+                _nothing_to_do(session, "members.already", agency, new)
+                return
+            name = f"{agency}-{new}.member{REQUEST_SUFFIX}"
+            if request_path(request_out, name).exists():  # before making a key in vain
+                raise sandi.errors.OutputExists(session.t(
+                    "out.exists", path=shown(request_path(request_out, name))))
+            theirs = get_passphrase(session, new_passphrase_file, confirm=True,
+                                    prompt="members.prompt_new")
+            hybrid = pq or any(k.public.has_pq for k in store.keys(agency))
+            personal = _personal_key(session, new, theirs, hybrid)
+            store.add_member(new, personal.public, requests=[_member_request(
+                operation, agency, new, personal, pola_current(pola, store, agency))])
+        paths = finish(session, store, operation, request_out)
+    _report_enrolled(session, agency, new, paths)
 
 
-def _report_enrolled(session: Session, agency: str, member: str, path: Path,
-                     personal: sandi.keys.AgencyKey) -> None:
+def _personal_key(session: Session, member: str, passphrase: str,
+                  pq: bool) -> sandi.keys.AgencyKey:
+    """A new personal key, or the one an interrupted run made (its passphrase opens it)."""
+    home = session.home.path
+    if sandi.keys.member_key_path(home, member).exists():
+        return sandi.keys.unlock_member_key(home, member, passphrase)[0]
+    return sandi.keys.create_member_key(home, member, passphrase=passphrase, pq=pq,
+                                        kdf=new_file_cost())
+
+
+def _nothing_to_do(session: Session, msg_id: str, agency: str, member: str) -> None:
+    session.emit({"agency": agency, "member": member, "requests": [], "changed": False})
+    session.say(msg_id, member=member, agency=agency)
+
+
+def _report_enrolled(session: Session, agency: str, member: str, paths: list[Path]) -> None:
     """What the custodian hands on: the request file, and the fingerprint to read out."""
-    fingerprint = personal.public.fingerprint()
+    path, = paths
+    fingerprint = _request_keys(path).fingerprint()
     session.emit({"agency": agency, "member": member, "request": str(path),
                   "fingerprint": fingerprint})
     session.say("members.added", member=member, agency=agency, path=shown(path))
     session.say("keys.fingerprint", fingerprint=fingerprint)
 
 
-def _status_request(session: Session, member: str, status: str, effective: datetime | None,
-                    request_out: Path | None, passphrase_file: Path | None) -> None:
+def _request_keys(path: Path) -> sandi.keys.PublicKeys:
+    keys = sandi.authority.read_request(path.read_bytes()).keys
+    assert keys is not None  # a member request carries the personal key
+    return keys
+
+
+def _drop(session: Session, member: str, status: str, effective: datetime | None, pq: bool,
+          request_out: Path | None, passphrase_file: Path | None) -> None:
+    """Suspend or remove: drop the slot, rotate the vault key and the agency key."""
+    operation = f"{status} {member}"
     with session.audited(f"members-{status}") as note:
         pola = installed_pola(session)
-        store = open_keystore(session, passphrase_file)
-        agency = store.agencies()[0]
+        store = _vault(session, passphrase_file)
+        agency = store.vault_agency
         note.agency, note.doc_id = agency, member
         pola.agency(agency).member(member)  # refuse a name the pola does not list
-        at = int((effective or datetime.now(UTC)).timestamp())
-        path = request_path(request_out, f"{agency}-{member}-{status}.request")
-        write_request(session, path, sandi.authority.member_status(
-            pola_current(pola, store, agency), member, status, at))
-    session.emit({"agency": agency, "member": member, "status": status, "effective": at,
-                  "request": str(path)})
-    session.say("members.status_request", member=member, status=status, path=shown(path))
+        if not store.pending(operation):
+            if member not in store.members():
+                _nothing_to_do(session, "members.no_slot", agency, member)
+                return
+            current = pola_current(pola, store, agency)
+            at = int((effective or datetime.now(UTC)).timestamp())
+            store.remove_member(member, pq=pq or current.public.has_pq, requests=lambda new: [
+                pending_request(operation, f"{agency}-v{new.version}{REQUEST_SUFFIX}",
+                                sandi.authority.key_change(new, current)),
+                pending_request(operation, f"{agency}-{member}-{status}{REQUEST_SUFFIX}",
+                                sandi.authority.member_status(current, member, status, at))])
+        new = store.keys(agency)[-1]
+        rotate_path, status_path = finish(session, store, operation, _as_folder(request_out))
+    session.emit({"agency": agency, "member": member, "status": status,
+                  "new_version": new.version,
+                  "requests": [str(rotate_path), str(status_path)]})
+    session.say(f"members.{status}", member=member, agency=agency, version=new.version,
+                rotate=shown(rotate_path), status=shown(status_path))
+    for other in store.classical_slots():
+        session.warn(session.t("members.classical_slot", member=other, agency=agency))
+
+
+def _as_folder(out: Path | None) -> Path | None:
+    """``--request-out`` for a change that writes two requests: a folder, not a file."""
+    if out is not None and not out.is_dir():
+        raise click.UsageError(f"--request-out: {out}: not a folder")
+    return out
 
 
 @members.command("suspend", cls=LocalizedCommand, help="members.suspend.help")
 @click.argument("member", type=AGENCY, metavar="MEMBER")
 @option("--effective", type=TIME, help="opt.effective")
+@option("--pq", is_flag=True, help="opt.pq_rotate")
 @request_out_option
 @passphrase_option
 @json_option
 @pass_session
-def suspend(session: Session, member: str, effective: datetime | None,
+def suspend(session: Session, member: str, effective: datetime | None, pq: bool,
             request_out: Path | None, passphrase_file: Path | None) -> None:
-    _status_request(session, member, "suspended", effective, request_out, passphrase_file)
-
-
-@members.command("reinstate", cls=LocalizedCommand, help="members.reinstate.help")
-@click.argument("member", type=AGENCY, metavar="MEMBER")
-@request_out_option
-@passphrase_option
-@json_option
-@pass_session
-def reinstate(session: Session, member: str, request_out: Path | None,
-              passphrase_file: Path | None) -> None:
-    _status_request(session, member, "active", None, request_out, passphrase_file)
+    _drop(session, member, "suspended", effective, pq, request_out, passphrase_file)
 
 
 @members.command("remove", cls=LocalizedCommand, help="members.remove.help")
@@ -187,28 +250,38 @@ def reinstate(session: Session, member: str, request_out: Path | None,
 @pass_session
 def remove(session: Session, member: str, pq: bool, request_out: Path | None,
            passphrase_file: Path | None) -> None:
-    with session.audited("members-remove") as note:
+    _drop(session, member, "removed", None, pq, request_out, passphrase_file)
+
+
+@members.command("reinstate", cls=LocalizedCommand, help="members.reinstate.help")
+@click.argument("member", type=AGENCY, metavar="MEMBER")
+@request_out_option
+@passphrase_option
+@json_option
+@pass_session
+def reinstate(session: Session, member: str, request_out: Path | None,
+              passphrase_file: Path | None) -> None:
+    operation = f"reinstate {member}"
+    with session.audited("members-active") as note:
         pola = installed_pola(session)
         store = _vault(session, passphrase_file)
-        agency = store.agencies()[0]
+        agency = store.vault_agency
         note.agency, note.doc_id = agency, member
-        listed = {m.id: m for m in pola.agency(agency).members}
-        others = [m for m in store.members() if m != member]
-        if unknown := [m for m in others if m not in listed]:
-            raise click.UsageError(session.t("members.not_enrolled", members=", ".join(unknown)))
-        remaining = {m: listed[m].keys[-1].keys for m in others}
-        current = pola_current(pola, store, agency)
-        new = store.remove_member(member, remaining, pq=pq or current.public.has_pq)
-        now = int(datetime.now(UTC).timestamp())
-        rotate_path = request_path(request_out, f"{agency}-v{new.version}.request")
-        status_path = request_path(request_out, f"{agency}-{member}-removed.request")
-        write_request(session, rotate_path, sandi.authority.key_change(new, current))
-        write_request(session, status_path, sandi.authority.member_status(
-            current, member, "removed", now))
-    session.emit({"agency": agency, "member": member, "new_version": new.version,
-                  "requests": [str(rotate_path), str(status_path)]})
-    session.say("members.removed", member=member, agency=agency, version=new.version,
-                rotate=shown(rotate_path), status=shown(status_path))
+        listed = pola.agency(agency).member(member)
+        if not store.pending(operation):
+            if member in store.members():
+                _nothing_to_do(session, "members.already", agency, member)
+                return
+            key = listed.keys[-1]  # the personal key the pola publishes
+            current = pola_current(pola, store, agency)
+            at = int(datetime.now(UTC).timestamp())
+            store.add_member(member, key.keys, version=key.version, requests=[pending_request(
+                operation, f"{agency}-{member}-active{REQUEST_SUFFIX}",
+                sandi.authority.member_status(current, member, "active", at))])
+        path, = finish(session, store, operation, request_out)
+    session.emit({"agency": agency, "member": member, "status": "active",
+                  "request": str(path)})
+    session.say("members.status_request", member=member, status="active", path=shown(path))
 
 
 @members.command("list", cls=LocalizedCommand, help="members.list.help")

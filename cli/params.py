@@ -182,14 +182,19 @@ def _interactive() -> bool:
 
 
 def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
-    """Unlock the home's keystore; say how to make one if there is none."""
-    if not sandi.Keystore.exists(session.home.path):
-        raise sandi.errors.NoKeystore(session.t("keystore.missing", home=session.home.path))
-    store = sandi.Keystore.open(session.home.path, passphrase=get_passphrase(session, path),
-                                member=session.member)
-    person = getattr(store, "member", None)  # a member's keystore names who unlocked it
-    if person is not None:
-        session.member = person.agency
+    """Unlock the home's keystore; say how to make one if there is none. In a members'
+    vault, the installed pola decides whether the member may unlock it."""
+    home = session.home.path
+    if not sandi.Keystore.exists(home):
+        raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
+    pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
+    store = sandi.Keystore.open(home, passphrase=get_passphrase(session, path),
+                                member=session.member, pola=pola)
+    if store.member is not None:  # a member's keystore names who unlocked it
+        session.member = store.member.agency
+    from .passwd import warn_keystore
+
+    warn_keystore(session, store)
     return store
 
 

@@ -27,6 +27,7 @@ from .context import (
     when,
 )
 from .params import custodian_passphrase_option, get_passphrase
+from .passwd import warn_if_weak
 
 
 def _old_authority(ws: sandi.authority.Workspace, draft: Any) -> Any:
@@ -72,6 +73,8 @@ def sign(session: Session, directory: Path, key_file: Path,
     ws.draft()  # "run build first" before asking for the passphrase
     key = sandi.authority.load_custodian_key(key_file, get_passphrase(
         session, passphrase_file, prompt="pass.custodian_prompt"))
+    cost = sandi.keys.key_file_cost(key_file)
+    warn_if_weak(session, key_file, cost.cost, cost.kind.floor)
     status = ws.sign(key)
     draft = ws.draft()
     old = _old_authority(ws, draft)

@@ -13,7 +13,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sandi.keys.holdings import Holdings
 from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.keys.secretfile import KdfParams
 from sandi.pola.policy import Pola
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -33,9 +35,17 @@ KEYS = [AgencyKey(agency, k["version"], k["created_at"], b64decode(k["x25519"]),
                   b64decode(k["ed25519"]), _opt(k["mlkem_seed"]), _opt(k["mldsa_seed"]))
         for agency, versions in WORLD["agencies"].items() for k in versions]
 
+class _InMemory:
+    """A storage that is never read nor written (the keystore below never changes)."""
+
+    path = Path("/nonexistent/keystore.sandi")
+    kdf = KdfParams.TEST
+    member = None
+
+
 #: A keystore holding every agency's keys, in memory only (no file, no Argon2id),
 #: so that open reaches the payload of any envelope addressed inside the world.
-KEYSTORE = Keystore(Path("/nonexistent/keystore.sandi"), None, list(KEYS))  # type: ignore[arg-type]
+KEYSTORE = Keystore(_InMemory(), Holdings(tuple(KEYS)))  # type: ignore[arg-type]
 
 
 def envelope_vectors(max_size: int) -> list[bytes]:

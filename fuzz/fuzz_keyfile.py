@@ -5,9 +5,9 @@ Run: ``.venv/bin/python fuzz/fuzz_keyfile.py fuzz/corpus/keyfile -atheris_runs=1
 The first byte picks what the rest is:
 
 * 0: a keystore file, unlocked with the fixed passphrase (``SealedFile.unlock``),
-  then its key records decoded;
-* 1: decrypted key records (``decode_key_records``): the part the AEAD keeps
-  out of reach of byte mutations;
+  then its holdings decoded;
+* 1: decrypted holdings (``decode_holdings``: key records, backup key, pending
+  requests): the part the AEAD keeps out of reach of byte mutations;
 * 2: a custodian key file (``load_custodian_key``).
 
 The file names its own Argon2id cost. While a case runs, the derivation is
@@ -29,7 +29,8 @@ from _common import fuzz_main
 import sandi
 import sandi.keys.secretfile as secretfile
 from sandi.authority.authoring import load_custodian_key
-from sandi.keys.keystore import KEYSTORE_MAGIC, decode_key_records
+from sandi.keys.holdings import decode_holdings
+from sandi.keys.keystore import KEYSTORE_MAGIC
 
 PASSPHRASE = "kata sandi fuzz"  # noqa: S105  (fuzz inputs only)
 CHEAP = secretfile.KdfParams(ops=1, mem=8192)
@@ -61,9 +62,9 @@ def TestOneInput(data: bytes) -> None:
     try:
         if mode == 0:
             _, plain = secretfile.SealedFile.unlock(KEYSTORE_MAGIC, rest, PASSPHRASE, "fuzz")
-            decode_key_records(plain)
+            decode_holdings(plain)
         elif mode == 1:
-            decode_key_records(rest)
+            decode_holdings(rest)
         else:
             load_custodian_key(_custodian_path(rest), PASSPHRASE)
     except sandi.SandiError:

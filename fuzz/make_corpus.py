@@ -19,7 +19,8 @@ from sandi._internal.codec import pack
 from sandi.audit.log import Checkpoint
 from sandi.authority.authoring import CUSTODIAN_MAGIC, AuthorityKeyPair
 from sandi.authority.requests import enrollment, key_change, revocation
-from sandi.keys.keystore import KEYSTORE_MAGIC, encode_key_records
+from sandi.keys.holdings import BackupKey, Holdings, PendingRequest, encode_holdings
+from sandi.keys.keystore import KEYSTORE_MAGIC
 from sandi.keys.secretfile import SealedFile
 
 HERE = Path(__file__).resolve().parent / "corpus"
@@ -42,14 +43,17 @@ def main() -> None:
                             for p in sorted(VECTORS.glob("pola-*.json"))]
     write("pola", sorted(set(polas)))
     by = {(k.agency, k.version): k for k in KEYS}
-    records = encode_key_records(KEYS)
+    records = encode_holdings(Holdings(tuple(KEYS), BackupKey(bytes(32), bytes(1184)), (
+        PendingRequest("rotate bkpsdmd", "bkpsdmd-v2.request", key_change(by["bkpsdmd", 2],
+                                                                           by["bkpsdmd", 1])),)))
     keystore = SealedFile.new(KEYSTORE_MAGIC, PASSPHRASE, CHEAP).seal(records)
     custodian = AuthorityKeyPair("kustodian-1", "Rina Marlina, S.Kom.", bytes(range(32)))
     custodian_file = SealedFile.new(CUSTODIAN_MAGIC, PASSPHRASE, CHEAP).seal(
         pack([custodian.id, custodian.custodian, custodian.seed]))
-    empty = SealedFile.new(KEYSTORE_MAGIC, PASSPHRASE, CHEAP).seal(encode_key_records([]))
+    empty = SealedFile.new(KEYSTORE_MAGIC, PASSPHRASE, CHEAP).seal(encode_holdings(Holdings(())))
     write("keyfile", [b"\x00" + keystore, b"\x00" + empty, b"\x01" + records,
-                      b"\x01" + encode_key_records(KEYS[:1]), b"\x02" + custodian_file])
+                      b"\x01" + encode_holdings(Holdings(tuple(KEYS[:1]))),
+                      b"\x02" + custodian_file])
     write("request", [enrollment(by["sekda", 1]), enrollment(by["kec-a", 2]),
                       key_change(by["bkpsdmd", 2], by["bkpsdmd", 1]),
                       revocation(by["inspektorat", 2], 1, "superseded", 1_700_000_000),

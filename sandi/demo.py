@@ -21,7 +21,9 @@ from sandi._internal.time import epoch
 from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
 from sandi.home import Home
 from sandi.keys.keystore import Keystore
-from sandi.keys.vault import create_member_key, init_vault
+from sandi.keys.members import create_member_key
+from sandi.keys.secretfile import KdfParams
+from sandi.keys.vault import init_vault
 from sandi.pola._wire import PolaBody
 from sandi.pola.model import KeyState, KeyVersion, Member
 from sandi.pola.policy import Pola
@@ -56,17 +58,18 @@ class DemoWorld:
 
 
 def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHRASE,
-               now: datetime | None = None) -> DemoWorld:
-    """Create the demo in ``home`` (a new temporary directory if None)."""
+               now: datetime | None = None, kdf: KdfParams = KdfParams.STANDARD) -> DemoWorld:
+    """Create the demo in ``home`` (a new temporary directory if None); its key files are
+    sealed at Argon2id cost ``kdf`` (test suites pass :attr:`KdfParams.TEST`)."""
     path = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="sandi-demo-"))
     source = parse_source(example_source())
     issued = epoch(now)
     ids = [a["id"] for a in source["agency"]]
-    keystore = Keystore.create(path, passphrase=passphrase)
+    keystore = Keystore.create(path, passphrase=passphrase, kdf=kdf)
     made = keystore.generate_batch(ids, pq=True, now=issued)
     keys = {k.agency: [KeyVersion(k.version, k.public, KeyState.CURRENT, issued)] for k in made}
     workstation = path / f"{MEMBER_AGENCY}-workstation"
-    people = {m: create_member_key(workstation, m, passphrase=p, pq=True)
+    people = {m: create_member_key(workstation, m, passphrase=p, pq=True, kdf=kdf)
               for m, (_, _, p) in DEMO_MEMBERS.items()}
     init_vault(workstation, MEMBER_AGENCY, {m: k.public for m, k in people.items()},
                keys=keystore.keys(MEMBER_AGENCY))

@@ -1,8 +1,10 @@
 """Shared fixtures: a demo world per test module, with a cheap Argon2id cost.
 
-The keystore's real Argon2id cost (19 MiB, 2 passes) is exercised by
-tests/test_keys.py::test_default_kdf_cost_is_strong; everywhere else the cost is
-lowered so the suite stays fast.
+The Argon2id cost is a parameter of every function that makes a key file: tests pass
+``KdfParams.TEST`` (here, and where they make their own files), and the command line
+takes it from ``SANDI_INSECURE_TEST_KDF=1``, set for the whole session (in-process
+CliRunner tests and real processes alike). The real costs are exercised by
+tests/test_keys.py.
 """
 
 from __future__ import annotations
@@ -14,32 +16,29 @@ from pathlib import Path
 
 import pytest
 
-import sandi.keys.keystore
 from sandi.demo import DemoWorld, demo_world
+from sandi.keys.secretfile import KdfParams
 
-FAST_KDF = sandi.keys.keystore.KdfParams(ops=1, mem=8192)
+FAST_KDF = KdfParams.TEST
 
 
-@pytest.fixture(autouse=True)
-def _fast_kdf(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sandi.keys.keystore, "KDF_DEFAULT", FAST_KDF)
+@pytest.fixture(autouse=True, scope="session")
+def _fast_kdf_for_the_command_line() -> Iterator[None]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SANDI_INSECURE_TEST_KDF", "1")
+        yield
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoWorld]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
     """A demo city (40 agencies, all with hybrid-capable keys), shared by a module."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", FAST_KDF)
-    try:
-        yield demo_world(tmp_path_factory.mktemp("home"))
-    finally:
-        mp.undo()
+    return demo_world(tmp_path_factory.mktemp("home"), kdf=FAST_KDF)
 
 
 @pytest.fixture
 def fresh_world(tmp_path: Path) -> DemoWorld:
     """A demo city of one's own, for tests that change keys or the pola."""
-    return demo_world(tmp_path / "home")
+    return demo_world(tmp_path / "home", kdf=FAST_KDF)
 
 
 @pytest.fixture

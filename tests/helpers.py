@@ -66,6 +66,7 @@ from sandi.errors import (
     UnknownAgency,
 )
 from sandi.keys.keystore import Keystore
+from sandi.keys.secretfile import KdfParams
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.model import KeyVersion
 from sandi.pola.policy import Pola
@@ -85,10 +86,8 @@ PASSPHRASE = "kata sandi uji"
 
 def keystore_with(world: DemoWorld, home: Path, agencies: Iterable[str]) -> Keystore:
     """A keystore in ``home`` holding only the demo keys of ``agencies``."""
-    store = Keystore.create(home, passphrase=PASSPHRASE)
-    for agency in agencies:
-        store._keys.extend(world.keystore.keys(agency))
-    store._save(overwrite=True)
+    store = Keystore.create(home, passphrase=PASSPHRASE, kdf=KdfParams.TEST)
+    store.add_keys([key for agency in agencies for key in world.keystore.keys(agency)])
     return Keystore.open(home, passphrase=PASSPHRASE)
 
 

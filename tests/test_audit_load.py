@@ -23,12 +23,12 @@ from pathlib import Path
 
 import pytest
 
-import sandi.keys.keystore
 from sandi.audit import stores as audit_store
 from sandi.audit.log import AuditLog, Event
 from sandi.demo import DEMO_PASSPHRASE, demo_world
 from sandi.errors import StorageError
 from sandi.keys.keystore import Keystore
+from sandi.keys.secretfile import KdfParams
 
 WORKER = Path(__file__).with_name("loadworker.py")
 PROCESSES = 8
@@ -39,11 +39,10 @@ DEADLINE = 60 + OPS * PROCESSES * 0.05
 
 def _home(root: Path) -> tuple[Path, Path]:
     """A home whose keystore holds setda (sender) and inspektorat (recipient)."""
-    world = demo_world(root / "city")
-    assert sandi.keys.keystore.KDF_DEFAULT.mem == 8192
+    world = demo_world(root / "city", kdf=KdfParams.TEST)
     home = root / "home"
     shutil.copytree(world.home.path, home, ignore=shutil.ignore_patterns("keystore.*", "audit*"))
-    Keystore.create(home, passphrase=DEMO_PASSPHRASE).add_keys(
+    Keystore.create(home, passphrase=DEMO_PASSPHRASE, kdf=KdfParams.TEST).add_keys(
         [world.keystore.get("setda", 1), world.keystore.get("inspektorat", 1)])
     secret = root / "passphrase"
     secret.write_text(DEMO_PASSPHRASE + "\n")

@@ -20,6 +20,7 @@ from sandi.demo import DemoWorld
 from sandi.envelope.stanzas import unwrap
 from sandi.errors import NotARecipient, WrappedKeyInvalid
 from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.keys.secretfile import KdfParams
 
 PLAINTEXT = b"NOTA DINAS RAHASIA: data kependudukan 3174 jiwa rentan. " * 2400  # ~134 KiB
 FILENAME = "daftar-penerima-bansos-2026.xlsx"
@@ -200,9 +201,8 @@ def test_sender_reads_its_own_copy_only_when_addressed(world: DemoWorld,
 def test_an_impostor_key_with_a_recipients_name_does_not_unwrap(
         world: DemoWorld, tmp_path: Path) -> None:
     # A keystore that claims to hold dinkes v1 but has other private keys.
-    store = Keystore.create(tmp_path / "impostor", passphrase="x")
-    store._keys.append(AgencyKey.generate("dinkes", 1, pq=True))
-    store._save(overwrite=True)
+    store = Keystore.create(tmp_path / "impostor", passphrase="x", kdf=KdfParams.TEST)
+    store.add_keys([AgencyKey.generate("dinkes", 1, pq=True)])
     with pytest.raises(WrappedKeyInvalid, match="dinkes v1 does not open"):
         sandi.open(_seal(world), keystore=store, pola=world.pola)
 

@@ -22,12 +22,10 @@ import pytest
 
 import sandi.errors
 import sandi.keys.keystore
-from sandi.keys.secretfile import KdfParams
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 DEVELOPERS = DOCS / "developers.md"
-FAST_KDF = KdfParams(ops=1, mem=8192)  # as tests/conftest.py does
 
 
 def _gen_api() -> ModuleType:
@@ -81,7 +79,6 @@ SETUP, SECTIONS = _sections()
 def setup_names(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The names the setup block defines (a demo world in a temporary directory)."""
     mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", FAST_KDF)
     mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("developers")))
     try:
         names: dict[str, Any] = {"__name__": "developers_md"}

@@ -14,6 +14,7 @@ from sandi._internal import fs as _fs
 from sandi.demo import DemoWorld
 from sandi.errors import OutputExists, StorageError
 from sandi.keys.keystore import Keystore
+from sandi.keys.secretfile import KdfParams
 
 
 def _full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -24,7 +25,7 @@ def _full_disk(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_rotation_on_a_full_disk_keeps_the_keystore(tmp_path: Path,
                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    store = Keystore.create(tmp_path, passphrase="p")
+    store = Keystore.create(tmp_path, passphrase="p", kdf=KdfParams.TEST)
     store.generate("setda")
     before = (tmp_path / "keystore.sandi").read_bytes()
     with monkeypatch.context() as m:

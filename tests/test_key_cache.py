@@ -16,10 +16,11 @@ from sandi.demo import DemoWorld
 from sandi.envelope.stanzas import unwrap
 from sandi.errors import KeyNotFound, WrappedKeyInvalid
 from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.keys.secretfile import KdfParams
 
 
 def test_the_index_follows_every_change(tmp_path: Path) -> None:
-    store = Keystore.create(tmp_path, passphrase="p")
+    store = Keystore.create(tmp_path, passphrase="p", kdf=KdfParams.TEST)
     assert store.agencies() == [] and not store.holds("setda")
     store.generate("setda")
     assert store.holds("setda") and [k.version for k in store.keys("setda")] == [1]

@@ -77,38 +77,34 @@ def revoked(key: KeyVersion, reason: RevocationReason) -> KeyVersion:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
-    try:
-        world = demo_world(tmp_path_factory.mktemp("kota") / "home", now=T0)
-        history: dict[str, list[KeyVersion]] = {}
-        for agency in (SENDER, RECIPIENT):
-            v1 = world.pola.agency(agency).current
-            v2 = world.keystore.generate(agency, now=epoch(T1))
-            history[agency] = [replace(v1, state=KeyState.RETIRED),
-                               KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]
-        # The authority publishes each change; the demo home installs them in order.
-        home = world.home
-        rotated = home.install_pola(reissue(world, 2, history, T1), now=T1)
+    world = demo_world(tmp_path_factory.mktemp("kota") / "home", now=T0, kdf=KdfParams.TEST)
+    history: dict[str, list[KeyVersion]] = {}
+    for agency in (SENDER, RECIPIENT):
+        v1 = world.pola.agency(agency).current
+        v2 = world.keystore.generate(agency, now=epoch(T1))
+        history[agency] = [replace(v1, state=KeyState.RETIRED),
+                           KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]
+    # The authority publishes each change; the demo home installs them in order.
+    home = world.home
+    rotated = home.install_pola(reissue(world, 2, history, T1), now=T1)
 
-        def revoke_v1(reason: RevocationReason) -> dict[str, list[KeyVersion]]:
-            return {a: [revoked(h[0], reason), h[1]] for a, h in history.items()}
+    def revoke_v1(reason: RevocationReason) -> dict[str, list[KeyVersion]]:
+        return {a: [revoked(h[0], reason), h[1]] for a, h in history.items()}
 
-        superseded = home.install_pola(
-            reissue(world, 3, revoke_v1(RevocationReason.SUPERSEDED), T2), now=T2)
-        compromised = Pola.from_bytes(
-            reissue(world, 3, revoke_v1(RevocationReason.COMPROMISED), T2), trusted=rotated,
-            now=T2)
-        # What a holder of v2 would need to backdate a document: a pola (never
-        # published) in which v2 was valid from T0.
-        backdating = Pola.from_bytes(reissue(world, 2, {SENDER: [
-            history[SENDER][0], replace(history[SENDER][1], not_before=epoch(T0))]}, T0),
-            now=T0)
-        yield City(world, {"original": world.pola, "rotated": rotated,
-                           "superseded": superseded, "compromised": compromised,
-                           "backdating": backdating})
-    finally:
-        mp.undo()
+    superseded = home.install_pola(
+        reissue(world, 3, revoke_v1(RevocationReason.SUPERSEDED), T2), now=T2)
+    compromised = Pola.from_bytes(
+        reissue(world, 3, revoke_v1(RevocationReason.COMPROMISED), T2), trusted=rotated,
+        now=T2)
+    # What a holder of v2 would need to backdate a document: a pola (never
+    # published) in which v2 was valid from T0.
+    backdating = Pola.from_bytes(reissue(world, 2, {SENDER: [
+        history[SENDER][0], replace(history[SENDER][1], not_before=epoch(T0))]}, T0),
+        now=T0)
+    yield City(world, {"original": world.pola, "rotated": rotated,
+                       "superseded": superseded, "compromised": compromised,
+                       "backdating": backdating})
+
 
 
 def seal(city: City, *, to: str, at: datetime, under: str, sender: str = SENDER) -> bytes:
@@ -230,7 +226,7 @@ def test_after_the_recipient_rotates_old_documents_still_open(city: City,
         doc = sandi.open(env, keystore=store, pola=pola, now=JUDGED)
         assert doc.opened_with == (RECIPIENT, version)
     # Without v1 the old documents are lost: that is what rewrap is for.
-    only_v2 = Keystore.create(tmp_path, passphrase="hanya v2")
+    only_v2 = Keystore.create(tmp_path, passphrase="hanya v2", kdf=KdfParams.TEST)
     only_v2.add_keys([store.get(RECIPIENT, 2)])
     assert sandi.open(new, keystore=only_v2, pola=pola, now=JUDGED).plaintext == DOCUMENT
     with pytest.raises(NotARecipient) as caught:

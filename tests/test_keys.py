@@ -7,19 +7,17 @@ from pathlib import Path
 
 import pytest
 
-import sandi.keys.keystore
 from sandi.errors import InsecureKeyFile, WrongPassphrase
 from sandi.keys.keystore import Keystore
 from sandi.keys.secretfile import KdfParams
 
-OWASP = KdfParams(ops=2, mem=19 * 1024 * 1024)  # OWASP's recommended Argon2id minimum
+RFC9106_SECOND = KdfParams(ops=3, mem=64 * 1024 * 1024)  # RFC 9106, section 4, option 2
 
 
-def test_default_kdf_cost_is_strong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.undo()  # the autouse fast-KDF patch: use the shipped default
-    default = sandi.keys.keystore.KDF_DEFAULT
-    assert default.mem >= OWASP.mem and default.ops >= OWASP.ops
+def test_default_kdf_cost_is_strong(tmp_path: Path) -> None:
+    assert not KdfParams.STANDARD.below(RFC9106_SECOND)
     store = Keystore.create(tmp_path, passphrase="frasa sandi yang panjang sekali")
+    assert store.kdf == KdfParams.STANDARD
     store.generate("setda")
     path = tmp_path / "keystore.sandi"
     assert path.stat().st_mode & 0o777 == 0o600
@@ -33,7 +31,7 @@ def test_default_kdf_cost_is_strong(tmp_path: Path, monkeypatch: pytest.MonkeyPa
 
 
 def test_secrets_stay_out_of_reprs(tmp_path: Path) -> None:
-    store = Keystore.create(tmp_path, passphrase="p")
+    store = Keystore.create(tmp_path, passphrase="p", kdf=KdfParams.TEST)
     key = store.generate("setda", pq=True)
     for text in (repr(key), repr(store), repr(store.identity("setda")), repr(key.signing_key())):
         assert key.ed25519.hex() not in text and key.x25519.hex() not in text

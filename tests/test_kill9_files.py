@@ -28,6 +28,7 @@ from sandi._internal.time import epoch
 from sandi.demo import demo_world
 from sandi.envelope.format import parse_header
 from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.keys.secretfile import KdfParams
 from sandi.pola.model import KeyState, KeyVersion
 from sandi.pola.policy import Pola
 
@@ -77,7 +78,7 @@ def _document(i: int) -> bytes:
 
 
 def _home(path: Path, keys: list[AgencyKey]) -> Path:
-    Keystore.create(path, passphrase=PASSPHRASE).add_keys(keys)
+    Keystore.create(path, passphrase=PASSPHRASE, kdf=KdfParams.TEST).add_keys(keys)
     return path
 
 
@@ -95,17 +96,12 @@ class City:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     root = tmp_path_factory.mktemp("kill9")
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", sandi.keys.keystore.KdfParams(ops=1, mem=8192))
-    try:
-        world = demo_world(root / "city")
-        pola_file = root / "pola.sandi"
-        pola_file.write_bytes(world.pola.to_bytes())
-        yield City(pola_file, world.pola,
-                   _home(root / "setda", [world.keystore.get("setda", 1)]),
-                   _home(root / "inspektorat", [world.keystore.get(US, 1)]), root)
-    finally:
-        mp.undo()
+    world = demo_world(root / "city", kdf=KdfParams.TEST)
+    pola_file = root / "pola.sandi"
+    pola_file.write_bytes(world.pola.to_bytes())
+    yield City(pola_file, world.pola,
+               _home(root / "setda", [world.keystore.get("setda", 1)]),
+               _home(root / "inspektorat", [world.keystore.get(US, 1)]), root)
 
 
 def _kill_points(zygote: Zygote, run: Callable[..., Outcome], seed: int) -> list[dict[str, object]]:
@@ -225,7 +221,7 @@ def test_kill_9_while_opening_files(city: City, force: bool) -> None:
 def test_kill_9_while_rewrapping_by_copy(city: City) -> None:
     # inspektorat moves from v1 to v200: the stanza grows by a byte, so each file is
     # copied to a new file and renamed over the original (not the in-place journal).
-    world = demo_world(city.scratch / "rewrap-city", now=T0)
+    world = demo_world(city.scratch / "rewrap-city", now=T0, kdf=KdfParams.TEST)
     v1, v200 = world.keystore.get(US, 1), AgencyKey.generate(US, 200, now=epoch(T1))
     far = reissue(world, 3, {US: [replace(world.pola.agency(US).current, state=KeyState.RETIRED),
                                   KeyVersion(200, v200.public, KeyState.CURRENT, epoch(T1))]})

@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 from killpoints import Zygote
 
-import sandi.keys.keystore
 from sandi.audit.log import AuditLog
 from sandi.authority.requests import read_request
 from sandi.demo import DEMO_PASSPHRASE, demo_world
 from sandi.keys.keystore import Keystore
+from sandi.keys.secretfile import KdfParams
 
 AGENCY = "setda"
 #: What a demo home holds besides the audit log (and SQLite's companions of it).
@@ -31,10 +31,10 @@ AUDIT = {"audit.db", "audit.db-wal", "audit.db-shm"}
 def _template(home: Path) -> Path:
     """A custodian's home: the demo city's pola installed, setda's key v1 alone in the
     keystore (with the suite's fast Argon2id cost)."""
-    world = demo_world(home.parent / "city")
-    assert sandi.keys.keystore.KDF_DEFAULT.mem == 8192
+    world = demo_world(home.parent / "city", kdf=KdfParams.TEST)
     shutil.copytree(world.home.path, home, ignore=shutil.ignore_patterns("keystore.*"))
-    Keystore.create(home, passphrase=DEMO_PASSPHRASE).add_keys([world.keystore.get(AGENCY, 1)])
+    Keystore.create(home, passphrase=DEMO_PASSPHRASE, kdf=KdfParams.TEST).add_keys(
+        [world.keystore.get(AGENCY, 1)])
     return home
 
 

@@ -22,7 +22,9 @@ from sandi.authority.workspace import Workspace
 from sandi.envelope.format import SignerKind, parse_header
 from sandi.errors import KeyNotValid, KeyRevoked, NotARecipient, WrongPassphrase
 from sandi.keys.keystore import Keystore
-from sandi.keys.vault import MemberKeystore, create_member_key, init_vault
+from sandi.keys.members import create_member_key
+from sandi.keys.secretfile import KdfParams
+from sandi.keys.vault import init_vault
 from sandi.pola.model import MemberStatus
 
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)  # after the requests
@@ -44,9 +46,9 @@ class City:
         return self.pola
 
 
-def _member_store(home: Path, member: str, passphrase: str) -> MemberKeystore:
+def _member_store(home: Path, member: str, passphrase: str) -> Keystore:
     store = Keystore.open(home, passphrase=passphrase, member=member)
-    assert isinstance(store, MemberKeystore)
+    assert store.in_vault and store.member is not None
     return store
 
 
@@ -58,14 +60,14 @@ def city(tmp_path: Path) -> City:
                         threshold=2, decree_number="Perwal 1/2026", decree_date="2026-01-05",
                         decree_title="Pola")
     home = tmp_path / "bkpsdmd"
-    ani = create_member_key(home, "ani", passphrase="sandi milik ani")
-    budi = create_member_key(home, "budi", passphrase="sandi milik budi")
+    ani = create_member_key(home, "ani", passphrase="sandi milik ani", kdf=KdfParams.TEST)
+    budi = create_member_key(home, "budi", passphrase="sandi milik budi", kdf=KdfParams.TEST)
     init_vault(home, "bkpsdmd", {"ani": ani.public, "budi": budi.public})
     store = _member_store(home, "ani", "sandi milik ani")
     agency_key = store.identity("bkpsdmd").keys[-1]
     ws.add_agency(enrollment(agency_key), name="Badan Kepegawaian", abbrev="BKPSDMD",
                   groups=["badan"])
-    setda = Keystore.create(tmp_path / "setda", passphrase="setda")
+    setda = Keystore.create(tmp_path / "setda", passphrase="setda", kdf=KdfParams.TEST)
     ws.add_agency(enrollment(setda.generate("setda")), name="Sekretariat Daerah",
                   abbrev="Setda", groups=["sekretariat"])
     ws.add_rule("allow", "*", "*", sandi.Classification.RAHASIA)
@@ -126,7 +128,7 @@ def test_a_removed_member_can_neither_open_new_documents_nor_sign(city: City) ->
     ani = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
     budi_pub = city.pola.agency("bkpsdmd").member("budi").key(1).keys
     old_key = ani.identity("bkpsdmd").keys[-1]
-    new_key = ani.remove_member("budi", {"ani": ani.member.public})
+    new_key = ani.remove_member("budi")
     city.ws.apply_request(key_change(new_key, old_key))
     city.ws.set_member_status("bkpsdmd", "budi", MemberStatus.REMOVED,
                               at=int((T0 + timedelta(days=1)).timestamp()))

@@ -90,28 +90,24 @@ def reissue(world: DemoWorld, version: int, keys: Mapping[str, Sequence[KeyVersi
 
 
 def keystore(home: Path, keys: list[AgencyKey]) -> Keystore:
-    store = Keystore.create(home, passphrase=PASSPHRASE)
+    store = Keystore.create(home, passphrase=PASSPHRASE, kdf=KdfParams.TEST)
     store.add_keys(keys)
     return store
 
 
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
-    try:
-        world = demo_world(tmp_path_factory.mktemp("kota") / "home", now=T0)
-        v1 = world.keystore.get(US, 1)
-        v2 = world.keystore.generate(US, now=epoch(T1))
-        rotated = reissue(world, 2, {US: [
-            replace(world.pola.agency(US).current, state=KeyState.RETIRED),
-            KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]})
-        home = tmp_path_factory.mktemp("inspektorat")
-        yield Archive(world, world.pola, rotated, home, keystore(home, [v1, v2]),
-                      keystore(tmp_path_factory.mktemp("old"), [v1]),
-                      keystore(tmp_path_factory.mktemp("new"), [v2]))
-    finally:
-        mp.undo()
+    world = demo_world(tmp_path_factory.mktemp("kota") / "home", now=T0, kdf=KdfParams.TEST)
+    v1 = world.keystore.get(US, 1)
+    v2 = world.keystore.generate(US, now=epoch(T1))
+    rotated = reissue(world, 2, {US: [
+        replace(world.pola.agency(US).current, state=KeyState.RETIRED),
+        KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]})
+    home = tmp_path_factory.mktemp("inspektorat")
+    yield Archive(world, world.pola, rotated, home, keystore(home, [v1, v2]),
+                  keystore(tmp_path_factory.mktemp("old"), [v1]),
+                  keystore(tmp_path_factory.mktemp("new"), [v2]))
+
 
 
 def seal(a: Archive, to: Sequence[str], *, data: bytes = DOCUMENT,

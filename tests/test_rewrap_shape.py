@@ -86,8 +86,7 @@ def test_rewrap_to_a_new_key_version_after_rotation(world: DemoWorld,
         KeyVersion(1, v1.keys, KeyState.RETIRED, v1.not_before),
         KeyVersion(2, v2.public, KeyState.CURRENT, v1.not_before)]})
     only_v2 = keystore_with(world, tmp_path_factory.mktemp("dinkes-v2"), [])
-    only_v2._keys.append(v2)
-    only_v2._save(overwrite=True)
+    only_v2.add_keys([v2])
 
     with pytest.raises(NotARecipient) as caught:
         sandi.open(env, keystore=only_v2, pola=rotated)
@@ -113,9 +112,8 @@ def test_a_stanza_relabelled_to_another_version_does_not_unwrap(
     s = layout.stanzas[0]
     store = keystore_with(world, tmp_path_factory.mktemp("relabel"), [])
     v2 = world.keystore.get("dinkes", 1)
-    store._keys.append(AgencyKey("dinkes", 2, v2.created_at, v2.x25519, v2.ed25519,
-                                 v2.mlkem_seed, v2.mldsa_seed))
-    store._save(overwrite=True)
+    store.add_keys([AgencyKey("dinkes", 2, v2.created_at, v2.x25519, v2.ed25519,
+                                 v2.mlkem_seed, v2.mldsa_seed)])
     env2 = layout.with_(stanzas=(Stanza("dinkes", 2, s.body),))
     sandi.verify(env2, pola=world.pola)
     with pytest.raises(WrappedKeyInvalid):
@@ -146,8 +144,7 @@ def test_library_rewrap_keeps_signed_region_payload_and_signature(
         KeyVersion(1, v1.keys, KeyState.RETIRED, v1.not_before),
         KeyVersion(2, v2.public, KeyState.CURRENT, v1.not_before)]})
     custodian = keystore_with(world, tmp_path_factory.mktemp("custodian"), ["dinkes"])
-    custodian._keys.append(v2)
-    custodian._save(overwrite=True)
+    custodian.add_keys([v2])
     new, result = rewrap(env, keystore=custodian, pola=rotated)
     assert result.outcome is Outcome.REWRAPPED
     old_l, new_l = Layout.of(env), Layout.of(new)
@@ -158,7 +155,6 @@ def test_library_rewrap_keeps_signed_region_payload_and_signature(
     assert (new_l.stanzas[0].agency, new_l.stanzas[0].key_version) == ("dinkes", 2)
     sandi.verify(new, pola=rotated)
     only_v2 = keystore_with(world, tmp_path_factory.mktemp("only-v2"), [])
-    only_v2._keys.append(v2)
-    only_v2._save(overwrite=True)
+    only_v2.add_keys([v2])
     assert sandi.open(new, keystore=only_v2, pola=rotated).plaintext == DOC
     assert rewrap(new, keystore=custodian, pola=rotated)[1].outcome is Outcome.CURRENT

@@ -122,12 +122,12 @@ RSS_LIMIT_KIB = 64 * 1024
 
 _CHILD = textwrap.dedent("""
     import sys
-    import sandi, sandi.keys.keystore
-    sandi.keys.keystore.KDF_DEFAULT = sandi.keys.keystore.KdfParams(ops=1, mem=8192)
+    import sandi
     from sandi.demo import demo_world
+    from sandi.keys import KdfParams
 
     work = sys.argv[1]
-    w = demo_world(work + "/home")
+    w = demo_world(work + "/home", kdf=KdfParams.TEST)
     src, env, out = work + "/big.bin", work + "/big.sandi", work + "/big.out"
     sender = w.keystore.identity("dispendukcapil")
     sandi.seal_file(src, env, sender=sender, to=["dinkes"], classification="rahasia",

@@ -90,20 +90,17 @@ def _pola(v: dict[str, Any]) -> Pola:
 @pytest.fixture(scope="module")
 def keystores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Keystore]]:
     """One keystore per agency, holding every key version world.json lists for it."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", KdfParams(ops=1, mem=8192))
     stores = {}
-    try:
-        for agency, versions in WORLD["agencies"].items():
-            store = Keystore.create(tmp_path_factory.mktemp(agency), passphrase=PASSPHRASE)
-            store.add_keys([AgencyKey(agency, k["version"], k["created_at"],
-                                      b64decode(k["x25519"]), b64decode(k["ed25519"]),
-                                      _opt(k["mlkem_seed"]), _opt(k["mldsa_seed"]))
-                            for k in versions])
-            stores[agency] = store
-        yield stores
-    finally:
-        mp.undo()
+    for agency, versions in WORLD["agencies"].items():
+        store = Keystore.create(tmp_path_factory.mktemp(agency), passphrase=PASSPHRASE,
+                                kdf=KdfParams.TEST)
+        store.add_keys([AgencyKey(agency, k["version"], k["created_at"],
+                                  b64decode(k["x25519"]), b64decode(k["ed25519"]),
+                                  _opt(k["mlkem_seed"]), _opt(k["mldsa_seed"]))
+                        for k in versions])
+        stores[agency] = store
+    yield stores
+
 
 
 def _opt(text: str | None) -> bytes | None:

@@ -50,6 +50,7 @@ from sandi.errors import (
 )
 from sandi.home import Home
 from sandi.keys.keystore import AgencyKey
+from sandi.keys.secretfile import KdfParams
 from sandi.pola.classification import Classification
 from sandi.pola.model import Effect, KeyState, RevocationReason, Rule
 from sandi.pola.policy import Pola
@@ -496,7 +497,7 @@ def test_revoking_the_only_current_key_is_refused(
 
 def test_custodian_key_file_round_trip(tmp_path: Path) -> None:
     path = tmp_path / "kustodian-1.key"
-    save_custodian_key(path, C[1], PASSPHRASE)
+    save_custodian_key(path, C[1], PASSPHRASE, kdf=KdfParams.TEST)
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     loaded = load_custodian_key(path, PASSPHRASE)
     assert (loaded.id, loaded.custodian, loaded.seed) == (C[1].id, C[1].custodian, C[1].seed)
@@ -507,14 +508,14 @@ def test_custodian_key_file_round_trip(tmp_path: Path) -> None:
 
 def test_custodian_key_file_wrong_passphrase(tmp_path: Path) -> None:
     path = tmp_path / "kustodian-1.key"
-    save_custodian_key(path, C[1], PASSPHRASE)
+    save_custodian_key(path, C[1], PASSPHRASE, kdf=KdfParams.TEST)
     with pytest.raises(WrongPassphrase, match=r"the passphrase does not unlock"):
         load_custodian_key(path, "bukan ini")
 
 
 def test_custodian_key_file_readable_by_others_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "kustodian-1.key"
-    save_custodian_key(path, C[1], PASSPHRASE)
+    save_custodian_key(path, C[1], PASSPHRASE, kdf=KdfParams.TEST)
     os.chmod(path, 0o644)
     with pytest.raises(InsecureKeyFile, match=r"readable by other users \(mode 644\); run:"
                                               r" chmod 600"):
@@ -523,7 +524,7 @@ def test_custodian_key_file_readable_by_others_is_refused(tmp_path: Path) -> Non
 
 def test_custodian_key_file_damaged_or_of_another_kind(tmp_path: Path) -> None:
     path = tmp_path / "kustodian-1.key"
-    save_custodian_key(path, C[1], PASSPHRASE)
+    save_custodian_key(path, C[1], PASSPHRASE, kdf=KdfParams.TEST)
     data = bytearray(path.read_bytes())
     data[-1] ^= 1
     path.write_bytes(bytes(data))

@@ -30,7 +30,7 @@ from sandi._internal.codec import Fields, is_slug, pack, unpack
 from sandi._internal.i18n import Phrase
 from sandi.crypto.suite import Suite
 from sandi.errors import MalformedKeyFile, MalformedPola
-from sandi.keys.secretfile import SealedFile, read_sealed
+from sandi.keys.secretfile import CUSTODIAN_KEY, KdfParams, SealedFile, read_sealed
 from sandi.pola._wire import PolaBody, SignedPola, decode_body, encode_body, pola_message
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
@@ -232,19 +232,19 @@ def add_signature(signed: SignedPola, signer: AuthorityKeyPair) -> SignedPola:
 
 # --- custodian key files -----------------------------------------------------------
 
-CUSTODIAN_MAGIC = b"SANDA\x01"
+CUSTODIAN_MAGIC = CUSTODIAN_KEY.magic
 
 
-def save_custodian_key(path: Path | str, key: AuthorityKeyPair, passphrase: str | bytes) -> None:
-    """Write a custodian's private key, sealed under their own passphrase (0600)."""
-    from sandi.keys import keystore as _keys  # the KDF cost is read at call time (tests lower it)
-
-    sealed = SealedFile.new(CUSTODIAN_MAGIC, passphrase, _keys.KDF_DEFAULT)
+def save_custodian_key(path: Path | str, key: AuthorityKeyPair, passphrase: str | bytes, *,
+                       kdf: KdfParams = KdfParams.CUSTODIAN) -> None:
+    """Write a custodian's private key, sealed under their own passphrase (0600) at
+    Argon2id cost ``kdf`` (default 1 GiB x 3: this key signs a whole government's pola)."""
+    sealed = SealedFile.new(CUSTODIAN_MAGIC, passphrase, kdf)
     _fs.atomic_write(path, sealed.seal(pack([key.id, key.custodian, key.seed])), mode=0o600)
 
 
 def load_custodian_key(path: Path | str, passphrase: str | bytes) -> AuthorityKeyPair:
-    """Unlock a custodian's private key file."""
+    """Unlock a custodian's private key file (:func:`custodian_key_cost` tells its cost)."""
     _, plain = read_sealed(Path(path), CUSTODIAN_MAGIC, passphrase)
     f = Fields(MalformedKeyFile, Phrase("custodian key"))
     r = f.record(unpack(plain, MalformedKeyFile, Phrase("custodian key"), 4096), "key", 3)

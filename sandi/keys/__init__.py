@@ -2,12 +2,14 @@
 
 For key custodians and the apps that hold an agency's keys. An official's own
 passphrase unlocks either a keystore (``keystore.sandi``) or, in a home whose keys
-are held for named members, their slot in the vault (``vault.sandi``).
+are held for named members, their slot in the vault (``vault.sandi``): both are a
+:class:`Keystore`. The Argon2id cost of every new key file is a :class:`KdfParams`
+parameter with a documented default.
 
 >>> from sandi import keys
 >>> key = keys.AgencyKey.generate("diskominfo", 1, pq=True)
->>> key.public.has_pq, len(key.public.fingerprint())
-(True, 24)
+>>> key.public.has_pq, len(key.public.fingerprint()), str(keys.KdfParams.STANDARD)
+(True, 24, '64 MiB x 3')
 """
 
 from typing import TYPE_CHECKING
@@ -16,6 +18,7 @@ from sandi._internal.lazy import surface
 
 if TYPE_CHECKING:
     from sandi.crypto.public import PublicKeys
+    from sandi.keys.agencykey import AgencyKey, Identity
     from sandi.keys.backup import PUBLIC_FILE as BACKUP_PUBLIC_FILE
     from sandi.keys.backup import (
         new_backup_key,
@@ -26,41 +29,45 @@ if TYPE_CHECKING:
         seal_backup,
         write_backup,
     )
-    from sandi.keys.keystore import AgencyKey, Identity, Keystore
-    from sandi.keys.secretfile import KdfParams
-    from sandi.keys.vault import (
-        MemberKeystore,
-        adopt_keystore,
-        create_member_key,
-        init_vault,
-        member_key_path,
-    )
+    from sandi.keys.holdings import BackupKey, PendingRequest
+    from sandi.keys.keystore import Keystore
+    from sandi.keys.members import create_member_key, member_key_path, unlock_member_key
+    from sandi.keys.secretfile import KdfParams, KeyFileCost, change_passphrase, key_file_cost
+    from sandi.keys.vault import adopt_keystore, init_vault
 
 __getattr__, __dir__ = surface(__name__, {
     "PublicKeys": "sandi.crypto.public",
-    "AgencyKey": "sandi.keys.keystore", "Identity": "sandi.keys.keystore",
+    "AgencyKey": "sandi.keys.agencykey", "Identity": "sandi.keys.agencykey",
     "Keystore": "sandi.keys.keystore", "KdfParams": "sandi.keys.secretfile",
-    "MemberKeystore": "sandi.keys.vault", "adopt_keystore": "sandi.keys.vault",
-    "create_member_key": "sandi.keys.vault", "init_vault": "sandi.keys.vault",
-    "member_key_path": "sandi.keys.vault",
+    "change_passphrase": "sandi.keys.secretfile", "key_file_cost": "sandi.keys.secretfile",
+    "KeyFileCost": "sandi.keys.secretfile",
+    "BackupKey": "sandi.keys.holdings", "PendingRequest": "sandi.keys.holdings",
+    "create_member_key": "sandi.keys.members", "member_key_path": "sandi.keys.members",
+    "unlock_member_key": "sandi.keys.members",
+    "adopt_keystore": "sandi.keys.vault", "init_vault": "sandi.keys.vault",
+    "BACKUP_PUBLIC_FILE": "sandi.keys.backup:PUBLIC_FILE",
+    "save_backup_public": "sandi.keys.backup",
     "new_backup_key": "sandi.keys.backup", "open_backup": "sandi.keys.backup",
     "recover_backup_key": "sandi.keys.backup", "restore": "sandi.keys.backup",
-    "save_backup_public": "sandi.keys.backup", "seal_backup": "sandi.keys.backup",
-    "write_backup": "sandi.keys.backup", "BACKUP_PUBLIC_FILE": "sandi.keys.backup:PUBLIC_FILE",
+    "seal_backup": "sandi.keys.backup", "write_backup": "sandi.keys.backup",
 })
 
 
 __all__ = [
     "BACKUP_PUBLIC_FILE",
     "AgencyKey",
+    "BackupKey",
     "Identity",
     "KdfParams",
+    "KeyFileCost",
     "Keystore",
-    "MemberKeystore",
+    "PendingRequest",
     "PublicKeys",
     "adopt_keystore",
+    "change_passphrase",
     "create_member_key",
     "init_vault",
+    "key_file_cost",
     "member_key_path",
     "new_backup_key",
     "open_backup",
@@ -68,5 +75,6 @@ __all__ = [
     "restore",
     "save_backup_public",
     "seal_backup",
+    "unlock_member_key",
     "write_backup",
 ]

@@ -33,7 +33,9 @@ from sandi._internal.i18n import Phrase
 from sandi.crypto.primitives import ZERO_NONCE, aead_open, hkdf
 from sandi.crypto.wrap import agree, generate_x25519, x25519_public
 from sandi.errors import InvalidArgument, MalformedKeyFile, WrongShares
-from sandi.keys.keystore import AgencyKey, Keystore, decode_key_records, encode_key_records
+from sandi.keys.agencykey import AgencyKey, decode_key_records, encode_key_records
+from sandi.keys.keystore import Keystore
+from sandi.keys.secretfile import KdfParams
 
 BACKUP_MAGIC = b"SANDB\x01"
 BACKUP_LABEL = b"sandi/v1/backup"
@@ -114,9 +116,10 @@ def save_backup_public(home: Path | str, public: bytes) -> None:
 
 
 def restore(blob: bytes, mnemonics: Sequence[str], home: Path | str, *,
-            passphrase: str | bytes) -> Keystore:
-    """Rebuild a keystore in ``home`` (which must have none) from a blob and K shares."""
+            passphrase: str | bytes, kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
+    """Rebuild a keystore in ``home`` (which must have none) from a blob and K shares,
+    sealed under ``passphrase`` at Argon2id cost ``kdf``."""
     keys = open_backup(blob, recover_backup_key(mnemonics))
-    store = Keystore.create(home, passphrase=passphrase)
+    store = Keystore.create(home, passphrase=passphrase, kdf=kdf)
     store.add_keys(keys)
     return store

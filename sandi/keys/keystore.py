@@ -1,302 +1,355 @@
-"""Agency key versions and the passphrase-protected keystore on disk.
+"""The keystore: the private key versions a home holds, whichever file keeps them.
 
-An agency key version is an X25519 key pair (to receive wrapped data keys) and
-an Ed25519 key pair (to sign), optionally with ML-KEM-768 and ML-DSA-65 halves
-for the hybrid suite. The keystore keeps every private version a home holds in
-one file, ``keystore.sandi`` (mode 0600), encrypted with AES-256-GCM under a key
-derived from the passphrase by Argon2id (PyNaCl ``pwhash``).
+One type, two storages (:mod:`sandi.keys.storage`): ``keystore.sandi``, sealed under
+one passphrase, or the members' vault ``vault.sandi`` (:mod:`sandi.keys.vault`), which
+each official opens with their own key, so no passphrase is shared between people.
+Both hold the same things (:mod:`sandi.keys.holdings`). Every change takes the
+storage's lock, re-reads the file, applies itself and writes with compare-and-swap:
+two custodians (or two processes) changing one keystore at once never lose a key,
+a slot or a removal.
 
->>> import tempfile, sandi.keys.keystore as k
->>> k.KDF_DEFAULT = k.KdfParams(ops=1, mem=8192)          # fast, for the example only
+The Argon2id cost of a new file is a parameter (``kdf``) with a documented default,
+:attr:`KdfParams.STANDARD`; ``Keystore.kdf`` tells the cost of the file that was
+unlocked, so an app can warn when it is below the floor.
+
+>>> import tempfile
 >>> home = tempfile.mkdtemp()
->>> ks = k.Keystore.create(home, passphrase="rahasia kami")
+>>> ks = Keystore.create(home, passphrase="rahasia kami", kdf=KdfParams.TEST)
 >>> key = ks.generate("diskominfo")
->>> k.Keystore.open(home, passphrase="rahasia kami").get("diskominfo", 1).version
+>>> Keystore.open(home, passphrase="rahasia kami").get("diskominfo", 1).version
 1
 """
 
 from __future__ import annotations
 
-import functools
-import secrets
-import time
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from cryptography.hazmat.primitives.asymmetric import mlkem
-
-from sandi._internal import fs as _fs
-from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi.crypto.primitives import SigningKey
+from sandi._internal.time import epoch
 from sandi.crypto.public import PublicKeys
-from sandi.crypto.wrap import generate_x25519, x25519_public
 from sandi.errors import (
+    InvalidArgument,
     KeyNotFound,
+    KeyNotValid,
+    KeyRevoked,
     KeystoreExists,
-    MalformedKeyFile,
+    MemberRefused,
     NoKeystore,
 )
-from sandi.keys.secretfile import KdfParams, SealedFile, read_sealed
+from sandi.keys.agencykey import AgencyKey as AgencyKey
+from sandi.keys.agencykey import Identity as Identity
+from sandi.keys.agencykey import decode_key_records as decode_key_records
+from sandi.keys.agencykey import encode_key_records as encode_key_records
+from sandi.keys.holdings import BackupKey, Holdings, PendingRequest
+from sandi.keys.members import member_key_path
+from sandi.keys.secretfile import KdfParams as KdfParams
+from sandi.keys.secretfile import change_passphrase
+from sandi.keys.storage import KEYSTORE_FILE as KEYSTORE_FILE
+from sandi.keys.storage import KEYSTORE_MAGIC as KEYSTORE_MAGIC
+from sandi.keys.storage import PassphraseFile, Storage
+from sandi.keys.vault import VAULT_FILE, Vault
 
-KEYSTORE_FILE = "keystore.sandi"
-KEYSTORE_MAGIC = b"SANDK\x01"
-_MAX_KEYSTORE = 16 * 1024 * 1024
+if TYPE_CHECKING:
+    from sandi.pola.policy import Pola
 
-
-#: Argon2id cost for new key files: 19 MiB and 2 passes, the first of OWASP's
-#: recommended Argon2id settings (Password Storage Cheat Sheet). Memory is what makes
-#: guessing on GPUs expensive, but the CLI's whole-process peak must stay under
-#: 64 MiB on any file, and libsodium's 64 MiB "interactive" setting alone would
-#: exceed it. The cost is stored in each file, so it can be raised later.
-KDF_DEFAULT = KdfParams(ops=2, mem=19 * 1024 * 1024)
-
-
-@dataclass(frozen=True, repr=False)
-class AgencyKey:
-    """One private key version of an agency. Its repr never shows secrets."""
-
-    agency: str
-    version: int
-    created_at: int
-    x25519: bytes
-    ed25519: bytes
-    mlkem_seed: bytes | None = None
-    mldsa_seed: bytes | None = None
-
-    # The key objects are expanded on first use and then kept, never per seal or open
-    # (ML-KEM-768 from its seed ~90 us, ML-DSA-65 ~250 us): a keystore may hold many
-    # agencies' keys (the demo's holds 40) while a command uses one or two.
-    @functools.cached_property
-    def _signer(self) -> SigningKey:
-        return SigningKey(self.ed25519, self.mldsa_seed)
-
-    @functools.cached_property
-    def _kem(self) -> mlkem.MLKEM768PrivateKey | None:
-        if self.mlkem_seed is None:
-            return None
-        return mlkem.MLKEM768PrivateKey.from_seed_bytes(self.mlkem_seed)
-
-    @functools.cached_property
-    def public(self) -> PublicKeys:
-        """The public half, as the pola publishes it."""
-        kem = self._kem
-        return PublicKeys(x25519_public(self.x25519), self._signer.ed25519_public,
-                          kem.public_key().public_bytes_raw() if kem else None,
-                          self._signer.mldsa_public)
-
-    def __repr__(self) -> str:
-        return f"AgencyKey({self.agency!r}, v{self.version}, pq={self.public.has_pq})"
-
-    @classmethod
-    def generate(cls, agency: str, version: int, *, pq: bool = False,
-                 now: int | None = None) -> AgencyKey:
-        """Fresh keys for ``agency`` at ``version`` (with post-quantum halves if ``pq``)."""
-        x_priv, _ = generate_x25519()
-        return cls(agency, version, int(time.time()) if now is None else now, x_priv,
-                   secrets.token_bytes(32),
-                   secrets.token_bytes(64) if pq else None,
-                   secrets.token_bytes(32) if pq else None)
-
-    def signing_key(self) -> SigningKey:
-        """The private signing key of this version."""
-        return self._signer
-
-    def mlkem_key(self) -> mlkem.MLKEM768PrivateKey | None:
-        """The ML-KEM-768 private key of this version, if it has one."""
-        return self._kem
-
-
-@dataclass(frozen=True)
-class Identity:
-    """An agency's private key versions as one home holds them; the sender of seal.
-
-    ``member`` is the personal key of the official acting for the agency (its
-    ``agency`` field holds the member id); when set, seal signs as that person.
-    """
-
-    agency: str
-    keys: tuple[AgencyKey, ...]
-    member: AgencyKey | None = None
-
-    def version(self, version: int) -> AgencyKey:
-        """The private key of ``version``, or KeyNotFound naming what is held."""
-        for key in self.keys:
-            if key.version == version:
-                return key
-        held = ", ".join(f"v{k.version}" for k in self.keys) or "none"
-        raise KeyNotFound("this keystore holds no key {agency} v{version} (holds {held})",
-                          agency=self.agency, version=version, held=held)
-
-
-# --- the keystore file ---------------------------------------------------------------
-
-_FILE = Fields(MalformedKeyFile, Phrase("keystore"))
-
-
-def encode_key_records(keys: list[AgencyKey]) -> bytes:
-    """The canonical msgpack of private key records (inside the keystore and backups)."""
-    return pack([[k.agency, k.version, k.created_at, k.x25519, k.ed25519, k.mlkem_seed,
-                  k.mldsa_seed] for k in keys])
-
-
-def decode_key_records(data: bytes) -> list[AgencyKey]:
-    """Parse private key records."""
-    f = _FILE
-    out = []
-    for item in f.array(unpack(data, MalformedKeyFile, Phrase("keystore"), _MAX_KEYSTORE), "keys",
-                        0, 100_000):
-        r = f.record(item, "key", 7)
-        out.append(AgencyKey(
-            f.slug(r[0], "agency"), f.integer(r[1], "version", 1, 2**31),
-            f.integer(r[2], "created", 0, 2**40), f.blob(r[3], "x25519", 32),
-            f.blob(r[4], "ed25519", 32),
-            None if r[5] is None else f.blob(r[5], "ml-kem seed", 64),
-            None if r[6] is None else f.blob(r[6], "ml-dsa seed", 32)))
-    if len({(k.agency, k.version) for k in out}) != len(out):
-        f.fail("a key version appears twice")
-    return out
+#: Makes the requests a new key needs (a key change, a member's status), saved with it.
+Requests = Callable[[AgencyKey], Sequence[PendingRequest]]
 
 
 class Keystore:
-    """The private keys of a home, unlocked by one passphrase.
+    """The private keys of a home. Build it only with :meth:`create` or :meth:`open`."""
 
-    Build it only with :meth:`create` or :meth:`open`.
-    """
-
-    #: The official whose personal key unlocked a members' vault (None for a keystore
-    #: unlocked by its own passphrase).
-    member: AgencyKey | None = None
-
-    def __init__(self, path: Path, sealed: SealedFile, keys: list[AgencyKey]) -> None:
-        self._path = path
-        self._sealed = sealed
-        self._keys = keys
+    def __init__(self, storage: Storage, held: Holdings,
+                 warnings: tuple[Phrase, ...] = ()) -> None:
+        self._storage = storage
+        self._set(held)
+        #: What the caller should tell the person who unlocked it (e.g. "not yet in the pola").
+        self.warnings = warnings
 
     def __repr__(self) -> str:
-        return f"Keystore({str(self._path)!r}, {len(self._keys)} keys)"
+        who = "" if self.member is None else f", member={self.member.agency!r}"
+        return f"Keystore({str(self.path)!r}, {len(self._held.keys)} keys{who})"
 
-    @property
-    def _keys(self) -> list[AgencyKey]:
-        return self._held
+    def _set(self, held: Holdings) -> None:
+        self._held = held
+        index: dict[str, list[AgencyKey]] = {}
+        for key in sorted(held.keys, key=lambda k: (k.agency, k.version)):
+            index.setdefault(key.agency, []).append(key)
+        # Built once per change, not per open (which looks up a key per stanza).
+        self._index = {agency: tuple(keys) for agency, keys in index.items()}
 
-    @_keys.setter
-    def _keys(self, keys: list[AgencyKey]) -> None:
-        # Every change replaces the list, so the index below is rebuilt when needed.
-        self._held = keys
-        self._index: dict[str, tuple[AgencyKey, ...]] | None = None
-
-    def _by_agency(self) -> dict[str, tuple[AgencyKey, ...]]:
-        """The held versions of each agency, oldest first: built once, not on every
-        open (which looks up its key, and the agencies held, per stanza)."""
-        if self._index is None:
-            index: dict[str, list[AgencyKey]] = {}
-            for key in sorted(self._held, key=lambda k: (k.agency, k.version)):
-                index.setdefault(key.agency, []).append(key)
-            self._index = {agency: tuple(keys) for agency, keys in index.items()}
-        return self._index
+    # --- opening ------------------------------------------------------------------------
 
     @staticmethod
     def exists(home: Path | str) -> bool:
         """Whether ``home`` has a keystore (its own, or a members' vault)."""
-        return (Path(home) / KEYSTORE_FILE).exists() or (Path(home) / "vault.sandi").exists()
+        return (Path(home) / KEYSTORE_FILE).exists() or (Path(home) / VAULT_FILE).exists()
+
+    @staticmethod
+    def uses_vault(home: Path | str) -> bool:
+        """Whether ``home``'s keys are held in a members' vault (opened per member)."""
+        return (Path(home) / VAULT_FILE).exists()
 
     @classmethod
-    def create(cls, home: Path | str, *, passphrase: str | bytes) -> Keystore:
-        """A new, empty keystore in ``home`` (created 0700 if missing)."""
-        path = Path(home) / KEYSTORE_FILE
-        if path.exists():
-            raise KeystoreExists("{path} already exists", path=path)
-        try:
-            Path(home).mkdir(mode=0o700, parents=True, exist_ok=True)
-        except OSError as exc:
-            raise _fs.storage_error(exc, home) from None
-        store = cls(path, SealedFile.new(KEYSTORE_MAGIC, passphrase, KDF_DEFAULT), [])
-        store._save(overwrite=False)
-        return store
+    def create(cls, home: Path | str, *, passphrase: str | bytes,
+               kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
+        """A new, empty keystore in ``home`` sealed under ``passphrase`` at Argon2id cost
+        ``kdf`` (default :attr:`KdfParams.STANDARD`, 64 MiB x 3)."""
+        return cls(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
 
     @classmethod
-    def open(cls, home: Path | str, *, passphrase: str | bytes,
-             member: str | None = None) -> Keystore:
+    def open(cls, home: Path | str, *, passphrase: str | bytes, member: str | None = None,
+             pola: Pola | None = None, now: datetime | None = None) -> Keystore:
         """Unlock the keystore in ``home``; WrongPassphrase if the passphrase is wrong.
 
-        In a home whose agency keys are held for named members (``vault.sandi``,
-        see :mod:`sandi.keys.vault`), ``passphrase`` is the member's own and
-        ``member`` says who (needed when several members share the home).
+        In a home whose agency keys are held for named members (a vault),
+        ``passphrase`` is the member's own and ``member`` says who (needed when several
+        members share the home). With ``pola``, a member the pola lists as suspended or
+        removed (at ``now``), or with another personal key, is refused (MemberRefused);
+        one it does not list yet is let in with a warning (:attr:`warnings`).
         """
-        if (Path(home) / "vault.sandi").exists():
-            from sandi.keys.vault import open_member_keystore
-
-            return open_member_keystore(home, passphrase=passphrase, member=member)
-        path = Path(home) / KEYSTORE_FILE
-        if not path.exists():
+        home = Path(home)
+        if (home / VAULT_FILE).exists():
+            vault, held = Vault.unlock(home, member, passphrase)
+            warnings = () if pola is None else _check_member(vault, pola, now)
+            return cls(vault, held, warnings)
+        if not (home / KEYSTORE_FILE).exists():
             raise NoKeystore("no keystore in {home}", home=home)
-        sealed, plain = read_sealed(path, KEYSTORE_MAGIC, passphrase)
-        return cls(path, sealed, decode_key_records(plain))
+        storage, held = PassphraseFile.unlock(home / KEYSTORE_FILE, passphrase)
+        return cls(storage, held)
+
+    @property
+    def path(self) -> Path:
+        """The file that holds the keys (``keystore.sandi`` or ``vault.sandi``)."""
+        return self._storage.path
+
+    @property
+    def kdf(self) -> KdfParams:
+        """The Argon2id cost of the passphrase that unlocked this keystore (for a vault,
+        of the member's personal key file)."""
+        return self._storage.kdf
+
+    @property
+    def member(self) -> AgencyKey | None:
+        """The official whose personal key unlocked a vault; None for a passphrase file."""
+        return self._storage.member
+
+    @property
+    def in_vault(self) -> bool:
+        """Whether the keys are held in a members' vault."""
+        return isinstance(self._storage, Vault)
+
+    # --- reading ------------------------------------------------------------------------
 
     def keys(self, agency: str | None = None) -> list[AgencyKey]:
         """Every key version held (of ``agency`` if given), oldest first."""
-        index = self._by_agency()
         if agency is not None:
-            return list(index.get(agency, ()))
-        return [key for keys in index.values() for key in keys]
+            return list(self._index.get(agency, ()))
+        return [key for keys in self._index.values() for key in keys]
 
     def agencies(self) -> list[str]:
         """The agencies this keystore holds keys for."""
-        return list(self._by_agency())
+        return list(self._index)
 
     def holds(self, agency: str) -> bool:
         """Whether this keystore holds any key of ``agency``."""
-        return agency in self._by_agency()
+        return agency in self._index
 
     def get(self, agency: str, version: int) -> AgencyKey:
         """One private key version."""
         return self.identity(agency).version(version)
 
     def identity(self, agency: str) -> Identity:
-        """All key versions of ``agency``: what seal signs with and open unwraps with."""
-        keys = self._by_agency().get(agency, ())
+        """All key versions of ``agency``: what seal signs with (as the member who
+        unlocked a vault, if any) and open unwraps with."""
+        keys = self._index.get(agency, ())
         if not keys:
             raise KeyNotFound("this keystore holds no keys for {agency!r} (holds: {held})",
                               agency=agency, held=", ".join(self.agencies()) or Phrase("none"))
-        return Identity(agency, keys)
+        return Identity(agency, keys, self.member)
 
-    def generate(self, agency: str, *, pq: bool = False, now: int | None = None) -> AgencyKey:
-        """Make and store the next key version of ``agency``."""
-        return self.generate_batch([agency], pq=pq, now=now)[0]
+    @property
+    def backup_key(self) -> BackupKey | None:
+        """The public half of this keystore's backup key, if one was made."""
+        return self._held.backup
+
+    def pending(self, operation: str | None = None) -> list[PendingRequest]:
+        """Requests a change made and that are not written yet (of ``operation``)."""
+        return [p for p in self._held.pending if operation in (None, p.operation)]
+
+    def reload(self) -> None:
+        """Read the file again (another process may have changed it)."""
+        with self._storage.lock():
+            self._set(self._storage.load())
+
+    # --- changes: each under the lock, on what is on disk now ----------------------------
+
+    def _change(self, apply: Callable[[Holdings], Holdings]) -> None:
+        with self._storage.lock():
+            held = apply(self._storage.load())
+            self._storage.save(held)
+            self._set(held)
+
+    def generate(self, agency: str, *, pq: bool = False, now: int | None = None,
+                 requests: Requests | None = None) -> AgencyKey:
+        """Make and store the next key version of ``agency``, with the ``requests`` it
+        needs saved in the same write (see :meth:`pending`)."""
+        made: list[AgencyKey] = []
+
+        def apply(held: Holdings) -> Holdings:
+            made[:] = _next_keys(held, [agency], pq, now)
+            return _with(held, made, _made(made, requests))
+
+        self._change(apply)
+        return made[0]
 
     def generate_batch(self, agencies: list[str], *, pq: bool = False,
                        now: int | None = None) -> list[AgencyKey]:
         """Make the next key version of each agency, stored in one atomic write."""
-        with _fs.locked(self._path.with_suffix(".lock")):
-            self._reload()
-            made = []
-            for agency in agencies:
-                version = max((k.version for k in self._keys if k.agency == agency),
-                              default=0) + 1
-                key = AgencyKey.generate(agency, version, pq=pq, now=now)
-                self._keys = [*self._keys, key]
-                made.append(key)
-            self._save(overwrite=True)
+        made: list[AgencyKey] = []
+
+        def apply(held: Holdings) -> Holdings:
+            made[:] = _next_keys(held, agencies, pq, now)
+            return _with(held, made)
+
+        self._change(apply)
         return made
 
-    def add_keys(self, keys: list[AgencyKey]) -> None:
+    def add_keys(self, keys: Sequence[AgencyKey]) -> None:
         """Store existing key versions (from a backup); a version already held is refused."""
-        with _fs.locked(self._path.with_suffix(".lock")):
-            self._reload()
-            held = {(k.agency, k.version) for k in self._keys}
+        def apply(held: Holdings) -> Holdings:
+            have = {(k.agency, k.version) for k in held.keys}
             for key in keys:
-                if (key.agency, key.version) in held:
+                if (key.agency, key.version) in have:
                     raise KeystoreExists("this keystore already holds {agency} v{version}",
                                          agency=key.agency, version=key.version)
-            self._keys = [*self._keys, *keys]
-            self._save(overwrite=True)
+            return _with(held, keys)
 
-    def _reload(self) -> None:
-        if self._path.exists():
-            data = _fs.read_private(self._path)
-            self._keys = decode_key_records(self._sealed.reopen(data, str(self._path)))
+        self._change(apply)
 
-    def _save(self, *, overwrite: bool) -> None:
-        _fs.atomic_write(self._path, self._sealed.seal(encode_key_records(self._keys)),
-                         overwrite=overwrite, mode=0o600)
+    def set_backup_key(self, backup: BackupKey) -> None:
+        """Remember the backup key's public half (authenticated: it is inside the keystore)."""
+        self._change(lambda held: Holdings(held.keys, backup, held.pending))
+
+    def clear_pending(self, operation: str) -> None:
+        """Forget ``operation``'s pending requests (once they are written)."""
+        self._change(lambda held: Holdings(held.keys, held.backup, tuple(
+            p for p in held.pending if p.operation != operation)))
+
+    def add_pending(self, requests: Sequence[PendingRequest]) -> None:
+        """Save requests to write (e.g. before writing them, for a rerun to find)."""
+        self._change(lambda held: _with(held, (), requests))
+
+    def change_passphrase(self, old: str | bytes, new: str | bytes, *,
+                          kdf: KdfParams = KdfParams.STANDARD) -> tuple[KdfParams, KdfParams]:
+        """Re-seal under ``new`` at cost ``kdf`` or the file's present cost, whichever is
+        higher: the keystore file, or (in a vault) the member's personal key file.
+        Returns (old cost, new cost)."""
+        path = self.path
+        if isinstance(self._storage, Vault):
+            path = member_key_path(self.path.parent, self._storage.member.agency)
+        return change_passphrase(path, old, new, kdf)
+
+    # --- the members' vault ---------------------------------------------------------------
+
+    def _vault(self) -> Vault:
+        if not isinstance(self._storage, Vault):
+            raise InvalidArgument("this home's keys are not held in a members' vault; "
+                                  "`sandi members init` makes one")
+        return self._storage
+
+    @property
+    def vault_agency(self) -> str:
+        """The agency whose keys the vault holds."""
+        return self._vault().agency
+
+    def members(self) -> list[str]:
+        """The members who hold a slot in the vault."""
+        return self._vault().members()
+
+    def classical_slots(self) -> list[str]:
+        """Members whose slot is classical although the agency holds hybrid keys."""
+        vault = self._vault()
+        if not any(k.public.has_pq for k in self._held.keys):
+            return []
+        return [m for m in vault.members() if not (slot := vault.slot(m)) or not slot.hybrid]
+
+    def add_member(self, member_id: str, public: PublicKeys, *, version: int = 1,
+                   requests: Sequence[PendingRequest] = ()) -> None:
+        """Give a member a slot (their personal public key), saving ``requests`` with it.
+
+        Where the agency holds hybrid keys the member's key must have an ML-KEM-768 half,
+        so their slot is hybrid too."""
+        vault = self._vault()
+
+        def apply(held: Holdings) -> Holdings:
+            if public.mlkem is None and any(k.public.has_pq for k in held.keys):
+                raise InvalidArgument("the keys of {agency} are hybrid, so {member_id}'s "
+                                      "personal key must be too (enrol them with --pq)",
+                                      agency=vault.agency, member_id=member_id)
+            vault.add_slot(member_id, public, version)
+            return _with(held, (), requests)
+
+        self._change(apply)
+
+    def remove_member(self, member_id: str, *, pq: bool = False, now: int | None = None,
+                      requests: Requests | None = None) -> AgencyKey:
+        """Drop a member's slot, make a new vault key and the agency's next key version
+        (with the ``requests`` it needs), in one write; returns the new agency key.
+
+        Used to remove and to suspend: what they kept opens nothing sealed after it."""
+        vault = self._vault()
+        made: list[AgencyKey] = []
+
+        def apply(held: Holdings) -> Holdings:
+            vault.drop_slot(member_id)
+            made[:] = _next_keys(held, [vault.agency], pq, now)
+            return _with(held, made, _made(made, requests))
+
+        self._change(apply)
+        return made[0]
+
+
+def _next_keys(held: Holdings, agencies: Sequence[str], pq: bool,
+               now: int | None) -> list[AgencyKey]:
+    return [AgencyKey.generate(a, max((k.version for k in held.keys if k.agency == a),
+                                      default=0) + 1, pq=pq, now=now) for a in agencies]
+
+
+def _with(held: Holdings, keys: Sequence[AgencyKey],
+          pending: Sequence[PendingRequest] = ()) -> Holdings:
+    """``held`` plus ``keys`` and ``pending`` requests (their names must be new)."""
+    names = {p.name for p in held.pending}
+    if clash := [p.name for p in pending if p.name in names]:
+        raise KeystoreExists("a request named {name} is already waiting to be written; "
+                             "finish that change first", name=clash[0])
+    return Holdings((*held.keys, *keys), held.backup, (*held.pending, *pending))
+
+
+def _made(keys: Sequence[AgencyKey], requests: Requests | None) -> Sequence[PendingRequest]:
+    return () if requests is None else requests(keys[0])
+
+
+def _check_member(vault: Vault, pola: Pola, now: datetime | None) -> tuple[Phrase, ...]:
+    """Refuse a member the pola lists as suspended, removed, or with another key."""
+    me = vault.member
+    listed = next((m for m in pola.agency(vault.agency).members if m.id == me.agency), None)
+    if listed is None:
+        return (Phrase("{member} is not yet listed as a member of {agency} in the installed "
+                       "pola; what they sign is refused until the authority enrols them",
+                       member=me.agency, agency=vault.agency),)
+    if not any(k.version == me.version and k.keys == me.public for k in listed.keys):
+        raise MemberRefused("the pola lists another personal key for {member}: this key file "
+                            "does not unlock the keys of {agency}", member=me.agency,
+                            agency=vault.agency)
+    try:
+        listed.check_active_at(vault.agency, epoch(now))
+    except KeyRevoked as exc:  # suspended or removed (KeyNotValid: joins later, let in)
+        raise MemberRefused("{member} may not unlock the keys of {agency}: {reason}",
+                            member=me.agency, agency=vault.agency, reason=exc) from None
+    except KeyNotValid:
+        pass
+    return ()

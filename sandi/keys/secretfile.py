@@ -1,4 +1,4 @@
-"""Passphrase-sealed files: the keystore and the authority custodians' key files.
+"""Passphrase-sealed files: the keystore, members' personal keys, custodians' keys.
 
 Layout: ``magic (6 bytes) || msgpack [head, box]`` where ``head`` is the
 canonical msgpack map ``{check, mem, nonce, ops, salt}``. The passphrase and
@@ -7,6 +7,14 @@ canonical msgpack map ``{check, mem, nonce, ops, salt}``. The passphrase and
 under ``nonce`` with AAD ``magic || head``; ``check`` is the first 16 bytes of
 ``HKDF(key, info="sandi/v1/keystore/check")`` and tells a wrong passphrase
 (``WrongPassphrase``) from a damaged file (``MalformedKeyFile``).
+
+The Argon2id cost is a parameter of every function that makes a key file, with
+a documented default for each kind of file (:class:`KdfParams`); it is stored in
+the file, so :func:`change_passphrase` can raise it later.
+
+>>> params = KdfParams.STANDARD
+>>> str(params), KdfParams(ops=2, mem=19 * 1024 * 1024).below(params)
+('64 MiB x 3', True)
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from nacl import pwhash
@@ -26,20 +34,46 @@ from sandi.crypto.primitives import LABEL_KEYSTORE, LABEL_KEYSTORE_CHECK, aead_o
 from sandi.errors import InvalidArgument, MalformedKeyFile, WrongPassphrase
 
 MAX_SECRET_FILE = 16 * 1024 * 1024
+_MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
 class KdfParams:
-    """Argon2id cost: ``ops`` passes over ``mem`` bytes."""
+    """Argon2id cost: ``ops`` passes over ``mem`` bytes (one lane, libsodium).
+
+    ``STANDARD`` (keystores, members' personal keys) is RFC 9106's second recommended
+    setting, 64 MiB and 3 passes; ``CUSTODIAN`` (an authority custodian's key, which
+    signs the pola for a whole government) is 1 GiB and 3 passes. ``TEST`` is for test
+    suites only: it protects nothing.
+    """
 
     ops: int
     mem: int
+
+    STANDARD: ClassVar[KdfParams]
+    CUSTODIAN: ClassVar[KdfParams]
+    TEST: ClassVar[KdfParams]
+
+    def __str__(self) -> str:
+        size = f"{self.mem // _MIB} MiB" if self.mem >= _MIB else f"{self.mem // 1024} KiB"
+        return f"{size} x {self.ops}"
 
     def check(self) -> None:
         """Refuse costs outside what libsodium accepts or what would exhaust memory."""
         if not 1 <= self.ops <= 16 or not 8192 <= self.mem <= 2**30:
             raise MalformedKeyFile("key file: Argon2id cost ops={ops} mem={mem} is out of range",
                                    ops=self.ops, mem=self.mem)
+
+    def below(self, floor: KdfParams) -> bool:
+        """Whether this cost is weaker than ``floor``: less memory, or less work in all
+        (passes x memory). Memory is what makes guessing expensive on GPUs, so more
+        passes never make up for less of it."""
+        return self.mem < floor.mem or self.ops * self.mem < floor.ops * floor.mem
+
+
+KdfParams.STANDARD = KdfParams(ops=3, mem=64 * _MIB)
+KdfParams.CUSTODIAN = KdfParams(ops=3, mem=1024 * _MIB)
+KdfParams.TEST = KdfParams(ops=1, mem=8192)
 
 
 def _derive(passphrase: str | bytes, salt: bytes, params: KdfParams) -> bytes:
@@ -61,9 +95,15 @@ class SealedFile:
     def __repr__(self) -> str:
         return "SealedFile(<secret>)"
 
+    @property
+    def params(self) -> KdfParams:
+        """The Argon2id cost that protects this file."""
+        return self._params
+
     @classmethod
     def new(cls, magic: bytes, passphrase: str | bytes, params: KdfParams) -> SealedFile:
         """A fresh salt and the key it gives."""
+        params.check()
         salt = secrets.token_bytes(16)
         return cls(magic, _derive(passphrase, salt, params), salt, params)
 
@@ -84,7 +124,8 @@ class SealedFile:
         """Decrypt a newer version of the same file with the key already derived."""
         fields, box = _parse(self._magic, data, where)
         if fields["salt"] != self._salt:
-            raise MalformedKeyFile("{where}: the file was replaced by another one", where=where)
+            raise MalformedKeyFile("{where}: its passphrase was changed meanwhile; run the "
+                                   "command again", where=where)
         return self._decrypt(fields, box, where)
 
     def seal(self, plaintext: bytes) -> bytes:
@@ -126,4 +167,79 @@ def _parse(magic: bytes, data: bytes, where: str) -> tuple[dict[str, Any], bytes
 
 def read_sealed(path: Path, magic: bytes, passphrase: str | bytes) -> tuple[SealedFile, bytes]:
     """Read (refusing loose permissions) and unlock a sealed file."""
-    return SealedFile.unlock(magic, _fs.read_private(path), passphrase, str(path))
+    try:
+        data = _fs.read_private(path)
+    except FileNotFoundError:
+        raise InvalidArgument("cannot read {path}: {reason}", path=path,
+                              reason=Phrase("no such file")) from None
+    return SealedFile.unlock(magic, data, passphrase, str(path))
+
+
+def lock_path(path: Path) -> Path:
+    """The lock file beside a key file (``keystore.sandi`` -> ``keystore.lock``)."""
+    return path.with_suffix(".lock")
+
+
+@dataclass(frozen=True)
+class SealedKind:
+    """A kind of passphrase-sealed file: its magic, its name, and the lowest Argon2id
+    cost sandi accepts for it without a warning."""
+
+    magic: bytes
+    name: Phrase
+    floor: KdfParams
+
+
+KEYSTORE = SealedKind(b"SANDK\x02", Phrase("keystore"), KdfParams.STANDARD)
+MEMBER_KEY = SealedKind(b"SANDM\x01", Phrase("member key"), KdfParams.STANDARD)
+CUSTODIAN_KEY = SealedKind(b"SANDA\x01", Phrase("custodian key"), KdfParams.CUSTODIAN)
+_KINDS = {kind.magic: kind for kind in (KEYSTORE, MEMBER_KEY, CUSTODIAN_KEY)}
+
+
+@dataclass(frozen=True)
+class KeyFileCost:
+    """What protects a key file: its kind, its Argon2id cost, and the floor for its kind."""
+
+    kind: SealedKind
+    cost: KdfParams
+
+    @property
+    def below_floor(self) -> bool:
+        """Whether the cost is below the floor of its kind (``keys passwd`` raises it)."""
+        return self.cost.below(self.kind.floor)
+
+
+def key_file_cost(path: Path | str) -> KeyFileCost:
+    """The kind and Argon2id cost of a key file, read from its clear head (no passphrase)."""
+    path = Path(path)
+    try:
+        data = _fs.read_private(path)
+    except OSError as exc:
+        raise InvalidArgument("cannot read {path}: {reason}", path=path,
+                              reason=_fs.os_reason(exc, reading=True)) from None
+    kind = _KINDS.get(data[:6])
+    if kind is None:
+        raise MalformedKeyFile("{where}: not a sandi key file of this kind", where=str(path))
+    fields, _ = _parse(kind.magic, data, str(path))
+    return KeyFileCost(kind, KdfParams(fields["ops"], fields["mem"]))
+
+
+def change_passphrase(path: Path | str, old: str | bytes, new: str | bytes,
+                      kdf: KdfParams | None = None) -> tuple[KdfParams, KdfParams]:
+    """Re-seal the key file at ``path`` (a keystore, a member's or a custodian's key)
+    under a ``new`` passphrase at cost ``kdf`` (default: the floor of its kind), never
+    below the file's present cost; returns (old cost, new cost).
+
+    Under the file's lock: the content is re-read, decrypted with ``old`` (WrongPassphrase
+    otherwise) and replaced atomically with a fresh salt, so a crash leaves the old file
+    or the new one, and a process holding the old key sees the change and stops.
+    """
+    path = Path(path)
+    kind = key_file_cost(path).kind
+    want = kind.floor if kdf is None else kdf
+    with _fs.locked(lock_path(path)):
+        before, plain = read_sealed(path, kind.magic, old)
+        cost = KdfParams(max(want.ops, before.params.ops), max(want.mem, before.params.mem))
+        sealed = SealedFile.new(kind.magic, new, cost)
+        _fs.atomic_write(path, sealed.seal(plain), overwrite=True, mode=0o600)
+    return before.params, cost

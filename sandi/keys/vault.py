@@ -1,32 +1,41 @@
-"""Officials' own keys: no passphrase is ever shared between people.
+"""The members' vault: an agency's keys, opened by each official's own key.
 
-Each member of an agency has a personal key (X25519 + Ed25519, optionally with
-post-quantum halves) in ``members/<id>.key``, sealed under *their own*
-passphrase. The agency's private keys live in ``vault.sandi``, encrypted with
-AES-256-GCM under a random 32-byte vault key; the vault key is wrapped (exactly
-as a data key is wrapped to a recipient, :mod:`sandi.crypto.wrap`) to each member's
-personal X25519 key, one *slot* per member. A member unlocks their personal key,
-opens their slot, and with the vault key the agency's keys.
+The agency's holdings (:mod:`sandi.keys.holdings`) are encrypted with AES-256-GCM
+under a random 32-byte vault key; the vault key is wrapped to each member's personal
+key (:mod:`sandi.keys.members`), one *slot* per member, with the envelope's wrap
+construction under its own label (``sandi/v2/vault-slot``): hybrid (X25519 +
+ML-KEM-768) when the member's key has an ML-KEM half, so a harvested vault does not
+fall to a future quantum computer. A member unlocks their personal key, opens their
+slot, and with the vault key the agency's keys.
 
-Removing a member drops their slot, makes a new agency key version and a new
-vault key: what is sealed to the new version is out of their reach.
+Dropping a slot (removing or suspending a member) makes a new vault key, wrapped to
+the remaining slots only; the keystore then makes a new agency key version, so what
+is sealed after the change is out of reach of whatever the member kept.
 
-Vault file: ``"SANDV" 0x01 || msgpack [agency, [[member, key version, slot body], ...],
-nonce, box]``, the box's AAD being ``"SANDV" 0x01 || agency``.
+File: ``"SANDV" 0x02 || msgpack [agency, generation, [slot, ...], nonce, box]`` with
+``slot = [member, key version, x25519 public, ML-KEM-768 public or nil, wrapped key]``
+and ``box = AES-256-GCM(vault key, nonce, holdings)`` whose AAD is ``"SANDV" 0x02 ||
+msgpack [agency, generation, [slot, ...]]``: the slots and their public keys are
+authenticated, so nobody without the vault key can add, swap or replay one. The
+generation grows by one on every write.
 
->>> import tempfile, sandi.keys.keystore as k
->>> k.KDF_DEFAULT = k.KdfParams(ops=1, mem=8192)
+>>> import tempfile
+>>> from sandi.keys.members import create_member_key
+>>> from sandi.keys.secretfile import KdfParams
 >>> home = tempfile.mkdtemp()
->>> ani = create_member_key(home, "ani", passphrase="punya ani")
->>> store = init_vault(home, "bkpsdmd", {"ani": ani.public})
->>> k.Keystore.open(home, passphrase="punya ani").identity("bkpsdmd").member.agency
-'ani'
+>>> ani = create_member_key(home, "ani", passphrase="punya ani", kdf=KdfParams.TEST)
+>>> create_vault(home, "bkpsdmd", {"ani": ani.public}, Holdings(()))
+>>> vault, held = Vault.unlock(home, "ani", "punya ani")
+>>> vault.members(), vault.slot("ani").hybrid
+(['ani'], False)
 """
 
 from __future__ import annotations
 
+import contextlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -36,8 +45,8 @@ from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
 from sandi.crypto.primitives import aead_open
 from sandi.crypto.public import PublicKeys
-from sandi.crypto.suite import Suite
-from sandi.crypto.wrap import unwrap_key, wrap_key
+from sandi.crypto.suite import GCM_NONCE_SIZE, KEY_SIZE, MLKEM768_PUBLIC_SIZE, X25519_SIZE, Suite
+from sandi.crypto.wrap import WrapLabels, unwrap_key, wrap_key
 from sandi.errors import (
     InvalidArgument,
     KeystoreExists,
@@ -45,167 +54,277 @@ from sandi.errors import (
     NoKeystore,
     NotARecipient,
 )
-from sandi.keys.keystore import (
-    AgencyKey,
-    Identity,
-    Keystore,
-    decode_key_records,
-    encode_key_records,
+from sandi.keys.agencykey import MAX_RECORDS, AgencyKey
+from sandi.keys.holdings import Holdings, PendingRequest, decode_holdings, encode_holdings
+from sandi.keys.members import (
+    choose_member,
+    create_member_key,
+    member_key_path,
+    unlock_member_key,
 )
-from sandi.keys.secretfile import SealedFile, read_sealed
+from sandi.keys.secretfile import KdfParams, lock_path
+from sandi.keys.storage import KEYSTORE_FILE, PassphraseFile, check_unchanged, digest
 
 VAULT_FILE = "vault.sandi"
-VAULT_MAGIC = b"SANDV\x01"
-MEMBER_MAGIC = b"SANDM\x01"
-MEMBERS_DIR = "members"
-_MAX = 16 * 1024 * 1024
+VAULT_MAGIC = b"SANDV\x02"
+SLOT_LABEL = b"sandi/v2/vault-slot"
+SLOT_LABELS = WrapLabels(SLOT_LABEL + b"/x25519", SLOT_LABEL + b"/mlkem768x25519")
+_WHAT = Phrase("vault")
 
 
-def member_key_path(home: Path | str, member_id: str) -> Path:
-    """Where a member's personal key file lives."""
-    return Path(home) / MEMBERS_DIR / f"{member_id}.key"
+@dataclass(frozen=True)
+class Slot:
+    """One member's slot: their personal public key and the vault key wrapped to it."""
+
+    member: str
+    version: int
+    x25519: bytes
+    mlkem: bytes | None
+    body: bytes = field(repr=False)
+
+    @property
+    def hybrid(self) -> bool:
+        """Whether the vault key is wrapped with X25519 + ML-KEM-768."""
+        return self.mlkem is not None
+
+    @property
+    def suite(self) -> Suite:
+        """The wrap construction of this slot."""
+        return Suite.HYBRID if self.hybrid else Suite.CLASSICAL
+
+    @classmethod
+    def make(cls, vault_key: bytes, member: str, version: int, x25519: bytes,
+             mlkem: bytes | None) -> Slot:
+        """Wrap ``vault_key`` to a member's personal key (hybrid if it has ML-KEM)."""
+        suite = Suite.HYBRID if mlkem is not None else Suite.CLASSICAL
+        body = wrap_key(vault_key, suite, member, version, x25519, mlkem, labels=SLOT_LABELS)
+        return cls(member, version, x25519, mlkem, body)
+
+    def rewrapped(self, vault_key: bytes) -> Slot:
+        """The same slot for a new vault key."""
+        return Slot.make(vault_key, self.member, self.version, self.x25519, self.mlkem)
+
+    def is_for(self, public: PublicKeys) -> bool:
+        """Whether this slot is wrapped to ``public`` (a personal key the pola lists)."""
+        return (self.x25519, self.mlkem) == (public.x25519, public.mlkem)
+
+    def record(self) -> list[object]:
+        """The slot as a msgpack value."""
+        return [self.member, self.version, self.x25519, self.mlkem, self.body]
 
 
-def create_member_key(home: Path | str, member_id: str, *, passphrase: str | bytes,
-                      pq: bool = False, version: int = 1) -> AgencyKey:
-    """Make a member's personal key, sealed under their own passphrase."""
-    from sandi.keys import keystore as _keys  # the KDF cost is read at call time
-
-    path = member_key_path(home, member_id)
-    if path.exists():
-        raise KeystoreExists("{path} already exists", path=path)
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    key = AgencyKey.generate(member_id, version, pq=pq)
-    sealed = SealedFile.new(MEMBER_MAGIC, passphrase, _keys.KDF_DEFAULT)
-    _fs.atomic_write(path, sealed.seal(encode_key_records([key])), mode=0o600)
-    return key
-
-
-def _slot(vault_key: bytes, member_id: str, public: PublicKeys, version: int) -> list[object]:
-    body = wrap_key(vault_key, Suite.CLASSICAL, member_id, version, public.x25519, None)
-    return [member_id, version, body]
+def _slots(f: Fields, value: object) -> list[Slot]:
+    out = []
+    for item in f.array(value, "slots", 0, 10_000):
+        r = f.record(item, "slot", 5)
+        mlkem = None if r[3] is None else f.blob(r[3], "slot ml-kem", MLKEM768_PUBLIC_SIZE)
+        suite = Suite.HYBRID if mlkem is not None else Suite.CLASSICAL
+        out.append(Slot(f.slug(r[0], "member"), f.integer(r[1], "slot version", 1, 2**31),
+                        f.blob(r[2], "slot x25519", X25519_SIZE), mlkem,
+                        f.blob(r[4], "slot", suite.stanza_body_len)))
+    if len({s.member for s in out}) != len(out):
+        f.fail("a member has two slots")
+    return out
 
 
-class MemberKeystore(Keystore):
-    """A keystore unlocked by one member; its agency keys come from the vault."""
+def _aad(agency: str, generation: int, slots: list[Slot]) -> bytes:
+    return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots]])
 
-    def __init__(self, path: Path, agency: str, vault_key: bytes, slots: list[list[object]],
-                 member: AgencyKey, keys: list[AgencyKey]) -> None:
+
+class Vault:
+    """``vault.sandi`` unlocked by one member: a :class:`sandi.keys.storage.Storage`
+    with the slot operations a custodian needs."""
+
+    def __init__(self, path: Path, member: AgencyKey, kdf: KdfParams) -> None:
         self._path = path
-        self._agency = agency
-        self._vault_key = vault_key
-        self._slots = slots
-        self.member: AgencyKey = member
-        self._keys = keys
+        self._member = member
+        self._kdf = kdf
+        self.agency = ""
+        self._vault_key = b""
+        self._slots: list[Slot] = []
+        self._generation = 0
+        self._loaded: bytes | None = None
 
     def __repr__(self) -> str:
-        return f"MemberKeystore({self._agency!r}, member={self.member.agency!r})"
+        return f"Vault({self.agency!r}, member={self._member.agency!r})"
 
-    def identity(self, agency: str) -> Identity:
-        """The agency's keys, acting as this member."""
-        base = super().identity(agency)
-        return Identity(base.agency, base.keys, self.member)
+    @property
+    def path(self) -> Path:
+        """The vault file."""
+        return self._path
+
+    @property
+    def kdf(self) -> KdfParams:
+        """The Argon2id cost of the member's personal key file."""
+        return self._kdf
+
+    @property
+    def member(self) -> AgencyKey:
+        """The personal key of the member who unlocked the vault."""
+        return self._member
+
+    @classmethod
+    def unlock(cls, home: Path | str, member: str | None,
+               passphrase: str | bytes) -> tuple[Vault, Holdings]:
+        """Unlock ``member``'s personal key with their passphrase, then their slot."""
+        home = Path(home)
+        if not (home / VAULT_FILE).exists():
+            raise NoKeystore("no keystore in {home}", home=home)
+        personal, kdf = unlock_member_key(home, choose_member(home, member), passphrase)
+        vault = cls(home / VAULT_FILE, personal, kdf)
+        return vault, vault.load()
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """``vault.lock`` beside the vault."""
+        with _fs.locked(lock_path(self._path)):
+            yield
+
+    def load(self) -> Holdings:
+        """Re-read the vault and open it through this member's slot."""
+        try:
+            data = _fs.read_private(self._path)
+        except OSError as exc:
+            raise _fs.storage_error(exc, self._path) from None
+        f = Fields(MalformedKeyFile, _WHAT)
+        if not data.startswith(VAULT_MAGIC):
+            f.fail("not a sandi vault of this version")
+        agency, generation, raw_slots, nonce, box = f.record(
+            unpack(data[len(VAULT_MAGIC):], MalformedKeyFile, _WHAT, MAX_RECORDS), "vault", 5)
+        agency = f.slug(agency, "agency")
+        generation = f.integer(generation, "generation", 0, 2**62)
+        slots = _slots(f, raw_slots)
+        me = self._member
+        slot = next((s for s in slots if s.member == me.agency), None)
+        if slot is None or slot.x25519 != me.public.x25519:
+            raise NotARecipient("{member} has no slot in the vault of {agency}: removed, "
+                                "suspended, or not yet added by the agency's custodian",
+                                member=me.agency, agency=agency)
+        vault_key = unwrap_key(slot.body, slot.suite, slot.member, slot.version, me.x25519,
+                               me.mlkem_key(), me.public.x25519, labels=SLOT_LABELS)
+        plain = aead_open(vault_key, f.blob(nonce, "nonce", GCM_NONCE_SIZE),
+                          f.blob(box, "box", 16, MAX_RECORDS), _aad(agency, generation, slots),
+                          MalformedKeyFile,
+                          Phrase("vault: the slot opens but the vault was damaged or altered"))
+        self.agency, self._vault_key, self._slots = agency, vault_key, slots
+        self._generation, self._loaded = generation, digest(data)
+        return decode_holdings(plain, _WHAT)
+
+    def save(self, held: Holdings) -> None:
+        """Encrypt ``held`` under the vault key (compare-and-swap against :meth:`load`)."""
+        check_unchanged(self._path, self._loaded)
+        data = _encode(self.agency, self._generation + 1, self._slots, self._vault_key, held)
+        _fs.atomic_write(self._path, data, overwrite=True, mode=0o600)
+        self._generation += 1
+        self._loaded = digest(data)
+
+    # --- slots (between load and save, with the lock held) ------------------------------
 
     def members(self) -> list[str]:
         """The members who hold a slot."""
-        return [str(s[0]) for s in self._slots]
+        return [s.member for s in self._slots]
 
-    def add_member(self, member_id: str, public: PublicKeys, version: int = 1) -> None:
-        """Give a member a slot (their public personal key comes from the pola)."""
-        if member_id in self.members():
-            raise KeystoreExists("{member_id} already has a slot in this vault",
-                                 member_id=member_id)
-        self._slots.append(_slot(self._vault_key, member_id, public, version))
-        self._save(overwrite=True)
+    def slot(self, member: str) -> Slot | None:
+        """``member``'s slot, if any."""
+        return next((s for s in self._slots if s.member == member), None)
 
-    def remove_member(self, member_id: str, remaining: Mapping[str, PublicKeys], *,
-                      pq: bool = False) -> AgencyKey:
-        """Drop a member, rotate to a new agency key version and a new vault key.
+    def add_slot(self, member: str, public: PublicKeys, version: int) -> None:
+        """Wrap the vault key to a member's personal key."""
+        if self.slot(member) is not None:
+            raise KeystoreExists("{member_id} already has a slot in this vault", member_id=member)
+        self._slots = [*self._slots, Slot.make(self._vault_key, member, version, public.x25519,
+                                                        public.mlkem)]
 
-        ``remaining`` gives every other member's personal public key; returns the
-        new agency key (send its key-change request to the authority).
-        """
-        if member_id not in self.members():
-            raise InvalidArgument("{member_id} has no slot in this vault", member_id=member_id)
-        if set(remaining) != set(self.members()) - {member_id}:
-            raise InvalidArgument("give the public key of every remaining member")
-        self._vault_key = secrets.token_bytes(32)
-        versions = {str(s[0]): int(str(s[1])) for s in self._slots}
-        self._slots = [_slot(self._vault_key, m, pub, versions[m]) for m, pub in remaining.items()]
-        return self.generate(self._agency, pq=pq)
+    def drop_slot(self, member: str) -> None:
+        """Drop ``member``'s slot and wrap a new vault key to the others."""
+        if self.slot(member) is None:
+            raise InvalidArgument("{member_id} has no slot in this vault", member_id=member)
+        if member == self._member.agency:
+            raise InvalidArgument("{member_id} cannot remove their own slot; another member "
+                                  "must", member_id=member)
+        self._vault_key = secrets.token_bytes(KEY_SIZE)
+        self._slots = [s.rewrapped(self._vault_key) for s in self._slots if s.member != member]
 
-    def _reload(self) -> None:
-        pass  # one member's process owns its view; _save rewrites the whole vault
 
-    def _save(self, *, overwrite: bool) -> None:
-        nonce = secrets.token_bytes(12)
-        box = AESGCM(self._vault_key).encrypt(nonce, encode_key_records(self._keys),
-                                              VAULT_MAGIC + self._agency.encode())
-        _fs.atomic_write(self._path, VAULT_MAGIC + pack([self._agency, self._slots, nonce,
-                                                         box]), overwrite=overwrite, mode=0o600)
+def _encode(agency: str, generation: int, slots: list[Slot], vault_key: bytes,
+            held: Holdings) -> bytes:
+    nonce = secrets.token_bytes(GCM_NONCE_SIZE)
+    box = AESGCM(vault_key).encrypt(nonce, encode_holdings(held), _aad(agency, generation, slots))
+    return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots], nonce, box])
+
+
+def create_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys],
+                 held: Holdings) -> None:
+    """Write a new vault of ``agency`` holding ``held``, with a slot for each member."""
+    path = Path(home) / VAULT_FILE
+    vault_key = secrets.token_bytes(KEY_SIZE)
+    slots = [Slot.make(vault_key, m, 1, p.x25519, p.mlkem) for m, p in members.items()]
+    with _fs.locked(lock_path(path)):
+        if path.exists():
+            raise KeystoreExists("{path} already exists", path=path)
+        _fs.atomic_write(path, _encode(agency, 0, slots, vault_key, held), mode=0o600)
 
 
 def init_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys], *,
-               keys: list[AgencyKey] | None = None, pq: bool = False) -> None:
-    """Create the vault of ``agency`` with a slot for each member (and its first key
-    version, unless ``keys`` are given)."""
-    path = Path(home) / VAULT_FILE
-    if path.exists():
-        raise KeystoreExists("{path} already exists", path=path)
-    vault_key = secrets.token_bytes(32)
-    slots = [_slot(vault_key, m, pub, 1) for m, pub in members.items()]
-    held = keys if keys is not None else [AgencyKey.generate(agency, 1, pq=pq)]
-    store = MemberKeystore(path, agency, vault_key, slots, next(iter(held)), held)
-    store._save(overwrite=False)
+               keys: Sequence[AgencyKey] | None = None, pq: bool = False) -> None:
+    """Create the vault of ``agency`` with a slot for each member, holding ``keys`` (or a
+    first key version of the agency)."""
+    held = list(keys) if keys is not None else [AgencyKey.generate(agency, 1, pq=pq)]
+    create_vault(home, agency, members, Holdings(tuple(held)))
 
 
-def open_member_keystore(home: Path | str, *, passphrase: str | bytes,
-                         member: str | None = None) -> MemberKeystore:
-    """Unlock ``member``'s personal key with their passphrase, then the vault."""
-    home = Path(home)
-    choices = sorted(p.stem for p in (home / MEMBERS_DIR).glob("*.key"))
-    if member is None:
-        if len(choices) != 1:
-            raise InvalidArgument("this home has members {members}; say which one you are"
-                                  " (--member)", members=", ".join(choices) or Phrase("none"))
-        member = choices[0]
-    key_path = member_key_path(home, member)
-    if not key_path.exists():
-        raise NoKeystore("no personal key for member {member} in {home}", member=member, home=home)
-    _, plain = read_sealed(key_path, MEMBER_MAGIC, passphrase)
-    personal = decode_key_records(plain)[-1]
-    f = Fields(MalformedKeyFile, Phrase("vault"))
-    data = _fs.read_private(home / VAULT_FILE)
-    if not data.startswith(VAULT_MAGIC):
-        f.fail("not a sandi vault")
-    agency, slots, nonce, box = f.record(unpack(data[len(VAULT_MAGIC):], MalformedKeyFile,
-                                                Phrase("vault"), _MAX), "vault", 4)
-    slot = next((s for s in f.array(slots, "slots", 0, 10_000)
-                 if f.record(s, "slot", 3)[0] == member), None)
-    if slot is None:
-        raise NotARecipient("{member} has no slot in the vault of {agency}: removed, or not yet "
-                            "added by the agency's custodian", member=member, agency=agency)
-    vault_key = unwrap_key(f.blob(slot[2], "slot", Suite.CLASSICAL.stanza_body_len),
-                           Suite.CLASSICAL, member, f.integer(slot[1], "slot version", 1, 2**31),
-                           personal.x25519, None, personal.public.x25519)
-    plain = aead_open(vault_key, f.blob(nonce, "nonce", 12), f.blob(box, "box", 16, _MAX),
-                      VAULT_MAGIC + f.slug(agency, "agency").encode(), MalformedKeyFile,
-                      Phrase("vault: the slot opens but the vault was damaged or altered"))
-    return MemberKeystore(home / VAULT_FILE, agency, vault_key, slots, personal,
-                          decode_key_records(plain))
+#: Makes the requests an adoption needs, from the first member's personal key and the
+#: agency's keys (the member request, signed by the agency's current key).
+AdoptRequests = Callable[[AgencyKey, Sequence[AgencyKey]], Sequence[PendingRequest]]
 
 
 def adopt_keystore(home: Path | str, *, passphrase: str | bytes, member: str,
-                   member_passphrase: str | bytes, pq: bool = False) -> AgencyKey:
+                   member_passphrase: str | bytes, pq: bool = False,
+                   kdf: KdfParams = KdfParams.STANDARD,
+                   requests: AdoptRequests | None = None) -> None:
     """Turn a home's passphrase keystore (one agency) into a vault with ``member`` as its
-    first member; the keystore file, unlocked by a passphrase people could share, is
-    then deleted. Returns the member's personal key."""
-    old = Keystore.open(home, passphrase=passphrase)
-    agencies = old.agencies()
-    if len(agencies) != 1:
-        raise InvalidArgument("a members' vault holds one agency; this keystore holds {held}",
-                              held=", ".join(agencies) or Phrase("none"))
-    personal = create_member_key(home, member, passphrase=member_passphrase, pq=pq)
-    init_vault(home, agencies[0], {member: personal.public}, keys=old.keys())
-    (Path(home) / "keystore.sandi").unlink()
-    return personal
+    first member, then delete the keystore file (one passphrase, easy to share).
+
+    Resumable: killed after the personal key was made, a rerun unlocks it with
+    ``member_passphrase``; killed after the vault was written, a rerun checks that the
+    vault holds every key of the keystore before deleting it. Done already, it does
+    nothing. Where the agency's keys are hybrid, the personal key is too.
+    """
+    home = Path(home)
+    store_path, vault_path = home / KEYSTORE_FILE, home / VAULT_FILE
+    if not store_path.exists():
+        if vault_path.exists():
+            return
+        raise NoKeystore("no keystore in {home}", home=home)
+    old, _ = PassphraseFile.unlock(store_path, passphrase)
+    with old.lock():
+        held = old.load()
+        agencies = sorted({k.agency for k in held.keys})
+        if len(agencies) != 1:
+            raise InvalidArgument("a members' vault holds one agency; this keystore holds "
+                                  "{held}", held=", ".join(agencies) or Phrase("none"))
+        if member_key_path(home, member).exists():
+            personal, _ = unlock_member_key(home, member, member_passphrase)
+        else:
+            personal = create_member_key(home, member, passphrase=member_passphrase,
+                                         pq=pq or any(k.public.has_pq for k in held.keys),
+                                         kdf=kdf)
+        if not vault_path.exists():
+            made = () if requests is None else requests(personal, held.keys)
+            create_vault(home, agencies[0], {member: personal.public},
+                         Holdings(held.keys, held.backup, (*held.pending, *made)))
+        else:
+            _, moved = Vault.unlock(home, member, member_passphrase)
+            if not {_id(k) for k in held.keys} <= {_id(k) for k in moved.keys}:
+                raise KeystoreExists("{path} exists and does not hold every key of {store}; "
+                                     "keep both and ask for help", path=vault_path,
+                                     store=store_path)
+        try:
+            store_path.unlink()
+            _fs._fsync_dir(home)  # the removal is durable before we report it
+        except OSError as exc:
+            raise _fs.storage_error(exc, store_path) from None
+
+
+def _id(key: AgencyKey) -> tuple[str, int, bytes]:
+    return key.agency, key.version, key.x25519

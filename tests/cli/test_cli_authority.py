@@ -85,12 +85,7 @@ def test_the_whole_flow_by_cli_only(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> City:
     """A published city shared by the tests below (they do not change it)."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", sandi.keys.keystore.KdfParams(ops=1, mem=8192))
-    try:
-        return build_city(tmp_path_factory.mktemp("city"))
-    finally:
-        mp.undo()
+    return build_city(tmp_path_factory.mktemp("city"))
 
 
 def _copy(city: City, tmp_path: Path) -> Path:

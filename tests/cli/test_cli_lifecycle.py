@@ -59,12 +59,7 @@ def test_rotate_and_revoke_need_a_pola(home: tuple[Run, Path]) -> None:
 
 @pytest.fixture(scope="module")
 def city(tmp_path_factory: pytest.TempPathFactory) -> City:
-    mp = pytest.MonkeyPatch()
-    mp.setattr(sandi.keys.keystore, "KDF_DEFAULT", sandi.keys.keystore.KdfParams(ops=1, mem=8192))
-    try:
-        return build_city(tmp_path_factory.mktemp("city"))
-    finally:
-        mp.undo()
+    return build_city(tmp_path_factory.mktemp("city"))
 
 
 def test_revoking_the_current_key_asks_for_a_rotation_first(city: City) -> None:

@@ -1,0 +1,77 @@
+"""Officials' personal keys: no passphrase is ever shared between people.
+
+Each member of an agency has a personal key (X25519 + Ed25519, with ML-KEM-768 and
+ML-DSA-65 halves where the agency uses the hybrid suite) in ``members/<id>.key``
+(mode 0600), sealed under *their own* passphrase (``"SANDM" 0x01``, one key record,
+:mod:`sandi.keys.secretfile`). Its public half goes to the authority in a member
+request and is published in the pola; the members' vault (:mod:`sandi.keys.vault`)
+wraps the agency's keys to it.
+
+>>> import tempfile
+>>> home = tempfile.mkdtemp()
+>>> ani = create_member_key(home, "ani", passphrase="punya ani", kdf=KdfParams.TEST)
+>>> unlock_member_key(home, "ani", "punya ani")[0].public == ani.public
+True
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandi._internal import fs as _fs
+from sandi._internal.i18n import Phrase
+from sandi.errors import InvalidArgument, KeystoreExists, NoKeystore
+from sandi.keys.agencykey import AgencyKey, decode_key_records, encode_key_records
+from sandi.keys.secretfile import MEMBER_KEY, KdfParams, SealedFile, read_sealed
+
+MEMBER_MAGIC = MEMBER_KEY.magic
+MEMBERS_DIR = "members"
+
+
+def member_key_path(home: Path | str, member_id: str) -> Path:
+    """Where a member's personal key file lives."""
+    return Path(home) / MEMBERS_DIR / f"{member_id}.key"
+
+
+def member_ids(home: Path | str) -> list[str]:
+    """The members with a personal key file in ``home``."""
+    return sorted(p.stem for p in (Path(home) / MEMBERS_DIR).glob("*.key"))
+
+
+def create_member_key(home: Path | str, member_id: str, *, passphrase: str | bytes,
+                      pq: bool = False, version: int = 1,
+                      kdf: KdfParams = KdfParams.STANDARD) -> AgencyKey:
+    """Make a member's personal key, sealed under their own passphrase at cost ``kdf``."""
+    path = member_key_path(home, member_id)
+    if path.exists():
+        raise KeystoreExists("{path} already exists", path=path)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fs.storage_error(exc, path.parent) from None
+    key = AgencyKey.generate(member_id, version, pq=pq)
+    sealed = SealedFile.new(MEMBER_MAGIC, passphrase, kdf)
+    _fs.atomic_write(path, sealed.seal(encode_key_records([key])), mode=0o600)
+    return key
+
+
+def choose_member(home: Path | str, member: str | None) -> str:
+    """``member``, or the only member with a key file in ``home``."""
+    if member is not None:
+        return member
+    choices = member_ids(home)
+    if len(choices) != 1:
+        raise InvalidArgument("this home has members {members}; say which one you are"
+                              " (--member)", members=", ".join(choices) or Phrase("none"))
+    return choices[0]
+
+
+def unlock_member_key(home: Path | str, member_id: str,
+                      passphrase: str | bytes) -> tuple[AgencyKey, KdfParams]:
+    """A member's personal key, and the Argon2id cost protecting its file."""
+    path = member_key_path(home, member_id)
+    if not path.exists():
+        raise NoKeystore("no personal key for member {member} in {home}", member=member_id,
+                         home=home)
+    sealed, plain = read_sealed(path, MEMBER_MAGIC, passphrase)
+    return decode_key_records(plain)[-1], sealed.params
