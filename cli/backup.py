@@ -1,16 +1,21 @@
 """``sandi keys backup`` and ``sandi keys restore``: K-of-N paper shares.
 
-The first backup makes a backup key and prints its private half as N shares
-(SLIP-39 word lists), any K of which rebuild it: one per custodian, written on
-paper, never stored on a computer. The home keeps only the public half, so every
-later backup (after each rotation) needs no shares and a stolen laptop cannot
-read any backup. ``restore`` rebuilds a keystore in an empty home from a backup
-file and K shares.
+The first backup makes a backup key and prints it as N shares (SLIP-39 word lists),
+any K of which rebuild it: one per custodian, written on paper, never stored on a
+computer, with the key's fingerprint beside them. Only once the shares are out is the
+key's public half kept, inside the keystore (sealed, so nobody who can merely write
+the home can swap it), and only then is the backup file written: killed, out of disk
+or with ``-o`` into a missing folder, no backup key is left whose shares nobody holds.
+Every later backup (after each rotation) needs no shares, encrypts to that key and
+shows its fingerprint to compare with the paper. ``restore`` rebuilds a keystore in an
+empty home from a backup file and K shares.
 """
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -36,27 +41,44 @@ _MAX_SHARES_FILE = 64 * 1024
 def backup(session: Session, shares: int | None, threshold: int | None, new_shares: bool,
            output: Path | None, passphrase_file: Path | None) -> None:
     home = session.home
-    fresh = new_shares or not (home.path / sandi.keys.BACKUP_PUBLIC_FILE).exists()
-    if fresh and (shares is None or threshold is None):
-        raise click.UsageError(session.t("backup.needs_shares"))
     out = output if output is not None else home.path / BACKUP_FILE
+    if not out.absolute().parent.is_dir():  # before any share is printed
+        raise sandi.errors.StorageError(session.t("backup.no_folder", path=shown(out)))
     with session.audited("backup") as note:
         keystore = open_keystore(session, passphrase_file)
         note.agency = ",".join(keystore.agencies())
-        words: list[str] = []
+        fresh = new_shares or keystore.backup_key is None
+        if fresh and (shares is None or threshold is None):
+            raise click.UsageError(session.t("backup.needs_shares"))
+        versions = keystore.keys()
+        held = [f"{k.agency} v{k.version}" for k in versions]
+        doc = {"backup": str(out), "keys": held, "new_shares": fresh, "threshold": None,
+               "shares": []}
         if fresh:
             assert shares is not None and threshold is not None
             words, public = sandi.keys.new_backup_key(threshold, shares)
-            sandi.keys.save_backup_public(home.path, public)
-        sandi.keys.write_backup(keystore, home.path, out)
-    versions = keystore.keys()
-    held = [f"{k.agency} v{k.version}" for k in versions]
-    session.emit({"backup": str(out), "keys": held, "new_shares": fresh,
-                  "threshold": threshold if fresh else None, "shares": words})
-    if fresh:
-        _print_shares(session, words, threshold or 0)
+            _hand_out(session, {**doc, "threshold": threshold, "shares": words}, public)
+            keystore.set_backup_key(public)  # only now: the shares are out
+        public = sandi.keys.write_backup(keystore, out)
+    if not fresh:
+        session.emit({**doc, "fingerprint": public.fingerprint()})
     session.say("backup.written", path=shown(out), count=len(held))
+    session.say("backup.key", fingerprint=public.fingerprint())
     session.say("backup.copy")
+
+
+def _hand_out(session: Session, doc: dict[str, Any], public: sandi.keys.BackupKey) -> None:
+    """Print the shares (or the JSON document holding them) and make sure they left this
+    process: a full disk or a closed pipe here must not leave a key without shares."""
+    try:
+        session.emit({**doc, "fingerprint": public.fingerprint()})
+        if not session.json:
+            _print_shares(session, doc["shares"], doc["threshold"])
+            session.say("backup.key_new", fingerprint=public.fingerprint())
+        sys.stdout.flush()
+    except OSError as exc:
+        raise sandi.errors.StorageError(session.t(
+            "backup.shares_unprinted", reason=exc.strerror or type(exc).__name__)) from None
 
 
 def _print_shares(session: Session, words: list[str], threshold: int) -> None:
@@ -133,8 +155,11 @@ def restore(session: Session, backup_file: Path, shares_file: Path | None,
         note.agency = ",".join(keystore.agencies())
     versions = keystore.keys()
     held = [f"{k.agency} v{k.version}" for k in versions]
-    session.emit({"home": str(home.path), "keys": held})
+    fingerprint = keystore.backup_key.fingerprint() if keystore.backup_key else None
+    session.emit({"home": str(home.path), "keys": held, "fingerprint": fingerprint})
     session.say("restore.done", home=home.path, count=len(held), keys=", ".join(held))
+    if fingerprint is not None:
+        session.say("backup.key", fingerprint=fingerprint)
 
 
 COMMANDS: list[click.Command] = [backup, restore]

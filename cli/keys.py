@@ -30,7 +30,13 @@ from .context import (
     shown,
     when,
 )
-from .lifecycle import REQUEST_SUFFIX, finish, pending_request, request_out_option, request_path
+from .lifecycle import (
+    REQUEST_SUFFIX,
+    Delivery,
+    pending_request,
+    request_out_option,
+    request_path,
+)
 from .params import (
     AGENCY,
     get_passphrase,
@@ -67,17 +73,19 @@ def init(session: Session, agency: str, pq: bool, request_out: Path | None,
         keystore = sandi.Keystore.create(home.path, passphrase=passphrase, kdf=new_file_cost())
     else:
         keystore = open_keystore(session, passphrase_file)
-    if not keystore.pending(operation):
+    deliver = Delivery(session, request_out)
+    if keystore.finish_pending(operation, deliver):  # a killed run's request
+        key = keystore.keys(agency)[0]
+    else:
         if agency in keystore.agencies():
             raise sandi.errors.KeystoreExists(session.t("keys.already", agency=agency))
         if request_path(request_out, name).exists():
             raise sandi.errors.OutputExists(session.t(
                 "out.exists", path=shown(request_path(request_out, name))))
-        keystore.generate(agency, pq=pq, requests=lambda key: [pending_request(
-            operation, f"{agency}-v{key.version}{REQUEST_SUFFIX}",
-            sandi.authority.enrollment(key))])
-    key = keystore.keys(agency)[-1]
-    request, = finish(session, keystore, operation, request_out)
+        key = keystore.generate(agency, pq=pq, deliver=deliver, requests=lambda made: [
+            pending_request(operation, f"{agency}-v{made.version}{REQUEST_SUFFIX}",
+                            sandi.authority.enrollment(made))])
+    request, = deliver.paths
     fingerprint = key.public.fingerprint()
     session.emit({"agency": agency, "version": key.version, "pq": key.public.has_pq,
                   "fingerprint": fingerprint, "keystore_created": created,

@@ -17,7 +17,7 @@ builds, signs and publishes the next pola.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,28 +62,32 @@ def write_request(session: Session, path: Path, data: bytes) -> None:
     write_new(session, path, data)
 
 
-def finish(session: Session, keystore: sandi.Keystore, operation: str,
-           out: Path | None) -> list[Path]:
-    """Write the requests ``operation`` left pending in the keystore, then forget them.
+class Delivery:
+    """Writes a change's requests into ``--request-out`` for the keystore (which calls it
+    with its lock held, once the change is saved) and remembers where they went.
 
     A request already on disk with the same bytes counts as written (a rerun after a
     kill). If one cannot be written, the error says the change itself is saved and that
     running the same command again writes the rest."""
-    written = []
-    for pending in keystore.pending(operation):
-        path = request_path(out, pending.name)
-        try:
-            if not (path.is_file() and path.read_bytes() == pending.data):
-                sandi.write_file(path, pending.data)
-        except (OSError, sandi.errors.OutputExists, sandi.errors.StorageError) as exc:
-            reason = exc.message(session.lang) if isinstance(exc, sandi.SandiError) \
-                else exc.strerror or type(exc).__name__
-            raise sandi.errors.StorageError(session.t(
-                "pending.unwritten", path=shown(path), reason=reason)) from None
-        written.append(path)
-    if written:
-        keystore.clear_pending(operation)
-    return written
+
+    def __init__(self, session: Session, out: Path | None) -> None:
+        self.session = session
+        self.out = out
+        self.paths: list[Path] = []
+
+    def __call__(self, pending: Sequence[sandi.keys.PendingRequest]) -> None:
+        """Write each request file."""
+        for request in pending:
+            path = request_path(self.out, request.name)
+            try:
+                if not (path.is_file() and path.read_bytes() == request.data):
+                    sandi.write_file(path, request.data)
+            except (OSError, sandi.errors.OutputExists, sandi.errors.StorageError) as exc:
+                reason = exc.message(self.session.lang) if isinstance(exc, sandi.SandiError) \
+                    else exc.strerror or type(exc).__name__
+                raise sandi.errors.StorageError(self.session.t(
+                    "pending.unwritten", path=shown(path), reason=reason)) from None
+            self.paths.append(path)
 
 
 def pending_request(operation: str, name: str, data: bytes) -> sandi.keys.PendingRequest:
@@ -108,30 +112,33 @@ def pola_current(pola: sandi.Pola, keystore: sandi.Keystore, agency: str
 def rotate(session: Session, agency: str, pq: bool, request_out: Path | None,
            passphrase_file: Path | None) -> None:
     operation = f"rotate {agency}"
+    deliver = Delivery(session, request_out)
     with session.audited("rotate", agency=agency) as note:
         pola = installed_pola(session)
         keystore = open_keystore(session, passphrase_file)
         current = pola_current(pola, keystore, agency)
-        resumed = bool(keystore.pending(operation))
+        resumed = keystore.finish_pending(operation, deliver)  # a killed run's request
         pending = [k.version for k in keystore.keys(agency) if k.version > current.version]
-        if not resumed:
+        if resumed:
+            new = keystore.get(agency, sandi.authority.read_request(resumed[0].data).version)
+        else:
             name = f"{agency}-v{max([current.version, *pending]) + 1}{REQUEST_SUFFIX}"
             if request_path(request_out, name).exists():  # before making a key in vain
                 raise sandi.errors.OutputExists(session.t(
                     "out.exists", path=shown(request_path(request_out, name))))
             # The file is named after the version made under the keystore's lock, so two
             # custodians rotating at once get v2 and v3, each in its own request.
-            keystore.generate(agency, pq=pq or current.public.has_pq, requests=lambda new: [
-                pending_request(operation, f"{agency}-v{new.version}{REQUEST_SUFFIX}",
-                                sandi.authority.key_change(new, current))])
-        new = keystore.keys(agency)[-1]
+            new = keystore.generate(agency, pq=pq or current.public.has_pq, deliver=deliver,
+                                    requests=lambda made: [pending_request(
+                                        operation, f"{agency}-v{made.version}{REQUEST_SUFFIX}",
+                                        sandi.authority.key_change(made, current))])
         note.doc_id = f"{agency} v{new.version}"
-        path, = finish(session, keystore, operation, request_out)
+        path, = deliver.paths
     fingerprint = new.public.fingerprint()
     older = [v for v in pending if v != new.version]
     session.emit({"agency": agency, "version": new.version, "previous_version":
                   current.version, "pq": new.public.has_pq, "fingerprint": fingerprint,
-                  "request": str(path), "pending_versions": older, "resumed": resumed})
+                  "request": str(path), "pending_versions": older, "resumed": bool(resumed)})
     if resumed:
         session.say("rotate.resumed", agency=agency, version=new.version)
     if older:

@@ -17,7 +17,7 @@ For the agency custodian, at the workstation officials share:
 
 Every change is saved in the vault together with the requests it needs (pending
 requests), under the vault's lock, before any request file is written; killed at any
-point, the same command run again finishes the job (:func:`sandi_cli.lifecycle.finish`).
+point, the same command run again finishes the job (:class:`sandi_cli.lifecycle.Delivery`).
 The acting official is the global ``--member`` (their own passphrase unlocks it).
 """
 
@@ -42,7 +42,7 @@ from .context import (
 )
 from .lifecycle import (
     REQUEST_SUFFIX,
-    finish,
+    Delivery,
     pending_request,
     pola_current,
     request_out_option,
@@ -116,7 +116,9 @@ def init(session: Session, member: str, pq: bool, request_out: Path | None,
                                     pola=pola)
         agency = store.vault_agency
         note.agency, note.doc_id = agency, member
-        paths = finish(session, store, operation, request_out)
+        deliver = Delivery(session, request_out)
+        store.finish_pending(operation, deliver)
+        paths = deliver.paths
     if not paths:  # done already: the request was written by an earlier run
         _nothing_to_do(session, "members.already", agency, member)
         return
@@ -140,7 +142,8 @@ def add(session: Session, new: str, pq: bool, request_out: Path | None,
         store = _vault(session, passphrase_file)
         agency = store.vault_agency
         note.agency, note.doc_id = agency, new
-        if not store.pending(operation):
+        deliver = Delivery(session, request_out)
+        if not store.finish_pending(operation, deliver):  # a killed run's request, else:
             if new in store.members():
                 _nothing_to_do(session, "members.already", agency, new)
                 return
@@ -152,10 +155,9 @@ def add(session: Session, new: str, pq: bool, request_out: Path | None,
                                     prompt="members.prompt_new")
             hybrid = pq or any(k.public.has_pq for k in store.keys(agency))
             personal = _personal_key(session, new, theirs, hybrid)
-            store.add_member(new, personal.public, requests=[_member_request(
+            store.add_member(new, personal.public, deliver=deliver, requests=[_member_request(
                 operation, agency, new, personal, pola_current(pola, store, agency))])
-        paths = finish(session, store, operation, request_out)
-    _report_enrolled(session, agency, new, paths)
+    _report_enrolled(session, agency, new, deliver.paths)
 
 
 def _personal_key(session: Session, member: str, passphrase: str,
@@ -199,19 +201,21 @@ def _drop(session: Session, member: str, status: str, effective: datetime | None
         agency = store.vault_agency
         note.agency, note.doc_id = agency, member
         pola.agency(agency).member(member)  # refuse a name the pola does not list
-        if not store.pending(operation):
+        deliver = Delivery(session, _as_folder(request_out))
+        if not store.finish_pending(operation, deliver):  # a killed run's requests, else:
             if member not in store.members():
                 _nothing_to_do(session, "members.no_slot", agency, member)
                 return
             current = pola_current(pola, store, agency)
             at = int((effective or datetime.now(UTC)).timestamp())
-            store.remove_member(member, pq=pq or current.public.has_pq, requests=lambda new: [
+            store.remove_member(member, pq=pq or current.public.has_pq, deliver=deliver,
+                                requests=lambda new: [
                 pending_request(operation, f"{agency}-v{new.version}{REQUEST_SUFFIX}",
                                 sandi.authority.key_change(new, current)),
                 pending_request(operation, f"{agency}-{member}-{status}{REQUEST_SUFFIX}",
                                 sandi.authority.member_status(current, member, status, at))])
-        new = store.keys(agency)[-1]
-        rotate_path, status_path = finish(session, store, operation, _as_folder(request_out))
+        rotate_path, status_path = deliver.paths
+        new = store.get(agency, sandi.authority.read_request(rotate_path.read_bytes()).version)
     session.emit({"agency": agency, "member": member, "status": status,
                   "new_version": new.version,
                   "requests": [str(rotate_path), str(status_path)]})
@@ -268,17 +272,19 @@ def reinstate(session: Session, member: str, request_out: Path | None,
         agency = store.vault_agency
         note.agency, note.doc_id = agency, member
         listed = pola.agency(agency).member(member)
-        if not store.pending(operation):
+        deliver = Delivery(session, request_out)
+        if not store.finish_pending(operation, deliver):  # a killed run's request, else:
             if member in store.members():
                 _nothing_to_do(session, "members.already", agency, member)
                 return
             key = listed.keys[-1]  # the personal key the pola publishes
             current = pola_current(pola, store, agency)
             at = int(datetime.now(UTC).timestamp())
-            store.add_member(member, key.keys, version=key.version, requests=[pending_request(
+            store.add_member(member, key.keys, version=key.version, deliver=deliver,
+                             requests=[pending_request(
                 operation, f"{agency}-{member}-active{REQUEST_SUFFIX}",
                 sandi.authority.member_status(current, member, "active", at))])
-        path, = finish(session, store, operation, request_out)
+        path, = deliver.paths
     session.emit({"agency": agency, "member": member, "status": "active",
                   "request": str(path)})
     session.say("members.status_request", member=member, status="active", path=shown(path))

@@ -19,13 +19,13 @@ from sandi._internal.lazy import surface
 if TYPE_CHECKING:
     from sandi.crypto.public import PublicKeys
     from sandi.keys.agencykey import AgencyKey, Identity
-    from sandi.keys.backup import PUBLIC_FILE as BACKUP_PUBLIC_FILE
     from sandi.keys.backup import (
+        backup_fingerprint,
+        backup_public,
         new_backup_key,
         open_backup,
         recover_backup_key,
         restore,
-        save_backup_public,
         seal_backup,
         write_backup,
     )
@@ -45,8 +45,7 @@ __getattr__, __dir__ = surface(__name__, {
     "create_member_key": "sandi.keys.members", "member_key_path": "sandi.keys.members",
     "unlock_member_key": "sandi.keys.members",
     "adopt_keystore": "sandi.keys.vault", "init_vault": "sandi.keys.vault",
-    "BACKUP_PUBLIC_FILE": "sandi.keys.backup:PUBLIC_FILE",
-    "save_backup_public": "sandi.keys.backup",
+    "backup_fingerprint": "sandi.keys.backup", "backup_public": "sandi.keys.backup",
     "new_backup_key": "sandi.keys.backup", "open_backup": "sandi.keys.backup",
     "recover_backup_key": "sandi.keys.backup", "restore": "sandi.keys.backup",
     "seal_backup": "sandi.keys.backup", "write_backup": "sandi.keys.backup",
@@ -54,7 +53,6 @@ __getattr__, __dir__ = surface(__name__, {
 
 
 __all__ = [
-    "BACKUP_PUBLIC_FILE",
     "AgencyKey",
     "BackupKey",
     "Identity",
@@ -64,6 +62,8 @@ __all__ = [
     "PendingRequest",
     "PublicKeys",
     "adopt_keystore",
+    "backup_fingerprint",
+    "backup_public",
     "change_passphrase",
     "create_member_key",
     "init_vault",
@@ -73,7 +73,6 @@ __all__ = [
     "open_backup",
     "recover_backup_key",
     "restore",
-    "save_backup_public",
     "seal_backup",
     "unlock_member_key",
     "write_backup",

@@ -1,64 +1,89 @@
 """Backup and recovery of a keystore: K-of-N paper shares (SLIP-39) and a sealed blob.
 
-A backup X25519 key pair is made once. Its private half is split with SLIP-39
-(``shamir-mnemonic``, the reference implementation) into N shares of 33 words,
-any K of which rebuild it; custodians keep them on paper. The home keeps only
-the public half (``backup.pub``), so every later backup (after each rotation)
-is encrypted to it and a stolen laptop cannot read any backup.
+A backup key is a random 32-byte seed, split with SLIP-39 (``shamir-mnemonic``, the
+reference implementation) into N shares of 33 words, any K of which rebuild it;
+custodians keep them on paper. From the seed come an X25519 key and an ML-KEM-768 key
+(``HKDF-SHA-256(seed, info="sandi/v2/backup/x25519")`` and ``.../ml-kem``, 64 bytes),
+so the backup is hybrid: a harvested blob does not fall to a future quantum computer.
+The keystore keeps only the public halves (:class:`sandi.keys.holdings.BackupKey`),
+inside its sealed file, so nobody who can merely write the home can swap in a key of
+their own and receive every private key in the next backup; each backup shows the
+key's fingerprint, which the custodians wrote beside their shares.
 
-The backup blob ``"SANDB" 0x01 || msgpack [ephemeral X25519 public key, AES-256-GCM
-box]`` holds the keystore's key records; the box key is
-``HKDF-SHA-256(X25519(eph, backup), salt=eph || backup, info="sandi/v1/backup")``
-with a zero nonce (the key is used once). The blob may be copied anywhere.
+Blob: ``"SANDB" 0x02 || msgpack [fingerprint, wrapped file key, box]``. A fresh
+32-byte file key is wrapped to the backup key exactly as an envelope stanza is
+(X25519 + ML-KEM-768), under the label ``sandi/v2/backup``; ``box`` is AES-256-GCM of
+the key records under the file key with a zero nonce (the key is used once) and AAD
+``"SANDB" 0x02 || wrapped file key``. The blob may be copied anywhere.
 
->>> import os
 >>> shares, public = new_backup_key(2, 3)
 >>> len(shares), len(shares[0].split())
 (3, 33)
->>> key = recover_backup_key(shares[:2]); len(key)
-32
+>>> backup_public(recover_backup_key(shares[:2])) == public
+True
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from pathlib import Path
 
 import shamir_mnemonic
+from cryptography.hazmat.primitives.asymmetric import mlkem
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from sandi._internal import fs as _fs
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
 from sandi.crypto.primitives import ZERO_NONCE, aead_open, hkdf
-from sandi.crypto.wrap import agree, generate_x25519, x25519_public
+from sandi.crypto.suite import KEY_SIZE, MLKEM768_SEED_SIZE, Suite
+from sandi.crypto.wrap import WrapLabels, unwrap_key, wrap_key, x25519_public
 from sandi.errors import InvalidArgument, MalformedKeyFile, WrongShares
 from sandi.keys.agencykey import AgencyKey, decode_key_records, encode_key_records
+from sandi.keys.holdings import BackupKey
 from sandi.keys.keystore import Keystore
 from sandi.keys.secretfile import KdfParams
 
-BACKUP_MAGIC = b"SANDB\x01"
-BACKUP_LABEL = b"sandi/v1/backup"
-PUBLIC_FILE = "backup.pub"
+BACKUP_MAGIC = b"SANDB\x02"
+BACKUP_LABEL = b"sandi/v2/backup"
+BACKUP_LABELS = WrapLabels(BACKUP_LABEL + b"/x25519", BACKUP_LABEL + b"/mlkem768x25519")
+_X25519_LABEL = b"sandi/v2/backup/x25519"
+_MLKEM_LABEL = b"sandi/v2/backup/ml-kem"
+_NAME = "backup"  # the recipient name in the wrap's KDF info
 _MAX = 16 * 1024 * 1024
 
 
-def new_backup_key(threshold: int, shares: int) -> tuple[list[str], bytes]:
-    """A new backup key: its private half as ``shares`` SLIP-39 mnemonics (any
-    ``threshold`` of which recover it) and its public half."""
+def _halves(seed: bytes) -> tuple[bytes, bytes]:
+    """The X25519 private key and the ML-KEM-768 seed of a backup key."""
+    return (hkdf(seed, salt=b"", info=_X25519_LABEL),
+            hkdf(seed, salt=b"", info=_MLKEM_LABEL, length=MLKEM768_SEED_SIZE))
+
+
+def backup_public(seed: bytes) -> BackupKey:
+    """The public half of the backup key whose seed is ``seed``."""
+    x_priv, kem_seed = _halves(seed)
+    kem = mlkem.MLKEM768PrivateKey.from_seed_bytes(kem_seed).public_key().public_bytes_raw()
+    return BackupKey(x25519_public(x_priv), kem)
+
+
+def new_backup_key(threshold: int, shares: int) -> tuple[list[str], BackupKey]:
+    """A new backup key: its seed as ``shares`` SLIP-39 mnemonics (any ``threshold`` of
+    which recover it) and its public half. Nothing is stored: keep the public half
+    (:meth:`Keystore.set_backup_key`) only once the shares are written down."""
     if not 1 <= threshold <= shares <= 16:
         raise InvalidArgument("need 1 <= threshold <= shares <= 16, got {threshold} of {shares}",
                               threshold=threshold, shares=shares)
     if threshold == 1 and shares > 1:
         raise InvalidArgument("a threshold of 1 with several shares is one secret copied:"
                               " use --threshold 2 or more")
-    private, public = generate_x25519()
-    groups = shamir_mnemonic.generate_mnemonics(1, [(threshold, shares)], private)
-    return list(groups[0]), public
+    seed = secrets.token_bytes(KEY_SIZE)
+    groups = shamir_mnemonic.generate_mnemonics(1, [(threshold, shares)], seed)
+    return list(groups[0]), backup_public(seed)
 
 
 def recover_backup_key(mnemonics: Sequence[str]) -> bytes:
-    """The backup private key from enough shares; WrongShares if they do not suffice."""
+    """The backup key's seed from enough shares; WrongShares if they do not suffice."""
     try:
         secret: bytes = shamir_mnemonic.combine_mnemonics([" ".join(m.split()) for m in mnemonics])
     except shamir_mnemonic.MnemonicError as exc:
@@ -70,56 +95,67 @@ def recover_backup_key(mnemonics: Sequence[str]) -> bytes:
     return secret
 
 
-def _box_key(shared: bytes, eph_pub: bytes, public: bytes) -> bytes:
-    return hkdf(shared, salt=eph_pub + public, info=BACKUP_LABEL)
+def seal_backup(keys: Sequence[AgencyKey], public: BackupKey) -> bytes:
+    """The backup blob of ``keys``, readable only with the backup key's shares."""
+    file_key = secrets.token_bytes(KEY_SIZE)
+    wrapped = wrap_key(file_key, Suite.HYBRID, _NAME, 1, public.x25519, public.mlkem,
+                       labels=BACKUP_LABELS)
+    box = AESGCM(file_key).encrypt(ZERO_NONCE, encode_key_records(list(keys)),
+                                   BACKUP_MAGIC + wrapped)
+    return BACKUP_MAGIC + pack([public.fingerprint(), wrapped, box])
 
 
-def seal_backup(keys: Sequence[AgencyKey], public: bytes) -> bytes:
-    """The backup blob of ``keys``, readable only with the backup private key."""
-    eph, eph_pub = generate_x25519()
-    box = AESGCM(_box_key(agree(eph, public), eph_pub, public)).encrypt(
-        ZERO_NONCE, encode_key_records(list(keys)), BACKUP_MAGIC)
-    return BACKUP_MAGIC + pack([eph_pub, box])
+def backup_fingerprint(blob: bytes) -> str:
+    """The fingerprint of the backup key a blob was sealed to (no shares needed)."""
+    return _parse(blob)[0]
 
 
-def open_backup(blob: bytes, private: bytes) -> list[AgencyKey]:
-    """The key records in a backup blob."""
+def _parse(blob: bytes) -> tuple[str, bytes, bytes]:
     f = Fields(MalformedKeyFile, Phrase("backup"))
     if not blob.startswith(BACKUP_MAGIC):
-        f.fail("not a sandi backup (bad magic)")
+        f.fail("not a sandi backup of this version")
     outer = f.record(unpack(blob[len(BACKUP_MAGIC):], MalformedKeyFile, Phrase("backup"), _MAX),
-                     "file", 2)
-    eph_pub = f.blob(outer[0], "ephemeral key", 32)
-    public = x25519_public(private)
-    plain = aead_open(_box_key(agree(private, eph_pub), eph_pub, public), ZERO_NONCE,
-                      f.blob(outer[1], "box", 16, _MAX), BACKUP_MAGIC, WrongShares,
-                      Phrase("backup: these shares belong to another backup key"))
+                     "file", 3)
+    return (f.text(outer[0], "fingerprint", 64),
+            f.blob(outer[1], "wrapped key", Suite.HYBRID.stanza_body_len),
+            f.blob(outer[2], "box", 16, _MAX))
+
+
+def open_backup(blob: bytes, seed: bytes) -> list[AgencyKey]:
+    """The key records in a backup blob, with the backup key's seed."""
+    fingerprint, wrapped, box = _parse(blob)
+    public = backup_public(seed)
+    if fingerprint != public.fingerprint():
+        raise WrongShares("backup: these shares rebuild backup key {theirs}, but the file was "
+                          "sealed to {ours}", theirs=public.fingerprint(), ours=fingerprint)
+    x_priv, kem_seed = _halves(seed)
+    file_key = unwrap_key(wrapped, Suite.HYBRID, _NAME, 1, x_priv, kem_seed, public.x25519,
+                          labels=BACKUP_LABELS)
+    plain = aead_open(file_key, ZERO_NONCE, box, BACKUP_MAGIC + wrapped, MalformedKeyFile,
+                      Phrase("backup: the file was damaged or altered"))
     return decode_key_records(plain)
 
 
-def write_backup(keystore: Keystore, home: Path | str, blob_path: Path | str) -> None:
-    """Write the backup blob of every key in ``keystore`` to the home's backup public key."""
-    pub_path = Path(home) / PUBLIC_FILE
-    if not pub_path.exists():
+def write_backup(keystore: Keystore, blob_path: Path | str) -> BackupKey:
+    """Write the backup blob of every key in ``keystore`` to its backup key; returns
+    that key (show its fingerprint)."""
+    public = keystore.backup_key
+    if public is None:
         raise InvalidArgument("no backup key yet: run `sandi keys backup --shares N"
                               " --threshold K` first")
-    public = pub_path.read_bytes()
-    if len(public) != 32:
-        raise MalformedKeyFile("{pub_path}: not a backup public key", pub_path=pub_path)
     _fs.atomic_write(blob_path, seal_backup(keystore.keys(), public), overwrite=True,
                      mode=0o600)
-
-
-def save_backup_public(home: Path | str, public: bytes) -> None:
-    """Remember the backup public key in the home."""
-    _fs.atomic_write(Path(home) / PUBLIC_FILE, public, overwrite=True, mode=0o644)
+    return public
 
 
 def restore(blob: bytes, mnemonics: Sequence[str], home: Path | str, *,
             passphrase: str | bytes, kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
     """Rebuild a keystore in ``home`` (which must have none) from a blob and K shares,
-    sealed under ``passphrase`` at Argon2id cost ``kdf``."""
-    keys = open_backup(blob, recover_backup_key(mnemonics))
+    sealed under ``passphrase`` at Argon2id cost ``kdf``; later backups go to the same
+    backup key."""
+    seed = recover_backup_key(mnemonics)
+    keys = open_backup(blob, seed)
     store = Keystore.create(home, passphrase=passphrase, kdf=kdf)
     store.add_keys(keys)
+    store.set_backup_key(backup_public(seed))
     return store

@@ -57,6 +57,9 @@ if TYPE_CHECKING:
 
 #: Makes the requests a new key needs (a key change, a member's status), saved with it.
 Requests = Callable[[AgencyKey], Sequence[PendingRequest]]
+#: Writes requests out (as files, say); called with the keystore's lock held, once the
+#: change is saved. If it raises, the requests stay pending for a rerun to deliver.
+Deliver = Callable[[Sequence[PendingRequest]], None]
 
 
 class Keystore:
@@ -187,23 +190,51 @@ class Keystore:
 
     # --- changes: each under the lock, on what is on disk now ----------------------------
 
-    def _change(self, apply: Callable[[Holdings], Holdings]) -> None:
+    def _change(self, apply: Callable[[Holdings], Holdings],
+                 deliver: Deliver | None = None) -> None:
         with self._storage.lock():
-            held = apply(self._storage.load())
-            self._storage.save(held)
+            before = self._storage.load()
+            held = apply(before)
+            self._storage.save(held)  # the commit point: the change and its requests
             self._set(held)
+            if deliver is not None:
+                made = held.pending[len(before.pending):]
+                if made:
+                    self._deliver(held, made, deliver)
+
+    def _deliver(self, held: Holdings, pending: Sequence[PendingRequest],
+                 deliver: Deliver) -> None:
+        """Deliver ``pending`` and forget them (the lock is held)."""
+        deliver(pending)
+        done = Holdings(held.keys, held.backup, tuple(p for p in held.pending
+                                                      if p not in pending))
+        self._storage.save(done)
+        self._set(done)
+
+    def finish_pending(self, operation: str, deliver: Deliver) -> list[PendingRequest]:
+        """Deliver what an interrupted ``operation`` left pending; returns it (empty if
+        nothing was). Under the lock: a change still in progress elsewhere holds it
+        until its own requests are delivered, so only a dead run's are found here."""
+        with self._storage.lock():
+            held = self._storage.load()
+            self._set(held)
+            mine = [p for p in held.pending if p.operation == operation]
+            if mine:
+                self._deliver(held, mine, deliver)
+        return mine
 
     def generate(self, agency: str, *, pq: bool = False, now: int | None = None,
-                 requests: Requests | None = None) -> AgencyKey:
+                 requests: Requests | None = None, deliver: Deliver | None = None
+                 ) -> AgencyKey:
         """Make and store the next key version of ``agency``, with the ``requests`` it
-        needs saved in the same write (see :meth:`pending`)."""
+        needs saved in the same write; then ``deliver`` them (see :data:`Deliver`)."""
         made: list[AgencyKey] = []
 
         def apply(held: Holdings) -> Holdings:
             made[:] = _next_keys(held, [agency], pq, now)
             return _with(held, made, _made(made, requests))
 
-        self._change(apply)
+        self._change(apply, deliver)
         return made[0]
 
     def generate_batch(self, agencies: list[str], *, pq: bool = False,
@@ -234,14 +265,6 @@ class Keystore:
         """Remember the backup key's public half (authenticated: it is inside the keystore)."""
         self._change(lambda held: Holdings(held.keys, backup, held.pending))
 
-    def clear_pending(self, operation: str) -> None:
-        """Forget ``operation``'s pending requests (once they are written)."""
-        self._change(lambda held: Holdings(held.keys, held.backup, tuple(
-            p for p in held.pending if p.operation != operation)))
-
-    def add_pending(self, requests: Sequence[PendingRequest]) -> None:
-        """Save requests to write (e.g. before writing them, for a rerun to find)."""
-        self._change(lambda held: _with(held, (), requests))
 
     def change_passphrase(self, old: str | bytes, new: str | bytes, *,
                           kdf: KdfParams = KdfParams.STANDARD) -> tuple[KdfParams, KdfParams]:
@@ -278,8 +301,10 @@ class Keystore:
         return [m for m in vault.members() if not (slot := vault.slot(m)) or not slot.hybrid]
 
     def add_member(self, member_id: str, public: PublicKeys, *, version: int = 1,
-                   requests: Sequence[PendingRequest] = ()) -> None:
-        """Give a member a slot (their personal public key), saving ``requests`` with it.
+                   requests: Sequence[PendingRequest] = (),
+                   deliver: Deliver | None = None) -> None:
+        """Give a member a slot (their personal public key), saving ``requests`` with it
+        and then delivering them.
 
         Where the agency holds hybrid keys the member's key must have an ML-KEM-768 half,
         so their slot is hybrid too."""
@@ -293,10 +318,11 @@ class Keystore:
             vault.add_slot(member_id, public, version)
             return _with(held, (), requests)
 
-        self._change(apply)
+        self._change(apply, deliver)
 
     def remove_member(self, member_id: str, *, pq: bool = False, now: int | None = None,
-                      requests: Requests | None = None) -> AgencyKey:
+                      requests: Requests | None = None,
+                      deliver: Deliver | None = None) -> AgencyKey:
         """Drop a member's slot, make a new vault key and the agency's next key version
         (with the ``requests`` it needs), in one write; returns the new agency key.
 
@@ -309,7 +335,7 @@ class Keystore:
             made[:] = _next_keys(held, [vault.agency], pq, now)
             return _with(held, made, _made(made, requests))
 
-        self._change(apply)
+        self._change(apply, deliver)
         return made[0]
 
 
