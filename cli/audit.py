@@ -75,8 +75,7 @@ def _record_doc(r: Any) -> dict[str, Any]:
 @pass_session
 def show(session: Session, since: datetime | None, doc_id: str | None) -> None:
     log = _log(session)
-    records = list(log.records(since=None if since is None else int(since.timestamp()),
-                               doc_id=doc_id))
+    records = list(log.records(since=since, doc_id=doc_id))
     session.emit({"log": session.audit_where(), "records": [_record_doc(r) for r in records]})
     if not records:
         session.say("audit.empty", where=session.audit_where())
@@ -144,7 +143,7 @@ def verify(session: Session, checkpoint_file: Path | None, agency: str | None) -
             raise sandi.errors.AuditLogBroken(session.t(
                 "audit.other_agency", signer=checkpoint.agency, agency=agency))
         public = installed_pola(session).agency(agency).key(checkpoint.key_version).keys
-        status = log.verify(checkpoint, public)
+        status = log.verify(checkpoint, signer=public)
     else:
         status = log.verify()
     session.emit({"log": session.audit_where(), "valid": True, "records": status.size,

@@ -7,7 +7,10 @@ action in ``with session.audited("open") as note:``, fills in what it learns
 (agency, document id, classification), and the record is appended whether the
 action succeeded, was refused or failed. Plaintext, keys and passphrases never
 reach the log. If the log cannot be written, a warning is printed and the
-command still reports its own result, then exits 1.
+command still reports its own result, then exits 1, except where a record must
+come first: seal, open and rewrap append theirs (:meth:`AuditNote.commit`) before
+the library publishes the envelope, the plaintext or the rewrapped file, and
+nothing is published if the log cannot be written.
 
 Help strings, option help and section headings are message ids, looked up in
 the session's language when help is shown, so ``sandi --lang id seal --help``
@@ -47,12 +50,22 @@ class AuditNote:
     agency: str = ""
     doc_id: str = ""  # the document id; for key and pola actions, the version acted on
     classification: str = ""
+    committed: bool = False  # the "ok" record is written already (before publishing)
 
     def envelope(self, info: sandi.EnvelopeInfo, agency: str | None = None) -> None:
         """Take the document's id, classification and (by default) its sender."""
         self.agency = info.sender if agency is None else agency
         self.doc_id = info.doc_id
         self.classification = info.classification.slug
+
+    def commit(self, session: Session, action: str, info: sandi.EnvelopeInfo,
+               agency: str | None = None) -> None:
+        """Record ``action`` as done, now, before the library publishes its output: the
+        record comes first, so a kill cannot leave a document released without one. If
+        the publish then fails, :meth:`Session.audited` records the error after it."""
+        self.envelope(info, agency)
+        session.record(self.event(action, "ok"), required=True)
+        self.committed = True
 
     def event(self, action: str, outcome: str, error: str = "") -> sandi.audit.Event:
         """The audit event (never plaintext, keys or passphrases)."""
@@ -167,18 +180,25 @@ class Session:
                 ctx.find_root().call_on_close(self._audit.close)
         return self._audit
 
-    def record(self, event: sandi.audit.Event) -> None:
-        """Append one record; on failure warn (once) and remember to exit 1, never raise."""
-        if self.audit_target() is None or self.audit_failed:
+    def record(self, event: sandi.audit.Event, *, required: bool = False) -> None:
+        """Append one record; on failure warn (once) and remember to exit 1, never raise,
+        unless the record is ``required`` before something is published: then raise
+        StorageError, so that nothing is."""
+        if self.audit_target() is None:
+            return
+        if self.audit_failed and not required:
             return
         if self.member and not event.member:
             event = dataclasses.replace(event, member=self.member)  # the person, not the host
         try:
             self.audit_log().append(event)
         except Exception as exc:  # the log must never hide the command's own result
-            self.audit_failed = True
             reason = exc.message(self.lang) if isinstance(exc, sandi.SandiError) \
                 else type(exc).__name__
+            if required:
+                raise sandi.errors.StorageError(self.t(
+                    "audit.required", where=self.audit_where(), reason=reason)) from None
+            self.audit_failed = True
             self.warn(self.t("audit.unwritable", where=self.audit_where(), reason=reason))
 
     @contextlib.contextmanager
@@ -190,7 +210,8 @@ class Session:
         except Exception as exc:
             self.record(note.event(action, outcome_of(exc), type(exc).__name__))
             raise
-        self.record(note.event(action, "ok"))
+        if not note.committed:
+            self.record(note.event(action, "ok"))
 
     def table(self, rows: list[tuple[str, str]]) -> None:
         """Aligned ``label: value`` lines."""

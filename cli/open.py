@@ -16,6 +16,7 @@ import click
 import sandi
 
 from .context import (
+    AuditNote,
     LocalizedCommand,
     Session,
     json_option,
@@ -28,7 +29,7 @@ from .params import open_keystore, passphrase_option
 from .verify import info_doc
 
 
-def _open(session: Session, file: Path, output: Path | None, force: bool,
+def _open(session: Session, note: AuditNote, file: Path, output: Path | None, force: bool,
           passphrase_file: Path | None, receipt: Path | None) -> sandi.Opened:
     pola = session.pola()
     if output is not None and not output.is_dir() and output.exists() and not force:
@@ -42,7 +43,9 @@ def _open(session: Session, file: Path, output: Path | None, force: bool,
             # A receipt is always made (and signed only once every check passed); it is
             # written when asked for (--receipt) or when the sender requested one.
             return sandi.open_file(file, dst, keystore=keystore, pola=pola, force=force,
-                                   progress=progress, receipt=True)
+                                   progress=progress, receipt=True,
+                                   before_publish=lambda opened: note.commit(
+                                       session, "open", opened, _reader(opened)))
     except sandi.errors.PolicyViolation:
         if receipt is not None:
             _refusal(session, file, keystore, pola, receipt)
@@ -72,6 +75,11 @@ def _write_receipt(session: Session, opened: sandi.Opened, asked: Path | None,
     return path
 
 
+def _reader(opened: sandi.Opened) -> str:
+    """The agency whose key opened it (the audit record's agency)."""
+    return opened.opened_with[0] if opened.opened_with else ""
+
+
 @click.command("open", cls=LocalizedCommand, help="open.help")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @option("-o", "--output", "output", type=click.Path(path_type=Path), help="opt.open_output")
@@ -84,8 +92,7 @@ def _write_receipt(session: Session, opened: sandi.Opened, asked: Path | None,
 def open_command(session: Session, file: Path, output: Path | None, force: bool,
                  receipt: Path | None, passphrase_file: Path | None) -> None:
     with session.audited("open") as note:
-        opened = _open(session, file, output, force, passphrase_file, receipt)
-        note.envelope(opened, agency=opened.opened_with[0] if opened.opened_with else "")
+        opened = _open(session, note, file, output, force, passphrase_file, receipt)
     target = Path(opened.path) if opened.path else file.parent
     receipt_path = _write_receipt(session, opened, receipt, target)
     if opened.filename and (output is None or output.is_dir()) \

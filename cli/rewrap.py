@@ -1,26 +1,39 @@
 """``sandi rewrap PATH...``: move an archive to the agency's current key version.
 
-Each envelope (a file, or every ``*.sandi`` under a directory) gets its
-recipient stanza for our agency re-wrapped to the version the installed pola
+Each envelope (a file, or every ``*.sandi`` and ``*.sandi.txt`` under a directory)
+gets its recipient stanza for our agency re-wrapped to the version the installed pola
 lists as current; the signed header and the payload stay byte for byte, so the
-sender's signature still verifies. Files are independent, so they are spread
-over worker processes (``--jobs``; by default one per CPU for large batches,
-see :func:`default_workers`); each worker unlocks
-the keystore itself, receiving the passphrase through the pool's initializer
-(a pipe), never on a command line.
+sender's signature still verifies. An envelope whose signature or policy does not
+verify is reported as failed and left as it is. Files are independent, so they are
+spread over worker processes (``--jobs``; by default one per CPU for large batches,
+see :func:`default_workers`); each worker unlocks the keystore itself, receiving the
+passphrase through the pool's initializer, never on a command line. Workers hold the
+agency's private keys, so they die with the command (``PR_SET_PDEATHSIG`` on Linux,
+and a watch on their parent everywhere): a ``kill -9`` of ``sandi rewrap`` leaves
+none running.
+
+Every rewrapped file's audit record is appended before the file is rewritten (by the
+worker that rewrites it); every failure is audited too. Two rewraps of one archive at
+once take turns: each holds a lock on every folder it scans, and says so while it
+waits.
 
 With ``--retire``, once no scanned envelope needs an older version any more, a
 revocation request (reason ``superseded``) is written for each older version,
-for the authority to publish. Every rewrapped or failed file is audited.
+for the authority to publish.
 """
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import fcntl
 import functools
 import os
+import signal
 import sys
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import asdict, dataclass
@@ -44,6 +57,7 @@ from .context import (
 )
 from .lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
 from .params import get_passphrase, passphrase_option
+from .passwd import warn_keystore
 
 FAILED = "failed"
 KINDS = ("rewrapped", "already_current", "not_addressed", FAILED)
@@ -72,13 +86,19 @@ class FileResult:
         return doc
 
 
-def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileResult:
-    """Rewrap one file; a failure is a result, not an exception (the batch goes on)."""
+Record = Callable[[Any], object]
+
+
+def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola,
+               record: Record | None = None) -> FileResult:
+    """Rewrap one file (``record`` audits it before it is rewritten); a failure is a
+    result, not an exception (the batch goes on)."""
     kinds = {sandi.envelope.RewrapOutcome.REWRAPPED: "rewrapped",
              sandi.envelope.RewrapOutcome.CURRENT: "already_current",
              sandi.envelope.RewrapOutcome.NOT_ADDRESSED: "not_addressed"}
     try:
-        done = sandi.envelope.rewrap_file(path, keystore=keystore, pola=pola)
+        done = sandi.envelope.rewrap_file(path, keystore=keystore, pola=pola,
+                                          before_publish=record)
     except Exception as exc:
         reason = str(exc) if isinstance(exc, sandi.SandiError) else \
             f"{type(exc).__name__}: {exc}"
@@ -89,22 +109,62 @@ def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola) -> FileRe
                       doc_id=done.doc_id)
 
 
-def _init_worker(home: str, passphrase: str, pola: bytes, member: str | None) -> None:
+def _die_with(parent: int) -> None:
+    """A worker holds the agency's private keys: it must not outlive the command."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+    def watch() -> None:  # everywhere, and whichever thread of the parent forked us
+        while os.getppid() == parent:
+            time.sleep(0.2)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="sandi-parent-watch", daemon=True).start()
+    # Nor may it hold the caller's pipes open: only stderr is kept, for a crash.
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(devnull, 1)
+    os.close(devnull)
+
+
+def _init_worker(home: str, passphrase: str, pola: bytes, member: str | None,
+                 audit: str | None, parent: int) -> None:
+    _die_with(parent)
     _WORKER["keystore"] = sandi.Keystore.open(home, passphrase=passphrase, member=member)
     _WORKER["pola"] = sandi.Pola.from_bytes(pola)
+    _WORKER["member"], _WORKER["audit"] = member or "", audit
+
+
+def _worker_record(done: Any) -> None:
+    """Append a rewrap's audit record from the worker, before the file is rewritten."""
+    target = _WORKER["audit"]
+    if target is None:
+        return
+    if "log" not in _WORKER:
+        _WORKER["log"] = sandi.AuditLog(target if "://" in target else Path(target))
+    _WORKER["log"].append(sandi.audit.Event(
+        "rewrap", agency=",".join(done.agencies), member=_WORKER["member"], doc_id=done.doc_id,
+        classification=done.classification, outcome="ok"))
 
 
 def _work(path: str) -> FileResult:
-    return rewrap_one(Path(path), _WORKER["keystore"], _WORKER["pola"])
+    return rewrap_one(Path(path), _WORKER["keystore"], _WORKER["pola"], _worker_record)
+
+
+SUFFIXES = ("*.sandi", "*.sandi.txt")
 
 
 def collect(paths: tuple[Path, ...]) -> list[Path]:
-    """The files named, and every ``*.sandi`` file under the directories named, once each."""
+    """The files named, and every ``*.sandi`` and armored ``*.sandi.txt`` file under the
+    directories named, once each."""
     files: list[Path] = []
     seen: set[Path] = set()
     for path in paths:
-        found = sorted(p for p in path.rglob("*.sandi") if p.is_file()) if path.is_dir() \
-            else [path]
+        found = sorted(p for pattern in SUFFIXES for p in path.rglob(pattern)
+                       if p.is_file()) if path.is_dir() else [path]
         for file in found:
             if (key := file.resolve()) not in seen:
                 seen.add(key)
@@ -119,18 +179,24 @@ def default_workers(files: int) -> int:
     return max(1, min(os.cpu_count() or 1, files // FILES_PER_WORKER))
 
 
-def _results(files: list[Path], keystore: sandi.Keystore, pola: sandi.Pola,
-             passphrase: str, home: Path, workers: int) -> Iterator[FileResult]:
+def _results(session: Session, files: list[Path], keystore: sandi.Keystore,
+             pola: sandi.Pola, passphrase: str, workers: int) -> Iterator[FileResult]:
     if workers <= 1:
+        def record(done: Any) -> None:
+            session.record(AuditNote(",".join(done.agencies), done.doc_id, done.classification)
+                           .event("rewrap", "ok"), required=True)
+
         for file in files:
-            yield rewrap_one(file, keystore, pola)
+            yield rewrap_one(file, keystore, pola, record)
         return
     # The platform's default start method (fork on Linux before Python 3.14): with
     # fork every worker starts at the first submit, before this process opens the
-    # audit log (the first record is written once a result is back), so no worker
-    # inherits a database connection.
+    # audit log, so no worker inherits a database connection; each opens its own.
     member = keystore.member.agency if keystore.member is not None else None
-    start = functools.partial(_init_worker, str(home), passphrase, pola.to_bytes(), member)
+    audit = session.audit_target()
+    start = functools.partial(_init_worker, str(session.home.path), passphrase,
+                              pola.to_bytes(), member, None if audit is None else str(audit),
+                              os.getpid())
     with ProcessPoolExecutor(max_workers=workers, initializer=start) as pool:
         futures: dict[Future[FileResult], Path] = {
             pool.submit(_work, str(file)): file for file in files}
@@ -155,11 +221,30 @@ def _check_keys_held(session: Session, keystore: sandi.Keystore, pola: sandi.Pol
 
 
 def _audit(session: Session, result: FileResult) -> None:
-    if result.outcome == "rewrapped":
-        session.record(AuditNote(agency=",".join(result.agencies), doc_id=result.doc_id)
-                       .event("rewrap", "ok"))
-    elif result.outcome == FAILED:
+    # A rewrapped file was recorded before it was rewritten; a failure is recorded here.
+    if result.outcome == FAILED:
         session.record(AuditNote().event("rewrap", result.audit_outcome, result.error))
+
+
+@contextlib.contextmanager
+def _taking_turns(session: Session, paths: tuple[Path, ...]) -> Iterator[None]:
+    """Hold a lock on every folder scanned (a file's own folder), so that two rewraps of
+    one archive take turns; say so while waiting."""
+    folders = sorted({(p if p.is_dir() else p.parent).resolve() for p in paths})
+    held: list[int] = []
+    try:
+        for folder in folders:
+            fd = os.open(folder, os.O_RDONLY)
+            held.append(fd)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                session.warn(session.t("rewrap.waiting", path=shown(folder)))
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        for fd in held:
+            os.close(fd)
 
 
 def _progress(session: Session, length: int) -> Any:
@@ -213,18 +298,23 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
     passphrase = get_passphrase(session, passphrase_file)
-    keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member)
+    keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member,
+                                   pola=pola if sandi.Keystore.uses_vault(home) else None)
+    if keystore.member is not None:
+        session.member = keystore.member.agency
+    warn_keystore(session, keystore)
     _check_keys_held(session, keystore, pola)
-    files = collect(paths)
-    workers = min(jobs, len(files)) if jobs is not None else default_workers(len(files))
-    order = {str(f): i for i, f in enumerate(files)}
     results: list[FileResult] = []
-    with _progress(session, len(files)) as bar:
-        for result in _results(files, keystore, pola, passphrase, home, workers):
-            results.append(result)
-            _audit(session, result)
-            if bar is not None:
-                bar.update(1)
+    with _taking_turns(session, paths):
+        files = collect(paths)
+        workers = min(jobs, len(files)) if jobs is not None else default_workers(len(files))
+        order = {str(f): i for i, f in enumerate(files)}
+        with _progress(session, len(files)) as bar:
+            for result in _results(session, files, keystore, pola, passphrase, workers):
+                results.append(result)
+                _audit(session, result)
+                if bar is not None:
+                    bar.update(1)
     results.sort(key=lambda r: order.get(r.path, len(order)))
     _report(session, results, retire, keystore, pola, request_out)
 

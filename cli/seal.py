@@ -69,8 +69,8 @@ def seal(session: Session, file: Path, to: tuple[str, ...],
                                    subject=subject, urgency=urgency, force=force, armor=armor,
                                    progress=progress,
                                    receipts=list(receipt_from) if receipt_from else receipts,
-                                   receipts_to=list(receipts_to) or None)
-        note.envelope(info)
+                                   receipts_to=list(receipts_to) or None,
+                                   before_publish=lambda made: note.commit(session, "seal", made))
     for recipient in info.receipts_from:  # what `sandi audit pending` waits for
         session.record(sandi.audit.Event("receipt-requested", agency=recipient,
                                          doc_id=info.doc_id,

@@ -18,6 +18,7 @@ import contextlib
 import struct
 import sys
 from dataclasses import astuple, fields, replace
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -25,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import KEYS, fuzz_main
 
 import sandi
-from sandi.audit.log import Checkpoint, Record
+from sandi._internal.time import from_epoch
+from sandi.audit.log import LAST_SECOND, Checkpoint, Record
 
 SIGNER = KEYS[0].public
 
@@ -59,7 +61,7 @@ class _Reader:
 
 def _record(data: bytes) -> None:
     r = _Reader(data)
-    seq, at = r.int64(), r.int64()
+    seq, at = r.int64(), from_epoch(r.int64() % LAST_SECOND)
     t = [r.text() for _ in range(9)]
     rec = Record(seq, at, t[0], t[1], t[2], t[3], t[4], t[5], t[6], t[7], t[8], r.take(32),
                  b"")
@@ -69,8 +71,10 @@ def _record(data: bytes) -> None:
     names = [f.name for f in fields(Record)][:-1]
     i = r.take(1)[0] % len(names)
     value = astuple(rec)[i]
-    if isinstance(value, int):
-        new: object = value + 1 if value < 2**63 - 1 else value - 1
+    if isinstance(value, datetime):
+        new: object = value + timedelta(seconds=1)
+    elif isinstance(value, int):
+        new = value + 1 if value < 2**63 - 1 else value - 1
     elif isinstance(value, str):
         new = value + "x"
     else:

@@ -16,6 +16,7 @@ from fuzz_keyfile import CHEAP, PASSPHRASE
 
 import sandi.keys.keystore
 from sandi._internal.codec import pack
+from sandi._internal.time import from_epoch
 from sandi.audit.log import Checkpoint
 from sandi.authority.authoring import CUSTODIAN_MAGIC, AuthorityKeyPair
 from sandi.authority.requests import enrollment, key_change, revocation
@@ -59,8 +60,8 @@ def main() -> None:
                       revocation(by["inspektorat", 2], 1, "superseded", 1_700_000_000),
                       revocation(by["kec-a", 2], 1, "compromised", 1_700_000_000)])
     key = by["sekda", 1]
-    unsigned = Checkpoint("sekda", 1, 42, bytes(range(32)), 1_780_000_000, b"")
-    signed = Checkpoint("sekda", 1, 42, bytes(range(32)), 1_780_000_000,
+    unsigned = Checkpoint("sekda", 1, 42, bytes(range(32)), from_epoch(1_780_000_000), b"")
+    signed = Checkpoint("sekda", 1, 42, bytes(range(32)), from_epoch(1_780_000_000),
                         key.signing_key().sign(unsigned.message(), hybrid=False))
     records_seed = b"\x01" + bytes(16) + b"\x05sekda\x04seal\x0aab12cd34ef" + bytes(40)
     write("audit", [b"\x00" + signed.to_text().encode(), b"\x00" + unsigned.to_text().encode(),

@@ -14,15 +14,21 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import astuple, fields, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from sandi._internal.time import from_epoch
 from sandi.audit.log import GENESIS, AuditLog, Checkpoint, Event, Record
 from sandi.demo import DemoWorld
 from sandi.errors import AuditLogBroken, MalformedInput, StorageError
 
-T = 1_767_571_200  # 2026-01-05 00:00 UTC: record i is written at T + 60 * i
+T = datetime(2026, 1, 5, tzinfo=UTC)  # record i is written at at(60 * i)
+
+
+def at(seconds: int) -> datetime:
+    return T + timedelta(seconds=seconds)
 
 
 def event(i: int) -> Event:
@@ -37,7 +43,7 @@ def log(tmp_path: Path) -> AuditLog:
     """A log of ten records."""
     log = AuditLog(tmp_path / "audit.db")
     for i in range(1, 11):
-        log.append(event(i), now=T + 60 * i)
+        log.append(event(i), now=at(60 * i))
     return log
 
 
@@ -59,7 +65,8 @@ def rehash(log: AuditLog, start: int) -> None:
     """Recompute every hash from record ``start`` on: a consistent rewrite of the chain."""
     db = sqlite3.connect(log.path, isolation_level=None)
     try:
-        records = [Record(*r) for r in db.execute("SELECT * FROM records ORDER BY seq")]
+        records = [Record(r[0], from_epoch(r[1]), *r[2:])
+                   for r in db.execute("SELECT * FROM records ORDER BY seq")]
         prev = records[start - 2].hash if start > 1 else GENESIS
         for record in records[start - 1:]:
             fixed = replace(record, prev=prev)
@@ -82,11 +89,11 @@ def test_append_and_verify(log: AuditLog) -> None:
     assert all(r.hash == r.compute_hash() for r in records)
     first = records[0]
     assert (first.time, first.agency, first.member, first.action, first.doc_id,
-            first.outcome) == (T + 60, "inspektorat", "pegawai-1", "open", f"{1:032x}", "ok")
+            first.outcome) == (at(60), "inspektorat", "pegawai-1", "open", f"{1:032x}", "ok")
     assert first.os_user and first.host
     status = log.verify()
     assert (status.size, status.head) == (10, records[-1].hash)
-    appended = log.append(Event("rewrap", agency="inspektorat"), now=T + 3600)
+    appended = log.append(Event("rewrap", agency="inspektorat"), now=at(3600))
     assert (appended.seq, appended.prev) == (11, records[-1].hash)
     assert log.verify().size == 11
 
@@ -111,7 +118,7 @@ def _insert_after(log: AuditLog, seq: int) -> None:
     forged = replace(forged, hash=forged.compute_hash())
     db = sqlite3.connect(log.path, isolation_level=None)
     db.execute("INSERT INTO records VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               astuple(forged))
+               (forged.seq, int(forged.time.timestamp()), *astuple(forged)[2:]))
     db.close()
 
 
@@ -170,15 +177,15 @@ def test_the_inserted_record_itself_is_well_formed(log: AuditLog) -> None:
 
 def test_checkpoint_round_trip(log: AuditLog, world: DemoWorld) -> None:
     key = world.keystore.get("inspektorat", 1)
-    cp = log.checkpoint(key, now=T + 7200)
+    cp = log.checkpoint(key, now=at(7200))
     assert (cp.agency, cp.key_version, cp.size, cp.root, cp.time) == (
-        "inspektorat", 1, 10, log.verify().head, T + 7200)
+        "inspektorat", 1, 10, log.verify().head, at(7200))
     text = cp.to_text()
     assert text.startswith("sandi audit checkpoint v1\ninspektorat 1\n10\n")
     assert Checkpoint.from_text(text) == cp
-    assert log.verify(Checkpoint.from_text(text), key.public).size == 10
-    log.append(event(11), now=T + 7260)  # the log grows: it still extends the checkpoint
-    assert log.verify(cp, key.public).size == 11
+    assert log.verify(Checkpoint.from_text(text), signer=key.public).size == 10
+    log.append(event(11), now=at(7260))  # the log grows: it still extends the checkpoint
+    assert log.verify(cp, signer=key.public).size == 11
 
 
 @pytest.mark.parametrize("text", ["", "sandi audit checkpoint v2\na 1\n1\nAA==\n1\nAA==\n",
@@ -193,38 +200,38 @@ def test_a_malformed_checkpoint_text_is_refused(text: str) -> None:
 def test_a_rewritten_chain_fails_only_against_the_checkpoint(log: AuditLog,
                                                              world: DemoWorld) -> None:
     key = world.keystore.get("inspektorat", 1)
-    cp = log.checkpoint(key, now=T + 7200)
+    cp = log.checkpoint(key, now=at(7200))
     sql(log, "UPDATE records SET doc_id = '00' WHERE seq = 3")
     rehash(log, 3)
     assert log.verify().size == 10  # consistent in itself ...
     with pytest.raises(AuditLogBroken, match=r"does not extend the checkpoint at record 10:"
                                              r" the log was rewritten"):
-        log.verify(cp, key.public)  # ... but not what the auditor holds
+        log.verify(cp, signer=key.public)  # ... but not what the auditor holds
 
 
 def test_a_truncated_log_fails_against_the_checkpoint(log: AuditLog, world: DemoWorld) -> None:
     key = world.keystore.get("inspektorat", 1)
-    cp = log.checkpoint(key, now=T + 7200)
+    cp = log.checkpoint(key, now=at(7200))
     sql(log, "DELETE FROM records WHERE seq > 8")
     assert log.verify().size == 8
     with pytest.raises(AuditLogBroken, match=r"has 8 records, fewer than the checkpoint's 10"):
-        log.verify(cp, key.public)
+        log.verify(cp, signer=key.public)
 
 
 def test_a_checkpoint_by_another_key_or_altered_is_refused(log: AuditLog,
                                                           world: DemoWorld) -> None:
     key = world.keystore.get("inspektorat", 1)
-    cp = log.checkpoint(key, now=T + 7200)
+    cp = log.checkpoint(key, now=at(7200))
     for signer in (world.keystore.get("setda", 1).public,
                    world.keystore.get("diskominfo", 1).public):
         with pytest.raises(AuditLogBroken, match=r"the signature does not verify"):
-            log.verify(cp, signer)
-    older = log.checkpoint(key, now=T + 7200)
-    log.append(event(11), now=T + 7260)
+            log.verify(cp, signer=signer)
+    older = log.checkpoint(key, now=at(7200))
+    log.append(event(11), now=at(7260))
     for altered in (replace(cp, size=9, root=rows(log)[8].hash), replace(cp, time=T),
                     replace(older, agency="setda")):
         with pytest.raises(AuditLogBroken, match=r"the signature does not verify"):
-            log.verify(altered, key.public)
+            log.verify(altered, signer=key.public)
 
 
 # --- concurrency ---------------------------------------------------------------------------------
@@ -261,13 +268,13 @@ def test_concurrent_writers_never_fork_the_chain(tmp_path: Path) -> None:
 
 
 def test_records_since_and_for_one_document(log: AuditLog) -> None:
-    assert [r.seq for r in log.records(since=T + 60 * 8)] == [8, 9, 10]
+    assert [r.seq for r in log.records(since=at(60 * 8))] == [8, 9, 10]
     assert [r.seq for r in log.records(doc_id=f"{4:032x}")] == [4]
-    log.append(event(4), now=T + 60 * 20)
+    log.append(event(4), now=at(60 * 20))
     assert [r.seq for r in log.records(doc_id=f"{4:032x}")] == [4, 11]
-    assert [r.seq for r in log.records(since=T + 60 * 5, doc_id=f"{4:032x}")] == [11]
+    assert [r.seq for r in log.records(since=at(60 * 5), doc_id=f"{4:032x}")] == [11]
     assert list(log.records(doc_id="tidak-ada")) == []
-    assert len(list(log.records(since=T + 10**6))) == 0
+    assert len(list(log.records(since=at(10**6)))) == 0
 
 
 def test_a_record_holds_only_the_documented_fields(log: AuditLog) -> None:

@@ -63,7 +63,7 @@ def test_checkpoint_detects_a_rewritten_log(pg_url: str, world: object) -> None:
         log.append(Event("seal", agency="inspektorat", doc_id=f"forged{i}"))
     assert log.verify().size == 4  # a consistent rewrite passes on its own ...
     with pytest.raises(AuditLogBroken, match="rewritten"):
-        log.verify(checkpoint, key.public)  # ... but not against the auditor's checkpoint
+        log.verify(checkpoint, signer=key.public)  # ... but not against the auditor's checkpoint
 
 
 def test_concurrent_writers_never_fork_the_chain(pg_url: str) -> None:

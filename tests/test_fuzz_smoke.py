@@ -21,6 +21,7 @@ from types import ModuleType
 import pytest
 
 import sandi
+from sandi._internal.time import from_epoch
 from sandi.audit.log import AuditLog, Checkpoint, Event
 
 FUZZ = Path(__file__).resolve().parent.parent / "fuzz"
@@ -131,7 +132,7 @@ def test_audit_verify_refuses_a_retyped_database(tmp_path: Path, statement: str)
     path = tmp_path / "audit.db"
     log = AuditLog(path)
     for _ in range(3):
-        log.append(Event("seal", agency="sekda", doc_id="ab12"), now=1_780_000_000)
+        log.append(Event("seal", agency="sekda", doc_id="ab12"), now=from_epoch(1_780_000_000))
     db = sqlite3.connect(path)
     db.execute(statement)
     db.commit()

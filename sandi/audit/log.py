@@ -10,8 +10,10 @@ a rewrite of the whole chain is detected.
 
 The log lives in SQLite (WAL mode; each append is one ``BEGIN IMMEDIATE``
 transaction, safe with concurrent writers) or, for an agency that keeps one log
-for many workstations, in PostgreSQL (:mod:`sandi.audit.stores`). Plaintext, keys
-and passphrases are never logged: only the fields of :class:`Record`.
+for many workstations, in PostgreSQL (:mod:`sandi.audit.stores`). One ``AuditLog``
+may be shared by the threads of a server: its connection is used by one thread at a
+time. Plaintext, keys and passphrases are never logged: only the fields of
+:class:`Record`. Times are timezone-aware datetimes (whole seconds, UTC).
 
 >>> import tempfile, os
 >>> log = AuditLog(os.path.join(tempfile.mkdtemp(), "audit.db"))
@@ -26,22 +28,26 @@ import getpass
 import hashlib
 import socket
 import sqlite3
-import time
+import threading
 from base64 import b64decode, b64encode
 from collections.abc import Iterator
 from dataclasses import astuple, dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
 from sandi._internal.codec import is_slug, pack
+from sandi._internal.time import epoch, from_epoch
 from sandi.audit.stores import SqliteStore, open_store
 from sandi.crypto.primitives import SigningKey, same, verify_signature
 from sandi.crypto.public import PublicKeys
-from sandi.errors import AuditLogBroken, MalformedInput, SignatureInvalid
+from sandi.errors import AuditLogBroken, InvalidArgument, MalformedInput, SignatureInvalid
 
 RECORD_LABEL = b"sandi/v1/audit-record\x00"
 CHECKPOINT_LABEL = b"sandi/v1/audit-checkpoint\x00"
 GENESIS = bytes(32)
+#: The last second a record or checkpoint may carry (9999-12-31 23:59:59 UTC).
+LAST_SECOND = 253_402_300_799
 
 
 
@@ -63,7 +69,7 @@ class Record:
     """One record of the log, as stored."""
 
     seq: int
-    time: int
+    time: datetime
     os_user: str
     host: str
     agency: str
@@ -77,9 +83,9 @@ class Record:
     hash: bytes
 
     def compute_hash(self) -> bytes:
-        """The hash this record must carry."""
-        content = astuple(self)[:-2]
-        return hashlib.sha256(RECORD_LABEL + self.prev + pack(list(content))).digest()
+        """The hash this record must carry (its time as whole seconds since the epoch)."""
+        content = [self.seq, epoch(self.time), *astuple(self)[2:-2]]
+        return hashlib.sha256(RECORD_LABEL + self.prev + pack(content)).digest()
 
 
 @dataclass(frozen=True)
@@ -90,18 +96,18 @@ class Checkpoint:
     key_version: int
     size: int
     root: bytes
-    time: int
+    time: datetime
     signature: bytes
 
     def message(self) -> bytes:
         """The bytes signed."""
         return CHECKPOINT_LABEL + pack([self.agency, self.key_version, self.size, self.root,
-                                        self.time])
+                                        epoch(self.time)])
 
     def to_text(self) -> str:
         """A short text to hand to an auditor."""
         return (f"sandi audit checkpoint v1\n{self.agency} {self.key_version}\n{self.size}\n"
-                f"{b64encode(self.root).decode()}\n{self.time}\n"
+                f"{b64encode(self.root).decode()}\n{epoch(self.time)}\n"
                 f"{b64encode(self.signature).decode()}\n")
 
     @classmethod
@@ -114,7 +120,8 @@ class Checkpoint:
             agency, version = lines[1].split(" ")
             # Parse, don't validate: plain decimal digits in range, a slug, exact sizes.
             parsed = cls(agency, _number(version, 1, 2**31), _number(lines[2], 0, 2**63 - 1),
-                         b64decode(lines[3], validate=True), _number(lines[4], 0, 2**40),
+                         b64decode(lines[3], validate=True),
+                         from_epoch(_number(lines[4], 0, LAST_SECOND)),
                          b64decode(lines[5], validate=True))
         except ValueError:
             raise MalformedInput("audit checkpoint: not a sandi checkpoint text") from None
@@ -147,17 +154,23 @@ class CheckpointKey(Protocol):
 
 @dataclass(frozen=True)
 class LogStatus:
-    """A verified log's size and head."""
+    """A verified log's size and head, and the checkpoint it was shown to extend (whose
+    signature was checked), if one was given."""
 
     size: int
     head: bytes
+    checkpoint: Checkpoint | None = None
 
 
 class AuditLog:
-    """The hash-chained log, in a SQLite file or (for a ``postgresql://`` URL) PostgreSQL."""
+    """The hash-chained log, in a SQLite file or (for a ``postgresql://`` URL) PostgreSQL.
+
+    Safe to share between threads: every use of the connection holds the log's lock.
+    """
 
     def __init__(self, target: Path | str) -> None:
         self._store = open_store(target)
+        self._lock = threading.Lock()
         self.path = target if isinstance(target, Path) else Path(target) \
             if not str(target).startswith(("postgresql://", "postgres://")) else Path()
 
@@ -169,37 +182,56 @@ class AuditLog:
 
     def close(self) -> None:
         """Close the database."""
-        self._store.close()
+        with self._lock:
+            self._store.close()
 
-    def append(self, event: Event, *, now: int | None = None) -> Record:
-        """Append one record atomically (concurrent writers queue on the write lock)."""
+    def append(self, event: Event, *, now: datetime | None = None) -> Record:
+        """Append one record atomically (concurrent writers queue on the write lock);
+        ``now`` is its time (the current time if None)."""
+        at = epoch(now)
 
         def build(last_seq: int, last_hash: bytes | None) -> tuple[object, ...]:
-            draft = Record(last_seq + 1, int(time.time()) if now is None else now, _user(),
-                           socket.gethostname(), event.agency, event.member, event.action,
-                           event.doc_id, event.classification, event.outcome, event.error,
+            draft = Record(last_seq + 1, from_epoch(at), _user(), socket.gethostname(),
+                           event.agency, event.member, event.action, event.doc_id,
+                           event.classification, event.outcome, event.error,
                            last_hash or GENESIS, b"")
-            return astuple(replace(draft, hash=draft.compute_hash()))
+            return (draft.seq, at, *astuple(draft)[2:-1], draft.compute_hash())
 
-        return Record(*self._store.append(build))
+        with self._lock:
+            row = self._store.append(build)
+        return _checked(row)
 
-    def records(self, *, since: int | None = None, doc_id: str | None = None
+    def records(self, *, since: datetime | None = None, doc_id: str | None = None
                 ) -> Iterator[Record]:
         """Records in order, optionally from time ``since`` or for one document."""
-        try:
-            for row in self._store.rows(since, doc_id):
+        after, floor = 0, None if since is None else epoch(since)
+        while True:
+            try:
+                with self._lock:  # a batch at a time: other threads may append between
+                    batch = self._store.rows(floor, doc_id, after, _BATCH)
+            except sqlite3.Error as exc:  # e.g. text that is not UTF-8, written behind our back
+                raise AuditLogBroken("audit log: unreadable record ({cause}): the database "
+                                     "was edited", cause=type(exc).__name__) from None
+            for row in batch:
                 yield _checked(row)
-        except sqlite3.Error as exc:  # e.g. text that is not UTF-8, written behind our back
-            raise AuditLogBroken("audit log: unreadable record ({cause}): the database was edited",
-                                 cause=type(exc).__name__) from None
+            if len(batch) < _BATCH:
+                return
+            after = int(str(batch[-1][0]))
 
-    def verify(self, checkpoint: Checkpoint | None = None,
+    def verify(self, checkpoint: Checkpoint | None = None, *,
                signer: PublicKeys | None = None) -> LogStatus:
         """Walk the chain; raise AuditLogBroken naming the first bad record.
 
-        With a checkpoint (and the signer's public key), also check that the log
-        still extends it.
+        With a ``checkpoint``, also check that the log still extends it, and that
+        ``signer`` (the public key of the agency version named in it) signed it: a
+        checkpoint without its signer is refused (InvalidArgument), since checking only
+        the chain against an unsigned claim would prove nothing.
         """
+        if checkpoint is not None and signer is None:
+            raise InvalidArgument("checking an audit checkpoint needs the public key of the "
+                                  "agency that signed it (signer=)")
+        if checkpoint is not None and signer is not None:
+            checkpoint.check_signature(signer)
         prev, count = GENESIS, 0
         for record in self.records():
             count += 1
@@ -214,22 +246,22 @@ class AuditLog:
                 raise AuditLogBroken("audit log: does not extend the checkpoint at record {size}: "
                                      "the log was rewritten", size=checkpoint.size)
             prev = record.hash
-        if checkpoint is not None:
-            if signer is not None:
-                checkpoint.check_signature(signer)
-            if count < checkpoint.size:
-                raise AuditLogBroken("audit log: has {count} records, fewer than the checkpoint's "
-                                     "{size}: records were removed", count=count,
-                                     size=checkpoint.size)
-        return LogStatus(count, prev)
+        if checkpoint is not None and count < checkpoint.size:
+            raise AuditLogBroken("audit log: has {count} records, fewer than the checkpoint's "
+                                 "{size}: records were removed", count=count,
+                                 size=checkpoint.size)
+        return LogStatus(count, prev, checkpoint)
 
-    def checkpoint(self, key: CheckpointKey, *, now: int | None = None) -> Checkpoint:
+    def checkpoint(self, key: CheckpointKey, *, now: datetime | None = None) -> Checkpoint:
         """Sign the current (size, head) with an agency key (a ``sandi.keys.AgencyKey``)."""
         status = self.verify()
         unsigned = Checkpoint(key.agency, key.version, status.size, status.head,
-                              int(time.time()) if now is None else now, b"")
+                              from_epoch(epoch(now)), b"")
         return replace(unsigned, signature=key.signing_key().sign(unsigned.message(),
                                                                   hybrid=False))
+
+
+_BATCH = 1000
 
 
 def _number(text: str, lo: int, hi: int) -> int:
@@ -248,7 +280,12 @@ def _checked(row: tuple[object, ...]) -> Record:
             isinstance(v, k) and not isinstance(v, bool) for v, k in zip(row, kinds, strict=True)):
         raise AuditLogBroken("audit log: record {seq} has fields of the wrong type: the "
                              "database was edited", seq=row[0] if row else "?")
-    return Record(*row)  # type: ignore[arg-type]
+    at = row[1]
+    assert isinstance(at, int)
+    if not 0 <= at <= LAST_SECOND:
+        raise AuditLogBroken("audit log: record {seq} has a time out of range: the database "
+                             "was edited", seq=row[0])
+    return Record(row[0], from_epoch(at), *row[2:])  # type: ignore[arg-type]
 
 
 def _user() -> str:

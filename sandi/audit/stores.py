@@ -4,6 +4,10 @@ Both keep the same table and the same chain; each append runs in one
 transaction that holds the log's write lock while it reads the last record and
 inserts the next (SQLite ``BEGIN IMMEDIATE``; PostgreSQL a transaction-scoped
 advisory lock), so concurrent writers from many workstations never fork the chain.
+A store's connection is used by one thread at a time: :class:`sandi.audit.AuditLog`
+holds a lock around every call (psycopg nests a second thread's transaction inside
+the first one's as a savepoint, so unguarded sharing commits nothing and then sees a
+broken chain).
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -35,22 +39,24 @@ class Store(Protocol):
     def append(self, build: Build) -> tuple[Any, ...]:
         """Under the write lock: build the next row from (seq, previous hash), insert it."""
 
-    def rows(self, since: int | None, doc_id: str | None) -> Iterator[tuple[Any, ...]]:
-        """Rows in seq order, filtered."""
+    def rows(self, since: int | None, doc_id: str | None, after: int,
+             limit: int) -> list[tuple[Any, ...]]:
+        """Up to ``limit`` rows with seq above ``after``, in seq order, filtered."""
 
     def close(self) -> None:
         """Release the connection."""
 
 
-def _where(since: int | None, doc_id: str | None, mark: str) -> tuple[str, list[object]]:
-    clauses, args = [], list[object]()
+def _where(since: int | None, doc_id: str | None, after: int,
+           mark: str) -> tuple[str, list[object]]:
+    clauses, args = [f"seq > {mark}"], list[object]([after])
     if since is not None:
         clauses.append(f"time >= {mark}")
         args.append(since)
     if doc_id is not None:
         clauses.append(f"doc_id = {mark}")
         args.append(doc_id)
-    return (" WHERE " + " AND ".join(clauses)) if clauses else "", args
+    return " WHERE " + " AND ".join(clauses), args
 
 
 class SqliteStore:
@@ -67,7 +73,8 @@ class SqliteStore:
             try:
                 if not path.exists():  # the log names people and documents: 0600, like keys
                     os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-                self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+                self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None,
+                                          check_same_thread=False)  # AuditLog's lock guards it
                 try:
                     self.db.execute("PRAGMA journal_mode=WAL")
                     self.db.execute("PRAGMA synchronous=FULL")
@@ -109,9 +116,11 @@ class SqliteStore:
                                exc=exc) from None
         return row
 
-    def rows(self, since: int | None, doc_id: str | None) -> Iterator[tuple[Any, ...]]:
-        where, args = _where(since, doc_id, "?")
-        yield from self.db.execute(f"SELECT * FROM records{where} ORDER BY seq", args)  # noqa: S608
+    def rows(self, since: int | None, doc_id: str | None, after: int,
+             limit: int) -> list[tuple[Any, ...]]:
+        where, args = _where(since, doc_id, after, "?")
+        return list(self.db.execute(f"SELECT * FROM records{where} ORDER BY seq LIMIT ?",  # noqa: S608
+                                    [*args, limit]))
 
     def close(self) -> None:
         self.db.close()
@@ -152,12 +161,18 @@ class PostgresStore:
                                where=self.where, cause=type(exc).__name__) from None
         return row
 
-    def rows(self, since: int | None, doc_id: str | None) -> Iterator[tuple[Any, ...]]:
-        where, args = _where(since, doc_id, "%s")
-        cursor = self.db.execute(f"SELECT * FROM records{where} ORDER BY seq", args)  # noqa: S608
-        for row in cursor:
-            yield (*row[:11], bytes(row[11]), bytes(row[12]))
-        self.db.commit()
+    def rows(self, since: int | None, doc_id: str | None, after: int,
+             limit: int) -> list[tuple[Any, ...]]:
+        where, args = _where(since, doc_id, after, "%s")
+        try:
+            cursor = self.db.execute(f"SELECT * FROM records{where} ORDER BY seq LIMIT %s",  # noqa: S608
+                                     [*args, limit])
+            found = [(*row[:11], bytes(row[11]), bytes(row[12])) for row in cursor]
+            self.db.commit()
+        except self._psycopg.Error as exc:
+            raise StorageError("cannot read the audit log at {where}: {cause}", where=self.where,
+                               cause=type(exc).__name__) from None
+        return found
 
     def close(self) -> None:
         self.db.close()

@@ -168,7 +168,8 @@ def open(envelope: bytes, *, keystore: Keystore, pola: Pola,
 def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, pola: Pola,
               force: bool = False, now: datetime | None = None,
               progress: Callable[[int], object] | None = None,
-              receipt: bool = False) -> Opened:
+              receipt: bool = False,
+              before_publish: Callable[[Opened], object] | None = None) -> Opened:
     """Open to a file (published only when fully verified) or stream, in constant memory.
 
     If ``dst`` is an existing directory, the file is named after the sender's
@@ -176,8 +177,11 @@ def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, po
     path-like fall back to the envelope's name without ``.sandi``); ``Opened.path``
     says where it went. For a stream destination the plaintext is staged in an
     anonymous temporary file and copied out only after verification. ``receipt`` is
-    as for :func:`open`.
+    as for :func:`open`. ``before_publish`` is called once everything is verified and
+    before the plaintext is published (to record the opening in an audit log): if it
+    raises, nothing is published.
     """
+    publish = before_publish or (lambda _opened: None)
     with _fs.reader(src) as raw:
         read = _fs.counted(raw, progress)
         if isinstance(dst, (str, Path)) and Path(dst).is_dir():
@@ -189,13 +193,16 @@ def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, po
 
             with _fs.atomic_output_in(dst, name, overwrite=force, mode=0o600) as out:
                 result.append(_open_stream(read, out.write, keystore, pola, now, receipt))
+                publish(result[0])
             return replace(result[0], path=str(Path(dst).absolute() / name()))
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
                 opened = _open_stream(read, out.write, keystore, pola, now, receipt)
+                publish(opened)
             return replace(opened, path=str(Path(dst).absolute()))
         with tempfile.TemporaryFile() as staged:
             opened = _open_stream(read, staged.write, keystore, pola, now, receipt)
+            publish(opened)
             staged.seek(0)
             shutil.copyfileobj(staged, dst, 1 << 20)
             return opened

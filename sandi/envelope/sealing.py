@@ -295,13 +295,18 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
               force: bool = False, now: datetime | None = None,
               armor: bool = False, progress: Callable[[int], object] | None = None,
               receipts: bool | Sequence[str] = False,
-              receipts_to: Sequence[str] | str | None = None) -> EnvelopeInfo:
+              receipts_to: Sequence[str] | str | None = None,
+              before_publish: Callable[[EnvelopeInfo], object] | None = None
+              ) -> EnvelopeInfo:
     """Seal a file or binary stream to a file (atomically) or stream, in constant memory.
 
     ``filename`` defaults to the source's base name. An existing ``dst`` is
     replaced only with ``force``; on any failure nothing is left at ``dst``.
     ``progress`` is called with the number of plaintext bytes of each read;
-    ``receipts`` and ``receipts_to`` are as for :func:`seal`.
+    ``receipts`` and ``receipts_to`` are as for :func:`seal`. ``before_publish`` is
+    called with the envelope's description once it is complete and before a file
+    ``dst`` is published (to record the sealing in an audit log): if it raises, nothing
+    is published. (A stream ``dst`` has the bytes already.)
     """
     if filename is None and isinstance(src, (str, Path)):
         filename = Path(src).name
@@ -311,12 +316,24 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
     with _fs.reader(src) as raw:
         read = _fs.counted(raw, progress)
         if isinstance(dst, (str, Path)):
-            with _fs.atomic_output(dst, overwrite=force) as out, \
-                    _maybe_armored(out.write, armor) as write:
-                header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(), req)
-        else:
-            with _maybe_armored(dst.write, armor) as write:
-                header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(), req)
+            with _fs.atomic_output(dst, overwrite=force) as out:
+                with _maybe_armored(out.write, armor) as write:
+                    header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(),
+                                              req)
+                info = _described(header, pola)
+                if before_publish is not None:
+                    before_publish(info)
+            return info
+        with _maybe_armored(dst.write, armor) as write:
+            header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(), req)
+    info = _described(header, pola)
+    if before_publish is not None:
+        before_publish(info)
+    return info
+
+
+def _described(header: bytes, pola: Pola) -> EnvelopeInfo:
+    """What seal_file returns: the envelope's description (and its time-stamp's time)."""
     parsed = read_header(io.BytesIO(header).read)
     return describe(parsed.signed, pola, witnessed=envelope_witnessed(parsed, pola))
 

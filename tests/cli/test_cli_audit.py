@@ -4,7 +4,6 @@ unwritable log never hides a command's result."""
 
 from __future__ import annotations
 
-import json
 import shutil
 import sqlite3
 from pathlib import Path
@@ -109,17 +108,22 @@ def test_checkpoint_catches_a_rewritten_log(home: Path, activity: dict[str, str]
     assert "fewer than the checkpoint" in error
 
 
-def test_an_unwritable_log_warns_and_exits_1_after_the_result(run: Run, tmp_path: Path,
-                                                              passfile: Path) -> None:
+def test_an_unwritable_log_stops_a_seal_and_warns_on_a_verify(run: Run, tmp_path: Path,
+                                                               passfile: Path) -> None:
+    # Issue 15 item 5: nothing is published without its record. A seal whose record
+    # cannot be written publishes no envelope; a verify (which releases nothing) still
+    # reports its result, warns, and exits 1.
     src = tmp_path / "a.txt"
     src.write_text("a", encoding="utf-8")
     nowhere = tmp_path / "missing-dir" / "audit.db"
-    result = run("--audit-db", nowhere, "--json", "seal", src, "--from", "setda", "--to",
+    result = run("--audit-db", nowhere, "seal", src, "--from", "setda", "--to",
                  "inspektorat", "--classification", "biasa", "--passphrase-file", passfile)
     assert result.exit_code == 1
-    assert json.loads(result.stdout)["output"].endswith("a.txt.sandi")  # the result stands
-    assert (tmp_path / "a.txt.sandi").exists()
-    assert "sandi: warning: cannot write the audit log" in result.stderr
+    assert "nothing was released" in result.stderr
+    assert not (tmp_path / "a.txt.sandi").exists()
+    sealed = run("seal", src, "--from", "setda", "--to", "inspektorat", "--classification",
+                 "biasa", "--passphrase-file", passfile)
+    assert sealed.exit_code == 0 and (tmp_path / "a.txt.sandi").exists()  # honest control
     by_env = run("verify", tmp_path / "a.txt.sandi", env={"SANDI_AUDIT_DB": str(nowhere)})
     assert by_env.exit_code == 1 and "cannot write the audit log" in by_env.stderr
     assert "signature:" in by_env.stdout
