@@ -62,7 +62,7 @@ def keys() -> None:
 def init(session: Session, agency: str, pq: bool, request_out: Path | None,
          passphrase_file: Path | None) -> None:
     home = session.home
-    operation = f"init {agency}"
+    operation = f"keys init --agency {agency}"
     name = f"{agency}-v1{REQUEST_SUFFIX}"
     created = not sandi.Keystore.exists(home.path)
     if created:
@@ -158,9 +158,15 @@ def list_keys(session: Session, passphrase_file: Path | None) -> None:
     rows = [{"agency": k.agency, "version": k.version, "created_at": iso(k.created_at),
              "pq": k.public.has_pq, "fingerprint": k.public.fingerprint(),
              "state": _state(pola, k), **(_revocation(pola, k) or {})} for k in held]
+    backup = keystore.backup_key
     session.emit({"home": str(session.home.path),
                   "pola": None if pola is None else {"id": pola.id, "version": pola.version},
-                  "keys": rows})
+                  "keys": rows, "backup_key": None if backup is None else backup.fingerprint(),
+                  "pending_requests": [{"operation": p.operation, "name": p.name}
+                                       for p in keystore.pending()]})
+    for pending in keystore.pending():  # a change killed before its request was written
+        session.warn(session.t("keys.pending", operation=pending.operation,
+                               name=pending.name))
     if not held:
         session.say("keys.none", home=session.home.path)
         return
@@ -172,6 +178,8 @@ def list_keys(session: Session, passphrase_file: Path | None) -> None:
               _state_text(session, pola, k)) for k in held]
     for line in format_columns([header, *lines]):
         session.echo(line)
+    if backup is not None:
+        session.say("backup.key", fingerprint=backup.fingerprint())
     if pola is None:
         session.say("keys.no_pola")
 

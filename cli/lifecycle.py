@@ -111,7 +111,7 @@ def pola_current(pola: sandi.Pola, keystore: sandi.Keystore, agency: str
 @pass_session
 def rotate(session: Session, agency: str, pq: bool, request_out: Path | None,
            passphrase_file: Path | None) -> None:
-    operation = f"rotate {agency}"
+    operation = f"keys rotate --agency {agency}"
     deliver = Delivery(session, request_out)
     with session.audited("rotate", agency=agency) as note:
         pola = installed_pola(session)

@@ -93,7 +93,7 @@ def _member_request(operation: str, agency: str, member: str, personal: sandi.ke
 @pass_session
 def init(session: Session, member: str, pq: bool, request_out: Path | None,
          passphrase_file: Path | None, new_passphrase_file: Path | None) -> None:
-    operation = f"add {member}"
+    operation = f"members init {member}"
     with session.audited("members-init") as note:
         if not sandi.Keystore.exists(session.home.path):
             raise sandi.errors.NoKeystore(session.t("keystore.missing", home=session.home.path))
@@ -136,7 +136,7 @@ def init(session: Session, member: str, pq: bool, request_out: Path | None,
 @pass_session
 def add(session: Session, new: str, pq: bool, request_out: Path | None,
         passphrase_file: Path | None, new_passphrase_file: Path | None) -> None:
-    operation = f"add {new}"
+    operation = f"members add {new}"
     with session.audited("members-add") as note:
         pola = installed_pola(session)
         store = _vault(session, passphrase_file)
@@ -191,10 +191,13 @@ def _request_keys(path: Path) -> sandi.keys.PublicKeys:
     return keys
 
 
+_COMMAND = {"suspended": "suspend", "removed": "remove"}
+
+
 def _drop(session: Session, member: str, status: str, effective: datetime | None, pq: bool,
           request_out: Path | None, passphrase_file: Path | None) -> None:
     """Suspend or remove: drop the slot, rotate the vault key and the agency key."""
-    operation = f"{status} {member}"
+    operation = f"members {_COMMAND[status]} {member}"
     with session.audited(f"members-{status}") as note:
         pola = installed_pola(session)
         store = _vault(session, passphrase_file)
@@ -265,7 +268,7 @@ def remove(session: Session, member: str, pq: bool, request_out: Path | None,
 @pass_session
 def reinstate(session: Session, member: str, request_out: Path | None,
               passphrase_file: Path | None) -> None:
-    operation = f"reinstate {member}"
+    operation = f"members reinstate {member}"
     with session.audited("members-active") as note:
         pola = installed_pola(session)
         store = _vault(session, passphrase_file)

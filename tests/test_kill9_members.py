@@ -161,6 +161,9 @@ def test_a_full_disk_after_the_change_is_finished_by_a_rerun(
     assert "nothing was written" not in failed.stderr.split("(")[0]
     assert "run the same command again" in failed.stderr
     assert "dedi" not in _ani(home).members() and not list(out.iterdir())
+    listed = CliRunner().invoke(cli, ["--home", str(home), "--member", "ani", "keys", "list",
+                                      "--passphrase-file", str(city.secret("ani"))])
+    assert "an interrupted `sandi members remove dedi` left its request" in listed.stderr
     monkeypatch.setattr(sandi, "write_file", real)
     assert CliRunner().invoke(cli, argv).exit_code == 0
     store = _ani(home)

@@ -73,7 +73,7 @@ def test_a_member_the_pola_suspends_or_removes_cannot_unlock_the_keys(
     assert _open(home, "dedi", city.pola).keys(AGENCY)
     for status in (MemberStatus.SUSPENDED, MemberStatus.REMOVED):
         pola = _pola_with(city, "dedi", status)
-        with pytest.raises(MemberRefused, match="dedi may not unlock the keys of bkpsdmd"):
+        with pytest.raises(MemberRefused, match=f"lists dedi as {status.value} from bkpsdmd"):
             _open(home, "dedi", pola)  # his slot is still there: the pola refuses it
         assert _open(home, "ani", pola).keys(AGENCY)  # the others are not affected
 
@@ -157,3 +157,27 @@ def test_the_slot_list_is_authenticated(home: Path) -> None:
     path.write_bytes(VAULT_MAGIC + msgpack.packb([agency, generation, slots, nonce, box]))
     with pytest.raises(MalformedKeyFile, match="damaged or altered"):
         _open(home, "ani")
+
+
+def test_the_command_line_refuses_a_suspended_member(tmp_path: Path) -> None:
+    # The authority suspends dedi (a status request from another workstation, say);
+    # this workstation still has his slot, but the installed pola now says no.
+    from click.testing import CliRunner
+
+    from sandi_cli.main import cli
+
+    world = build(tmp_path / "own-city")  # an authority of our own, not the shared city's
+    home = world.home
+    argv = ["--home", str(home), "--member", "dedi", "keys", "list", "--passphrase-file",
+            str(world.secret("dedi"))]
+    assert CliRunner().invoke(cli, argv).exit_code == 0  # honest control
+    world.publish("dedi", MemberStatus.SUSPENDED, home)
+    for lang, words in (("en", "lists dedi as suspended from bkpsdmd"),
+                        ("id", "anggota tidak boleh membuka kunci instansi")):
+        refused = CliRunner().invoke(cli, ["--lang", lang, *argv])
+        assert refused.exit_code == 1, refused.stderr
+        lines = refused.stderr.strip().splitlines()
+        assert len(lines) == 2 and words in lines[0], lines
+    ani = ["--home", str(home), "--member", "ani", "keys", "list", "--passphrase-file",
+           str(world.secret("ani"))]
+    assert CliRunner().invoke(cli, ani).exit_code == 0

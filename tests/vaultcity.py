@@ -39,10 +39,22 @@ class VaultCity:
     home: Path
     secrets: Path
     pola: sandi.Pola
+    ws: Workspace
+    custodians: list[AuthorityKeyPair]
 
     def secret(self, member: str) -> Path:
         """The 0600 file holding ``member``'s passphrase."""
         return self.secrets / f"{member}.pass"
+
+    def publish(self, member: str, status: MemberStatus, home: Path) -> sandi.Pola:
+        """The authority sets ``member``'s status from now and publishes; ``home``
+        installs the new pola."""
+        self.ws.set_member_status(AGENCY, member, status,
+                                  at=int(datetime.now(UTC).timestamp()) - 1)
+        self.ws.build()
+        for custodian in self.custodians:
+            self.ws.sign(custodian)
+        return sandi.Home(home).install_pola(self.ws.publish().to_bytes())
 
 
 def build(root: Path) -> VaultCity:
@@ -78,4 +90,4 @@ def build(root: Path) -> VaultCity:
         ws.sign(custodian)
     pola = ws.publish(now=now)
     sandi.Home(home).install_pola(pola.to_bytes(), fingerprint=pola.authority.fingerprint())
-    return VaultCity(home, secrets, pola)
+    return VaultCity(home, secrets, pola, ws, custodians)

@@ -373,9 +373,12 @@ def _check_member(vault: Vault, pola: Pola, now: datetime | None) -> tuple[Phras
                             agency=vault.agency)
     try:
         listed.check_active_at(vault.agency, epoch(now))
-    except KeyRevoked as exc:  # suspended or removed (KeyNotValid: joins later, let in)
-        raise MemberRefused("{member} may not unlock the keys of {agency}: {reason}",
-                            member=me.agency, agency=vault.agency, reason=exc) from None
+    except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
+        removed = listed.status.value == "removed"
+        raise MemberRefused("the installed pola lists {member} as {status} from {agency}: they "
+                            "may not unlock its keys", member=me.agency, agency=vault.agency,
+                            status=Phrase("removed") if removed else Phrase("suspended")
+                            ) from None
     except KeyNotValid:
         pass
     return ()
