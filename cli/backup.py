@@ -63,7 +63,8 @@ def backup(session: Session, shares: int | None, threshold: int | None, new_shar
     if not fresh:
         session.emit({**doc, "fingerprint": public.fingerprint()})
     session.say("backup.written", path=shown(out), count=len(held))
-    session.say("backup.key", fingerprint=public.fingerprint())
+    if not fresh:  # a new key's fingerprint was shown with its shares
+        session.say("backup.key", fingerprint=public.fingerprint())
     session.say("backup.copy")
 
 

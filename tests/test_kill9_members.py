@@ -113,6 +113,7 @@ def test_kill_9_at_every_point_of_adding_a_member(city: VaultCity, tmp_path: Pat
         out.mkdir()
         assert zygote.run(argv(home, out), cwd=tmp_path).code == 0
         points = int((tmp_path / "points-1").read_text())
+        print(f"{points} kill points")  # shown with -s
         states = set()
         for kill_at in range(1, points + 1):
             home, out = tmp_path / f"home-{kill_at}", tmp_path / f"out-{kill_at}"

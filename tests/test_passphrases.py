@@ -149,6 +149,7 @@ def test_kill_9_at_every_point_of_passwd(tmp_path: Path) -> None:
         shutil.copytree(template, dry)
         assert zygote.run(argv(dry), cwd=tmp_path).code == 0
         points = int((tmp_path / "points-1").read_text())
+        print(f"{points} kill points")  # shown with -s
         opened_with = set()
         for kill_at in range(1, points + 1):
             home = tmp_path / f"home-{kill_at}"

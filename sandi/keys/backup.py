@@ -3,7 +3,7 @@
 A backup key is a random 32-byte seed, split with SLIP-39 (``shamir-mnemonic``, the
 reference implementation) into N shares of 33 words, any K of which rebuild it;
 custodians keep them on paper. From the seed come an X25519 key and an ML-KEM-768 key
-(``HKDF-SHA-256(seed, info="sandi/v2/backup/x25519")`` and ``.../ml-kem``, 64 bytes),
+(``HKDF-SHA-256(seed, info="sandi/v2/backup-seed/x25519")`` and ``.../ml-kem``, 64 bytes),
 so the backup is hybrid: a harvested blob does not fall to a future quantum computer.
 The keystore keeps only the public halves (:class:`sandi.keys.holdings.BackupKey`),
 inside its sealed file, so nobody who can merely write the home can swap in a key of
@@ -48,8 +48,8 @@ from sandi.keys.secretfile import KdfParams
 BACKUP_MAGIC = b"SANDB\x02"
 BACKUP_LABEL = b"sandi/v2/backup"
 BACKUP_LABELS = WrapLabels(BACKUP_LABEL + b"/x25519", BACKUP_LABEL + b"/mlkem768x25519")
-_X25519_LABEL = b"sandi/v2/backup/x25519"
-_MLKEM_LABEL = b"sandi/v2/backup/ml-kem"
+_X25519_LABEL = b"sandi/v2/backup-seed/x25519"
+_MLKEM_LABEL = b"sandi/v2/backup-seed/ml-kem"
 _NAME = "backup"  # the recipient name in the wrap's KDF info
 _MAX = 16 * 1024 * 1024
 
