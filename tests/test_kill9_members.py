@@ -169,3 +169,60 @@ def test_a_full_disk_after_the_change_is_finished_by_a_rerun(
     assert CliRunner().invoke(cli, argv).exit_code == 0
     store = _ani(home)
     assert set(_requests(out, store)) == REMOVED and store.pending() == []
+
+
+def test_kill_9_at_every_point_of_turning_a_keystore_into_a_vault(tmp_path: Path) -> None:
+    # members init: the first member's key, then the vault (with the member request
+    # pending), then the keystore file is deleted, then the request written. Killed
+    # anywhere, a rerun with the same passphrases finishes; the keys are never lost.
+    from sandi.demo import DEMO_PASSPHRASE, demo_world
+    from sandi.keys.secretfile import KdfParams
+    from sandi.keys.storage import PassphraseFile
+    from sandi.keys.vault import Vault
+
+    world = demo_world(tmp_path / "city", kdf=KdfParams.TEST)
+    template = tmp_path / "template"
+    shutil.copytree(world.home.path, template,
+                    ignore=shutil.ignore_patterns("keystore.*", "audit*", "dinkes-workstation"))
+    v1 = world.keystore.get("setda", 1)
+    Keystore.create(template, passphrase=DEMO_PASSPHRASE, kdf=KdfParams.TEST).add_keys([v1])
+    old = tmp_path / "old"
+    old.write_text(DEMO_PASSPHRASE + "\n")
+    old.chmod(0o600)
+    mine = tmp_path / "mine"
+    mine.write_text("frasa sandi milik rina\n")
+    mine.chmod(0o600)
+
+    def argv(home: Path, out: Path) -> list[str]:
+        return ["--home", str(home), "members", "init", "rina", "--passphrase-file", str(old),
+                "--new-passphrase-file", str(mine), "--request-out", str(out)]
+
+    def finished(home: Path, out: Path) -> None:
+        store = Keystore.open(home, passphrase="frasa sandi milik rina", member="rina")
+        assert store.keys("setda") == [v1] and store.pending() == []
+        assert not (home / "keystore.sandi").exists()
+        request = read_request((out / "setda-rina.member.request").read_bytes())
+        assert store.member is not None and request.keys == store.member.public
+
+    with Zygote(tmp_path) as zygote:
+        home, out = tmp_path / "dry", tmp_path / "dry-out"
+        shutil.copytree(template, home)
+        out.mkdir()
+        assert zygote.run(argv(home, out), cwd=tmp_path).code == 0
+        finished(home, out)
+        points = int((tmp_path / "points-1").read_text())
+        print(f"{points} kill points")  # shown with -s
+        for kill_at in range(1, points + 1):
+            home, out = tmp_path / f"home-{kill_at}", tmp_path / f"out-{kill_at}"
+            shutil.copytree(template, home)
+            out.mkdir()
+            assert zygote.run(argv(home, out), cwd=tmp_path, kill_at=kill_at).killed
+            # The keys are never lost: still in the keystore file, or in the vault.
+            if (home / "keystore.sandi").exists():
+                held = PassphraseFile.unlock(home / "keystore.sandi", DEMO_PASSPHRASE)[1]
+            else:
+                held = Vault.unlock(home, "rina", "frasa sandi milik rina")[1]
+            assert list(held.keys) == [v1], kill_at
+            rerun = zygote.run(argv(home, out), cwd=tmp_path)
+            assert rerun.code == 0, (kill_at, rerun.log)
+            finished(home, out)
