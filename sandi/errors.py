@@ -168,7 +168,8 @@ class SignatureInvalid(TamperedEnvelope):
 
 
 class WrappedKeyInvalid(TamperedEnvelope):
-    """Our stanza unwraps to nothing, or to a key the header does not commit to."""
+    """Our recipient stanza unwraps to nothing, or to a key the header does not
+    commit to (a key-commitment failure)."""
 
     summary_id = "kunci terbungkus untuk instansi Anda rusak"
 
@@ -283,14 +284,6 @@ class KeyNotValid(Refusal):
     hint_id = "Pasang pola terbaru dengan `sandi pola update`, lalu coba lagi."
 
 
-class MemberRefused(Refusal):
-    """The pola lists a vault's member as suspended, removed, or with another personal key."""
-
-    summary_id = "anggota tidak boleh membuka kunci instansi"
-    hint_en = "Ask your agency's key custodian; once reinstated, run `sandi pola update`."
-    hint_id = "Hubungi kustodian kunci instansi; setelah dipulihkan, jalankan `sandi pola update`."
-
-
 class PolaSignatureInvalid(Refusal):
     """A pola lacks a threshold of valid signatures from distinct authority keys,
     or an authority rotation is not signed by the old and the new threshold."""
@@ -399,7 +392,8 @@ class InsecureKeyFile(Misuse):
 
 
 class StorageError(SandiError):
-    """Writing failed (disk full, permission denied, read-only): nothing partial is left."""
+    """Writing output failed (disk full, permission denied, read-only directory).
+    Nothing partial is left behind and no existing file is changed."""
 
     summary_id = "gagal menulis berkas"
     hint_en = "Free disk space or pick a writable directory, then run the command again."

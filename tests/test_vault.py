@@ -22,8 +22,8 @@ from sandi.crypto.wrap import generate_x25519, unwrap_key, wrap_key
 from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.errors import (
     InvalidArgument,
+    KeyNotValid,
     MalformedKeyFile,
-    MemberRefused,
     NotARecipient,
     WrappedKeyInvalid,
 )
@@ -73,7 +73,7 @@ def test_a_member_the_pola_suspends_or_removes_cannot_unlock_the_keys(
     assert _open(home, "dedi", city.pola).keys(AGENCY)
     for status in (MemberStatus.SUSPENDED, MemberStatus.REMOVED):
         pola = _pola_with(city, "dedi", status)
-        with pytest.raises(MemberRefused, match=f"lists dedi as {status.value} from bkpsdmd"):
+        with pytest.raises(KeyNotValid, match=f"lists dedi as {status.value} from bkpsdmd"):
             _open(home, "dedi", pola)  # his slot is still there: the pola refuses it
         assert _open(home, "ani", pola).keys(AGENCY)  # the others are not affected
 
@@ -87,7 +87,7 @@ def test_a_member_listed_with_another_key_is_refused(city: VaultCity, home: Path
     ani.add_member("dedi", impostor.public)
     shutil.copy2(impostor_home / "members" / "dedi.key", home / "members" / "dedi.key")
     assert Keystore.open(home, passphrase="palsu", member="dedi").keys(AGENCY)  # no pola
-    with pytest.raises(MemberRefused, match="another personal key for dedi"):
+    with pytest.raises(KeyNotValid, match="another personal key for dedi"):
         Keystore.open(home, passphrase="palsu", member="dedi", pola=city.pola)
 
 
@@ -173,7 +173,7 @@ def test_the_command_line_refuses_a_suspended_member(tmp_path: Path) -> None:
     assert CliRunner().invoke(cli, argv).exit_code == 0  # honest control
     world.publish("dedi", MemberStatus.SUSPENDED, home)
     for lang, words in (("en", "lists dedi as suspended from bkpsdmd"),
-                        ("id", "anggota tidak boleh membuka kunci instansi")):
+                        ("id", "mencantumkan dedi sebagai ditangguhkan dari bkpsdmd")):
         refused = CliRunner().invoke(cli, ["--lang", lang, *argv])
         assert refused.exit_code == 1, refused.stderr
         lines = refused.stderr.strip().splitlines()

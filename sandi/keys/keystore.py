@@ -36,7 +36,6 @@ from sandi.errors import (
     KeyNotValid,
     KeyRevoked,
     KeystoreExists,
-    MemberRefused,
     NoKeystore,
 )
 from sandi.keys.agencykey import AgencyKey as AgencyKey
@@ -111,7 +110,7 @@ class Keystore:
         In a home whose agency keys are held for named members (a vault),
         ``passphrase`` is the member's own and ``member`` says who (needed when several
         members share the home). With ``pola``, a member the pola lists as suspended or
-        removed (at ``now``), or with another personal key, is refused (MemberRefused);
+        removed (at ``now``), or with another personal key, is refused (KeyNotValid);
         one it does not list yet is let in with a warning (:attr:`warnings`).
         """
         home = Path(home)
@@ -360,7 +359,8 @@ def _made(keys: Sequence[AgencyKey], requests: Requests | None) -> Sequence[Pend
 
 
 def _check_member(vault: Vault, pola: Pola, now: datetime | None) -> tuple[Phrase, ...]:
-    """Refuse a member the pola lists as suspended, removed, or with another key."""
+    """Refuse a member the pola lists as suspended, removed, or with another key
+    (KeyNotValid: their personal key is not valid for the agency now)."""
     me = vault.member
     listed = next((m for m in pola.agency(vault.agency).members if m.id == me.agency), None)
     if listed is None:
@@ -368,14 +368,14 @@ def _check_member(vault: Vault, pola: Pola, now: datetime | None) -> tuple[Phras
                        "pola; what they sign is refused until the authority enrols them",
                        member=me.agency, agency=vault.agency),)
     if not any(k.version == me.version and k.keys == me.public for k in listed.keys):
-        raise MemberRefused("the pola lists another personal key for {member}: this key file "
+        raise KeyNotValid("the pola lists another personal key for {member}: this key file "
                             "does not unlock the keys of {agency}", member=me.agency,
                             agency=vault.agency)
     try:
         listed.check_active_at(vault.agency, epoch(now))
     except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
         removed = listed.status.value == "removed"
-        raise MemberRefused("the installed pola lists {member} as {status} from {agency}: they "
+        raise KeyNotValid("the installed pola lists {member} as {status} from {agency}: they "
                             "may not unlock its keys", member=me.agency, agency=vault.agency,
                             status=Phrase("removed") if removed else Phrase("suspended")
                             ) from None
