@@ -241,6 +241,18 @@ def _function_lines(name: str, func: Callable[..., Any], prefix: str = "sandi.")
             _doc(func), ""]
 
 
+#: The modules of sandi.errors, in the order its families are documented.
+_ERROR_MODULES = ("sandi.errors.base", "sandi.errors.malformed", "sandi.errors.refusals",
+                  "sandi.errors.misuse")
+
+
+def _where(cls: type) -> tuple[int, int]:
+    """An error class's place in the documentation: by family module, then by line."""
+    module = cls.__module__
+    rank = _ERROR_MODULES.index(module) if module in _ERROR_MODULES else len(_ERROR_MODULES)
+    return rank, inspect.getsourcelines(cls)[1]
+
+
 def _module_lines(name: str, module: types.ModuleType, top: dict[int, str]) -> list[str]:
     """A module or a subpackage's surface: every name of its ``__all__`` (a name that is
     also top-level is a reference to its entry there)."""
@@ -267,7 +279,7 @@ def _module_lines(name: str, module: types.ModuleType, top: dict[int, str]) -> l
             lines += [line.replace("### ", "#### ", 1)
                       for line in _function_lines(member, obj, f"sandi.{name}.")]
     if errors:
-        errors.sort(key=lambda c: inspect.getsourcelines(c)[1])
+        errors.sort(key=_where)
         lines += ["| error | base | exit code | raised when |", "| --- | --- | --- | --- |"]
         lines += [_error_row(c) for c in errors]
         lines.append("")

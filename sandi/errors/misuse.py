@@ -1,0 +1,78 @@
+"""Misuse: the caller asked for something that cannot be done (exit code 2), and storage
+failures (exit code 1)."""
+
+from __future__ import annotations
+
+from sandi.errors.base import SandiError
+
+
+class Misuse(SandiError):
+    """The caller asked for something that cannot be done."""
+
+    summary_id = "perintah tidak dapat dijalankan"
+    exit_code = 2
+
+
+class InvalidArgument(Misuse):
+    """An argument is out of range (a classification, no recipients, a naive datetime)."""
+
+    summary_id = "argumen tidak sah"
+    hint_en = "Correct the argument; see `sandi COMMAND --help`."
+    hint_id = "Perbaiki argumen; lihat `sandi PERINTAH --help`."
+
+
+class KeyNotFound(Misuse):
+    """The keystore holds no key for the agency or key version asked for."""
+
+    summary_id = "kunci tidak ditemukan di keystore"
+    hint_en = "Use the home that holds your agency's keys (--home or SANDI_HOME)."
+    hint_id = "Pakai home yang menyimpan kunci instansi Anda (--home atau SANDI_HOME)."
+
+
+class KeystoreExists(Misuse):
+    """A keystore already holds keys for that agency."""
+
+    summary_id = "keystore sudah ada"
+    hint_en = "Use `sandi keys rotate` to replace keys, or choose another --home."
+    hint_id = "Pakai `sandi keys rotate` untuk mengganti kunci, atau pilih --home lain."
+
+
+class NoKeystore(Misuse):
+    """The home has no keystore (or no installed pola) yet."""
+
+    summary_id = "belum ada keystore"
+    hint_en = "Create one with `sandi keys init`, or point --home at the right directory."
+    hint_id = "Buat dengan `sandi keys init`, atau arahkan --home ke direktori yang benar."
+
+
+class NoPola(Misuse):
+    """The home has no installed pola."""
+
+    summary_id = "belum ada pola terpasang"
+    hint_en = "Install the pola from the persandian authority with `sandi pola update FILE`."
+    hint_id = "Pasang pola dari unit persandian dengan `sandi pola update BERKAS`."
+
+
+class OutputExists(Misuse):
+    """The output file exists and overwriting was not asked for."""
+
+    summary_id = "berkas keluaran sudah ada"
+    hint_en = "Choose another output path, or pass --force to replace the file."
+    hint_id = "Pilih berkas keluaran lain, atau tambahkan --force untuk menimpanya."
+
+
+class InsecureKeyFile(Misuse):
+    """A private key file is readable by other users."""
+
+    summary_id = "berkas kunci dapat dibaca pengguna lain"
+    hint_en = "Restrict it: chmod 600 FILE."
+    hint_id = "Batasi aksesnya: chmod 600 BERKAS."
+
+
+class StorageError(SandiError):
+    """Writing output failed (disk full, permission denied, read-only directory).
+    Nothing partial is left behind and no existing file is changed."""
+
+    summary_id = "gagal menulis berkas"
+    hint_en = "Free disk space or pick a writable directory, then run the command again."
+    hint_id = "Kosongkan ruang disk atau pilih direktori yang dapat ditulis, lalu ulangi."
