@@ -60,7 +60,7 @@ KIB = 1024
 GIB = 1024 * MIB
 SANDI = str(Path(sys.executable).with_name("sandi"))
 # The demo pola's flows: classical (rahasia) and hybrid (sangat-rahasia, required).
-CLASSICAL = ("setda", "inspektorat", "rahasia")
+CLASSICAL = ("setda", "inspektorat", "terbatas")  # rahasia is hybrid since issue 14 §8
 HYBRID = ("inspektorat", "setda", "sangat-rahasia")
 
 

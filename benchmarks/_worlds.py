@@ -112,7 +112,7 @@ def rotate(world: BenchWorld, agency: str) -> Pola:
     agencies = []
     for a in world.body.agencies:
         if a.id == agency:
-            old = tuple(replace(k, state=KeyState.RETIRED) for k in a.keys)
+            old = tuple(k.retire(int(time.time()) - 60) for k in a.keys)
             a = replace(a, keys=(*old, KeyVersion(new.version, new.public, KeyState.CURRENT,
                                                   int(time.time()) - 60)))
         agencies.append(a)

@@ -105,7 +105,7 @@ def main() -> int:
         dst = Path(tmp) / "out.sandi"
         os.sync()
         profile(lambda: sandi.seal_file(src, dst, sender=demo.keystore.identity("setda"),
-                                        to=["inspektorat"], classification="rahasia",
+                                        to=["inspektorat"], classification="terbatas",
                                         pola=demo.pola),
                 f"seal_file of {args.size} MiB (demo pola, classical)",
                 folder / "seal_file.txt", lines=20)

@@ -115,21 +115,25 @@ def keygen(session: Session, key_id: str, name: str, output: Path,
 @option("--decree-title", required=True, metavar="TEXT", help="opt.decree_title")
 @option("--valid-days", type=click.IntRange(1, 3660), default=365, show_default=True,
         metavar="N", help="opt.valid_days")
+@option("--timestamp-key", type=_EXISTING_FILE, metavar="FILE.pub", help="opt.timestamp_pub")
 @json_option
 @pass_session
 def init(session: Session, directory: Path, pola_id: str, name: str, authority_name: str,
          custodians: tuple[Path, ...], threshold: int, decree_number: str, decree_date: str,
-         decree_title: str, valid_days: int) -> None:
+         decree_title: str, valid_days: int, timestamp_key: Path | None) -> None:
     keys = custodian_keys(session, custodians)
+    stamp = None if timestamp_key is None else custodian_keys(session, (timestamp_key,))[0]
     ws = sandi.authority.Workspace.init(directory, pola_id=pola_id, name=name,
                               authority_name=authority_name, custodians=keys,
                               threshold=threshold, decree_number=decree_number,
                               decree_date=decree_date, decree_title=decree_title,
-                              valid_days=valid_days)
+                              valid_days=valid_days, timestamp_key=stamp)
     session.emit({"workspace": str(ws.path), "id": pola_id, "threshold": threshold,
                   "custodians": [k.id for k in keys], "valid_days": valid_days})
     session.say("init.done", path=shown(ws.path), id=pola_id)
     session.echo(_threshold_line(session, keys, threshold))
+    if stamp is None:
+        session.warn(session.t("init.no_timestamp"))
     session.say("init.next")
 
 
@@ -256,13 +260,15 @@ def request(session: Session, request: Path, directory: Path) -> None:
         metavar="FILE.pub", help="opt.custodian")
 @option("--threshold", required=True, type=click.IntRange(min=1), metavar="K",
         help="opt.threshold")
+@option("--timestamp-key", type=_EXISTING_FILE, metavar="FILE.pub", help="opt.timestamp_pub")
 @json_option
 @pass_session
 def authority(session: Session, directory: Path, custodians: tuple[Path, ...],
-              threshold: int) -> None:
+              threshold: int, timestamp_key: Path | None) -> None:
     ws = sandi.authority.Workspace(directory)
     keys = custodian_keys(session, custodians)
-    ws.set_authority(keys, threshold)
+    stamp = None if timestamp_key is None else custodian_keys(session, (timestamp_key,))[0]
+    ws.set_authority(keys, threshold, timestamp_key=stamp)
     previous = ws.previous()
     old = None if previous is None else previous.body.authority
     session.emit({"threshold": threshold, "custodians": [k.id for k in keys],

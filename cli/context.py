@@ -145,8 +145,9 @@ class Session:
             yield bar.update
 
     def pola(self) -> sandi.Pola:
-        """The installed pola, verified and not expired (NoPola if none)."""
-        return self.home.pola()
+        """The installed pola, verified and not expired (NoPola if none); warns if stale."""
+        from .freshness import warn_if_stale
+        return warn_if_stale(self, self.home.pola())
 
     # --- the audit log ----------------------------------------------------------------
 

@@ -3,9 +3,13 @@
 ``pola show`` prints what the persandian authority signed: agencies, rules,
 per-classification requirements, who signed (``signed 2/3``) and, with
 ``--matrix``, the highest classification each agency may send to each other.
-``pola update FILE`` installs a newer pola only if it verifies against the
-installed one (or, the first time, against the authority's fingerprint), and
-records the installation in the audit log.
+``pola update FILE|URL`` installs a newer pola only if it verifies against the
+installed one (or, the first time, against the authority's fingerprint, given
+with ``--fingerprint`` or shown and confirmed at a terminal), accepts the
+freshness statement published beside it (``freshness.sandi``), and records the
+installation in the audit log. Run it every hour or so: a home that has seen no
+fresh statement within the pola's limit warns, and refuses the classifications
+above the one the pola names.
 
 The authority's commands of the same group live in :mod:`sandi_cli.authority`
 (keygen, init, agency, allow, deny, request, authority),
@@ -15,6 +19,7 @@ The authority's commands of the same group live in :mod:`sandi_cli.authority`
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import click
@@ -31,6 +36,7 @@ from .context import (
     pass_session,
     when,
 )
+from .freshness import warn_if_stale
 from .keys import format_columns
 from .params import installed_pola
 
@@ -62,6 +68,7 @@ def _doc(p: sandi.Pola, matrix: bool) -> dict[str, Any]:
                   for r in p.rules],
         "requirements": [{"level": q.level.slug, "suite": q.suite.slug,
                           "max_recipients": q.max_recipients} for q in p.requirements],
+        "freshness": _freshness_doc(p),
     }
     if matrix:
         doc["matrix"] = {a.id: {b.id: _slug(sandi.pola.highest(p, a.id, b.id))
@@ -91,6 +98,7 @@ def _summary(session: Session, p: sandi.Pola) -> None:
         (s("label.fingerprint"), p.authority.fingerprint()),
         (s("label.issued"), when(p.issued_at)),
         (s("label.expires"), expiry),
+        (s("label.freshness"), _freshness_line(session, p)),
     ])
 
 
@@ -151,22 +159,66 @@ def show(session: Session, matrix: bool) -> None:
         _matrix(session, p)
     if p.is_expired():
         session.warn(session.t("pola.expired_warn", when=when(p.expires_at)))
+    warn_if_stale(session, p)
+
+
+def _freshness_line(session: Session, p: sandi.Pola) -> str:
+    policy, status = p.freshness, p.freshness_status()
+    if policy is None or status.fresh_until is None:
+        return session.t("pola.freshness_none")
+    return session.t("pola.freshness_stale" if status.stale else "pola.freshness_fresh",
+                     hours=policy.max_age // 3600, level=policy.refuse_above.label,
+                     when=when(status.fresh_until))
+
+
+def _interactive() -> bool:
+    """Whether a person answers at a terminal (then a first fingerprint may be confirmed)."""
+    return sys.stdin.isatty()
+
+
+def _confirmed_fingerprint(session: Session, data: bytes) -> str | None:
+    """At the first install, with no --fingerprint: show the authority's fingerprint and
+    the decree, and ask the person to confirm them against the authority's own copy."""
+    offered = sandi.Pola.from_bytes(data)  # verified; nothing is installed yet
+    session.say("pola.first_show", id=offered.id, version=offered.version,
+                authority=offered.authority.name, decree=offered.decree.number,
+                fingerprint=offered.authority.fingerprint())
+    if click.confirm(session.t("pola.first_confirm"), default=False, err=True):
+        return offered.authority.fingerprint()
+    return None
+
+
+def _freshness_doc(p: sandi.Pola) -> dict[str, Any]:
+    status, policy = p.freshness_status(), p.freshness
+    return {"required": status.required, "stale": status.stale,
+            "max_age_hours": None if policy is None else policy.max_age // 3600,
+            "fresh_until": None if status.fresh_until is None else iso(status.fresh_until),
+            "refuse_above": None if status.refuse_above is None else status.refuse_above.slug}
 
 
 @pola.command("update", help="pola.update.help")
 @click.argument("source", metavar="FILE|URL")
 @option("--fingerprint", metavar="CODE", help="opt.fingerprint")
+@option("--freshness", metavar="FILE|URL", help="opt.freshness")
 @json_option
 @pass_session
-def update(session: Session, source: str, fingerprint: str | None) -> None:
+def update(session: Session, source: str, fingerprint: str | None,
+           freshness: str | None) -> None:
     with session.audited("pola-install") as note:
         data = sandi.pola.fetch(source)  # a file, or the authority's http(s) address
+        # The freshness statement is published beside the pola; one given by name must be
+        # there, the one beside may not be (an authority without a timestamp role).
+        statement = sandi.pola.fetch_freshness(freshness or sandi.pola.beside(source),
+                                               missing_ok=freshness is None)
         before = session.home.trusted_pola()
-        new = session.home.install_pola(data, fingerprint=fingerprint)
+        if before is None and fingerprint is None and _interactive():
+            fingerprint = _confirmed_fingerprint(session, data)
+        new = session.home.install_pola(data, fingerprint=fingerprint, freshness=statement)
         note.doc_id = f"{new.id} v{new.version}"
     unchanged = before is not None and before.version == new.version
     session.emit({"id": new.id, "version": new.version, "previous_version":
-                  None if before is None else before.version, "changed": not unchanged})
+                  None if before is None else before.version, "changed": not unchanged,
+                  "freshness": _freshness_doc(new)})
     if unchanged:
         session.say("pola.unchanged", id=new.id, version=new.version)
     elif before is None:
@@ -174,6 +226,11 @@ def update(session: Session, source: str, fingerprint: str | None) -> None:
                     home=session.home.path)
     else:
         session.say("pola.installed", id=new.id, version=new.version, old=before.version)
+    status = new.freshness_status()
+    if status.required and not status.stale:
+        assert status.fresh_until is not None
+        session.say("pola.fresh_until", when=when(status.fresh_until))
+    warn_if_stale(session, new)
 
 
 # The authority's commands of this group live in their own modules (loaded with this

@@ -1,9 +1,12 @@
-"""``sandi pola build``, ``sign`` and ``publish``: from the workspace to ``pola.sandi``.
+"""``sandi pola build``, ``sign``, ``publish`` and ``timestamp``: from the workspace to
+``pola.sandi`` and its freshness statement.
 
 ``build`` compiles the source into an unsigned draft of the next version;
 each custodian adds a signature with ``sign --key FILE``; ``publish`` checks the
 draft exactly as a home would (threshold, and after an authority change k of
-the old and k of the new custodians) and writes ``pola.sandi``.
+the old and k of the new custodians) and writes ``pola.sandi``. ``timestamp --key
+FILE`` signs ``freshness.sandi`` with the timestamp key, every few hours (a
+scheduled job: docs/custodians.md).
 """
 
 from __future__ import annotations
@@ -114,6 +117,31 @@ def publish(session: Session, directory: Path) -> None:
                 path=shown(ws.published_path), archived=shown(archived))
     session.say("publish.fingerprint", fingerprint=fingerprint)
     session.say("publish.next", path=shown(ws.published_path), fingerprint=fingerprint)
+    if pola.freshness is not None:
+        session.say("publish.timestamp_next", path=shown(ws.freshness_path))
 
 
-COMMANDS: list[click.Command] = [build, sign, publish]
+@click.command("timestamp", cls=LocalizedCommand, help="pola.timestamp.help")
+@dir_option
+@option("--key", "key_file", required=True, metavar="FILE",
+        type=click.Path(exists=True, dir_okay=False, path_type=Path), help="opt.timestamp_key")
+@option("--hours", type=click.IntRange(1, 744), metavar="N", help="opt.timestamp_hours")
+@custodian_passphrase_option
+@json_option
+@pass_session
+def timestamp(session: Session, directory: Path, key_file: Path, hours: int | None,
+              passphrase_file: Path | None) -> None:
+    ws = sandi.authority.Workspace(directory)
+    key = sandi.authority.load_custodian_key(key_file, get_passphrase(
+        session, passphrase_file, prompt="pass.custodian_prompt"))
+    ws.timestamp(key, hours=hours)
+    published = sandi.Pola.load(ws.published_path, freshness=ws.freshness_path)
+    status = published.freshness_status()
+    assert status.fresh_until is not None
+    session.emit({"id": published.id, "version": published.version,
+                  "freshness": str(ws.freshness_path), "fresh_until": iso(status.fresh_until)})
+    session.say("timestamp.done", id=published.id, version=published.version,
+                path=shown(ws.freshness_path), when=when(status.fresh_until))
+
+
+COMMANDS: list[click.Command] = [build, sign, publish, timestamp]

@@ -1,5 +1,6 @@
 """A demo city: the example pola of Kota Contoh (forty OPDs), keys for every
-agency, and an authority of three custodians with threshold two.
+agency, an authority of three custodians with threshold two, and its timestamp
+key, whose freshness statement the demo home has seen.
 
 Used by ``sandi demo``, the doctests and the tests. Every key is made fresh.
 
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from sandi._internal.time import epoch
 from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
+from sandi.authority.timestamping import freshness_statement
 from sandi.home import Home
 from sandi.keys.keystore import Keystore
 from sandi.keys.members import create_member_key
@@ -55,6 +57,12 @@ class DemoWorld:
     authority: tuple[AuthorityKeyPair, ...]
     body: PolaBody
     workstation: Path  # the Dinkes workstation: a vault opened by each member's own key
+    timestamp: AuthorityKeyPair  # signs the freshness statements (sandi pola timestamp)
+
+    def refresh(self, now: datetime | None = None) -> Pola:
+        """A new freshness statement at ``now``, seen by the demo home: its pola again."""
+        statement = freshness_statement(self.pola.signed, self.timestamp, now=now)
+        return self.home.install_pola(self.pola.to_bytes(), freshness=statement, now=now)
 
 
 def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHRASE,
@@ -77,12 +85,15 @@ def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHR
                                       (KeyVersion(1, k.public, KeyState.CURRENT, issued),),
                                       issued) for m, k in people.items()]}
     authority = tuple(AuthorityKeyPair.generate(kid, name) for kid, name in CUSTODIANS)
+    timestamp = AuthorityKeyPair.generate("stempel-waktu", "Server Persandian Kota Contoh")
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in authority],
-                          threshold=2, issued_at=issued, members=members)
+                          threshold=2, issued_at=issued, members=members,
+                          timestamp_key=timestamp.public.ed25519)
     signed = sign_body(body, authority[:2])
+    statement = freshness_statement(signed, timestamp, now=now)
     where = Home(path)
     pola = where.install_pola(signed.to_bytes(), fingerprint=body.authority.fingerprint(),
-                              now=now)
+                              freshness=statement, now=now)
     Home(workstation).install_pola(pola.to_bytes(), fingerprint=pola.authority.fingerprint(),
-                                   now=now)
-    return DemoWorld(where, pola, keystore, authority, body, workstation)
+                                   freshness=statement, now=now)
+    return DemoWorld(where, pola, keystore, authority, body, workstation, timestamp)

@@ -57,6 +57,7 @@ from sandi.envelope.sealing import _Parts, _Request, _seal_from_parts
 from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import plaintext_chunks, seal_payload
 from sandi.errors import (
+    EnvelopeFromFuture,
     KeyNotValid,
     MalformedEnvelope,
     NotARecipient,
@@ -72,10 +73,11 @@ from sandi.pola.model import KeyVersion
 from sandi.pola.policy import Pola
 
 #: Every error a changed envelope may legitimately raise: which one depends on
-#: where the change lands (parse, policy, key choice, unwrap, chunk, signature).
+#: where the change lands (parse, policy, key choice, unwrap, chunk, signature; a
+#: changed creation time may land in the future).
 REFUSALS: tuple[type[sandi.SandiError], ...] = (
     MalformedEnvelope, TamperedEnvelope, NotARecipient, PolicyViolation, KeyNotValid,
-    UnknownAgency, PolaMismatch,
+    UnknownAgency, PolaMismatch, EnvelopeFromFuture,
 )
 
 PASSPHRASE = "kata sandi uji"
@@ -105,6 +107,7 @@ def pola_with(world: DemoWorld, keys: Mapping[str, Sequence[KeyVersion]], *,
     all_keys = {a.id: list(a.keys) for a in world.pola.agencies}
     all_keys.update({k: list(v) for k, v in keys.items()})
     body = compile_source(source, keys=all_keys,
+                          timestamp_key=world.timestamp.public.ed25519,
                           authority_keys=[a.public for a in world.authority],
                           threshold=2, issued_at=world.pola.issued_at)
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes())

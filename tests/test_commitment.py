@@ -54,7 +54,7 @@ def test_stanza_with_another_data_key_is_refused(world: DemoWorld, stores: dict[
                                                  other: bytes) -> None:
     parts = known_parts(50)
     env = seal_known(world, DOC, sender="dispendukcapil", to=["dinkes"],
-                     classification="rahasia", parts=parts)
+                     classification="terbatas", parts=parts)
     if other == parts.data_key:
         return
     layout = Layout.of(env)
@@ -72,7 +72,7 @@ def test_malicious_sender_cannot_split_recipients(world: DemoWorld,
     # A validly signed envelope whose two stanzas carry two different data keys.
     # The recipient whose key matches the commitment reads the document; the
     # other is refused before any of the payload is decrypted.
-    sender, a, b, level = (("dispendukcapil", "dinkes", "dinsos", Classification.RAHASIA)
+    sender, a, b, level = (("dispendukcapil", "dinkes", "dinsos", Classification.TERBATAS)
                            if suite is Suite.CLASSICAL else
                            ("setda", "diskominfo", "inspektorat",
                             Classification.SANGAT_RAHASIA))
@@ -98,7 +98,7 @@ def test_payload_under_an_uncommitted_key_is_refused(world: DemoWorld,
     # unwraps K2, which the commitment refuses: no chunk is ever decrypted.
     committed, used = known_parts(70), known_parts(71)
     h = make_header(world, sender="dispendukcapil", to=["dinkes"],
-                    classification=Classification.RAHASIA, suite=Suite.CLASSICAL,
+                    classification=Classification.TERBATAS, suite=Suite.CLASSICAL,
                     parts=committed)
     honest = Layout.of(forge(world, h, DOC, committed))
     env = Layout.of(forge(world, h, DOC, used))
@@ -111,7 +111,7 @@ def test_commitment_is_signed(world: DemoWorld, stores: dict[str, Keystore]) -> 
     # Nobody but the sender can move the commitment to another key.
     parts = known_parts(80)
     env = seal_known(world, DOC, sender="dispendukcapil", to=["dinkes"],
-                     classification="rahasia", parts=parts)
+                     classification="terbatas", parts=parts)
     layout = Layout.of(env)
     other = known_parts(81).data_key
     h = layout.signed_header
@@ -127,7 +127,7 @@ def test_commitment_is_signed(world: DemoWorld, stores: dict[str, Keystore]) -> 
 
 
 @pytest.mark.parametrize("level,sender,to", [
-    ("rahasia", "dispendukcapil", ("dinkes", "dinsos")),
+    ("terbatas", "dispendukcapil", ("dinkes", "dinsos")),
     ("sangat-rahasia", "setda", ("diskominfo", "inspektorat")),
 ])
 def test_all_recipients_read_the_same_plaintext(world: DemoWorld, stores: dict[str, Keystore],

@@ -80,6 +80,7 @@ from sandi.pola._wire import (
     encode_body,
     pola_message,
 )
+from sandi.pola.freshness import FRESHNESS_LABEL
 from sandi.pola.model import MAX_RECIPIENTS
 
 FUZZ = settings(max_examples=120, deadline=None,
@@ -109,7 +110,7 @@ def envelopes(world: DemoWorld) -> dict[str, bytes]:
     ks = world.keystore
     return _Envelopes({
         "classical": sandi.seal(DOC, sender=ks.identity("dispendukcapil"), to=["dinkes"],
-                                classification="rahasia", pola=world.pola, filename="a.pdf"),
+                                classification="terbatas", pola=world.pola, filename="a.pdf"),
         "multi": sandi.seal(DOC, sender=ks.identity("setda"),
                             to=["dinkes", "dinsos", "disdik", "bappeda"],
                             classification="terbatas", pola=world.pola, subject="rapat",
@@ -640,10 +641,10 @@ def test_envelope_magic_and_version(envelopes: dict[str, bytes]) -> None:
 
 def test_pola_magic_and_version(world: DemoWorld) -> None:
     data = world.pola.to_bytes()
-    assert POLA_MAGIC == b"SANDP" and data.startswith(b"SANDP\x01")
+    assert POLA_MAGIC == b"SANDP" and data.startswith(b"SANDP\x02")
     # A pola's own class (a MalformedPola), whose hint speaks of the pola, not a sender.
-    with pytest.raises(UnsupportedPolaVersion, match="format version 2"):
-        decode_pola(b"SANDP\x02" + data[6:])
+    with pytest.raises(UnsupportedPolaVersion, match="format version 1"):
+        decode_pola(b"SANDP\x01" + data[6:])
     with pytest.raises(UnsupportedPolaVersion):
         sandi.Pola.from_bytes(b"SANDP\x09" + data[6:])
 
@@ -679,7 +680,8 @@ def test_every_label_is_versioned() -> None:
     assert envelope <= set(labels)
     assert len(set(labels.values())) == len(labels)  # no two uses share a label
     assert SIGNATURE_LABEL == b"sandi/v2/envelope-signature\x00"
-    assert POLA_SIGNATURE_LABEL == b"sandi/v1/pola-signature\x00"
+    assert POLA_SIGNATURE_LABEL == b"sandi/v2/pola-signature\x00"
+    assert FRESHNESS_LABEL == b"sandi/v2/pola-freshness\x00"
 
 
 # The checks below recompute each step of format version 2 by hand from
@@ -723,7 +725,7 @@ def test_hybrid_signature_halves_are_labelled(world: DemoWorld,
 def test_pola_signatures_are_labelled(world: DemoWorld) -> None:
     signed = decode_pola(world.pola.to_bytes())
     message = pola_message(signed.body_bytes)
-    assert message.startswith(b"sandi/v1/pola-signature\x00SANDP\x01")
+    assert message.startswith(b"sandi/v2/pola-signature\x00SANDP\x02")
     keys = {k.id: k.ed25519 for k in signed.body.authority.keys}
     for key_id, sig in signed.signatures:
         ed25519.Ed25519PublicKey.from_public_bytes(keys[key_id]).verify(sig, message)

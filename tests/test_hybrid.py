@@ -118,10 +118,10 @@ def test_hybrid_with_several_recipients_opens_for_each(world: DemoWorld) -> None
 
 
 def test_mixed_recipients_a_classical_level_to_pq_and_classical_keys(world: DemoWorld) -> None:
-    # Below sangat-rahasia the pola asks for the classical suite even between agencies
+    # Below rahasia the pola asks for the classical suite even between agencies
     # that hold post-quantum keys: the suite follows the classification, not the keys.
     env = sandi.seal(b"nota", sender=world.keystore.identity("setda"),
-                     to=["inspektorat", "bkpsdmd"], classification="rahasia", pola=world.pola)
+                     to=["inspektorat", "bkpsdmd"], classification="terbatas", pola=world.pola)
     assert sandi.verify(env, pola=world.pola).suite == "classical"
 
 

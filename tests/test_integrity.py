@@ -62,16 +62,16 @@ PLAINTEXT = random.Random(2).randbytes(150 * 1024)  # three chunks: 64 KiB, 64 K
 
 @pytest.fixture(scope="module")
 def single(world: DemoWorld) -> bytes:
-    """dispendukcapil -> dinkes, rahasia, classical, three chunks."""
+    """dispendukcapil -> dinkes, terbatas, classical, three chunks."""
     return sandi.seal(PLAINTEXT, sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
-                      classification="rahasia", pola=world.pola, filename="data-penduduk.csv")
+                      classification="terbatas", pola=world.pola, filename="data-penduduk.csv")
 
 
 @pytest.fixture(scope="module")
 def multi(world: DemoWorld) -> bytes:
-    """dispendukcapil -> dinkes, dinsos, rahasia, classical, three chunks."""
+    """dispendukcapil -> dinkes, dinsos, terbatas, classical, three chunks."""
     return sandi.seal(PLAINTEXT, sender=world.keystore.identity("dispendukcapil"),
-                      to=["dinkes", "dinsos"], classification="rahasia", pola=world.pola)
+                      to=["dinkes", "dinsos"], classification="terbatas", pola=world.pola)
 
 
 @pytest.fixture(scope="module")
@@ -196,7 +196,7 @@ def test_truncation_at_every_chunk_boundary(world: DemoWorld, stores: dict[str, 
                                             size: int) -> None:
     env = sandi.seal(PLAINTEXT[:size] + bytes(max(0, size - len(PLAINTEXT))),
                      sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
-                     classification="rahasia", pola=world.pola)
+                     classification="terbatas", pola=world.pola)
     layout = Layout.of(env)
     cuts = {layout.payload.start + i * CT_CHUNK_SIZE for i in range(len(layout.chunks) + 1)}
     cuts |= {layout.signature.start, len(env) - 1}
@@ -251,7 +251,7 @@ def test_chunk_drop_duplicate_reorder(world: DemoWorld, single: bytes,
 def test_chunk_from_another_envelope_is_refused(world: DemoWorld, single: bytes,
                                                 stores: dict[str, Keystore]) -> None:
     other = Layout.of(sandi.seal(PLAINTEXT, sender=world.keystore.identity("dispendukcapil"),
-                                 to=["dinkes"], classification="rahasia", pola=world.pola))
+                                 to=["dinkes"], classification="terbatas", pola=world.pola))
     layout = Layout.of(single)
     for i in range(3):
         chunks = layout.chunk_list()
@@ -392,7 +392,7 @@ _FIELD_CASES: dict[str, tuple[_Change, type[Exception], type[Exception]]] = {
     "created_at_too_early": (lambda h: replace(h, created_at=0), KeyNotValid, KeyNotValid),
     "urgency": (lambda h: replace(h, urgency=sandi.Urgency.KILAT),
                 WrappedKeyInvalid, SignatureInvalid),
-    "classification": (lambda h: replace(h, classification=sandi.Classification.TERBATAS),
+    "classification": (lambda h: replace(h, classification=sandi.Classification.BIASA),
                        WrappedKeyInvalid, SignatureInvalid),
     "payload_nonce": (lambda h: replace(h, payload_nonce=bytes(16)),
                       WrappedKeyInvalid, SignatureInvalid),

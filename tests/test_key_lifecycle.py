@@ -1,14 +1,18 @@
 """Every state change of an agency key version, and what it does to documents.
 
 A key version is CURRENT (seals and opens), RETIRED after a rotation (opens and
-verifies old documents, seals nothing new) or REVOKED from an effective time:
-as *superseded*, its signatures dated before that time stay valid; as
-*compromised*, none does. A version is not valid before its ``not_before``.
+verifies old documents, seals nothing new; its signatures count only if dated
+before ``retired_at``, when its successor was published) or REVOKED from an
+effective time: as *superseded*, its signatures dated before that time stay
+valid; as *compromised*, none does. A version is not valid before its
+``not_before``.
 Open and verify judge an envelope by the key history of the newest pola, at the
 envelope's creation time (guarantee 8).
 
 The city below lives on a fixed calendar: keys made at T0, bkpsdmd and
-inspektorat rotate at T1, and their v1 is revoked from T2.
+inspektorat rotate at T1, and their v1 is revoked from T2. Its documents are
+*terbatas*: the calendar spans weeks without freshness statements, and
+staleness refuses only above terbatas (that is tested in test_pola_freshness.py).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ T2 = T0 + timedelta(days=20)  # their v1 is revoked from here on
 JUDGED = T2 + timedelta(days=5)
 DAY, SECOND = timedelta(days=1), timedelta(seconds=1)
 SENDER, RECIPIENT = "bkpsdmd", "inspektorat"
-DOCUMENT = b"Surat Keputusan pemberhentian ASN (rahasia)"
+DOCUMENT = b"Surat Keputusan pemberhentian ASN (terbatas)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +70,7 @@ def reissue(world: DemoWorld, version: int, keys: Mapping[str, Sequence[KeyVersi
     history = {a.id: list(a.keys) for a in world.pola.agencies}
     history.update({agency: list(v) for agency, v in keys.items()})
     body = compile_source(source, keys=history,
+                          timestamp_key=world.timestamp.public.ed25519,
                           authority_keys=[a.public for a in world.authority], threshold=2,
                           issued_at=epoch(issued))
     return sign_body(body, world.authority[1:]).to_bytes()
@@ -82,7 +87,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     for agency in (SENDER, RECIPIENT):
         v1 = world.pola.agency(agency).current
         v2 = world.keystore.generate(agency, now=epoch(T1))
-        history[agency] = [replace(v1, state=KeyState.RETIRED),
+        history[agency] = [v1.retire(epoch(T1)),
                            KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]
     # The authority publishes each change; the demo home installs them in order.
     home = world.home
@@ -109,7 +114,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
 
 def seal(city: City, *, to: str, at: datetime, under: str, sender: str = SENDER) -> bytes:
     return sandi.seal(DOCUMENT, sender=city.world.keystore.identity(sender), to=[to],
-                      classification="rahasia", pola=city.polas[under], now=at)
+                      classification="terbatas", pola=city.polas[under], now=at)
 
 
 # --- the sender's key: every state, as a table ---------------------------------------------------
@@ -135,18 +140,23 @@ class Case:
 
 NOT_YET = r"bkpsdmd key v2 was not yet valid at the envelope's creation time"
 REVOKED_BEFORE = r"bkpsdmd key v1 was revoked before the envelope was created"
+RETIRED = r"bkpsdmd key v1 was retired on 2026-01-15 00:00 UTC, before the envelope was created"
 COMPROMISED = r"bkpsdmd key v1 is revoked as compromised; none of its signatures is trusted"
 
 SENDER_CASES: dict[str, Case] = {
     "current v1": Case(1, T0 + DAY, "original"),
     "current v1 from its first second": Case(1, T0, "original"),
     "retired v1: old documents still verify": Case(1, T0 + DAY, "rotated"),
-    "retired v1 after the rotation: retiring is not revoking": Case(1, T1 + DAY, "rotated"),
+    "retired v1, one second before its end": Case(1, T1 - SECOND, "rotated"),
+    "retired v1, at its end": Case(1, T1, "rotated", KeyRevoked, RETIRED),
+    "retired v1, a day after the rotation": Case(1, T1 + DAY, "rotated", KeyRevoked, RETIRED),
     "current v2 after the rotation": Case(2, T1 + DAY, "rotated"),
     "v2 backdated before its not_before": Case(2, T1 - DAY, "rotated", KeyNotValid, NOT_YET),
     "v2 backdated one second": Case(2, T1 - SECOND, "rotated", KeyNotValid, NOT_YET),
     "superseded v1, signed before revoked_at": Case(1, T0 + DAY, "superseded"),
-    "superseded v1, one second before revoked_at": Case(1, T2 - SECOND, "superseded"),
+    "superseded v1, one second before it retired": Case(1, T1 - SECOND, "superseded"),
+    "superseded v1, retired before revoked_at": Case(1, T2 - SECOND, "superseded", KeyRevoked,
+                                                     RETIRED),
     "superseded v1, at revoked_at": Case(1, T2, "superseded", KeyRevoked, REVOKED_BEFORE),
     "superseded v1, after revoked_at": Case(1, T2 + DAY, "superseded", KeyRevoked,
                                             REVOKED_BEFORE),
@@ -190,19 +200,20 @@ def test_after_a_rotation_seal_signs_with_the_new_version(city: City) -> None:
 
 
 def test_seal_refuses_what_open_would_refuse(city: City) -> None:
-    # The new current key, dated before it existed:
+    # The new current key, dated before it existed (a minute: within the clock skew,
+    # so the clock floor of the rotated pola, issued at T1, does not object first):
     with pytest.raises(KeyNotValid, match=NOT_YET):
-        seal(city, to="setda", at=T1 - DAY, under="rotated")
+        seal(city, to="setda", at=T1 - timedelta(minutes=1), under="rotated")
     # A keystore that lacks the version the pola publishes as current:
     v1_only = Identity(SENDER, (city.world.keystore.get(SENDER, 1),))
     with pytest.raises(KeyNotFound, match=r"holds no key bkpsdmd v2 \(holds v1\)"):
-        sandi.seal(DOCUMENT, sender=v1_only, to=["setda"], classification="rahasia",
+        sandi.seal(DOCUMENT, sender=v1_only, to=["setda"], classification="terbatas",
                    pola=city.polas["rotated"], now=T1 + DAY)
     # A key the pola does not publish under that version:
     impostor = sandi.keys.keystore.AgencyKey.generate(SENDER, 2, now=epoch(T1))
     with pytest.raises(KeyNotValid, match=r"is not the key the pola publishes for it"):
         sandi.seal(DOCUMENT, sender=Identity(SENDER, (impostor,)), to=["setda"],
-                   classification="rahasia", pola=city.polas["rotated"], now=T1 + DAY)
+                   classification="terbatas", pola=city.polas["rotated"], now=T1 + DAY)
 
 
 def test_the_keystore_keeps_every_private_version(city: City) -> None:

@@ -223,14 +223,14 @@ def test_kill_9_while_rewrapping_by_copy(city: City) -> None:
     # copied to a new file and renamed over the original (not the in-place journal).
     world = demo_world(city.scratch / "rewrap-city", now=T0, kdf=KdfParams.TEST)
     v1, v200 = world.keystore.get(US, 1), AgencyKey.generate(US, 200, now=epoch(T1))
-    far = reissue(world, 3, {US: [replace(world.pola.agency(US).current, state=KeyState.RETIRED),
+    far = reissue(world, 3, {US: [world.pola.agency(US).current.retire(epoch(T1)),
                                   KeyVersion(200, v200.public, KeyState.CURRENT, epoch(T1))]})
     rewrap_city = replace(city, pola_file=city.scratch / "far.sandi", pola=far,
                           reader=_home(city.scratch / "both", [v1, v200]))
     rewrap_city.pola_file.write_bytes(far.to_bytes())
     only = {v: _home(city.scratch / f"only-{v}", [k]) for v, k in ((1, v1), (200, v200))}
     originals = [sandi.seal(_document(i), sender=world.keystore.identity("setda"), to=[US],
-                            classification="rahasia", pola=world.pola,
+                            classification="terbatas", pola=world.pola,
                             now=T1) for i in range(N_DOCS)]
 
     def prepare(src: Path, dst: Path) -> None:

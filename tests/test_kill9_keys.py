@@ -24,7 +24,8 @@ from sandi.keys.secretfile import KdfParams
 
 AGENCY = "setda"
 #: What a demo home holds besides the audit log (and SQLite's companions of it).
-HOME = {"dinkes-workstation", "keystore.lock", "keystore.sandi", "pola.sandi", "polas"}
+HOME = {".trust.lock", "dinkes-workstation", "keystore.lock", "keystore.sandi", "pola.sandi",
+        "polas", "trust.sandi"}
 AUDIT = {"audit.db", "audit.db-wal", "audit.db-shm"}
 
 

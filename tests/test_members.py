@@ -82,11 +82,11 @@ def city(tmp_path: Path) -> City:
 
 def test_two_members_open_the_same_letter_and_the_log_tells_them_apart(city: City) -> None:
     env = sandi.seal(b"SK mutasi", sender=city.setda.identity("setda"), to=["bkpsdmd"],
-                     classification="rahasia", pola=city.pola, now=T0 + timedelta(hours=1))
+                     classification="terbatas", pola=city.pola, now=T0 + timedelta(hours=1))
     log = AuditLog(city.bkpsdmd / "audit.db")
     for member, passphrase in (("ani", "sandi milik ani"), ("budi", "sandi milik budi")):
         store = _member_store(city.bkpsdmd, member, passphrase)
-        doc = sandi.open(env, keystore=store, pola=city.pola)
+        doc = sandi.open(env, keystore=store, pola=city.pola, now=T0 + timedelta(hours=2))
         assert doc.plaintext == b"SK mutasi"
         log.append(Event("open", agency="bkpsdmd", member=store.member.agency,
                          doc_id=doc.doc_id, classification=doc.classification.slug))
@@ -105,7 +105,7 @@ def test_a_member_signs_for_the_agency_and_verify_names_the_person(city: City) -
                      classification="terbatas", pola=city.pola, now=T0 + timedelta(hours=1))
     header, _ = parse_header(env)
     assert header.signed.signer.kind is SignerKind.MEMBER
-    info = sandi.verify(env, pola=city.pola)
+    info = sandi.verify(env, pola=city.pola, now=T0 + timedelta(hours=2))
     assert (info.sender, info.signer) == ("bkpsdmd", "budi")
     assert city.pola.agency("bkpsdmd").member("budi").jabatan == "Analis Kepegawaian"
 
@@ -118,7 +118,7 @@ def test_a_suspended_members_later_signatures_are_rejected(city: City) -> None:
                               at=int((T0 + timedelta(days=1)).timestamp()))
     city.publish()
     after_pola = city.pola
-    assert sandi.verify(before, pola=after_pola).signer == "budi"
+    assert sandi.verify(before, pola=after_pola, now=T0 + timedelta(hours=2)).signer == "budi"
     with pytest.raises(KeyRevoked, match="suspended"):
         sandi.seal(b"sesudah", sender=store.identity("bkpsdmd"), to=["setda"],
                    classification="terbatas", pola=after_pola, now=T0 + timedelta(days=2))
@@ -135,9 +135,9 @@ def test_a_removed_member_can_neither_open_new_documents_nor_sign(city: City) ->
     pola = city.publish()
     assert pola.agency("bkpsdmd").current.version == new_key.version
     env = sandi.seal(b"baru", sender=city.setda.identity("setda"), to=["bkpsdmd"],
-                     classification="rahasia", pola=pola, now=T0 + timedelta(days=2))
+                     classification="terbatas", pola=pola, now=T0 + timedelta(days=2))
     assert sandi.open(env, keystore=_member_store(city.bkpsdmd, "ani", "sandi milik ani"),
-                      pola=pola).plaintext == b"baru"
+                      pola=pola, now=T0 + timedelta(days=2)).plaintext == b"baru"
     with pytest.raises(NotARecipient, match="no slot"):
         Keystore.open(city.bkpsdmd, passphrase="sandi milik budi", member="budi")
     assert budi_pub  # budi's personal key is still published, but as removed:

@@ -456,8 +456,10 @@ def test_a_body_breaking_the_model_is_malformed() -> None:
 
 
 def test_an_unknown_format_version_is_named() -> None:
-    with pytest.raises(UnsupportedPolaVersion, match=r"pola: format version 2 is not supported"):
-        Pola.from_bytes(b"SANDP\x02" + V1[6:], now=AT)
+    for old_or_new in (1, 3):
+        with pytest.raises(UnsupportedPolaVersion,
+                           match=rf"pola: format version {old_or_new} is not supported"):
+            Pola.from_bytes(b"SANDP" + bytes([old_or_new]) + V1[6:], now=AT)
 
 
 # --- time is a parameter ---------------------------------------------------------------------
@@ -658,3 +660,14 @@ def test_a_pola_of_thousands_of_agencies_loads_and_decides() -> None:
             assert got is expected(agencies[s], agencies[r], level), (s, r, level)
             outcomes.add(got)
     assert outcomes == {True, False}
+
+
+def test_a_pola_is_only_ever_built_verified(trusted_v1: Pola) -> None:
+    # No public constructor takes an unverified body: the signatures, expiry and pins
+    # are checked by Pola.load, Pola.from_bytes or a home, and nothing else makes one.
+    forged = decode_pola(resigned(V1, body(version=1, rules=(allow("*", "*", S),))))
+    with pytest.raises(InvalidArgument, match=r"a Pola is made only by Pola.load"):
+        Pola(forged, trusted_v1.signature_status())  # type: ignore[call-arg]
+    import pickle
+
+    assert pickle.loads(pickle.dumps(trusted_v1)).to_bytes() == V1

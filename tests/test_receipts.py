@@ -68,7 +68,7 @@ def test_a_receipt_for_another_document_is_refused(world: DemoWorld) -> None:
 
 
 def test_a_receipt_survives_rewrap_but_not_a_new_signature(world: DemoWorld) -> None:
-    env = _seal(world)
+    env = _seal(world, classification="terbatas")  # classical: a 64-byte signature
     receipt = _receipt(world, env).to_bytes()
     layout = Layout.of(env)
     header = parse_header(env)[0]
@@ -94,7 +94,7 @@ def test_a_changed_receipt_is_refused(world: DemoWorld) -> None:
 
 
 def test_a_receipt_claiming_another_recipient_does_not_verify(world: DemoWorld) -> None:
-    env = _seal(world, to=[TO, "inspektorat"])
+    env = _seal(world, to=[TO, "inspektorat"], classification="terbatas")  # classical
     honest = _receipt(world, env)
     # Bkpsdmd signs a receipt that says Inspektorat received the document.
     body = replace(honest.body, recipient="inspektorat",

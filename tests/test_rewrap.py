@@ -83,6 +83,7 @@ def reissue(world: DemoWorld, version: int, keys: Mapping[str, Sequence[KeyVersi
     history = {a.id: list(a.keys) for a in world.pola.agencies}
     history.update({agency: list(v) for agency, v in keys.items()})
     body = compile_source(source, keys=history,
+                          timestamp_key=world.timestamp.public.ed25519,
                           authority_keys=[a.public for a in world.authority], threshold=2,
                           issued_at=epoch(T1))
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes(),
@@ -101,7 +102,7 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     v1 = world.keystore.get(US, 1)
     v2 = world.keystore.generate(US, now=epoch(T1))
     rotated = reissue(world, 2, {US: [
-        replace(world.pola.agency(US).current, state=KeyState.RETIRED),
+        world.pola.agency(US).current.retire(epoch(T1)),
         KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]})
     home = tmp_path_factory.mktemp("inspektorat")
     yield Archive(world, world.pola, rotated, home, keystore(home, [v1, v2]),
@@ -114,7 +115,7 @@ def seal(a: Archive, to: Sequence[str], *, data: bytes = DOCUMENT,
          pola: Pola | None = None) -> bytes:
     pola = pola or a.original
     return sandi.seal(data, sender=a.world.keystore.identity("setda"), to=list(to),
-                      classification="rahasia", pola=pola, now=T1 + timedelta(days=1))
+                      classification="terbatas", pola=pola, now=T1 + timedelta(days=1))
 
 
 def regions(env: bytes) -> tuple[bytes, tuple[Stanza, ...], bytes]:
@@ -231,7 +232,7 @@ def test_rewrap_file_when_the_header_changes_length(archive: Archive, tmp_path: 
     # rewritten beside the original and renamed over it.
     v200 = AgencyKey.generate(US, 200, now=epoch(T1))
     far = reissue(archive.world, 3, {US: [
-        replace(archive.original.agency(US).current, state=KeyState.RETIRED),
+        archive.original.agency(US).current.retire(epoch(T1)),
         KeyVersion(200, v200.public, KeyState.CURRENT, epoch(T1))]})
     store = keystore(tmp_path / "home", [archive.world.keystore.get(US, 1), v200])
     env = seal(archive, [US], data=DOCUMENT * 3000)  # 170 KiB: three payload chunks

@@ -76,14 +76,15 @@ class Custodian:
 def custodian(tmp_path_factory: pytest.TempPathFactory) -> Custodian:
     root = tmp_path_factory.mktemp("rewrap-custody")
     world = demo_world(root / "city", kdf=KdfParams.TEST)
-    v1, v2 = world.keystore.get(US, 1), world.keystore.generate(US)
+    v1, v2 = world.keystore.get(US, 1), world.keystore.generate(US, pq=True)  # rahasia: hybrid
     source = parse_source(example_source())
     source["pola"]["version"] = 2
     keys = {a.id: list(a.keys) for a in world.pola.agencies}
-    keys[US] = [replace(world.pola.agency(US).current, state=KeyState.RETIRED),
+    keys[US] = [world.pola.agency(US).current.retire(v2.created_at),
                 KeyVersion(2, v2.public, KeyState.CURRENT, v2.created_at)]
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in world.authority],
-                          threshold=2, issued_at=epoch(None))
+                          threshold=2, issued_at=epoch(None),
+                          timestamp_key=world.timestamp.public.ed25519)
     rotated = sign_body(body, world.authority[:2]).to_bytes()
     home = root / "home"
     shutil.copytree(world.home.path, home,

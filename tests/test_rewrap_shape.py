@@ -9,6 +9,7 @@ signature are kept byte for byte.
 from __future__ import annotations
 
 import random
+import time
 
 import pytest
 from helpers import Layout, keystore_with, known_parts, pola_with, seal_known
@@ -50,7 +51,7 @@ def _rewrap(world: DemoWorld, layout: Layout, agency: str, *, version: int | Non
 
 
 @pytest.mark.parametrize("level,sender,to", [
-    ("rahasia", "dispendukcapil", ("dinkes", "dinsos")),
+    ("terbatas", "dispendukcapil", ("dinkes", "dinsos")),
     ("sangat-rahasia", "inspektorat", ("setda",)),
 ])
 def test_fresh_wrap_of_the_same_key_keeps_the_signature_valid(
@@ -77,13 +78,13 @@ def test_rewrap_to_a_new_key_version_after_rotation(world: DemoWorld,
                                                     tmp_path_factory: pytest.TempPathFactory
                                                     ) -> None:
     env = seal_known(world, DOC, sender="dispendukcapil", to=["dinkes", "dinsos"],
-                     classification="rahasia", parts=known_parts(90))
+                     classification="terbatas", parts=known_parts(90))
     layout = Layout.of(env)
     # dinkes rotates: v1 retired, v2 current; the authority publishes pola v2.
     v1 = world.pola.agency("dinkes").key(1)
     v2 = AgencyKey.generate("dinkes", 2, pq=True)
     rotated = pola_with(world, {"dinkes": [
-        KeyVersion(1, v1.keys, KeyState.RETIRED, v1.not_before),
+        v1.retire(int(time.time())),
         KeyVersion(2, v2.public, KeyState.CURRENT, v1.not_before)]})
     only_v2 = keystore_with(world, tmp_path_factory.mktemp("dinkes-v2"), [])
     only_v2.add_keys([v2])
@@ -107,7 +108,7 @@ def test_a_stanza_relabelled_to_another_version_does_not_unwrap(
     # The version is in the wrap's KDF info: relabelling v1's stanza as v2 (and
     # holding a v2 key) is not a rewrap.
     env = sandi.seal(DOC, sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
-                     classification="rahasia", pola=world.pola)
+                     classification="terbatas", pola=world.pola)
     layout = Layout.of(env)
     s = layout.stanzas[0]
     store = keystore_with(world, tmp_path_factory.mktemp("relabel"), [])
@@ -124,7 +125,7 @@ def test_only_stanzas_are_outside_the_signature(world: DemoWorld) -> None:
     # The signed region is exactly: magic, version, S, the header, B and the bound block;
     # then R and the stanzas, unsigned, up to the payload.
     env = sandi.seal(DOC, sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
-                     classification="rahasia", pola=world.pola)
+                     classification="terbatas", pola=world.pola)
     layout = Layout.of(env)
     header, end = parse_header(env)
     assert header.signed_region == env[:layout.bound_block.stop] == layout.region
@@ -137,11 +138,11 @@ def test_library_rewrap_keeps_signed_region_payload_and_signature(
         world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> None:
     # sandi.envelope.rewrapping.rewrap, as a custodian runs it after rotating dinkes to v2.
     env = sandi.seal(DOC, sender=world.keystore.identity("dispendukcapil"),
-                     to=["dinkes", "dinsos"], classification="rahasia", pola=world.pola)
+                     to=["dinkes", "dinsos"], classification="terbatas", pola=world.pola)
     v1 = world.pola.agency("dinkes").key(1)
     v2 = AgencyKey.generate("dinkes", 2, pq=True)
     rotated = pola_with(world, {"dinkes": [
-        KeyVersion(1, v1.keys, KeyState.RETIRED, v1.not_before),
+        v1.retire(int(time.time())),
         KeyVersion(2, v2.public, KeyState.CURRENT, v1.not_before)]})
     custodian = keystore_with(world, tmp_path_factory.mktemp("custodian"), ["dinkes"])
     custodian.add_keys([v2])

@@ -42,7 +42,7 @@ def test_file_round_trip(world: DemoWorld, store: Keystore, tmp_path: Path, size
     src, env, out = tmp_path / "laporan.pdf", tmp_path / "laporan.pdf.sandi", tmp_path / "out"
     src.write_bytes(DATA[:size])
     info = sandi.seal_file(src, env, sender=world.keystore.identity("dispendukcapil"),
-                           to=["dinkes"], classification="rahasia", pola=world.pola)
+                           to=["dinkes"], classification="terbatas", pola=world.pola)
     layout = Layout.of(env.read_bytes())
     # The payload is exactly the chunked ciphertext: one tag per chunk, and one
     # (empty, last) chunk for the empty document.
@@ -61,7 +61,7 @@ def test_stream_round_trip(world: DemoWorld, store: Keystore, size: int) -> None
     env = io.BytesIO()
     sandi.seal_file(io.BytesIO(DATA[:size]), env,
                     sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
-                    classification="rahasia", pola=world.pola, filename="x.bin")
+                    classification="terbatas", pola=world.pola, filename="x.bin")
     out = io.BytesIO()
     opened = sandi.open_file(io.BytesIO(env.getvalue()), out, keystore=store, pola=world.pola)
     assert out.getvalue() == DATA[:size]
@@ -93,7 +93,7 @@ def test_short_reads(world: DemoWorld, store: Keystore, step: int) -> None:
     env = io.BytesIO()
     sandi.seal_file(_Trickle(data, step), env,  # type: ignore[arg-type]
                     sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
-                    classification="rahasia", pola=world.pola)
+                    classification="terbatas", pola=world.pola)
     assert env.getvalue() != b""
     out = io.BytesIO()
     sandi.open_file(_Trickle(env.getvalue(), step), out,  # type: ignore[arg-type]
@@ -106,7 +106,7 @@ def test_mixed_path_and_stream(world: DemoWorld, store: Keystore, tmp_path: Path
     env = tmp_path / "a.sandi"
     sandi.seal_file(io.BytesIO(DATA[:70_000]), env,
                     sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
-                    classification="rahasia", pola=world.pola)
+                    classification="terbatas", pola=world.pola)
     out = io.BytesIO()
     with env.open("rb") as f:
         sandi.open_file(f, out, keystore=store, pola=world.pola)
@@ -130,7 +130,7 @@ _CHILD = textwrap.dedent("""
     w = demo_world(work + "/home", kdf=KdfParams.TEST)
     src, env, out = work + "/big.bin", work + "/big.sandi", work + "/big.out"
     sender = w.keystore.identity("dispendukcapil")
-    sandi.seal_file(src, env, sender=sender, to=["dinkes"], classification="rahasia",
+    sandi.seal_file(src, env, sender=sender, to=["dinkes"], classification="terbatas",
                     pola=w.pola)
     sandi.verify(env, pola=w.pola)
     sandi.open_file(env, out, keystore=w.keystore, pola=w.pola)

@@ -53,7 +53,7 @@ EXPECT: dict[str, set[str | None]] = {
     "signature": {"SignatureInvalid", "PolaSignatureInvalid"},
     "policy refusal": {"PolicyViolation", "UnknownAgency", "KeyNotValid", "KeyRevoked",
                        "PolaMismatch", "PolaRollback"},
-    "expired": {"PolaExpired"},
+    "expired": {"PolaExpired", "EnvelopeFromFuture"},  # time: the pola's, the envelope's
     "timestamp": {"TimestampInvalid"},
 }
 
@@ -171,12 +171,12 @@ def test_open(path: Path, keystores: dict[str, Keystore]) -> None:
     env = b64decode(v["envelope"])
     store = keystores[v["recipient"]]
     if v["expect"] == "success":
-        doc = sandi.open(env, keystore=store, pola=_pola(v))
+        doc = sandi.open(env, keystore=store, pola=_pola(v), now=_now(v))
         assert hashlib.sha256(doc.plaintext).hexdigest() == v["plaintext_sha256"]
         _check_opened(doc, v)
         return
     with pytest.raises(sandi.SandiError) as info:
-        sandi.open(env, keystore=store, pola=_pola(v))
+        sandi.open(env, keystore=store, pola=_pola(v), now=_now(v))
     assert type(info.value).__name__ == v["error"], info.value
 
 
@@ -191,16 +191,16 @@ def test_open_file(path: Path, keystores: dict[str, Keystore], tmp_path: Path) -
     stream = io.BytesIO()
     store = keystores[v["recipient"]]
     if v["expect"] == "success":
-        opened = sandi.open_file(src, dst, keystore=store, pola=_pola(v))
+        opened = sandi.open_file(src, dst, keystore=store, pola=_pola(v), now=_now(v))
         _check_opened(opened, v)
         assert hashlib.sha256(dst.read_bytes()).hexdigest() == v["plaintext_sha256"]
         assert [p.name for p in out.iterdir()] == ["surat.pdf"]
-        sandi.open_file(src, stream, keystore=store, pola=_pola(v))
+        sandi.open_file(src, stream, keystore=store, pola=_pola(v), now=_now(v))
         assert hashlib.sha256(stream.getvalue()).hexdigest() == v["plaintext_sha256"]
         return
     for target in (dst, stream):
         with pytest.raises(sandi.SandiError) as info:
-            sandi.open_file(src, target, keystore=store, pola=_pola(v))
+            sandi.open_file(src, target, keystore=store, pola=_pola(v), now=_now(v))
         assert type(info.value).__name__ == v["error"], info.value
     # Nothing unverified is released: no output file, no temporary file, no bytes.
     assert list(out.iterdir()) == []
@@ -213,10 +213,10 @@ def test_verify(path: Path) -> None:
     env = b64decode(v["envelope"])
     for source in (env, io.BytesIO(env)):
         if v["verify"] == "success":
-            _check_header(sandi.verify(source, pola=_pola(v)), v["header"])
+            _check_header(sandi.verify(source, pola=_pola(v), now=_now(v)), v["header"])
             continue
         with pytest.raises(sandi.SandiError) as info:
-            sandi.verify(source, pola=_pola(v))
+            sandi.verify(source, pola=_pola(v), now=_now(v))
         assert type(info.value).__name__ == v["verify"], info.value
 
 

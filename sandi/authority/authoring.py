@@ -34,12 +34,14 @@ from sandi.keys.secretfile import CUSTODIAN_KEY, KdfParams, SealedFile, read_sea
 from sandi.pola._wire import PolaBody, SignedPola, decode_body, encode_body, pola_message
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
+    MAX_FRESHNESS_AGE,
     MAX_RECIPIENTS,
     Agency,
     Authority,
     AuthorityKey,
     Decree,
     Effect,
+    Freshness,
     KeyVersion,
     Member,
     Requirement,
@@ -49,6 +51,7 @@ from sandi.pola.model import (
 
 _SRC = Fields(MalformedPola, Phrase("pola source"))
 _DAY = 86_400
+DEFAULT_FRESHNESS_HOURS = 24
 
 
 @dataclass(frozen=True, repr=False)
@@ -165,14 +168,36 @@ def _tsa(src: Mapping[str, Any]) -> TimeStamping | None:
                         _flag(d.get("required", False), "tsa.required"))
 
 
+def _freshness(src: Mapping[str, Any], key: bytes | None) -> Freshness | None:
+    """The ``[freshness]`` table (defaults: 24 hours, refuse above terbatas) with the
+    timestamp key of the authority's registry."""
+    table = src.get("freshness")
+    if key is None:
+        if table is not None:
+            _SRC.fail("[freshness] needs a timestamp key: give one with `sandi pola init` or "
+                      "`sandi pola authority --timestamp-key`")
+        return None
+    d = _SRC.map(table or {}, "freshness", set(), frozenset({"max_age_hours", "refuse_above"}))
+    hours = _SRC.integer(d.get("max_age_hours", DEFAULT_FRESHNESS_HOURS), "max_age_hours", 1,
+                         MAX_FRESHNESS_AGE // 3600)
+    return Freshness(key, hours * 3600, _level(d.get("refuse_above", "terbatas"),
+                                               "refuse_above"))
+
+
 def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVersion]],
                    authority_keys: Sequence[AuthorityKey], threshold: int,
-                   issued_at: int, members: Mapping[str, Sequence[Member]] | None = None
-                   ) -> PolaBody:
-    """Compile parsed source plus each agency's key versions into a pola body."""
+                   issued_at: int, members: Mapping[str, Sequence[Member]] | None = None,
+                   timestamp_key: bytes | None = None,
+                   history: Sequence[tuple[int, int]] = ()) -> PolaBody:
+    """Compile parsed source plus each agency's key versions into a pola body.
+
+    ``timestamp_key`` is the public key of the timestamp role (freshness statements,
+    :mod:`sandi.pola.freshness`); ``history`` the ``(version, issued_at)`` of every
+    version published before.
+    """
     f = _SRC
     top = f.map(dict(src), "source", {"pola", "decree", "agency"},
-                frozenset({"allow", "deny", "requirement", "tsa"}))
+                frozenset({"allow", "deny", "requirement", "tsa", "freshness"}))
     meta = f.map(top["pola"], "pola", {"id", "name", "authority", "valid_days"},
                  frozenset({"version"}))
     dec = f.map(top["decree"], "decree", {"number", "date", "title"})
@@ -204,7 +229,8 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
                f.text(dec["title"], "decree title", 1024)),
         Authority(f.text(meta["authority"], "authority", 1024), threshold,
                   tuple(authority_keys)),
-        tuple(agencies), _rules(top, ids, groups), _requirements(top), _tsa(top)))
+        tuple(agencies), _rules(top, ids, groups), _requirements(top), _tsa(top),
+        _freshness(top, timestamp_key), tuple(history)))
 
 
 def _as_loaded(body: PolaBody) -> PolaBody:

@@ -1,4 +1,10 @@
-"""The JSON form of the authority's machine-managed key registry (pola-keys.json)."""
+"""The JSON form of the authority's machine-managed key registry (pola-keys.json).
+
+A key version the workspace retired (its successor applied) but that no published
+pola has ended yet is stored as ``"state": "retired"`` without ``retired_at``: it
+ends at the issue time of the build that publishes its successor
+(:meth:`~sandi.authority.workspace.Workspace.build`), recorded at publish.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +13,7 @@ from typing import Any
 
 import tomlkit
 
+from sandi._internal.time import MAX_TIME
 from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedPola
 from sandi.pola.model import (
@@ -49,7 +56,7 @@ def authority_json(custodians: list[AuthorityKey], threshold: int) -> dict[str, 
 def key_json(k: KeyVersion) -> dict[str, Any]:
     d = {"v": k.version, "x25519": b64(k.keys.x25519), "ed25519": b64(k.keys.ed25519),
          "mlkem": b64(k.keys.mlkem), "mldsa": b64(k.keys.mldsa), "state": k.state.value,
-         "not_before": k.not_before, "revoked_at": k.revoked_at,
+         "not_before": k.not_before, "retired_at": k.retired_at, "revoked_at": k.revoked_at,
          "reason": k.reason.value if k.reason else None}
     return {key: value for key, value in d.items() if value is not None}
 
@@ -70,8 +77,16 @@ def member_from_json(d: dict[str, Any]) -> Member:
         raise MalformedPola("pola-keys.json: bad member entry ({exc})", exc=exc) from None
 
 
-def key_from_json(d: dict[str, Any]) -> KeyVersion:
+def pending_retirement(d: dict[str, Any]) -> bool:
+    """Whether a JSON key version is retired but not yet ended by a published pola."""
+    return d.get("state") == KeyState.RETIRED.value and "retired_at" not in d
+
+
+def key_from_json(d: dict[str, Any], *, retire_at: int = MAX_TIME) -> KeyVersion:
+    """A key version; one pending retirement ends at ``retire_at`` (default: not yet)."""
     try:
+        retired = int(d["retired_at"]) if "retired_at" in d else (
+            max(retire_at, int(d["not_before"])) if pending_retirement(d) else None)
         return KeyVersion(
             int(d["v"]),
             PublicKeys(unb64(d["x25519"], "x25519"), unb64(d["ed25519"], "ed25519"),
@@ -79,6 +94,6 @@ def key_from_json(d: dict[str, Any]) -> KeyVersion:
                        unb64(d["mldsa"], "mldsa") if "mldsa" in d else None),
             KeyState(d["state"]), int(d["not_before"]),
             int(d["revoked_at"]) if "revoked_at" in d else None,
-            RevocationReason(d["reason"]) if "reason" in d else None)
+            RevocationReason(d["reason"]) if "reason" in d else None, retired)
     except (KeyError, ValueError, TypeError) as exc:
         raise MalformedPola("pola-keys.json: bad key entry ({exc})", exc=exc) from None

@@ -7,6 +7,8 @@
     pola-keys.json   machine-managed: the authority set and every agency key version
     draft.sandi      the pola being signed (body fixed, signatures added one by one)
     pola.sandi       the newest published pola; published/pola-vN.sandi keeps each one
+    freshness.sandi  the freshness statement naming it, renewed every few hours by the
+                     timestamp key (`sandi pola timestamp`); served beside pola.sandi
 
 Publishing runs the same trust steps as installing (:mod:`sandi.pola.trust`) against
 the previous published pola, so an authority rotation without the old
@@ -16,7 +18,6 @@ threshold, or a version that does not grow, never leaves the workspace.
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +27,16 @@ from sandi._internal import fs as _fs
 from sandi._internal.codec import is_slug
 from sandi._internal.time import epoch
 from sandi.authority import keysfile as wj
-from sandi.authority.authoring import AuthorityKeyPair, add_signature, compile_source, sign_body
+from sandi.authority import registry
+from sandi.authority.authoring import (
+    DEFAULT_FRESHNESS_HOURS,
+    AuthorityKeyPair,
+    add_signature,
+    compile_source,
+    sign_body,
+)
 from sandi.authority.requests import KeyRequest, RequestKind, read_request
+from sandi.authority.timestamping import freshness_statement
 from sandi.errors import InvalidArgument, MalformedPola, MalformedRequest, UnknownAgency
 from sandi.pola._wire import SignedPola, decode_pola
 from sandi.pola.classification import Classification
@@ -37,7 +46,6 @@ from sandi.pola.model import (
     KeyVersion,
     Member,
     MemberStatus,
-    RevocationReason,
 )
 from sandi.pola.policy import Pola
 from sandi.pola.trust import SignatureStatus, signature_status, verify_pola
@@ -54,14 +62,21 @@ class Workspace:
         self.keys_path = self.path / "pola-keys.json"
         self.draft_path = self.path / "draft.sandi"
         self.published_path = self.path / "pola.sandi"
+        self.freshness_path = self.path / "freshness.sandi"
 
     # --- creation ---------------------------------------------------------------------
 
     @classmethod
     def init(cls, path: Path | str, *, pola_id: str, name: str, authority_name: str,
              custodians: list[AuthorityKey], threshold: int, decree_number: str,
-             decree_date: str, decree_title: str, valid_days: int = 365) -> Workspace:
-        """A new workspace with an empty pola and a k-of-n authority."""
+             decree_date: str, decree_title: str, valid_days: int = 365,
+             timestamp_key: AuthorityKey | None = None) -> Workspace:
+        """A new workspace with an empty pola and a k-of-n authority.
+
+        The source starts with the safe defaults: the hybrid suite for rahasia and
+        above, and (with a ``timestamp_key``) freshness statements at most 24 hours
+        old, refusing rahasia and above when none is (docs/pola.md).
+        """
         ws = cls(path)
         if ws.source_path.exists():
             raise InvalidArgument("{path} already exists", path=ws.source_path)
@@ -77,10 +92,18 @@ class Workspace:
         doc["pola"] = {"id": pola_id, "name": name, "authority": authority_name,
                        "valid_days": valid_days}
         doc["decree"] = {"number": decree_number, "date": decree_date, "title": decree_title}
+        doc["requirement"] = {level: {"suite": "hybrid"} for level in ("rahasia",
+                                                                       "sangat-rahasia")}
+        if timestamp_key is not None:
+            doc["freshness"] = {"max_age_hours": DEFAULT_FRESHNESS_HOURS,
+                                "refuse_above": "terbatas"}
         _fs.atomic_write(ws.source_path, tomlkit.dumps(doc).encode())
-        ws._save_keys({"format": KEYS_FORMAT, "published_version": 0,
-                       "authority": wj.authority_json(custodians, threshold), "agencies": {}},
-                      overwrite=False)
+        data: dict[str, Any] = {"format": KEYS_FORMAT, "published_version": 0, "published": [],
+                                "authority": wj.authority_json(custodians, threshold),
+                                "agencies": {}}
+        if timestamp_key is not None:
+            data["timestamp_key"] = wj.b64(timestamp_key.ed25519)
+        ws._save_keys(data, overwrite=False)
         return ws
 
     # --- state ------------------------------------------------------------------------
@@ -184,15 +207,8 @@ class Workspace:
                           at: int) -> None:
         """Suspend or remove a member from time ``at`` (their later signatures fail)."""
         data = self._keys()
-        for entry in data.get("members", {}).get(agency, []):
-            if entry["id"] == member:
-                entry["status"] = status.value
-                entry.pop("status_at", None)
-                if status is not MemberStatus.ACTIVE:
-                    entry["status_at"] = at
-                self._save_keys(data)
-                return
-        raise UnknownAgency("{member} is not a member of {agency}", member=member, agency=agency)
+        registry.set_member_status(data, agency, member, status, at=at)
+        self._save_keys(data)
 
     def remove_agency(self, agency: str) -> None:
         """Drop an agency and every rule that names it."""
@@ -233,116 +249,63 @@ class Workspace:
             if value:
                 table[key] = value
         wj.append(doc, kind, table)
-        self._compile(doc, self._keys(), 0)  # refuse a rule naming nothing before writing
+        data = self._keys()  # refuse a rule naming nothing before writing:
+        self._compile(doc, data, max([t for _, t in data.get("published", [])], default=0))
         self._write_source(doc)
 
     def apply_request(self, request: bytes, *, now: int | None = None) -> KeyRequest:
         """Apply a key change (rotate), revocation or member-status request from an agency
-        custodian."""
+        custodian (:mod:`sandi.authority.registry`)."""
         req = read_request(request)
         if req.kind is RequestKind.ENROLL:
             raise MalformedRequest("use `sandi pola agency add` for an enrollment request")
         if req.kind is RequestKind.MEMBER:
             raise MalformedRequest("use `sandi pola member add` for a member request")
         data = self._keys()
-        versions = data["agencies"].get(req.agency)
-        if versions is None:
-            raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
-        keys = [wj.key_from_json(v) for v in versions]
-        signer = next((k for k in keys if k.version == req.signed_by), None)
-        if signer is None:
-            raise MalformedRequest("request signed by unknown key {agency} v{signed_by}",
-                                   agency=req.agency, signed_by=req.signed_by)
-        req.check_prior(signer.keys)
-        if req.kind is RequestKind.MEMBER_STATUS:
-            assert req.member is not None and req.status is not None
-            # Tightening (suspend, remove) may come from any unrevoked version, so it
-            # can travel with the key change that removal makes; reinstating a member
-            # needs the current key (an old laptop must not bring anyone back).
-            allowed = signer.state is KeyState.CURRENT or (
-                req.status != "active" and signer.state is KeyState.RETIRED)
-            if not allowed:
-                raise MalformedRequest("this member-status request must be signed by {agency}'s "
-                                       "current key", agency=req.agency)
-            assert req.effective_at is not None
-            self.set_member_status(req.agency, req.member, MemberStatus(req.status),
-                                   at=req.effective_at)
-            return req
-        if req.kind is RequestKind.ROTATE:
-            assert req.keys is not None
-            # Only the current key names its successor: a retired or revoked version
-            # (an old laptop, a thief) must not be able to take over the agency.
-            current = next(k for k in keys if k.state is KeyState.CURRENT)
-            if signer.version != current.version:
-                raise MalformedRequest("a key change must be signed by the current key {agency} "
-                                       "v{version}, not v{signer_version}", agency=req.agency,
-                                       version=current.version, signer_version=signer.version)
-            if req.version <= max(k.version for k in keys):
-                raise MalformedRequest("{agency} v{version} is not a new version",
-                                       agency=req.agency, version=req.version)
-            keys = [replace(k, state=KeyState.RETIRED) if k.state is KeyState.CURRENT else k
-                    for k in keys]
-            keys.append(KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at))
-        else:
-            assert req.reason is not None and req.effective_at is not None
-            if req.version not in {k.version for k in keys}:
-                raise MalformedRequest("{agency} has no key v{version} to revoke",
-                                       agency=req.agency, version=req.version)
-            # A revoked key's holder may be a thief: it may ask for its own revocation
-            # only, never discredit the agency's other versions.
-            if signer.state is KeyState.REVOKED and signer.version != req.version:
-                raise MalformedRequest("revocation signed by {agency} v{version}, which is "
-                                       "revoked: sign it with a valid key version",
-                                       agency=req.agency, version=signer.version)
-            keys = [self._revoked(k, req) if k.version == req.version else k for k in keys]
-            if not any(k.state is KeyState.CURRENT for k in keys):
-                raise MalformedRequest("revoking {agency} v{version} leaves no current key: "
-                                       "rotate first, then revoke the old version",
-                                       agency=req.agency, version=req.version)
-        data["agencies"][req.agency] = [wj.key_json(k) for k in keys]
+        registry.apply(data, req)
         self._save_keys(data)
         return req
 
-    @staticmethod
-    def _revoked(key: KeyVersion, req: KeyRequest) -> KeyVersion:
-        assert req.reason is not None and req.effective_at is not None
-        reason, revoked_at = RevocationReason(req.reason), req.effective_at
-        if key.state is KeyState.REVOKED:
-            # A revocation only ever tightens: re-revoking a compromised key as
-            # "superseded", or with a later effective time, would revive its forgeries.
-            assert key.revoked_at is not None and key.reason is not None
-            revoked_at = min(revoked_at, key.revoked_at)
-            if key.reason is RevocationReason.COMPROMISED:
-                reason = RevocationReason.COMPROMISED
-        return replace(key, state=KeyState.REVOKED, revoked_at=revoked_at, reason=reason)
-
-    def set_authority(self, custodians: list[AuthorityKey], threshold: int) -> None:
-        """Replace the authority set for the next build (publishing then needs k old + k new)."""
+    def set_authority(self, custodians: list[AuthorityKey], threshold: int, *,
+                      timestamp_key: AuthorityKey | None = None) -> None:
+        """Replace the authority set for the next build (publishing then needs k old + k new),
+        and the timestamp key if one is given."""
         if not 1 <= threshold <= len(custodians):
             raise InvalidArgument("threshold must be 1..{size}, got {threshold}",
                                   size=len(custodians), threshold=threshold)
         data = self._keys()
         data["authority"] = wj.authority_json(custodians, threshold)
+        if timestamp_key is not None:
+            data["timestamp_key"] = wj.b64(timestamp_key.ed25519)
         self._save_keys(data)
 
     # --- build, sign, publish -----------------------------------------------------------
 
     def _compile(self, doc: tomlkit.TOMLDocument, data: dict[str, Any], issued: int
                  ) -> SignedPola:
-        keys = {a: [wj.key_from_json(v) for v in vs] for a, vs in data["agencies"].items()}
+        # A version retired since the last publish ends when this build is issued.
+        keys = {a: [wj.key_from_json(v, retire_at=issued) for v in vs]
+                for a, vs in data["agencies"].items()}
         members = {a: [wj.member_from_json(m) for m in ms]
                    for a, ms in data.get("members", {}).items()}
         auth = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
                 for k in data["authority"]["keys"]]
-        body = compile_source(doc.unwrap(), keys=keys, authority_keys=auth,
+        stamp = data.get("timestamp_key")
+        source = doc.unwrap()
+        source["pola"]["version"] = int(data["published_version"]) + 1
+        body = compile_source(source, keys=keys, authority_keys=auth,
                               threshold=int(data["authority"]["threshold"]), issued_at=issued,
-                              members=members)
-        body = replace(body, version=int(data["published_version"]) + 1)
+                              members=members,
+                              timestamp_key=None if stamp is None else wj.unb64(stamp, "key"),
+                              history=[(int(v), int(t)) for v, t in data.get("published", [])])
         return sign_body(body, [])
 
     def build(self, *, now: Any = None) -> SignedPola:
         """Compile the source into an unsigned draft (draft.sandi) of the next version."""
-        draft = self._compile(self._source(), self._keys(), epoch(now))
+        source = self._source()
+        data = self._keys()
+        registry.check_removals(data)
+        draft = self._compile(source, data, epoch(now))
         _fs.atomic_write(self.draft_path, draft.to_bytes(), overwrite=True)
         return draft
 
@@ -381,9 +344,23 @@ class Workspace:
         verify_pola(draft, self.previous(), epoch(now))
         data = self._keys()
         data["published_version"] = draft.body.version
+        published = [p for p in data.get("published", []) if p[0] != draft.body.version]
+        data["published"] = [*published, [draft.body.version, draft.body.issued_at]]
+        registry.end_retirements(data, draft.body)
         (self.path / "published").mkdir(exist_ok=True)
         _fs.atomic_write(self.path / "published" / f"pola-v{draft.body.version}.sandi",
                          draft.to_bytes(), overwrite=True)
         _fs.atomic_write(self.published_path, draft.to_bytes(), overwrite=True)
         self._save_keys(data)
         return Pola.from_bytes(draft.to_bytes(), now=now)
+
+    def timestamp(self, key: AuthorityKeyPair, *, hours: int | None = None,
+                  now: Any = None) -> bytes:
+        """Sign a new freshness statement for the published pola with the timestamp key
+        and write it to freshness.sandi, beside pola.sandi (`sandi pola timestamp`)."""
+        published = self.previous()
+        if published is None:
+            raise InvalidArgument("nothing is published yet: run `sandi pola publish` first")
+        statement = freshness_statement(published, key, hours=hours, now=now)
+        _fs.atomic_write(self.freshness_path, statement, overwrite=True)
+        return statement

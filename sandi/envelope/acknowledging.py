@@ -130,8 +130,8 @@ def check_receipt(receipt: bytes | Receipt, *, pola: Pola,
     except SignatureInvalid:
         raise ReceiptInvalid("receipt: the signature of {agency} does not verify",
                              agency=b.recipient) from None
-    seen = witnessed(pola.version_named(b.pola_version), r.attachments.timestamp,
-                     r.receipt_hash(), b.time, optional=True)
+    seen = witnessed(pola, r.attachments.timestamp, r.receipt_hash(), b.time,
+                     version=b.pola_version, optional=True)
     if envelope is not None:
         _match(b, *_original(envelope))
     agency = pola.agency(b.recipient)

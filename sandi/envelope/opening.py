@@ -114,8 +114,7 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
     read = armor.auto(read)  # binary or armored text, told apart by the first line
     header = read_header(read)
     h = header.signed
-    pola.check_expiry(now)
-    signer = check_envelope(pola, h)
+    signer = check_envelope(pola, h, now)
     seen = envelope_witnessed(header, pola)
     doc_keys, key = _my_stanza(header, keystore)
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, header.bound.meta,
@@ -235,8 +234,7 @@ def verify(envelope: bytes | Source, *, pola: Pola, now: datetime | None = None,
         read = _fs.counted(raw, progress)
         read = armor.auto(read)
         header = read_header(read)
-        pola.check_expiry(now)
-        signer = check_envelope(pola, header.signed)
+        signer = check_envelope(pola, header.signed, now)
         seen = envelope_witnessed(header, pola)
         with Pipeline() as pipe:
             reader = ChunkReader(read, header.signed.suite.signature_len, pipe.hash)

@@ -52,7 +52,7 @@ def refuse(envelope: bytes | _fs.Source, *, keystore: Keystore, pola: Pola,
     with _fs.reader(source) as raw:
         read = armor.auto(raw)
         header = read_header(read)
-        pola.check_expiry(now)
+        pola.check_time(now)
         h = header.signed
         signer = check_signer(pola, h)  # the sender's key, valid when it signed
         _, key = _my_stanza(header, keystore)  # addressed to us, the key committed
@@ -62,7 +62,7 @@ def refuse(envelope: bytes | _fs.Source, *, keystore: Keystore, pola: Pola,
                 pass
         _check_signature(header, signer, reader.trailer, pipe.digest.digest())
     try:
-        check_envelope(pola, h)
+        check_envelope(pola, h, now)
     except UnknownAgency:
         raise
     except PolicyViolation:

@@ -198,7 +198,7 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Sui
     Returns (header, signed region, signing key, suite, payload key).
     """
     pola, level, sender = req.pola, req.classification, req.sender
-    pola.check_expiry(from_epoch(req.created_at))
+    pola.check_time(from_epoch(req.created_at), level)
     for name in (sender.agency, *req.to):
         pola.agency(name)  # UnknownAgency before anything else
     suite = pola.requirement(level).suite

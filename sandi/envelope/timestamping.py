@@ -44,15 +44,17 @@ def stamp(pola: Pola, message: bytes, claimed: int, *, timeout: float = 10.0,
 
 
 def witnessed(pola: Pola, token: bytes | None, message: bytes, claimed: int, *,
-              optional: bool = False) -> int | None:
+              version: int | None = None, optional: bool = False) -> int | None:
     """The time a token witnessed (None without one), after checking it against the
-    pola's TSA and ``claimed``; TimestampInvalid if it fails, or if the pola requires
-    a token (unless ``optional``) and there is none."""
-    tsa = pola.tsa
+    TSA of the pola version named (``version``: an older version's, if this home
+    installed it; else this pola's) and ``claimed``; TimestampInvalid if it fails, or
+    if this pola requires a token (unless ``optional``) and there is none (a
+    requirement is always the installed pola's: docs/pola.md §3)."""
     if token is None:
-        if tsa is not None and tsa.required and not optional:
+        if pola.tsa is not None and pola.tsa.required and not optional:
             raise TimestampInvalid("time-stamp token: the pola requires one and there is none")
         return None
+    tsa = pola.tsa if version is None else pola.tsa_for(version)
     if tsa is None:
         raise TimestampInvalid("time-stamp token: the pola names no time-stamping authority "
                                "to check it with")
@@ -76,5 +78,5 @@ def envelope_witnessed(header: Header, pola: Pola) -> int | None:
     """The time an envelope's token witnessed its header hash H, checked against the TSA
     of the pola version the envelope names (None without a token)."""
     h = header.signed
-    return witnessed(pola.version_named(h.pola_version), header.attachments.timestamp,
-                     header.header_hash, h.created_at)
+    return witnessed(pola, header.attachments.timestamp, header.header_hash, h.created_at,
+                     version=h.pola_version)

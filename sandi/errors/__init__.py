@@ -25,7 +25,9 @@ line for an official. Words given as a parameter are a :class:`Phrase`.
 """
 
 from sandi.errors.base import Phrase as Phrase  # words as an error parameter
-from sandi.errors.base import SandiError
+from sandi.errors.base import (
+    SandiError,
+)
 from sandi.errors.malformed import (
     MalformedEnvelope,
     MalformedInput,
@@ -50,13 +52,17 @@ from sandi.errors.misuse import (
 )
 from sandi.errors.refusals import (
     AuditLogBroken,
+    ClockBehind,
+    EnvelopeFromFuture,
     KeyNotValid,
     KeyRevoked,
     NotARecipient,
     PolaExpired,
     PolaMismatch,
+    PolaNotTrusted,
     PolaRollback,
     PolaSignatureInvalid,
+    PolaStale,
     PolicyViolation,
     ReceiptInvalid,
     Refusal,
@@ -72,6 +78,8 @@ from sandi.errors.refusals import (
 
 __all__ = [
     "AuditLogBroken",
+    "ClockBehind",
+    "EnvelopeFromFuture",
     "InsecureKeyFile",
     "InvalidArgument",
     "KeyNotFound",
@@ -91,8 +99,10 @@ __all__ = [
     "OutputExists",
     "PolaExpired",
     "PolaMismatch",
+    "PolaNotTrusted",
     "PolaRollback",
     "PolaSignatureInvalid",
+    "PolaStale",
     "PolicyViolation",
     "ReceiptInvalid",
     "Refusal",

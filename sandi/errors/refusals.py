@@ -130,7 +130,7 @@ class UnknownAgency(PolicyViolation):
 
 
 class KeyRevoked(Refusal):
-    """A key was revoked before the time it was used."""
+    """A key was revoked, or retired (its successor published), before the time it was used."""
 
     summary_id = "kunci sudah dicabut"
     hint_en = "Ask the sender to seal again with a current key; report it to the authority."
@@ -168,6 +168,40 @@ class PolaExpired(Refusal):
     summary_id = "pola sudah kedaluwarsa"
     hint_en = "Ask the persandian authority for a renewed pola and install it."
     hint_id = "Minta pola yang diperbarui kepada unit persandian, lalu pasang."
+
+
+class PolaNotTrusted(Refusal):
+    """A pola file in the home is not one this home installed (another authority's, an
+    injected or replaced file, an older version), or its trust state is unsafe."""
+
+    summary_id = "berkas pola di home tidak dipasang oleh home ini"
+    hint_en = "Do not use it; reinstall the pola from the authority with `sandi pola update`."
+    hint_id = "Jangan dipakai: pasang ulang pola dari unit persandian (`sandi pola update`)."
+
+
+class PolaStale(Refusal):
+    """No fresh statement from the authority that the installed pola is still current
+    (docs/pola.md, "Freshness"), or a newer pola exists than the one offered."""
+
+    summary_id = "pola belum dipastikan masih terbaru"
+    hint_en = "Run `sandi pola update` with the authority's address to fetch the newest pola."
+    hint_id = "Jalankan `sandi pola update` dengan alamat unit persandian untuk pola terbaru."
+
+
+class ClockBehind(Refusal):
+    """This computer's clock is earlier than the latest trusted time the home has seen."""
+
+    summary_id = "jam komputer ini mundur"
+    hint_en = "Set this computer's clock to the right time (NTP), then try again."
+    hint_id = "Setel jam komputer ini ke waktu yang benar (NTP), lalu coba lagi."
+
+
+class EnvelopeFromFuture(Refusal):
+    """An envelope is dated later than now plus the allowed clock skew (5 minutes)."""
+
+    summary_id = "amplop bertanggal di masa depan"
+    hint_en = "Check this computer's clock; if it is right, the envelope is not to be trusted."
+    hint_id = "Periksa jam komputer ini; bila sudah benar, amplop ini tidak dapat dipercaya."
 
 
 class PolaMismatch(Refusal):

@@ -19,13 +19,15 @@ from sandi._internal.lazy import surface
 
 if TYPE_CHECKING:
     from sandi.pola.classification import Classification, Urgency
-    from sandi.pola.fetching import fetch
+    from sandi.pola.fetching import beside, fetch, fetch_freshness
+    from sandi.pola.freshness import FreshnessStatus
     from sandi.pola.model import (
         Agency,
         Authority,
         AuthorityKey,
         Decree,
         Effect,
+        Freshness,
         KeyState,
         KeyVersion,
         Member,
@@ -41,13 +43,15 @@ if TYPE_CHECKING:
 _MODEL = "sandi.pola.model"
 __getattr__, __dir__ = surface(__name__, {
     "Classification": "sandi.pola.classification", "Urgency": "sandi.pola.classification",
-    "fetch": "sandi.pola.fetching", "Pola": "sandi.pola.policy",
+    "beside": "sandi.pola.fetching", "fetch": "sandi.pola.fetching",
+    "fetch_freshness": "sandi.pola.fetching", "FreshnessStatus": "sandi.pola.freshness",
+    "Pola": "sandi.pola.policy",
     "SignatureStatus": "sandi.pola.trust",
     "diff": "sandi.pola.view", "highest": "sandi.pola.view", "matrix": "sandi.pola.view",
     "to_dot": "sandi.pola.view",
-    **dict.fromkeys(["Agency", "Authority", "AuthorityKey", "Decree", "Effect", "KeyState",
-                     "KeyVersion", "Member", "MemberStatus", "Requirement", "RevocationReason",
-                     "Rule"], _MODEL),
+    **dict.fromkeys(["Agency", "Authority", "AuthorityKey", "Decree", "Effect", "Freshness",
+                     "KeyState", "KeyVersion", "Member", "MemberStatus", "Requirement",
+                     "RevocationReason", "Rule"], _MODEL),
 })
 
 __all__ = [
@@ -57,6 +61,8 @@ __all__ = [
     "Classification",
     "Decree",
     "Effect",
+    "Freshness",
+    "FreshnessStatus",
     "KeyState",
     "KeyVersion",
     "Member",
@@ -67,8 +73,10 @@ __all__ = [
     "Rule",
     "SignatureStatus",
     "Urgency",
+    "beside",
     "diff",
     "fetch",
+    "fetch_freshness",
     "highest",
     "matrix",
     "to_dot",

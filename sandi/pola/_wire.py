@@ -1,12 +1,12 @@
-"""The signed pola file, version 1. No keys here.
+"""The signed pola file, version 2. No keys here.
 
 ::
 
-    "SANDP" 0x01          magic and version
+    "SANDP" 0x02          magic and version
     u32be B, body         canonical msgpack map (sorted keys), B <= 64 MiB
     u32be G, signatures   canonical msgpack array of [authority key id, Ed25519 signature]
 
-Each authority custodian signs ``"sandi/v1/pola-signature\\x00" || magic ||
+Each authority custodian signs ``"sandi/v2/pola-signature\\x00" || magic ||
 version || B || SHA-256(body)``: the body is hashed once, however many custodians
 signed it. Agencies are positional records and rules are columns (see
 :mod:`sandi.pola.tables`); docs/format.md gives every field.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import itertools
 import struct
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -29,11 +30,13 @@ from sandi.crypto.suite import Suite
 from sandi.errors import MalformedPola, UnsupportedPolaVersion
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
+    MAX_FRESHNESS_AGE,
     MAX_RECIPIENTS,
     Agency,
     Authority,
     AuthorityKey,
     Decree,
+    Freshness,
     Requirement,
     Rule,
     TimeStamping,
@@ -42,9 +45,10 @@ from sandi.pola.records import AgencyTable, agency_record
 from sandi.pola.tables import TEXT, RuleTable, fixed_map
 
 POLA_MAGIC = b"SANDP"
-POLA_VERSION = 1
+POLA_VERSION = 2
 POLA_PREFIX = POLA_MAGIC + bytes([POLA_VERSION])
-POLA_SIGNATURE_LABEL = b"sandi/v1/pola-signature\x00"
+POLA_SIGNATURE_LABEL = b"sandi/v2/pola-signature\x00"
+MAX_HISTORY = 65_536
 MAX_BODY = 64 * 1024 * 1024
 MAX_SIGNATURES = 64
 _U32 = struct.Struct(">I")
@@ -65,6 +69,10 @@ class PolaBody:
     rules: Sequence[Rule]
     requirements: tuple[Requirement, ...]
     tsa: TimeStamping | None = None
+    freshness: Freshness | None = None
+    #: ``(version, issued_at)`` of every earlier version the authority published, ascending:
+    #: when each was superseded, for a home that skipped some (docs/pola.md §3)
+    history: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,14 +123,18 @@ def encode_body(b: PolaBody) -> bytes:
                          for q in b.requirements],
         "tsa": None if b.tsa is None else {"url": b.tsa.url, "required": b.tsa.required,
                                            "certificates": list(b.tsa.certificates)},
+        "freshness": None if b.freshness is None else {
+            "key": b.freshness.key, "max_age": b.freshness.max_age,
+            "refuse_above": b.freshness.refuse_above.slug},
+        "history": [list(h) for h in b.history],
     })
 
 
 # --- decode ----------------------------------------------------------------------
 
 _F = Fields(MalformedPola, Phrase("pola"))
-_BODY = ("agencies", "authority", "decree", "expires", "id", "issued", "name", "requirements",
-         "rules", "tsa", "version")
+_BODY = ("agencies", "authority", "decree", "expires", "freshness", "history", "id", "issued",
+         "name", "requirements", "rules", "tsa", "version")
 _LEVELS = {c.slug: c for c in Classification}
 _SUITES = {s.slug: s for s in Suite}
 
@@ -175,6 +187,29 @@ def _tsa(m: object) -> TimeStamping | None:
     return TimeStamping(url, certs, _boolean(d["required"], "tsa required"))
 
 
+def _freshness(m: object) -> Freshness | None:
+    if m is None:
+        return None
+    d = fixed_map(m, "freshness", ("key", "max_age", "refuse_above"))
+    level = d["refuse_above"]
+    if not isinstance(level, str) or level not in _LEVELS:
+        _F.fail("unknown level {level!r}", level=level)
+    return Freshness(_F.blob(d["key"], "timestamp key", 32),
+                     _F.integer(d["max_age"], "max_age", 3600, MAX_FRESHNESS_AGE),
+                     _LEVELS[level])
+
+
+def _history(m: object, version: int, issued: int) -> tuple[tuple[int, int], ...]:
+    out = []
+    for item in _F.array(m, "history", 0, MAX_HISTORY):
+        r = _F.record(item, "history entry", 2)
+        out.append((_F.integer(r[0], "history version", 1, version - 1),
+                    _F.integer(r[1], "history issued", 0, issued)))
+    if any(a[0] >= b[0] or a[1] > b[1] for a, b in itertools.pairwise(out)):
+        _F.fail("history must be ascending in version and time")
+    return tuple(out)
+
+
 def _authority(m: object) -> Authority:
     auth = fixed_map(m, "authority", ("keys", "name", "threshold"))
     keys = []
@@ -205,14 +240,16 @@ def _decode_body(data: bytes) -> PolaBody:
     reqs = tuple(_requirement(r) for r in f.array(d["requirements"], "requirements", 0, 4))
     if len({r.level for r in reqs}) != len(reqs):
         f.fail("one requirement per classification")
+    version = f.integer(d["version"], "version", 1, 2**63 - 1)
     return PolaBody(
-        f.slug(d["id"], "pola id"), f.integer(d["version"], "version", 1, 2**63 - 1),
+        f.slug(d["id"], "pola id"), version,
         f.text(d["name"], "name", TEXT), issued, d["expires"],
         Decree(f.text(dec["number"], "decree number", TEXT),
                f.text(dec["date"], "decree date", 32), f.text(dec["title"], "decree title", TEXT)),
         _authority(d["authority"]),
         AgencyTable.decode(f.array(d["agencies"], "agencies", 1, 100_000)),
-        RuleTable.decode(d["rules"]), reqs, _tsa(d["tsa"]))
+        RuleTable.decode(d["rules"]), reqs, _tsa(d["tsa"]), _freshness(d["freshness"]),
+        _history(d["history"], version, issued))
 
 
 def decode_pola(data: bytes) -> SignedPola:

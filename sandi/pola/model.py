@@ -7,10 +7,13 @@ signed wire form is in :mod:`sandi.pola._wire`, the decisions in :mod:`sandi.pol
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import NoReturn
 
 from sandi._internal.codec import is_slug, pack
 from sandi._internal.i18n import Phrase
+from sandi._internal.time import show
 from sandi.crypto.primitives import fingerprint
 from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import Suite
@@ -38,7 +41,12 @@ class RevocationReason(enum.Enum):
 
 @dataclass(frozen=True)
 class KeyVersion:
-    """One public key version of an agency, with its state in the pola."""
+    """One public key version of an agency, with its state and window in the pola.
+
+    A signature by it counts only for a creation time inside ``[not_before,
+    retired_at)`` and, if it is revoked, before ``revoked_at`` (never, if
+    compromised). ``retired_at`` is set when its successor is published.
+    """
 
     version: int
     keys: PublicKeys
@@ -46,12 +54,20 @@ class KeyVersion:
     not_before: int
     revoked_at: int | None = None
     reason: RevocationReason | None = None
+    retired_at: int | None = None
 
     def __post_init__(self) -> None:
         revoked = self.state is KeyState.REVOKED
         if revoked != (self.revoked_at is not None) or revoked != (self.reason is not None):
             raise MalformedPola("key v{version}: revoked_at and reason go with, and only with, "
                                 "state revoked", version=self.version)
+        check_window(self.version, self.state, self.not_before, self.retired_at, _malformed)
+
+    def retire(self, at: int) -> KeyVersion:
+        """This version retired at ``at`` (its successor was published then)."""
+        end = at if self.retired_at is None else min(at, self.retired_at)
+        state = self.state if self.state is KeyState.REVOKED else KeyState.RETIRED
+        return replace(self, state=state, retired_at=max(end, self.not_before))
 
     def check_signed_at(self, owner: str, at: int) -> None:
         """Raise unless a signature dated ``at`` by this version is acceptable."""
@@ -66,6 +82,24 @@ class KeyVersion:
             if at >= self.revoked_at:
                 raise KeyRevoked("{owner} key v{version} was revoked before the envelope was "
                                  "created", owner=owner, version=self.version)
+        if self.retired_at is not None and at >= self.retired_at:
+            raise KeyRevoked("{owner} key v{version} was retired on {retired}, before the "
+                             "envelope was created", owner=owner, version=self.version,
+                             retired=show(self.retired_at))
+
+
+def check_window(version: int, state: KeyState, not_before: int, retired_at: int | None,
+                 fail: Callable[..., NoReturn]) -> None:
+    """A current key has no end; a retired one has one, not before its start."""
+    if state is not KeyState.REVOKED and (state is KeyState.RETIRED) != (retired_at is not None):
+        fail("key v{version}: a retired key has an end (retired_at), a current one none",
+             version=version)
+    if retired_at is not None and retired_at < not_before:
+        fail("key v{version}: retired_at is before not_before", version=version)
+
+
+def _malformed(template: str, /, **params: object) -> NoReturn:
+    raise MalformedPola(template, **params)
 
 
 class MemberStatus(enum.Enum):
@@ -248,6 +282,31 @@ class Authority:
         """A short code for the whole authority set, to compare before first trust."""
         return fingerprint(b"sandi/v1/authority",
                            pack([self.threshold, sorted(k.ed25519 for k in self.keys)]))
+
+
+#: A freshness statement may be at most this old, by any pola's limit (31 days).
+MAX_FRESHNESS_AGE = 31 * 86_400
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The pola's timestamp role (docs/pola.md, "Freshness").
+
+    ``key`` signs short-lived freshness statements naming the current pola; a home
+    that has seen none for ``max_age`` seconds warns, and refuses envelopes above
+    ``refuse_above``.
+    """
+
+    key: bytes
+    max_age: int
+    refuse_above: Classification
+
+    def __post_init__(self) -> None:
+        if len(self.key) != 32:
+            raise MalformedPola("the timestamp key must be 32 bytes of Ed25519")
+        if not 3600 <= self.max_age <= MAX_FRESHNESS_AGE:
+            raise MalformedPola("freshness max_age must be 1 hour to 31 days, got {seconds} "
+                                "seconds", seconds=self.max_age)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,14 @@
 A :class:`Pola` exists only verified: it comes from :meth:`Pola.load` or
 :meth:`Pola.from_bytes`, which check the authority's threshold signatures, the
 expiry and, given the trusted pola, rollback and authority continuity
-(:mod:`sandi.pola.trust`).
+(:mod:`sandi.pola.trust`), or from a home (``Home.pola()``), which also checks the
+files against the hashes it pinned when it installed them.
+
+One rule judges every envelope (docs/pola.md §3): this pola's requirements and key
+history always apply; the flows of the older version an envelope names count only
+if that version was in force at the envelope's creation time, which only the
+history of a home knows. A Pola from :meth:`load` or :meth:`from_bytes` has no
+history: for it, only its own version's flows count.
 
 >>> import sandi
 >>> from sandi.demo import demo_world
@@ -23,21 +30,28 @@ from pathlib import Path
 from typing import Any
 
 from sandi._internal import fs as _fs
-from sandi._internal.time import epoch
+from sandi._internal.time import epoch, show
 from sandi.crypto.suite import Suite
 from sandi.errors import (
+    ClockBehind,
+    InvalidArgument,
     MalformedPola,
     PolaExpired,
+    PolaStale,
     PolicyViolation,
     UnknownAgency,
 )
+from sandi.pola import flows as _flows
 from sandi.pola._wire import SignedPola, decode_pola
 from sandi.pola.classification import Classification
+from sandi.pola.freshness import FreshnessStatus, freshness_status, seen_for
+from sandi.pola.history import History, Seen
 from sandi.pola.model import (
     MAX_RECIPIENTS,
     Agency,
     Authority,
     Decree,
+    Freshness,
     KeyState,
     KeyVersion,
     Requirement,
@@ -51,12 +65,28 @@ from sandi.pola.trust import SignatureStatus, signature_status, verify_pola
 #: How many (sender, recipient) decisions a Pola remembers: enough for every pair a busy
 #: agency uses, bounded so a service deciding millions of distinct pairs keeps ~10 MB.
 DECISION_CACHE = 65_536
+#: How far clocks may disagree: an envelope dated later than now plus this is refused,
+#: and a clock this much before the home's floor is still accepted (seconds).
+MAX_SKEW = 300
 
 
 class Pola:
-    """A verified pola. Build it with :meth:`load` or :meth:`from_bytes` only."""
+    """A verified pola. Build it with :meth:`load` or :meth:`from_bytes` only (or get it
+    from a home); there is no way to build an unverified one."""
 
-    def __init__(self, signed: SignedPola, status: SignatureStatus) -> None:
+    def __init__(self, *_: object, **__: object) -> None:
+        raise InvalidArgument("a Pola is made only by Pola.load, Pola.from_bytes or a home")
+
+    @classmethod
+    def _verified(cls, signed: SignedPola, status: SignatureStatus, *,
+                  history: History | None = None, seen: Seen | None = None) -> Pola:
+        """The one way in, for this module's constructors: ``signed`` has been verified."""
+        self = object.__new__(cls)
+        self._setup(signed, status, history, seen)
+        return self
+
+    def _setup(self, signed: SignedPola, status: SignatureStatus, history: History | None,
+               seen: Seen | None) -> None:
         self._signed = signed
         self._status = status
         agencies, rules = signed.body.agencies, signed.body.rules
@@ -69,7 +99,11 @@ class Pola:
         self._limits = lru_cache(maxsize=DECISION_CACHE)(self._decide)
         self._agencies: tuple[Agency, ...] | None = None
         self._rules: tuple[Rule, ...] | None = None
-        self._history_dir: Path | None = None
+        self._history = history
+        self._seen = seen
+        # The latest trusted time: this pola's issue, a statement's, or the home's floor.
+        floors = [signed.body.issued_at, seen.issued_at if seen else 0]
+        self._floor = max(floors + ([history.state.floor] if history else []))
 
     def __repr__(self) -> str:
         return f"Pola({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
@@ -87,28 +121,32 @@ class Pola:
 
     @classmethod
     def from_bytes(cls, data: bytes, *, trusted: Pola | None = None,
-                   now: datetime | None = None) -> Pola:
-        """Parse and verify a signed pola; ``trusted`` is the pola installed before it."""
+                   freshness: bytes | None = None, now: datetime | None = None) -> Pola:
+        """Parse and verify a signed pola; ``trusted`` is the pola installed before it,
+        ``freshness`` a freshness statement naming it (:mod:`sandi.pola.freshness`)."""
         signed = decode_pola(data)
         status = verify_pola(signed, trusted._signed if trusted else None, epoch(now))
-        return cls(signed, status)
+        return cls._verified(signed, status,
+                             seen=None if freshness is None else seen_for(signed, freshness))
 
     @classmethod
-    def _anchor(cls, data: bytes) -> Pola:
-        """The home's installed pola as a trust anchor: signatures checked, expiry not."""
+    def _anchor(cls, data: bytes, history: History | None = None, seen: Seen | None = None
+                ) -> Pola:
+        """A home's installed pola (signatures checked, expiry not), with its history."""
         signed = decode_pola(data)
-        return cls(signed, verify_pola(signed, None, None))
+        return cls._verified(signed, verify_pola(signed, None, None), history=history, seen=seen)
+
+    def _in_home(self, history: History, seen: Seen | None) -> Pola:
+        """This verified pola as a home hands it out, with its history (no re-decoding)."""
+        return Pola._verified(self._signed, self._status, history=history, seen=seen)
 
     @classmethod
     def load(cls, path: Path | str, *, trusted: Pola | None = None,
-             now: datetime | None = None) -> Pola:
-        """Read and verify a signed pola file."""
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            raise MalformedPola("cannot read pola {source}: {reason}", source=path,
-                                reason=_fs.os_reason(exc, reading=True)) from None
-        return cls.from_bytes(data, trusted=trusted, now=now)
+             freshness: Path | str | None = None, now: datetime | None = None) -> Pola:
+        """Read and verify a signed pola file (and a freshness statement file)."""
+        data, statement = (_read(p) if p is not None else None for p in (path, freshness))
+        assert data is not None
+        return cls.from_bytes(data, trusted=trusted, freshness=statement, now=now)
 
     def to_bytes(self) -> bytes:
         """The signed file form, byte for byte as loaded."""
@@ -180,6 +218,20 @@ class Pola:
         """The parsed file (for authoring tools)."""
         return self._signed
 
+    @property
+    def freshness(self) -> Freshness | None:
+        """The timestamp role: who signs freshness statements, and their limits."""
+        return self._signed.body.freshness
+
+    @property
+    def clock_floor(self) -> int:
+        """The latest trusted time known (seconds): no judgment uses an earlier clock."""
+        return self._floor
+
+    def freshness_status(self, now: datetime | None = None) -> FreshnessStatus:
+        """Whether this pola is known to be current at ``now``."""
+        return freshness_status(self.freshness, self.issued_at, self._seen, epoch(now))
+
     def signature_status(self) -> SignatureStatus:
         """Which authority keys signed it ("signed 2/3")."""
         return signature_status(self._signed, self.authority)
@@ -233,49 +285,95 @@ class Pola:
     def check_flow(self, sender: str, to: Sequence[str], level: Classification,
                    suite: Suite) -> None:
         """Raise PolicyViolation unless every recipient may receive ``level`` from
-        ``sender`` and the envelope meets the level's requirement."""
+        ``sender`` and the envelope meets the level's requirement (what seal checks)."""
+        self.check_requirement(level, len(to), suite)
+        self._check_flows(self.may_send, self.version, sender, to, level)
+
+    def check_requirement(self, level: Classification, count: int, suite: Suite) -> None:
+        """Raise PolicyViolation unless ``count`` recipients and ``suite`` meet what this
+        pola requires of ``level`` (always this pola's: docs/pola.md §3)."""
         req = self.requirement(level)
-        if len(to) > req.max_recipients:
+        if count > req.max_recipients:
             raise PolicyViolation("{label} allows at most {max} recipients, not {count}",
-                                  label=level.label, max=req.max_recipients, count=len(to))
+                                  label=level.label, max=req.max_recipients, count=count)
         if suite < req.suite:
             raise PolicyViolation("{label} requires the {required} suite; this envelope uses"
                                   " {used}", label=level.label, required=req.suite.slug,
                                   used=suite.slug)
+
+    def check_flows_at(self, version: int, at: int, sender: str, to: Sequence[str],
+                       level: Classification) -> None:
+        """Raise PolicyViolation unless the flows that count for an envelope naming
+        ``version`` and created at ``at`` allow it: that version's, if it is older and
+        was in force at ``at`` (known only to a home's history), else this version's."""
+        older = None
+        if version != self.version and self._history is not None:
+            older = self._history.flows_in_force(version, at)
+        if older is None:
+            self._check_flows(self.may_send, self.version, sender, to, level)
+        else:
+            self._check_flows(older.may_send, older.version, sender, to, level)
+
+    def _check_flows(self, may_send: Any, version: int, sender: str, to: Sequence[str],
+                     level: Classification) -> None:
         for recipient in to:
             if recipient == sender:
                 continue  # an agency may always keep a copy for itself
-            if not self.may_send(sender, recipient, level):
+            if not may_send(sender, recipient, level):
                 raise PolicyViolation("pola {id} v{version} does not allow {sender} to send "
-                                      "{label} to {recipient}", id=self.id, version=self.version,
+                                      "{label} to {recipient}", id=self.id, version=version,
                                       sender=sender, label=level.label, recipient=recipient)
 
     def sealing_key(self, agency_id: str) -> KeyVersion:
         """The current key version of an agency: the one seal wraps to and signs with."""
         return self.agency(agency_id).current
 
-    def attach_history(self, directory: Path) -> None:
-        """Judge envelopes by the pola version they name, from a home's ``polas/``
-        (every pola it installed, each verified when it was installed)."""
-        self._history_dir = directory
-
-    def version_named(self, version: int) -> Pola:
-        """The pola version an envelope names, as this home keeps it (else this one)."""
-        if version == self.version or self._history_dir is None:
-            return self
-        path = self._history_dir / f"pola-v{version}.sandi"
-        if not path.exists():
-            return self  # a version this home never saw: today's rules (docs/pola.md)
-        older = Pola._anchor(path.read_bytes())
-        return older if older.id == self.id else self
-
-    def check_expiry(self, now: datetime | None) -> None:
-        """Raise PolaExpired if ``now`` is past the expiry (a frozen pola is refused)."""
-        if self.is_expired(now):
-            from sandi._internal.time import show
-
+    def check_time(self, now: datetime | None, level: Classification | None = None) -> None:
+        """Raise unless this pola may judge at ``now``: the clock is not before the latest
+        trusted time seen (ClockBehind), the pola has not expired (PolaExpired, a frozen
+        pola), and, for ``level``, it is known to be current (PolaStale)."""
+        at = epoch(now)
+        if at < self._floor - MAX_SKEW:
+            raise ClockBehind("this computer's clock says {now}, earlier than {floor}, the "
+                              "latest trusted time this home has seen (pola {id} v{version})",
+                              now=show(at), floor=show(self._floor), id=self.id,
+                              version=self.version)
+        if at >= self.expires_at:
             raise PolaExpired("pola {id} v{version} expired on {expires}", id=self.id,
                               version=self.version, expires=show(self.expires_at))
+        policy = self.freshness
+        if level is not None and policy is not None:
+            status = freshness_status(policy, self.issued_at, self._seen, at)
+            if status.refuses(level):
+                assert status.fresh_until is not None
+                raise PolaStale(
+                    "pola {id} v{version} is not confirmed current since {since}: {label} needs"
+                    " a freshness statement from the authority at most {hours} hours old",
+                    id=self.id, version=self.version, since=show(status.fresh_until),
+                    label=level.label, hours=policy.max_age // 3600)
+
+    def tsa_for(self, version: int) -> TimeStamping | None:
+        """The time-stamping authority of the pola version an envelope names: that
+        version's if it is an older one this home installed (from its pinned file; a
+        token made then chains to the TSA of then), else this pola's."""
+        if version == self.version or self._history is None:
+            return self.tsa
+        return self._history.tsa_of(version, self.tsa)
+
+    def _flows_index(self) -> bytes:
+        """This version's flows, indexed for a home's history (:mod:`sandi.pola.flows`)."""
+        agencies = self._signed.body.agencies
+        pairs = ([(r[0], r[4]) for r in agencies.records] if isinstance(agencies, AgencyTable)
+                 else [(a.id, a.groups) for a in agencies])
+        return _flows.build(self.version, self._decisions, pairs)
+
+
+def _read(path: Path | str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        raise MalformedPola("cannot read pola {source}: {reason}", source=path,
+                            reason=_fs.os_reason(exc, reading=True)) from None
 
 
 __all__ = ["Agency", "KeyState", "Pola", "Rule"]

@@ -4,7 +4,7 @@
 
     agency  [id, name, abbrev, sipd | nil, groups, keys, members]
     key     [v, x25519, ed25519, mlkem | nil, mldsa | nil, state, not_before,
-             revoked_at | nil, reason | nil]
+             retired_at | nil, revoked_at | nil, reason | nil]
     member  [id, name, jabatan, nip | nil, keys, joined, status, status_at | nil]
 
 :func:`check_agency` checks one record completely, with a message naming the field.
@@ -25,7 +25,15 @@ from sandi._internal.i18n import Phrase
 from sandi._internal.time import MAX_TIME
 from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedPola
-from sandi.pola.model import Agency, KeyState, KeyVersion, Member, MemberStatus, RevocationReason
+from sandi.pola.model import (
+    Agency,
+    KeyState,
+    KeyVersion,
+    Member,
+    MemberStatus,
+    RevocationReason,
+    check_window,
+)
 from sandi.pola.tables import TEXT, Table, check_slugs, check_texts, types_are
 
 _F = Fields(MalformedPola, Phrase("pola"))
@@ -42,7 +50,7 @@ MAX_MEMBERS = 100_000
 
 def _key_record(k: KeyVersion) -> list[Any]:
     return [k.version, k.keys.x25519, k.keys.ed25519, k.keys.mlkem, k.keys.mldsa, k.state.value,
-            k.not_before, k.revoked_at, k.reason.value if k.reason else None]
+            k.not_before, k.retired_at, k.revoked_at, k.reason.value if k.reason else None]
 
 
 def agency_record(a: Agency) -> list[Any]:
@@ -62,7 +70,7 @@ def _enum(table: dict[str, Any], value: object, name: str) -> Any:
 
 
 def _check_key(value: object) -> tuple[int, KeyState]:
-    r = _F.record(value, "key", 9)
+    r = _F.record(value, "key", 10)
     version = _F.integer(r[0], "key version", 1, 2**31)
     _F.blob(r[1], "x25519", 32)
     _F.blob(r[2], "ed25519", 32)
@@ -72,15 +80,17 @@ def _check_key(value: object) -> tuple[int, KeyState]:
         _F.blob(r[3], "mlkem", 1184)
         _F.blob(r[4], "mldsa", 1952)
     state = _enum(_STATES, r[5], "key state")
-    _F.integer(r[6], "not_before", 0, MAX_TIME)
-    if r[7] is not None:
-        _F.integer(r[7], "revoked_at", 0, MAX_TIME)
+    not_before = _F.integer(r[6], "not_before", 0, MAX_TIME)
+    retired_at = None if r[7] is None else _F.integer(r[7], "retired_at", 0, MAX_TIME)
     if r[8] is not None:
-        _enum(_REASONS, r[8], "reason")
+        _F.integer(r[8], "revoked_at", 0, MAX_TIME)
+    if r[9] is not None:
+        _enum(_REASONS, r[9], "reason")
     revoked = state is KeyState.REVOKED
-    if revoked != (r[7] is not None) or revoked != (r[8] is not None):
+    if revoked != (r[8] is not None) or revoked != (r[9] is not None):
         _F.fail("key v{version}: revoked_at and reason go with, and only with, state revoked",
                 version=version)
+    check_window(version, state, not_before, retired_at, _F.fail)
     return version, state
 
 
@@ -136,12 +146,13 @@ def _blobs(column: Sequence[Any], size: int) -> bool:
 
 def _keys_ok(flat: list[Any]) -> bool:
     """Whether every item is a key record with every field in range (column by column)."""
-    if not (types_are(flat, {list}) and set(map(len, flat)) == {9}):
+    if not (types_are(flat, {list}) and set(map(len, flat)) == {10}):
         return False
-    vs, xs, eds, mlkems, mldsas, states, nbs, revs, reasons = zip(*flat, strict=True)
+    vs, xs, eds, mlkems, mldsas, states, nbs, rets, revs, reasons = zip(*flat, strict=True)
     pq = [m is not None for m in mlkems]
     revoked = [s == "revoked" for s in states]
     named = [r for r in reasons if r is not None]
+    ended = [r is not None for r in rets]
     return (_ints(vs, 1, 2**31) and _blobs(xs, 32) and _blobs(eds, 32)
             and pq == [m is not None for m in mldsas]
             and _blobs([m for m in mlkems if m is not None], 1184)
@@ -150,6 +161,11 @@ def _keys_ok(flat: list[Any]) -> bool:
             and _ints(nbs, 0, MAX_TIME)
             and revoked == [r is not None for r in revs] == [r is not None for r in reasons]
             and _ints([r for r in revs if r is not None], 0, MAX_TIME)
+            # a window: current keys have no end, retired ones have one, after their start
+            and all(e == (s == "retired") for e, s in zip(ended, states, strict=True)
+                    if s != "revoked")
+            and _ints([r for r in rets if r is not None], 0, MAX_TIME)
+            and all(r is None or r >= n for r, n in zip(rets, nbs, strict=True))
             and types_are(named, {str}) and set(named) <= _REASONS.keys())
 
 
@@ -189,8 +205,8 @@ def _agencies_ok(records: list[Any]) -> bool:
 
 
 def _key(r: list[Any]) -> KeyVersion:
-    return KeyVersion(r[0], PublicKeys(r[1], r[2], r[3], r[4]), _STATES[r[5]], r[6], r[7],
-                      None if r[8] is None else _REASONS[r[8]])
+    return KeyVersion(r[0], PublicKeys(r[1], r[2], r[3], r[4]), _STATES[r[5]], r[6], r[8],
+                      None if r[9] is None else _REASONS[r[9]], r[7])
 
 
 def _agency(r: list[Any]) -> Agency:

@@ -12,6 +12,9 @@ manner of TUF's client workflow; the home's installed pola is the trusted state.
 4. With a trusted pola: the version does not go down, and an equal version has
    identical bytes (``PolaRollback``).
 5. Not past ``expires`` at ``now`` (``PolaExpired``).
+6. With a trusted pola: a newer version is not issued before the trusted one, and
+   its history agrees on when the trusted one was issued (``PolaRollback``): the
+   versions in force follow one another in time.
 """
 
 from __future__ import annotations
@@ -107,4 +110,12 @@ def verify_pola(signed: SignedPola, trusted: SignedPola | None, now: int | None
     if now is not None and now >= body.expires_at:  # step 5
         raise PolaExpired("pola {id} v{version} expired on {expires}", id=body.id,
                           version=body.version, expires=show(body.expires_at))
+    # Step 6: versions in force follow one another in time (docs/pola.md §3).
+    if trusted is not None and body.version > trusted.body.version and (
+            body.issued_at < trusted.body.issued_at
+            or dict(body.history).get(trusted.body.version, trusted.body.issued_at)
+            != trusted.body.issued_at):
+        raise PolaRollback("pola {id} v{version} is dated before, or disagrees on the issue "
+                           "time of, the trusted v{trusted}", id=body.id, version=body.version,
+                           trusted=trusted.body.version)
     return status

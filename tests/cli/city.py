@@ -88,8 +88,9 @@ def build_city(root: Path) -> City:
                  "2026-02-03", "--decree-title", "Pola Hubungan Komunikasi Sandi"))
     for name, run in (("a", city.a), ("b", city.b)):
         agency, full, abbrev, group = AGENCIES[name]
-        made = doc(run("--json", "keys", "init", "--agency", agency, "--passphrase-file",
-                       city.home_pass, "--request-out", root))
+        # --pq: `sandi pola init` requires the hybrid suite for rahasia and above.
+        made = doc(run("--json", "keys", "init", "--agency", agency, "--pq",
+                       "--passphrase-file", city.home_pass, "--request-out", root))
         added = doc(city.auth("--json", "pola", "agency", "add", made["request"], "--dir",
                               city.ws, "--name", full, "--abbrev", abbrev, "--group", group))
         assert added["fingerprint"] == made["fingerprint"]  # what the phone call compares

@@ -41,7 +41,7 @@ def activity(home: Path, tmp_path: Path, passfile: Path) -> dict[str, str]:
            passfile))
     tampered = tmp_path / "rusak.sandi"
     data = bytearray(Path(sealed["output"]).read_bytes())
-    data[-70] ^= 1
+    data[-(3373 + 6)] ^= 1  # in the last payload chunk, before the hybrid signature
     tampered.write_bytes(bytes(data))
     assert_one_error(run("open", tampered, "-o", tmp_path / "x.txt", "--passphrase-file",
                          passfile), 1)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import click
@@ -44,8 +43,8 @@ def test_no_pola_says_how_to_install_one(tmp_path: Path, envelope: Path) -> None
 def test_missing_keystore_says_how_to_make_one(world: DemoWorld, tmp_path: Path,
                                                envelope: Path, passfile: Path) -> None:
     home = tmp_path / "auditor"
-    home.mkdir()
-    shutil.copy(world.home.pola_path, home / "pola.sandi")  # a pola, but no keys
+    sandi.Home(home).install_pola(world.pola.to_bytes(),  # a pola, but no keys
+                                  fingerprint=world.pola.authority.fingerprint())
     run = make_run(home)
     assert run("verify", envelope).exit_code == 0  # verify needs no keystore
     result = run("open", envelope, "--passphrase-file", passfile)

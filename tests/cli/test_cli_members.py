@@ -17,13 +17,14 @@ def test_members_from_onboarding_to_removal(tmp_path: Path) -> None:
     b = make_run(home_b)
 
     # The custodian turns BKPSDMD's shared keystore into a vault; Ani is its first member.
-    first = doc(b("--json", "members", "init", "ani", "--request-out", tmp_path,
+    # --pq: the city's pola requires the hybrid suite for rahasia (`sandi pola init`).
+    first = doc(b("--json", "members", "init", "ani", "--pq", "--request-out", tmp_path,
                   "--passphrase-file", city.home_pass, "--new-passphrase-file", ani_pass))
     assert not (home_b / "keystore.sandi").exists()
     # Ani (her own passphrase) onboards Budi, who types his own.
-    added = doc(b("--member", "ani", "--json", "members", "add", "budi", "--request-out",
+    added = doc(b("--member", "ani", "--json", "members", "add", "budi", "--pq", "--request-out",
                   tmp_path, "--passphrase-file", ani_pass, "--new-passphrase-file", budi_pass))
-    citra = doc(b("--member", "budi", "--json", "members", "add", "citra", "--request-out",
+    citra = doc(b("--member", "budi", "--json", "members", "add", "citra", "--pq", "--request-out",
                   tmp_path, "--passphrase-file", budi_pass, "--new-passphrase-file",
                   write_secret(tmp_path / "citra.txt", "frasa sandi milik citra")))
     for request, name in ((first["request"], "Ani Suryani"), (added["request"], "Budi Santoso"),

@@ -67,6 +67,8 @@ EXPIRES = ISSUED + VALID_DAYS * DAY
 NOT_BEFORE = ISSUED - 30 * DAY  # keys valid from here, but for inspektorat v2
 INSPEKTORAT_V2_FROM = ISSUED + 10 * DAY  # inspektorat v1 superseded, v2 valid
 KEC_A_COMPROMISED = ISSUED + 5 * DAY  # kec-a v1 revoked as compromised
+BKPSDMD_V1_RETIRED = ISSUED  # bkpsdmd v1 retired: its successor was published then
+SKEW = 300  # an envelope dated more than this after "now" is refused
 POLA_VERSION = 3
 
 #: The pola's source; compile_source adds the keys (below) and the authority.
@@ -111,7 +113,8 @@ def _published() -> dict[str, list[KeyVersion]]:
             revoked_at: int | None = None,
             reason: RevocationReason | None = None) -> KeyVersion:
         return KeyVersion(version, KEYS[agency, version].public, state, not_before,
-                          revoked_at, reason)
+                          revoked_at, reason, BKPSDMD_V1_RETIRED if state is KeyState.RETIRED
+                          else None)
 
     return {
         "sekda": [pub("sekda", 1, KeyState.CURRENT)],

@@ -23,6 +23,7 @@ from _world import (
 
 import sandi
 from sandi.envelope.format import Metadata, parse_header
+from sandi.keys.holdings import Holdings
 from sandi.keys.keystore import Keystore
 from sandi.pola.policy import Pola
 
@@ -37,7 +38,7 @@ EXPECT = {
     "PolicyViolation": "policy refusal", "UnknownAgency": "policy refusal",
     "KeyNotValid": "policy refusal", "KeyRevoked": "policy refusal",
     "PolaMismatch": "policy refusal", "PolaRollback": "policy refusal",
-    "PolaExpired": "expired",
+    "PolaExpired": "expired", "EnvelopeFromFuture": "expired",
     "TimestampInvalid": "timestamp",
 }
 
@@ -52,8 +53,15 @@ def iso(seconds: int) -> str:
 
 def _keystore(agency: str) -> Keystore:
     # In memory only: the generator never touches a keystore file.
-    return Keystore(Path("/nonexistent"), None,  # type: ignore[arg-type]
-                    [k for (a, _), k in KEYS.items() if a == agency])
+    return Keystore(_InMemory(), Holdings(tuple(k for (a, _), k in KEYS.items()  # type: ignore[arg-type]
+                                                if a == agency)))
+
+
+class _InMemory:
+    """A keystore's storage that is never read or written (a member-less home)."""
+
+    member = None
+    path = Path("/nonexistent")
 
 
 class Writer:
@@ -111,7 +119,7 @@ class Writer:
         got_open = got_verify = "success"
         try:
             pola = Pola.from_bytes(POLA_BYTES, now=at)
-            doc = sandi.open(env, keystore=_keystore(v["recipient"]), pola=pola)
+            doc = sandi.open(env, keystore=_keystore(v["recipient"]), pola=pola, now=at)
             if hashlib.sha256(doc.plaintext).hexdigest() != v["plaintext_sha256"]:
                 got_open = "wrong plaintext"
             elif list(doc.opened_with or ()) != v["opened_with"]:
@@ -119,7 +127,7 @@ class Writer:
         except sandi.SandiError as exc:
             got_open = type(exc).__name__
         try:
-            sandi.verify(env, pola=Pola.from_bytes(POLA_BYTES, now=at))
+            sandi.verify(env, pola=Pola.from_bytes(POLA_BYTES, now=at), now=at)
         except sandi.SandiError as exc:
             got_verify = type(exc).__name__
         want_open = v["error"] or "success"

@@ -257,10 +257,11 @@ def header_changed(w: Writer) -> None:
                              level="rahasia", n=112))
     hb = parse_header(bk.to_bytes())[0].signed
     w.fail("header-signer-version-retired", "bkpsdmd signed with v2; the header changed to"
-           " its retired v1, which is valid but did not sign", "sekda",
+           " its v1, retired before the creation time: refused before the signature is"
+           " checked", "sekda",
            bk.with_(signed_bytes=encode_signed_header(
                replace(hb, signer=Signer(SignerKind.AGENCY, "bkpsdmd", 1)))).to_bytes(),
-           unbound, SIG)
+           "KeyRevoked")
 
 
 def _rebound(e: Envelope, h: SignedHeader, key: bytes, data: bytes, meta: Metadata,

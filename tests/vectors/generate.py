@@ -20,9 +20,12 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from _world import (
+    BKPSDMD_V1_RETIRED,
     EPHEMERAL,
     INSPEKTORAT_V2_FROM,
+    NOW,
     POLA_VERSION,
+    SKEW,
     Draft,
     Envelope,
     parts,
@@ -162,6 +165,28 @@ def not_a_recipient(w: Writer) -> None:
            e.with_(stanzas=tuple(stanzas)).to_bytes(), "NotARecipient", OK)
 
 
+def windows(w: Writer) -> None:
+    """A key's signatures count only inside its window; nothing is dated in the future."""
+    data = plaintext(222, 69)
+    env = Draft(data, "bkpsdmd", ("sekda",), "rahasia", 69,
+                signer=Signer(SignerKind.AGENCY, "bkpsdmd", 1),
+                created_at=BKPSDMD_V1_RETIRED - 1).build()
+    w.ok("retired-key-before-its-end", "signed by bkpsdmd v1 one second before it was retired"
+         " (its successor published): still valid", "sekda", env, data, Metadata())
+    env = Draft(data, "bkpsdmd", ("sekda",), "rahasia", 146,
+                signer=Signer(SignerKind.AGENCY, "bkpsdmd", 1),
+                created_at=BKPSDMD_V1_RETIRED + 86_400).build()
+    w.fail("retired-key-after-its-end", "bkpsdmd v1, retired when its successor was published,"
+           " signs a day later", "sekda", env, "KeyRevoked")
+    data = plaintext(222, 147)
+    env = Draft(data, "sekda", ("bkpsdmd",), "rahasia", 147, created_at=NOW + SKEW).build()
+    w.ok("dated-within-the-clock-skew", "created 5 minutes after the vector's now: within the"
+         " allowed clock skew", "bkpsdmd", env, data, Metadata(), now=NOW)
+    env = Draft(data, "sekda", ("bkpsdmd",), "rahasia", 148, created_at=NOW + SKEW + 1).build()
+    w.fail("dated-in-the-future", "created 5 minutes and 1 second after the vector's now:"
+           " beyond the allowed clock skew", "bkpsdmd", env, "EnvelopeFromFuture", now=NOW)
+
+
 def main() -> None:
     here = Path(__file__).parent
     w = Writer(here)
@@ -171,6 +196,7 @@ def main() -> None:
         header_cases(w)
         recipient_cases(w)
         payload_cases(w)
+        windows(w)
         pola_vectors(w)
     w.finish()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import struct
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import msgpack
@@ -58,7 +59,7 @@ def pola_vectors(w: Writer) -> None:
            _with_sigs(world, [(k2.id, world.signatures[0][1]), (k1.id, world.signatures[1][1])]),
            SIGFAIL)
     w.pola("signature-unlabelled", "both keys sign the body without the"
-           " 'sandi/v1/pola-signature' label",
+           " 'sandi/v2/pola-signature' label",
            _with_sigs(world, [(k.id, _raw_sign(k, POLA_PREFIX + struct.pack(">I", body_len)
                                                 + hashlib.sha256(world.body_bytes).digest()))
                               for k in (k1, k2)]),
@@ -83,8 +84,8 @@ def pola_vectors(w: Writer) -> None:
            now=EXPIRES + 365 * 86_400)
     w.pola("bad-magic", "'SANDI' (an envelope's magic) instead of 'SANDP'",
            b"SANDI" + POLA_BYTES[5:], "MalformedPola")
-    w.pola("version-2", "format version byte 2", b"SANDP\x02" + POLA_BYTES[6:],
-           "UnsupportedPolaVersion")
+    w.pola("version-1", "format version byte 1 (the format before key windows and"
+           " freshness)", b"SANDP\x01" + POLA_BYTES[6:], "UnsupportedPolaVersion")
     w.pola("truncated", "the last byte removed", POLA_BYTES[:-1], "MalformedPola")
     w.pola("trailing-byte", "one byte appended", POLA_BYTES + b"\x00", "MalformedPola")
     w.pola("body-length-zero", "body length 0",
@@ -94,6 +95,16 @@ def pola_vectors(w: Writer) -> None:
     w.pola("body-non-canonical", "the body with its version as uint8 (0xcc 03), re-signed",
            _resigned(_wide_version(world.body_bytes)), "MalformedPola")
     _compact_form_vectors(w, world.body_bytes)
+    w.pola("version-3", "format version byte 3", b"SANDP\x03" + POLA_BYTES[6:],
+           "UnsupportedPolaVersion")
+    earlier = replace(pola_body(version=4), issued_at=world.body.issued_at - 86_400)
+    w.pola("update-issued-before-trusted", "v4 issued a day before the trusted v3: the versions"
+           " in force would overlap", signed_pola(earlier).to_bytes(), "PolaRollback",
+           trusted=POLA_BYTES)
+    disagrees = replace(pola_body(version=4), history=((3, world.body.issued_at - 1),))
+    w.pola("update-history-disagrees", "v4 whose history says v3 was issued a second before"
+           " the trusted v3 was", signed_pola(disagrees).to_bytes(), "PolaRollback",
+           trusted=POLA_BYTES)
 
 
 def _compact_form_vectors(w: Writer, body: bytes) -> None:
@@ -141,6 +152,11 @@ def _compact_form_vectors(w: Writer, body: bytes) -> None:
     bad("key-record-absent-fields-omitted", "the first agency's first key record with its"
         " trailing nil fields left out instead of written as nil",
         lambda m: m["agencies"][0][5].__setitem__(0, m["agencies"][0][5][0][:7]))
+    bad("key-retired-without-end", "bkpsdmd's retired v1 with its retired_at nil: a retired"
+        " key has an end", lambda m: next(a for a in m["agencies"] if a[0] == "bkpsdmd"
+                                          )[5][0].__setitem__(7, None))
+    bad("key-current-with-end", "sekda's current v1 with a retired_at",
+        lambda m: next(a for a in m["agencies"] if a[0] == "sekda")[5][0].__setitem__(7, 1))
 
 
 def _raw_sign(key: object, message: bytes) -> bytes:

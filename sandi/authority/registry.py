@@ -1,0 +1,148 @@
+"""The agencies' key versions and members in the authority's registry (pola-keys.json),
+changed only by signed requests; and the end of every retired key version.
+
+A rotation retires the current version at once, but its *end* (``retired_at``) is
+the issue time of the build that publishes its successor: until then the agency
+still seals with it, as every home still lists it as current. A member removal
+records the agency key version it exposed (the one that signed the removal: the
+members' vault gave it to the removed official); a build refuses while that
+version is still current, so a removal always comes with the rotation that ends
+the key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sandi._internal.time import MAX_TIME, show
+from sandi.authority import keysfile as wj
+from sandi.authority.requests import KeyRequest, RequestKind
+from sandi.errors import InvalidArgument, MalformedRequest, UnknownAgency
+from sandi.pola._wire import PolaBody
+from sandi.pola.model import KeyState, KeyVersion, MemberStatus, RevocationReason
+
+Registry = dict[str, Any]  # the parsed pola-keys.json
+
+
+def set_member_status(data: Registry, agency: str, member: str, status: MemberStatus, *,
+                      at: int, exposed: int | None = None) -> None:
+    """Suspend or remove a member from time ``at`` (their later signatures fail);
+    ``exposed``: the agency key version a removed member held."""
+    for entry in data.get("members", {}).get(agency, []):
+        if entry["id"] == member:
+            entry["status"] = status.value
+            entry.pop("status_at", None)
+            entry.pop("exposed", None)
+            if status is not MemberStatus.ACTIVE:
+                entry["status_at"] = at
+            if status is MemberStatus.REMOVED and exposed is not None:
+                entry["exposed"] = exposed
+            return
+    raise UnknownAgency("{member} is not a member of {agency}", member=member, agency=agency)
+
+
+def apply(data: Registry, req: KeyRequest) -> None:
+    """Apply a key change (rotate), revocation or member-status request to ``data``."""
+    versions = data["agencies"].get(req.agency)
+    if versions is None:
+        raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
+    pending = {v["v"] for v in versions if wj.pending_retirement(v)}
+    keys = [wj.key_from_json(v) for v in versions]
+    signer = next((k for k in keys if k.version == req.signed_by), None)
+    if signer is None:
+        raise MalformedRequest("request signed by unknown key {agency} v{signed_by}",
+                               agency=req.agency, signed_by=req.signed_by)
+    req.check_prior(signer.keys)
+    if req.kind is RequestKind.MEMBER_STATUS:
+        assert req.member is not None and req.status is not None
+        # Tightening (suspend, remove) may come from any unrevoked version, so it
+        # can travel with the key change that removal makes; reinstating a member
+        # needs the current key (an old laptop must not bring anyone back).
+        allowed = signer.state is KeyState.CURRENT or (
+            req.status != "active" and signer.state is KeyState.RETIRED)
+        if not allowed:
+            raise MalformedRequest("this member-status request must be signed by {agency}'s "
+                                   "current key", agency=req.agency)
+        assert req.effective_at is not None
+        set_member_status(data, req.agency, req.member, MemberStatus(req.status),
+                          at=req.effective_at, exposed=signer.version)
+        return
+    if req.kind is RequestKind.ROTATE:
+        assert req.keys is not None
+        # Only the current key names its successor: a retired or revoked version
+        # (an old laptop, a thief) must not be able to take over the agency.
+        current = next(k for k in keys if k.state is KeyState.CURRENT)
+        if signer.version != current.version:
+            raise MalformedRequest("a key change must be signed by the current key {agency} "
+                                   "v{version}, not v{signer_version}", agency=req.agency,
+                                   version=current.version, signer_version=signer.version)
+        if req.version <= max(k.version for k in keys):
+            raise MalformedRequest("{agency} v{version} is not a new version",
+                                   agency=req.agency, version=req.version)
+        pending.add(current.version)  # ends when the build publishing its successor is issued
+        keys = [k.retire(MAX_TIME) if k.state is KeyState.CURRENT else k for k in keys]
+        keys.append(KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at))
+    else:
+        assert req.reason is not None and req.effective_at is not None
+        if req.version not in {k.version for k in keys}:
+            raise MalformedRequest("{agency} has no key v{version} to revoke",
+                                   agency=req.agency, version=req.version)
+        # A revoked key's holder may be a thief: it may ask for its own revocation
+        # only, never discredit the agency's other versions.
+        if signer.state is KeyState.REVOKED and signer.version != req.version:
+            raise MalformedRequest("revocation signed by {agency} v{version}, which is "
+                                   "revoked: sign it with a valid key version",
+                                   agency=req.agency, version=signer.version)
+        keys = [_revoked(k, req) if k.version == req.version else k for k in keys]
+        if not any(k.state is KeyState.CURRENT for k in keys):
+            raise MalformedRequest("revoking {agency} v{version} leaves no current key: "
+                                   "rotate first, then revoke the old version",
+                                   agency=req.agency, version=req.version)
+    data["agencies"][req.agency] = [_json(k, k.version in pending) for k in keys]
+
+
+def _json(key: KeyVersion, pending: bool) -> dict[str, Any]:
+    out = wj.key_json(key)
+    if pending and out.get("retired_at") == MAX_TIME:
+        del out["retired_at"]  # still pending: the end comes with the publishing build
+    return out
+
+
+def _revoked(key: KeyVersion, req: KeyRequest) -> KeyVersion:
+    assert req.reason is not None and req.effective_at is not None
+    reason, revoked_at = RevocationReason(req.reason), req.effective_at
+    if key.state is KeyState.REVOKED:
+        # A revocation only ever tightens: re-revoking a compromised key as
+        # "superseded", or with a later effective time, would revive its forgeries.
+        assert key.revoked_at is not None and key.reason is not None
+        revoked_at = min(revoked_at, key.revoked_at)
+        if key.reason is RevocationReason.COMPROMISED:
+            reason = RevocationReason.COMPROMISED
+    return replace(key, state=KeyState.REVOKED, revoked_at=revoked_at, reason=reason)
+
+
+def check_removals(data: Registry) -> None:
+    """Refuse to build while a removed member's exposed agency key is still current."""
+    for agency, members in data.get("members", {}).items():
+        for m in members:
+            exposed = m.get("exposed")
+            current = [v["v"] for v in data["agencies"].get(agency, [])
+                       if v.get("state") == KeyState.CURRENT.value]
+            if exposed is not None and exposed in current:
+                raise InvalidArgument(
+                    "{member} was removed from {agency} on {when}, but key v{version}, which "
+                    "they held, is still current: apply the key-change request that `sandi "
+                    "members remove` wrote", member=m["id"], agency=agency,
+                    when=show(m["status_at"]), version=exposed)
+
+
+def end_retirements(data: Registry, body: PolaBody) -> None:
+    """Record, at publish, the end each pending retirement got in the published body."""
+    published = {a.id: {k.version: k.retired_at for k in a.keys} for a in body.agencies
+                 if a.id in data["agencies"]}
+    for agency, versions in data["agencies"].items():
+        for v in versions:
+            end = published.get(agency, {}).get(v["v"])
+            if wj.pending_retirement(v) and end is not None:
+                v["retired_at"] = end
