@@ -41,6 +41,7 @@ HERE = Path(__file__).resolve().parent
 if not __package__:  # run as a script: make ``benchmarks`` importable as a package
     sys.path.insert(0, str(HERE.parent))
 
+from benchmarks import _history  # noqa: E402
 from benchmarks import _sections as s  # noqa: E402
 from benchmarks._measure import MIB, Item  # noqa: E402
 
@@ -53,6 +54,7 @@ SECTIONS: dict[str, tuple[str, Callable[[s.Plan, s.Recorder], None]]] = {
     "f": ("rewrap", s.rewrap),
     "g": ("audit log appends", s.audit),
     "h": ("hybrid against classical (demo pola)", s.suites),
+    "i": ("an envelope naming an older pola version, at scale", _history.history),
 }
 PLOTS = ("throughput_vs_size.png", "seal_vs_recipients.png", "pola_load_vs_agencies.png",
          "rewrap_vs_size.png")
@@ -267,6 +269,18 @@ def _targets(items: dict[str, Item], ratio: dict[str, float], plan: s.Plan) -> l
             if worst_t is not None:
                 out.append(Target(f"e. one may_send decision, {kind} pair (worst size)",
                                   s.fmt_s(worst_t), "< 10 us", worst_t < 10e-6))
+    if plan.pola_sizes:
+        top = max(plan.pola_sizes)
+        old = _med(items, f"i/refuse-old/{top}")
+        if old is not None:
+            note = ", ".join(f"{what} {s.fmt_s(v)}" for what, v in (
+                ("naming v2", _med(items, f"i/refuse-current/{top}")),
+                ("naming v1 after v2", _med(items, f"i/refuse-superseded/{top}")),
+                ("first index read", _med(items, f"i/first-read/{top}"))) if v is not None)
+            out.append(Target(f"i. refuse a forged envelope naming an older pola version,"
+                              f" {top:,} agencies", s.fmt_s(old),
+                              "< 1 ms" + ("" if top >= 25_000 else " (at 25,000: not run)"),
+                              old < 1e-3 if top >= 25_000 else None, note))
     big = max(plan.rewrap_sizes)
     r = ratio.get(f"f: rewrap {s.human(big)} / 1 KiB")
     if r is not None:
