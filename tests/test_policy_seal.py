@@ -137,6 +137,28 @@ def test_classical_sangat_rahasia_is_refused_at_open_and_verify(world: DemoWorld
             check()
 
 
+def test_the_example_pola_requires_hybrid_from_rahasia_up(world: DemoWorld,
+                                                          tmp_path: Path) -> None:
+    # Issue 14 §8: the shipped example sealed rahasia with the classical suite. Now the
+    # example (and `sandi pola init`) requires hybrid for rahasia and sangat-rahasia: a
+    # classical rahasia envelope, validly signed, is refused; the hybrid one is not.
+    assert [q.suite for q in world.pola.requirements] == [
+        Suite.CLASSICAL, Suite.CLASSICAL, Suite.HYBRID, Suite.HYBRID]
+    store = keystore_with(world, tmp_path / "dinkes", ["dinkes"])
+    for seed, suite in ((102, Suite.CLASSICAL), (103, Suite.HYBRID)):
+        parts = known_parts(seed)
+        h = make_header(world, sender="dispendukcapil", to=["dinkes"],
+                        classification=Classification.RAHASIA, suite=suite, parts=parts)
+        env = forge(world, h, DOC, parts)
+        if suite is Suite.HYBRID:
+            assert sandi.open(env, keystore=store, pola=world.pola).plaintext == DOC
+            continue
+        for check in (lambda: sandi.verify(env, pola=world.pola),  # noqa: B023
+                      lambda: sandi.open(env, keystore=store, pola=world.pola)):  # noqa: B023
+            with pytest.raises(PolicyViolation, match="Rahasia requires the hybrid suite"):
+                check()
+
+
 def test_too_many_recipients_is_refused_at_open(world: DemoWorld, tmp_path: Path) -> None:
     parts = known_parts(101)
     h = make_header(world, sender="setda", to=["inspektorat", "diskominfo", "setda", "setwan"],
