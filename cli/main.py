@@ -48,6 +48,7 @@ EXIT_INTERRUPTED = 130
 # import none of them (nor the crypto, msgpack, SQLite, TOML or SLIP-39 code behind
 # them), and the help listing takes each one-line help from the message catalogue.
 _COMMANDS: dict[str, tuple[str, str, str]] = {
+    "agent": (".agent", "agent", "agent.help"),
     "audit": (".audit", "audit", "audit.help"),
     "demo": (".demo", "demo", "demo.help"),
     "keys": (".keys", "keys", "keys.help"),

@@ -25,7 +25,7 @@ from .context import (
     shown,
     write_new,
 )
-from .params import open_keystore, passphrase_option
+from .params import passphrase_option, unlock_keys
 from .verify import info_doc
 
 
@@ -36,7 +36,7 @@ def _open(session: Session, note: AuditNote, file: Path, output: Path | None, fo
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
     if receipt is not None and receipt.exists():
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(receipt)))
-    keystore = open_keystore(session, passphrase_file)  # after the cheap checks
+    keystore = unlock_keys(session, passphrase_file)  # after the cheap checks
     dst = output if output is not None else file.parent
     try:
         with session.progress(file, "progress.open") as progress:
@@ -52,7 +52,7 @@ def _open(session: Session, note: AuditNote, file: Path, output: Path | None, fo
         raise
 
 
-def _refusal(session: Session, file: Path, keystore: sandi.Keystore, pola: sandi.Pola,
+def _refusal(session: Session, file: Path, keystore: sandi.keys.Keyring, pola: sandi.Pola,
              path: Path) -> None:
     """Tell the sender, with a signed 'refused' receipt, that our pola refuses an
     authentic envelope (none is made for anything that is not authentic)."""

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 import sandi
+import sandi.agent
 
 from .context import Session, lang_of, option
 from .messages import t
@@ -196,6 +197,34 @@ def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
 
     warn_keystore(session, store)
     return store
+
+
+if TYPE_CHECKING:
+    Keys = sandi.Keystore | sandi.agent.AgentKeystore
+
+
+def unlock_keys(session: Session, path: Path | None) -> Keys:
+    """The keys seal, open and rewrap use: those of the agent serving the home, if one
+    runs (nothing is asked), else the keystore unlocked here as :func:`open_keystore`.
+    An agent that cannot be used (another member's, or its keystore changed since) is
+    passed over with a warning."""
+    home = session.home.path
+    try:
+        pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
+        held = sandi.agent.connect(home, pola=pola)
+    except sandi.errors.AgentError as exc:
+        session.warn(session.t("agent.passed_over", reason=exc.message(session.lang)))
+        held = None
+    if held is None:
+        return open_keystore(session, path)
+    who = None if held.member is None else held.member.agency
+    if session.member is not None and who != session.member:
+        held.close()  # the agent acts for someone else: this member unlocks their own
+        return open_keystore(session, path)
+    session.member = who or session.member
+    for warning in held.warnings:
+        session.warn(session.words(warning))
+    return held
 
 
 def installed_pola(session: Session) -> sandi.Pola:

@@ -14,11 +14,11 @@ import click
 import sandi
 
 from .context import LocalizedCommand, Session, json_option, option, pass_session, shown, when
-from .params import AGENCY, CLASSIFICATION, URGENCY, open_keystore, passphrase_option
+from .params import AGENCY, CLASSIFICATION, URGENCY, passphrase_option, unlock_keys
 from .verify import info_doc
 
 
-def sender_of(session: Session, keystore: sandi.Keystore, sender: str | None) -> str:
+def sender_of(session: Session, keystore: sandi.keys.Keyring, sender: str | None) -> str:
     """``--from``, or the keystore's only agency."""
     if sender is not None:
         return sender
@@ -61,7 +61,7 @@ def seal(session: Session, file: Path, to: tuple[str, ...],
         pola = session.pola()
         if out.exists() and not force:  # before asking for the passphrase
             raise sandi.errors.OutputExists(session.t("out.exists", path=shown(out)))
-        keystore = open_keystore(session, passphrase_file)
+        keystore = unlock_keys(session, passphrase_file)  # the agent's, if one runs
         note.agency = agency = sender_of(session, keystore, sender)
         with session.progress(file, "progress.seal") as progress:
             info = sandi.seal_file(file, out, sender=keystore.identity(agency), to=list(to),

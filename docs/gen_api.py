@@ -43,7 +43,7 @@ tools of key custodians and of the authority from the surfaces of its subpackage
 """
 
 #: The subpackages whose ``__init__`` is a public surface, after the top-level names.
-SURFACES = ("envelope", "keys", "pola", "audit", "authority")
+SURFACES = ("envelope", "keys", "pola", "audit", "authority", "agent")
 
 
 # --- text ---------------------------------------------------------------------------

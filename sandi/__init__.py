@@ -63,7 +63,8 @@ __getattr__, __dir__ = surface(__name__, {
     "Identity": "sandi.keys.keystore", "Keystore": "sandi.keys.keystore",
     "Classification": "sandi.pola.classification", "Urgency": "sandi.pola.classification",
     "AuditLog": "sandi.audit.log", "write_file": "sandi._internal.fs",
-    **{name: f"sandi.{name}" for name in ("audit", "authority", "envelope", "keys", "pola")},
+    **{name: f"sandi.{name}" for name in ("agent", "audit", "authority", "envelope", "keys",
+                                          "pola")},
 })
 
 __version__ = "0.1.0"

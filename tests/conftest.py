@@ -29,6 +29,17 @@ def _fast_kdf_for_the_command_line() -> Iterator[None]:
         yield
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_agent_sockets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Agents started by tests listen in a directory of the session's own, and no test
+    ever talks to an agent running on the machine (``sandi agent``)."""
+    runtime = tmp_path_factory.mktemp("xdg-runtime")
+    runtime.chmod(0o700)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("XDG_RUNTIME_DIR", str(runtime))
+        yield
+
+
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> DemoWorld:
     """A demo city (40 agencies, all with hybrid-capable keys), shared by a module."""

@@ -49,7 +49,7 @@ from sandi.envelope.sealing import _signing_key
 from sandi.envelope.stream import ChunkReader
 from sandi.envelope.timestamping import SKEW, stamp, witnessed
 from sandi.errors import PolaMismatch, PolicyViolation, ReceiptInvalid, SignatureInvalid
-from sandi.keys.keystore import Identity
+from sandi.keys.agencykey import Identity
 from sandi.pola.model import KeyVersion
 from sandi.pola.policy import Pola
 
@@ -77,7 +77,7 @@ def make_receipt(header: Header, sender_signature: bytes, identity: Identity, po
                        hashlib.sha256(sender_signature).digest(), h.sender, identity.agency,
                        signer, at, outcome, reason)
     unsigned = Receipt(body, encode_body(body), b"")
-    signed = replace(unsigned, signature=key.signing_key().sign(
+    signed = replace(unsigned, signature=key.sign(
         unsigned.signature_input(), hybrid=hybrid, context=LABEL_RECEIPT_SIGNATURE))
     token = stamp(pola, signed.receipt_hash(), at, optional=True)  # when the TSA answers
     return replace(signed, attachments=Attachments(token))

@@ -42,7 +42,7 @@ from sandi.envelope.acknowledging import make_receipt
 from sandi.envelope.format import Header, Stanza, decode_meta, read_header, signature_input
 from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe
 from sandi.envelope.policy import check_envelope
-from sandi.envelope.stanzas import unwrap
+from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.envelope.stream import ChunkReader, Pipeline, open_payload
 from sandi.envelope.timestamping import envelope_witnessed
 from sandi.errors import (
@@ -52,7 +52,7 @@ from sandi.errors import (
     UnknownAgency,
     WrappedKeyInvalid,
 )
-from sandi.keys.keystore import AgencyKey, Keystore
+from sandi.keys.agencykey import Keyring, PrivateKey
 from sandi.pola.model import KeyState
 from sandi.pola.policy import Pola
 
@@ -65,14 +65,14 @@ _META_FAILS = Phrase("encrypted metadata does not authenticate")
 
 
 
-def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey
+def unwrap_checked(header: Header, stanza: Stanza, key: PrivateKey
                    ) -> tuple[bytes, DocumentKeys]:
     """Unwrap ``stanza`` with ``key`` and check the result against the key commitment.
 
     Both are bound to the header hash: a stanza (or a commitment) copied under any
     other header fails here, for every recipient."""
-    data_key = unwrap(stanza, header.signed.suite, key.x25519, key.mlkem_key(),
-                      key.public.x25519, header_hash=header.header_hash)
+    data_key = key.unwrap(stanza.body, header.signed.suite, labels=STANZA_LABELS,
+                          aad=header.header_hash)
     keys = DocumentKeys.derive(data_key, header.signed.payload_nonce, header.header_hash)
     if not same(keys.commitment, header.bound.commitment):
         raise WrappedKeyInvalid("recipient stanza for {agency}: the key does not match the "
@@ -80,7 +80,7 @@ def unwrap_checked(header: Header, stanza: Stanza, key: AgencyKey
     return data_key, keys
 
 
-def _my_stanza(header: Header, keystore: Keystore) -> tuple[DocumentKeys, AgencyKey]:
+def _my_stanza(header: Header, keystore: Keyring) -> tuple[DocumentKeys, PrivateKey]:
     """Unwrap our stanza (try every stanza addressed to an agency we hold keys for)."""
     tried: list[tuple[str, int]] = []
     for stanza in header.stanzas:
@@ -109,7 +109,7 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
                      context=LABEL_ENVELOPE_SIGNATURE)
 
 
-def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
+def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
                  pola: Pola, now: datetime | None = None, receipt: bool = False) -> Opened:
     read = armor.auto(read)  # binary or armored text, told apart by the first line
     header = read_header(read)
@@ -135,7 +135,7 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keystore,
                                                 keystore.identity(key.agency), pola, now=now))
 
 
-def _recipient_warnings(pola: Pola, key: AgencyKey) -> tuple[str, ...]:
+def _recipient_warnings(pola: Pola, key: PrivateKey) -> tuple[str, ...]:
     try:  # one lookup, not a set of every agency id per open (37 us at 1,025 agencies)
         version = pola.agency(key.agency).key(key.version)
     except UnknownAgency:
@@ -146,7 +146,7 @@ def _recipient_warnings(pola: Pola, key: AgencyKey) -> tuple[str, ...]:
     return ()
 
 
-def open(envelope: bytes, *, keystore: Keystore, pola: Pola,
+def open(envelope: bytes, *, keystore: Keyring, pola: Pola,
          now: datetime | None = None, receipt: bool = False) -> Document:
     """Open an envelope in memory; the plaintext is returned only if all checks pass.
 
@@ -164,7 +164,7 @@ def open(envelope: bytes, *, keystore: Keystore, pola: Pola,
     return Document(**vars(opened), plaintext=b"".join(parts))
 
 
-def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keystore, pola: Pola,
+def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keyring, pola: Pola,
               force: bool = False, now: datetime | None = None,
               progress: Callable[[int], object] | None = None,
               receipt: bool = False,

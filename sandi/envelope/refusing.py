@@ -34,13 +34,13 @@ from sandi.envelope.policy import check_envelope, check_signer
 from sandi.envelope.receipts import Outcome, Reason, Receipt
 from sandi.envelope.stream import ChunkReader, Pipeline
 from sandi.errors import InvalidArgument, PolicyViolation, UnknownAgency
-from sandi.keys.keystore import Keystore
+from sandi.keys.agencykey import Keyring
 from sandi.pola.policy import Pola
 
 __all__ = ["refuse"]
 
 
-def refuse(envelope: bytes | _fs.Source, *, keystore: Keystore, pola: Pola,
+def refuse(envelope: bytes | _fs.Source, *, keystore: Keyring, pola: Pola,
            now: datetime | None = None) -> Receipt:
     """A signed ``refused`` receipt for an authentic envelope the pola refuses.
 

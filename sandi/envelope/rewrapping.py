@@ -46,7 +46,7 @@ from sandi.envelope.format import Header, Stanza, encode_header, read_header
 from sandi.envelope.opening import unwrap_checked, verify
 from sandi.envelope.stanzas import wrap
 from sandi.errors import MalformedEnvelope
-from sandi.keys.keystore import Keystore
+from sandi.keys.agencykey import Keyring
 from sandi.pola.policy import Pola
 
 JOURNAL_SUFFIX = ".sandi-rewrap"
@@ -75,7 +75,7 @@ class Rewrapped:
 BeforePublish = Callable[[Rewrapped], object]
 
 
-def _new_stanzas(header: Header, keystore: Keystore, pola: Pola
+def _new_stanzas(header: Header, keystore: Keyring, pola: Pola
                  ) -> tuple[tuple[Stanza, ...], Rewrapped]:
     held = set(keystore.agencies())
     doc_id, level = header.signed.doc_id.hex(), header.signed.classification.slug
@@ -107,7 +107,7 @@ def _new_stanzas(header: Header, keystore: Keystore, pola: Pola
                                  tuple(v for _, v in moved), doc_id, level)
 
 
-def rewrap(envelope: bytes, *, keystore: Keystore, pola: Pola, now: datetime | None = None
+def rewrap(envelope: bytes, *, keystore: Keyring, pola: Pola, now: datetime | None = None
            ) -> tuple[bytes, Rewrapped]:
     """Rewrap an envelope (binary or armored) in memory; returns the new bytes (unchanged
     if nothing to do). Raises what :func:`sandi.verify` raises for a forged or refused
@@ -182,7 +182,7 @@ def _exclusive(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def rewrap_file(path: Path | str, *, keystore: Keystore, pola: Pola,
+def rewrap_file(path: Path | str, *, keystore: Keyring, pola: Pola,
                 now: datetime | None = None,
                 before_publish: BeforePublish | None = None) -> Rewrapped:
     """Rewrap one envelope file crash-safely (see the module docstring); idempotent."""
@@ -195,7 +195,7 @@ def rewrap_file(path: Path | str, *, keystore: Keystore, pola: Pola,
         raise _fs.storage_error(exc, path) from None
 
 
-def _rewrap_locked(path: Path, keystore: Keystore, pola: Pola, now: datetime | None,
+def _rewrap_locked(path: Path, keystore: Keyring, pola: Pola, now: datetime | None,
                    before_publish: BeforePublish | None) -> Rewrapped:
     with path.open("rb") as src:
         armored = armor.is_armored(src.read(len(armor.BEGIN)))

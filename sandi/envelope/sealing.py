@@ -71,7 +71,7 @@ from sandi.errors import (
     MalformedEnvelope,
     PolicyViolation,
 )
-from sandi.keys.keystore import AgencyKey, Identity
+from sandi.keys.agencykey import Identity, PrivateKey
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.policy import Pola
 
@@ -172,7 +172,7 @@ def _checked_meta(meta: Metadata) -> bytes:
     return encoded
 
 
-def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[AgencyKey, Signer]:
+def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[PrivateKey, Signer]:
     """The key that signs: the member's personal key if one acts, else the agency's
     current key; either must be the one the pola publishes and valid at ``at``."""
     agency = pola.agency(sender.agency)
@@ -192,7 +192,7 @@ def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[AgencyKey, Sign
     return key, signer
 
 
-def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, AgencyKey, Suite, bytes]:
+def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, PrivateKey, Suite, bytes]:
     """Check policy, build and wrap the header.
 
     Returns (header, signed region, signing key, suite, payload key).
@@ -245,7 +245,7 @@ def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: W
         for block in seal_payload(payload_key, chunks):
             pipe.hash(block)
             pipe.write(block)
-    write(key.signing_key().sign(signature_input(region, pipe.digest.digest()),
+    write(key.sign(signature_input(region, pipe.digest.digest()),
                                  hybrid=suite is Suite.HYBRID, context=LABEL_ENVELOPE_SIGNATURE))
     return header
 

@@ -40,6 +40,7 @@ from sandi.errors.malformed import (
     UnsupportedVersion,
 )
 from sandi.errors.misuse import (
+    AgentError,
     InsecureKeyFile,
     InvalidArgument,
     KeyNotFound,
@@ -77,6 +78,7 @@ from sandi.errors.refusals import (
 )
 
 __all__ = [
+    "AgentError",
     "AuditLogBroken",
     "ClockBehind",
     "EnvelopeFromFuture",

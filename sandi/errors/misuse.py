@@ -76,3 +76,16 @@ class StorageError(SandiError):
     summary_id = "gagal menulis berkas"
     hint_en = "Free disk space or pick a writable directory, then run the command again."
     hint_id = "Kosongkan ruang disk atau pilih direktori yang dapat ditulis, lalu ulangi."
+
+
+class AgentError(SandiError):
+    """``sandi agent`` cannot be used as asked: none runs for this home, one runs
+    already, its socket directory is not private to this user, or it answered
+    something that is not the agent protocol (docs/agent.md). Commands that only need
+    keys never raise it for a missing or ended agent: they unlock as without one."""
+
+    summary_id = "agen sandi tidak dapat dipakai"
+    hint_en = ("Run `sandi agent status`; if the agent misbehaves, `sandi agent stop` then "
+               "`sandi agent start`.")
+    hint_id = ("Jalankan `sandi agent status`; bila agen bermasalah, `sandi agent stop` lalu "
+               "`sandi agent start`.")

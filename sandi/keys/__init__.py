@@ -18,7 +18,7 @@ from sandi._internal.lazy import surface
 
 if TYPE_CHECKING:
     from sandi.crypto.public import PublicKeys
-    from sandi.keys.agencykey import AgencyKey, Identity
+    from sandi.keys.agencykey import AgencyKey, Identity, Keyring, PrivateKey
     from sandi.keys.backup import (
         backup_fingerprint,
         backup_public,
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = surface(__name__, {
     "PublicKeys": "sandi.crypto.public",
     "AgencyKey": "sandi.keys.agencykey", "Identity": "sandi.keys.agencykey",
+    "Keyring": "sandi.keys.agencykey", "PrivateKey": "sandi.keys.agencykey",
     "Keystore": "sandi.keys.keystore", "KdfParams": "sandi.keys.secretfile",
     "change_passphrase": "sandi.keys.secretfile", "key_file_cost": "sandi.keys.secretfile",
     "KeyFileCost": "sandi.keys.secretfile",
@@ -58,8 +59,10 @@ __all__ = [
     "Identity",
     "KdfParams",
     "KeyFileCost",
+    "Keyring",
     "Keystore",
     "PendingRequest",
+    "PrivateKey",
     "PublicKeys",
     "adopt_keystore",
     "backup_fingerprint",

@@ -16,18 +16,47 @@ from __future__ import annotations
 import functools
 import secrets
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric import mlkem
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi.crypto.primitives import SigningKey
+from sandi.crypto.primitives import LABEL_MLDSA_CONTEXT, SigningKey
 from sandi.crypto.public import PublicKeys
-from sandi.crypto.wrap import generate_x25519, x25519_public
+from sandi.crypto.suite import Suite
+from sandi.crypto.wrap import WrapLabels, generate_x25519, unwrap_key, x25519_public
 from sandi.errors import KeyNotFound, MalformedKeyFile
 
 MAX_RECORDS = 16 * 1024 * 1024
+
+
+class PrivateKey(Protocol):
+    """What seal, open and rewrap do with one private key version: sign, and unwrap a
+    secret wrapped to it. An :class:`AgencyKey` holds the key itself; a key held by
+    ``sandi agent`` (:mod:`sandi.agent`) asks the agent, so the key never leaves it."""
+
+    @property
+    def agency(self) -> str:
+        """The agency (or, for a member's personal key, the member id)."""
+
+    @property
+    def version(self) -> int:
+        """The key version."""
+
+    @property
+    def public(self) -> PublicKeys:
+        """The public half, as the pola publishes it."""
+
+    def sign(self, message: bytes, *, hybrid: bool, context: bytes = LABEL_MLDSA_CONTEXT
+             ) -> bytes:
+        """Ed25519 signature of ``message`` (then ML-DSA-65 with ``context`` if ``hybrid``)."""
+
+    def unwrap(self, body: bytes, suite: Suite, *, labels: WrapLabels, aad: bytes) -> bytes:
+        """The secret :func:`sandi.crypto.wrap.wrap_key` wrapped to this key version under
+        ``labels`` with associated data ``aad``; WrappedKeyInvalid if it does not open."""
 
 
 @dataclass(frozen=True, repr=False)
@@ -80,6 +109,16 @@ class AgencyKey:
         """The private signing key of this version."""
         return self._signer
 
+    def sign(self, message: bytes, *, hybrid: bool, context: bytes = LABEL_MLDSA_CONTEXT
+             ) -> bytes:
+        """Sign ``message`` with this version (see :class:`PrivateKey`)."""
+        return self._signer.sign(message, hybrid=hybrid, context=context)
+
+    def unwrap(self, body: bytes, suite: Suite, *, labels: WrapLabels, aad: bytes) -> bytes:
+        """Unwrap a secret wrapped to this version (see :class:`PrivateKey`)."""
+        return unwrap_key(body, suite, self.agency, self.version, self.x25519, self._kem,
+                          self.public.x25519, labels=labels, aad=aad)
+
     def mlkem_key(self) -> mlkem.MLKEM768PrivateKey | None:
         """The ML-KEM-768 private key of this version, if it has one."""
         return self._kem
@@ -94,17 +133,51 @@ class Identity:
     """
 
     agency: str
-    keys: tuple[AgencyKey, ...]
-    member: AgencyKey | None = None
+    keys: tuple[PrivateKey, ...]
+    member: PrivateKey | None = None
 
-    def version(self, version: int) -> AgencyKey:
+    def version(self, version: int) -> PrivateKey:
         """The private key of ``version``, or KeyNotFound naming what is held."""
         for key in self.keys:
             if key.version == version:
                 return key
-        held = ", ".join(f"v{k.version}" for k in self.keys) or "none"
-        raise KeyNotFound("this keystore holds no key {agency} v{version} (holds {held})",
-                          agency=self.agency, version=version, held=held)
+        raise no_version(self.agency, version, self.keys)
+
+
+def no_version(agency: str, version: int, keys: Sequence[PrivateKey]) -> KeyNotFound:
+    """KeyNotFound for ``agency`` ``version``, naming the versions held (``keys``)."""
+    held = ", ".join(f"v{k.version}" for k in keys) or "none"
+    return KeyNotFound("this keystore holds no key {agency} v{version} (holds {held})",
+                       agency=agency, version=version, held=held)
+
+
+class Keyring(Protocol):
+    """What seal, open and rewrap need of a set of private keys: a :class:`Keystore
+    <sandi.keys.keystore.Keystore>` unlocked in this process, or the keys an agent
+    holds (:class:`sandi.agent.AgentKeystore`)."""
+
+    def agencies(self) -> list[str]:
+        """The agencies whose keys are held."""
+
+    def holds(self, agency: str) -> bool:
+        """Whether any key of ``agency`` is held."""
+
+    def get(self, agency: str, version: int) -> PrivateKey:
+        """One key version (KeyNotFound if not held)."""
+
+    def identity(self, agency: str) -> Identity:
+        """All held versions of ``agency`` (KeyNotFound if none)."""
+
+
+def held_identity(agency: str, index: Mapping[str, tuple[PrivateKey, ...]],
+                  member: PrivateKey | None) -> Identity:
+    """``agency``'s versions from an index of held keys, or KeyNotFound naming what is
+    held (shared by the keystore and the agent's client)."""
+    keys = index.get(agency, ())
+    if not keys:
+        raise KeyNotFound("this keystore holds no keys for {agency!r} (holds: {held})",
+                          agency=agency, held=", ".join(index) or Phrase("none"))
+    return Identity(agency, keys, member)
 
 
 _FILE = Fields(MalformedKeyFile, Phrase("keystore"))

@@ -32,7 +32,6 @@ from sandi._internal.time import epoch
 from sandi.crypto.public import PublicKeys
 from sandi.errors import (
     InvalidArgument,
-    KeyNotFound,
     KeyNotValid,
     KeyRevoked,
     KeystoreExists,
@@ -40,6 +39,7 @@ from sandi.errors import (
 )
 from sandi.keys.agencykey import AgencyKey as AgencyKey
 from sandi.keys.agencykey import Identity as Identity
+from sandi.keys.agencykey import PrivateKey, held_identity, no_version
 from sandi.keys.agencykey import decode_key_records as decode_key_records
 from sandi.keys.agencykey import encode_key_records as encode_key_records
 from sandi.keys.holdings import BackupKey, Holdings, PendingRequest
@@ -162,16 +162,16 @@ class Keystore:
 
     def get(self, agency: str, version: int) -> AgencyKey:
         """One private key version."""
-        return self.identity(agency).version(version)
+        keys = held_identity(agency, self._index, None).keys  # KeyNotFound if none
+        for key in self._index[agency]:
+            if key.version == version:
+                return key
+        raise no_version(agency, version, keys)
 
     def identity(self, agency: str) -> Identity:
         """All key versions of ``agency``: what seal signs with (as the member who
         unlocked a vault, if any) and open unwraps with."""
-        keys = self._index.get(agency, ())
-        if not keys:
-            raise KeyNotFound("this keystore holds no keys for {agency!r} (holds: {held})",
-                              agency=agency, held=", ".join(self.agencies()) or Phrase("none"))
-        return Identity(agency, keys, self.member)
+        return held_identity(agency, self._index, self.member)
 
     @property
     def backup_key(self) -> BackupKey | None:
@@ -359,24 +359,29 @@ def _made(keys: Sequence[AgencyKey], requests: Requests | None) -> Sequence[Pend
 
 
 def _check_member(vault: Vault, pola: Pola, now: datetime | None) -> tuple[Phrase, ...]:
-    """Refuse a member the pola lists as suspended, removed, or with another key
-    (KeyNotValid: their personal key is not valid for the agency now)."""
-    me = vault.member
-    listed = next((m for m in pola.agency(vault.agency).members if m.id == me.agency), None)
+    return check_member(vault.agency, vault.member, pola, now)
+
+
+def check_member(agency: str, me: PrivateKey, pola: Pola, now: datetime | None
+                 ) -> tuple[Phrase, ...]:
+    """Refuse a member (``me``, their personal key) of ``agency`` whom the pola lists as
+    suspended, removed, or with another key (KeyNotValid: their personal key is not valid
+    for the agency now); a warning if it does not list them yet."""
+    listed = next((m for m in pola.agency(agency).members if m.id == me.agency), None)
     if listed is None:
         return (Phrase("{member} is not yet listed as a member of {agency} in the installed "
                        "pola; what they sign is refused until the authority enrols them",
-                       member=me.agency, agency=vault.agency),)
+                       member=me.agency, agency=agency),)
     if not any(k.version == me.version and k.keys == me.public for k in listed.keys):
         raise KeyNotValid("the pola lists another personal key for {member}: this key file "
                             "does not unlock the keys of {agency}", member=me.agency,
-                            agency=vault.agency)
+                            agency=agency)
     try:
-        listed.check_active_at(vault.agency, epoch(now))
+        listed.check_active_at(agency, epoch(now))
     except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
         removed = listed.status.value == "removed"
         raise KeyNotValid("the installed pola lists {member} as {status} from {agency}: they "
-                            "may not unlock its keys", member=me.agency, agency=vault.agency,
+                            "may not unlock its keys", member=me.agency, agency=agency,
                             status=Phrase("removed") if removed else Phrase("suspended")
                             ) from None
     except KeyNotValid:
