@@ -17,7 +17,7 @@ from typing import Any
 
 from sandi._internal.time import MAX_TIME, show
 from sandi.authority import keysfile as wj
-from sandi.authority.requests import KeyRequest, RequestKind
+from sandi.authority.requests import MemberStatusRequest, RevokeRequest, RotateRequest
 from sandi.errors import InvalidArgument, MalformedRequest, UnknownAgency
 from sandi.pola._wire import PolaBody
 from sandi.pola.model import KeyState, KeyVersion, MemberStatus, RevocationReason
@@ -42,64 +42,79 @@ def set_member_status(data: Registry, agency: str, member: str, status: MemberSt
     raise UnknownAgency("{member} is not a member of {agency}", member=member, agency=agency)
 
 
-def apply(data: Registry, req: KeyRequest) -> None:
+#: The requests :func:`apply` takes (enrollments go through ``agency add`` and ``member add``).
+Change = RotateRequest | RevokeRequest | MemberStatusRequest
+
+
+def apply(data: Registry, req: Change) -> None:
     """Apply a key change (rotate), revocation or member-status request to ``data``."""
     versions = data["agencies"].get(req.agency)
     if versions is None:
         raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
-    pending = {v["v"] for v in versions if wj.pending_retirement(v)}
     keys = [wj.key_from_json(v) for v in versions]
     signer = next((k for k in keys if k.version == req.signed_by), None)
     if signer is None:
         raise MalformedRequest("request signed by unknown key {agency} v{signed_by}",
                                agency=req.agency, signed_by=req.signed_by)
     req.check_prior(signer.keys)
-    if req.kind is RequestKind.MEMBER_STATUS:
-        assert req.member is not None and req.status is not None
-        # Tightening (suspend, remove) may come from any unrevoked version, so it
-        # can travel with the key change that removal makes; reinstating a member
-        # needs the current key (an old laptop must not bring anyone back).
-        allowed = signer.state is KeyState.CURRENT or (
-            req.status != "active" and signer.state is KeyState.RETIRED)
-        if not allowed:
-            raise MalformedRequest("this member-status request must be signed by {agency}'s "
-                                   "current key", agency=req.agency)
-        assert req.effective_at is not None
-        set_member_status(data, req.agency, req.member, MemberStatus(req.status),
-                          at=req.effective_at, exposed=signer.version)
+    if isinstance(req, MemberStatusRequest):
+        _member_status(data, req, signer)
         return
-    if req.kind is RequestKind.ROTATE:
-        assert req.keys is not None
-        # Only the current key names its successor: a retired or revoked version
-        # (an old laptop, a thief) must not be able to take over the agency.
-        current = next(k for k in keys if k.state is KeyState.CURRENT)
-        if signer.version != current.version:
-            raise MalformedRequest("a key change must be signed by the current key {agency} "
-                                   "v{version}, not v{signer_version}", agency=req.agency,
-                                   version=current.version, signer_version=signer.version)
-        if req.version <= max(k.version for k in keys):
-            raise MalformedRequest("{agency} v{version} is not a new version",
-                                   agency=req.agency, version=req.version)
-        pending.add(current.version)  # ends when the build publishing its successor is issued
-        keys = [k.retire(MAX_TIME) if k.state is KeyState.CURRENT else k for k in keys]
-        keys.append(KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at))
+    pending = {v["v"] for v in versions if wj.pending_retirement(v)}
+    if isinstance(req, RotateRequest):
+        keys = _rotated(keys, req, signer)
+        pending.add(signer.version)  # ends when the build publishing its successor is issued
     else:
-        assert req.reason is not None and req.effective_at is not None
-        if req.version not in {k.version for k in keys}:
-            raise MalformedRequest("{agency} has no key v{version} to revoke",
-                                   agency=req.agency, version=req.version)
-        # A revoked key's holder may be a thief: it may ask for its own revocation
-        # only, never discredit the agency's other versions.
-        if signer.state is KeyState.REVOKED and signer.version != req.version:
-            raise MalformedRequest("revocation signed by {agency} v{version}, which is "
-                                   "revoked: sign it with a valid key version",
-                                   agency=req.agency, version=signer.version)
-        keys = [_revoked(k, req) if k.version == req.version else k for k in keys]
-        if not any(k.state is KeyState.CURRENT for k in keys):
-            raise MalformedRequest("revoking {agency} v{version} leaves no current key: "
-                                   "rotate first, then revoke the old version",
-                                   agency=req.agency, version=req.version)
+        keys = _revoked_in(keys, req, signer)
     data["agencies"][req.agency] = [_json(k, k.version in pending) for k in keys]
+
+
+def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion) -> None:
+    # Tightening (suspend, remove) may come from any unrevoked version, so it
+    # can travel with the key change that removal makes; reinstating a member
+    # needs the current key (an old laptop must not bring anyone back).
+    allowed = signer.state is KeyState.CURRENT or (
+        req.status is not MemberStatus.ACTIVE and signer.state is KeyState.RETIRED)
+    if not allowed:
+        raise MalformedRequest("this member-status request must be signed by {agency}'s "
+                               "current key", agency=req.agency)
+    set_member_status(data, req.agency, req.member, req.status, at=req.effective_at,
+                      exposed=signer.version)
+
+
+def _rotated(keys: list[KeyVersion], req: RotateRequest, signer: KeyVersion
+             ) -> list[KeyVersion]:
+    # Only the current key names its successor: a retired or revoked version
+    # (an old laptop, a thief) must not be able to take over the agency.
+    current = next(k for k in keys if k.state is KeyState.CURRENT)
+    if signer.version != current.version:
+        raise MalformedRequest("a key change must be signed by the current key {agency} "
+                               "v{version}, not v{signer_version}", agency=req.agency,
+                               version=current.version, signer_version=signer.version)
+    if req.version <= max(k.version for k in keys):
+        raise MalformedRequest("{agency} v{version} is not a new version",
+                               agency=req.agency, version=req.version)
+    return [*(k.retire(MAX_TIME) if k.state is KeyState.CURRENT else k for k in keys),
+            KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at)]
+
+
+def _revoked_in(keys: list[KeyVersion], req: RevokeRequest, signer: KeyVersion
+                ) -> list[KeyVersion]:
+    if req.version not in {k.version for k in keys}:
+        raise MalformedRequest("{agency} has no key v{version} to revoke",
+                               agency=req.agency, version=req.version)
+    # A revoked key's holder may be a thief: it may ask for its own revocation
+    # only, never discredit the agency's other versions.
+    if signer.state is KeyState.REVOKED and signer.version != req.version:
+        raise MalformedRequest("revocation signed by {agency} v{version}, which is "
+                               "revoked: sign it with a valid key version",
+                               agency=req.agency, version=signer.version)
+    keys = [_revoked(k, req) if k.version == req.version else k for k in keys]
+    if not any(k.state is KeyState.CURRENT for k in keys):
+        raise MalformedRequest("revoking {agency} v{version} leaves no current key: "
+                               "rotate first, then revoke the old version",
+                               agency=req.agency, version=req.version)
+    return keys
 
 
 def _json(key: KeyVersion, pending: bool) -> dict[str, Any]:
@@ -109,13 +124,11 @@ def _json(key: KeyVersion, pending: bool) -> dict[str, Any]:
     return out
 
 
-def _revoked(key: KeyVersion, req: KeyRequest) -> KeyVersion:
-    assert req.reason is not None and req.effective_at is not None
-    reason, revoked_at = RevocationReason(req.reason), req.effective_at
-    if key.state is KeyState.REVOKED:
+def _revoked(key: KeyVersion, req: RevokeRequest) -> KeyVersion:
+    reason, revoked_at = req.reason, req.effective_at
+    if key.state is KeyState.REVOKED and key.revoked_at is not None:
         # A revocation only ever tightens: re-revoking a compromised key as
         # "superseded", or with a later effective time, would revive its forgeries.
-        assert key.revoked_at is not None and key.reason is not None
         revoked_at = min(revoked_at, key.revoked_at)
         if key.reason is RevocationReason.COMPROMISED:
             reason = RevocationReason.COMPROMISED

@@ -1,12 +1,20 @@
 """Signed requests from an agency's key custodian to the persandian authority.
 
-* ``enroll``: a new agency's first key version; signed by that key (proof that
-  the custodian holds the private signing key, Ed25519 and ML-DSA-65 if present).
-* ``rotate``: a new key version; signed by the new key *and* by the version the
-  pola lists as current, so only the holder of the current key can replace it.
-* ``revoke``: a key version to revoke, with reason and effective time; signed
-  by any key version of the agency the pola lists (a thief who holds the key
-  can only ask for its revocation).
+One type per kind, each with only the fields its kind has:
+
+* :class:`EnrollRequest` (``enroll``): a new agency's first key version; signed by
+  that key (proof that the custodian holds the private signing key, Ed25519 and
+  ML-DSA-65 if present).
+* :class:`RotateRequest` (``rotate``): a new key version; signed by the new key *and*
+  by the version the pola lists as current, so only the holder of the current key
+  can replace it.
+* :class:`RevokeRequest` (``revoke``): a key version to revoke, with reason and
+  effective time; signed by any key version of the agency the pola lists (a thief
+  who holds the key can only ask for its revocation).
+* :class:`MemberRequest` (``member``): a person's personal key, signed by it and
+  authorised by the agency's current key.
+* :class:`MemberStatusRequest` (``member-status``): suspend, remove or reinstate a
+  member, signed by an agency key.
 
 File: ``"SANDR" 0x01 || msgpack [body, ed25519 sig, ml-dsa sig | nil, prior sig | nil]``,
 where every signature is over ``"sandi/v1/key-request\\x00" || body``.
@@ -22,6 +30,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, ClassVar, TypeVar
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
@@ -30,11 +39,15 @@ from sandi.crypto.primitives import verify_signature
 from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedRequest, SignatureInvalid
 from sandi.keys.keystore import AgencyKey
+from sandi.pola.model import MemberStatus, RevocationReason
 
 REQUEST_MAGIC = b"SANDR\x01"
 REQUEST_LABEL = b"sandi/v1/key-request\x00"
 _MAX = 64 * 1024
 _F = Fields(MalformedRequest, Phrase("key request"))
+_R = TypeVar("_R", bound="_Request")
+_STATUSES = {s.value: s for s in MemberStatus}
+_REASONS = {r.value: r for r in RevocationReason}
 
 
 class RequestKind(enum.Enum):
@@ -54,21 +67,15 @@ _KIND_WORDS = {RequestKind.ENROLL: Phrase("enroll"), RequestKind.ROTATE: Phrase(
 
 
 @dataclass(frozen=True)
-class KeyRequest:
-    """A parsed request whose own signatures verified."""
+class _Request:
+    """What every request has: a parsed body whose own signatures verified."""
 
-    kind: RequestKind
+    kind: ClassVar[RequestKind]
     agency: str
-    version: int  # the new version (enroll, rotate) or the one to revoke
     created_at: int
-    keys: PublicKeys | None  # enroll and rotate only
-    signed_by: int  # the key version that signed (rotate: the prior, current one)
-    reason: str | None = None  # revoke only: superseded | compromised
-    effective_at: int | None = None  # revoke only
-    body: bytes = b""
-    prior_signature: bytes | None = None
-    member: str | None = None  # member requests only: the person's id
-    status: str | None = None  # member-status requests only: active|suspended|removed
+    signed_by: int  # the agency key version that signed (rotate: the prior, current one)
+    body: bytes
+    prior_signature: bytes | None
 
     def check_prior(self, published: PublicKeys) -> None:
         """Verify the signature by the key version the pola publishes as ``signed_by``."""
@@ -83,6 +90,61 @@ class KeyRequest:
             raise MalformedRequest("{kind} request for {agency} is not signed by its published"
                                    " key v{signed_by}", kind=_KIND_WORDS[self.kind],
                                    agency=self.agency, signed_by=self.signed_by) from None
+
+
+@dataclass(frozen=True)
+class EnrollRequest(_Request):
+    """An agency's first key version (``keys``), proven by its own signature."""
+
+    kind: ClassVar[RequestKind] = RequestKind.ENROLL
+    version: int
+    keys: PublicKeys
+
+
+@dataclass(frozen=True)
+class RotateRequest(_Request):
+    """The agency's next key version, signed by it and by the current one (``signed_by``)."""
+
+    kind: ClassVar[RequestKind] = RequestKind.ROTATE
+    version: int
+    keys: PublicKeys
+
+
+@dataclass(frozen=True)
+class RevokeRequest(_Request):
+    """Revoke key ``version`` of the agency from ``effective_at``, for ``reason``."""
+
+    kind: ClassVar[RequestKind] = RequestKind.REVOKE
+    version: int
+    reason: RevocationReason
+    effective_at: int
+
+
+@dataclass(frozen=True)
+class MemberRequest(_Request):
+    """Enroll ``member``'s personal key version, authorised by the agency's current key."""
+
+    kind: ClassVar[RequestKind] = RequestKind.MEMBER
+    member: str
+    version: int
+    keys: PublicKeys
+
+
+@dataclass(frozen=True)
+class MemberStatusRequest(_Request):
+    """Set ``member``'s status from ``effective_at``, signed by an agency key."""
+
+    kind: ClassVar[RequestKind] = RequestKind.MEMBER_STATUS
+    member: str
+    status: MemberStatus
+    effective_at: int
+
+
+#: A parsed request of any kind (:func:`read_request`).
+KeyRequest = EnrollRequest | RotateRequest | RevokeRequest | MemberRequest | MemberStatusRequest
+
+
+# --- making requests -----------------------------------------------------------------
 
 
 def _body(kind: RequestKind, agency: str, version: int, signed_by: int, *,
@@ -134,31 +196,72 @@ def member_enrollment(personal: AgencyKey, agency_key: AgencyKey, *,
     return _file(body, personal, agency_key)
 
 
-def member_status(agency_key: AgencyKey, member: str, status: str, effective_at: int, *,
-                  now: datetime | None = None) -> bytes:
+def member_status(agency_key: AgencyKey, member: str, status: MemberStatus,
+                  effective_at: int, *, now: datetime | None = None) -> bytes:
     """Ask the authority to set a member's status (suspended, removed, or active again)
-    from ``effective_at``; signed by the agency's current key."""
-    if status not in ("active", "suspended", "removed"):
-        raise MalformedRequest("status must be active, suspended or removed")
+    from ``effective_at``; signed by ``agency_key``."""
+    try:
+        status = MemberStatus(status)  # its text ("suspended") is accepted too
+    except ValueError:
+        raise MalformedRequest("status must be active, suspended or removed") from None
     body = _body(RequestKind.MEMBER_STATUS, agency_key.agency, agency_key.version,
-                 agency_key.version, now=now, member=member, status=status,
+                 agency_key.version, now=now, member=member, status=status.value,
                  effective=effective_at)
     return _file(body, None, agency_key)
 
 
-def revocation(signer: AgencyKey, version: int, reason: str, effective_at: int, *,
-               now: datetime | None = None) -> bytes:
+def revocation(signer: AgencyKey, version: int, reason: RevocationReason,
+               effective_at: int, *, now: datetime | None = None) -> bytes:
     """The request to revoke ``version`` of the signer's agency from ``effective_at``."""
-    if reason not in ("superseded", "compromised"):
-        raise MalformedRequest("reason must be superseded or compromised")
+    try:
+        reason = RevocationReason(reason)  # its text ("superseded") is accepted too
+    except ValueError:
+        raise MalformedRequest("reason must be superseded or compromised") from None
     body = _body(RequestKind.REVOKE, signer.agency, version, signer.version, now=now,
-                 reason=reason, effective=effective_at)
+                 reason=reason.value, effective=effective_at)
     return _file(body, None, signer)
+
+
+# --- reading requests ----------------------------------------------------------------
+
+
+def _status(d: dict[str, Any]) -> tuple[str, MemberStatus, int]:
+    status = d.get("status")
+    if "member" not in d or "effective" not in d or status not in _STATUSES:
+        _F.fail("a member-status request names a member, a status and an effective time")
+    return (_F.slug(d["member"], "member"), _STATUSES[status],
+            _F.integer(d["effective"], "effective", 0, MAX_TIME))
+
+
+def _revocation(d: dict[str, Any]) -> tuple[RevocationReason, int]:
+    reason = d.get("reason")
+    if "effective" not in d or reason not in _REASONS:
+        _F.fail("a revocation names a reason (superseded|compromised) and an effective time")
+    return _REASONS[reason], _F.integer(d["effective"], "effective", 0, MAX_TIME)
+
+
+def _public_keys(d: dict[str, Any], outer: list[Any], body: bytes) -> PublicKeys:
+    """The keys a request carries, once its proof of possession verified."""
+    f = _F
+    keys = PublicKeys(f.blob(d.get("x25519"), "x25519", 32),
+                      f.blob(d.get("ed25519"), "ed25519", 32),
+                      None if "mlkem" not in d else f.blob(d["mlkem"], "mlkem", 1184),
+                      None if "mldsa" not in d else f.blob(d["mldsa"], "mldsa", 1952))
+    if ("mlkem" in d) != ("mldsa" in d):
+        f.fail("a key has both post-quantum halves or neither")
+    own = f.blob(outer[1], "signature", 64) + (
+        b"" if outer[2] is None else f.blob(outer[2], "ml-dsa signature", 3309))
+    try:
+        verify_signature(keys.ed25519, keys.mldsa, REQUEST_LABEL + body, own,
+                         hybrid=keys.has_pq, what=Phrase("proof of possession"))
+    except SignatureInvalid:
+        f.fail("the proof of possession does not verify")
+    return keys
 
 
 def read_request(data: bytes) -> KeyRequest:
     """Parse a request and check its own proof of possession (not the prior signature,
-    which needs the pola: see :meth:`KeyRequest.check_prior`)."""
+    which needs the pola: see :meth:`check_prior`)."""
     f = _F
     if not data.startswith(REQUEST_MAGIC):
         f.fail("not a sandi key request (bad magic)")
@@ -174,33 +277,28 @@ def read_request(data: bytes) -> KeyRequest:
         f.fail("unknown request kind {kind_text!r}", kind_text=kind_text)
     kind = RequestKind(kind_text)
     prior = None if outer[3] is None else f.blob(outer[3], "prior signature", 64)
-    keys = None
+    common = (f.slug(d["agency"], "agency"), f.integer(d["created"], "created", 0, MAX_TIME),
+              f.integer(d["signed_by"], "signed_by", 1, 2**31), body, prior)
+    version = f.integer(d["version"], "version", 1, 2**31)
     if kind is RequestKind.MEMBER_STATUS:
-        if d.get("status") not in ("active", "suspended", "removed") or "effective" not in d \
-                or "member" not in d:
-            f.fail("a member-status request names a member, a status and an effective time")
-    elif kind is not RequestKind.REVOKE:
-        keys = PublicKeys(f.blob(d.get("x25519"), "x25519", 32),
-                          f.blob(d.get("ed25519"), "ed25519", 32),
-                          None if "mlkem" not in d else f.blob(d["mlkem"], "mlkem", 1184),
-                          None if "mldsa" not in d else f.blob(d["mldsa"], "mldsa", 1952))
-        if ("mlkem" in d) != ("mldsa" in d):
-            f.fail("a key has both post-quantum halves or neither")
-        own = f.blob(outer[1], "signature", 64) + (
-            b"" if outer[2] is None else f.blob(outer[2], "ml-dsa signature", 3309))
-        try:
-            verify_signature(keys.ed25519, keys.mldsa, REQUEST_LABEL + body, own,
-                             hybrid=keys.has_pq, what=Phrase("proof of possession"))
-        except SignatureInvalid:
-            f.fail("the proof of possession does not verify")
-    elif d.get("reason") not in ("superseded", "compromised") or "effective" not in d:
-        f.fail("a revocation names a reason (superseded|compromised) and an effective time")
-    return KeyRequest(
-        kind, f.slug(d["agency"], "agency"), f.integer(d["version"], "version", 1, 2**31),
-        f.integer(d["created"], "created", 0, MAX_TIME), keys,
-        f.integer(d["signed_by"], "signed_by", 1, 2**31),
-        d.get("reason"),
-        None if "effective" not in d else f.integer(d["effective"], "effective", 0, MAX_TIME),
-        body, prior,
-        None if "member" not in d else f.slug(d["member"], "member"),
-        d.get("status"))
+        return MemberStatusRequest(*common, *_status(d))
+    if kind is RequestKind.REVOKE:
+        return RevokeRequest(*common, version, *_revocation(d))
+    keys = _public_keys(d, outer, body)
+    if kind is RequestKind.ENROLL:
+        return EnrollRequest(*common, version, keys)
+    if kind is RequestKind.ROTATE:
+        return RotateRequest(*common, version, keys)
+    if "member" not in d:
+        f.fail("a member request names the member")
+    return MemberRequest(*common, f.slug(d["member"], "member"), version, keys)
+
+
+def read_request_of(kind: type[_R], data: bytes) -> _R:
+    """:func:`read_request`, refusing a request of any other kind than ``kind``."""
+    req = read_request(data)
+    if not isinstance(req, kind):
+        raise MalformedRequest("this is a {kind} request, where a {expected} request was "
+                               "expected", kind=_KIND_WORDS[req.kind],
+                               expected=_KIND_WORDS[kind.kind])
+    return req
