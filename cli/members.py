@@ -35,6 +35,7 @@ from .context import (
     LocalizedCommand,
     LocalizedGroup,
     Session,
+    iso,
     json_option,
     option,
     pass_session,
@@ -306,7 +307,9 @@ def list_members(session: Session, agency: str | None) -> None:
     if agency is None:
         raise click.UsageError(session.t("members.which_agency"))
     rows = [{"id": m.id, "name": m.name, "jabatan": m.jabatan, "nip": m.nip,
-             "status": m.status.value, "key_versions": [k.version for k in m.keys]}
+             "status": m.status.value, "key_versions": [k.version for k in m.keys],
+             "status_at": None if m.status_at is None else iso(m.status_at),
+             "suspensions": [[iso(start), iso(until)] for start, until in m.suspensions]}
             for m in pola.agency(agency).members]
     session.emit({"agency": agency, "members": rows})
     for row in rows:

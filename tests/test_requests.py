@@ -50,7 +50,7 @@ def test_each_kind_reads_as_its_own_type_with_only_its_fields() -> None:
          {"version", "reason", "effective_at"}),
         (member_enrollment(ANI, V1), MemberRequest, {"member", "version", "keys"}),
         (member_status(V1, "ani", MemberStatus.SUSPENDED, 1_800_000_000), MemberStatusRequest,
-         {"member", "status", "effective_at"}),
+         {"member", "status", "effective_at", "seq"}),
     ]
     for data, cls, own in cases:
         req = read_request(data)
@@ -73,14 +73,20 @@ def test_a_request_of_another_kind_is_refused_by_name() -> None:
 
 
 @pytest.mark.parametrize("fields", [
-    {"status": "pensiun", "member": "ani", "effective": 1},
-    {"status": "suspended", "effective": 1},
-    {"status": "suspended", "member": "ani"},
+    {"status": "pensiun", "member": "ani", "effective": 1, "seq": 1},
+    {"status": "suspended", "effective": 1, "seq": 1},
+    {"status": "suspended", "member": "ani", "seq": 1},
+    {"status": "suspended", "member": "ani", "effective": 1},
 ])
 def test_a_member_status_request_without_its_fields_is_refused(fields: dict[str, object]
                                                                 ) -> None:
     data = _file(_body(RequestKind.MEMBER_STATUS, "bkpsdmd", 1, 1, **fields), None, V1)
-    with pytest.raises(MalformedRequest, match="names a member, a status and an effective"):
+    with pytest.raises(MalformedRequest, match="names a member, a status, an effective time "
+                                               "and a sequence number"):
+        read_request(data)
+    fields["seq"] = 0  # sequence numbers start at 1
+    data = _file(_body(RequestKind.MEMBER_STATUS, "bkpsdmd", 1, 1, **fields), None, V1)
+    with pytest.raises(MalformedRequest):
         read_request(data)
 
 

@@ -20,26 +20,60 @@ from sandi.authority import keysfile as wj
 from sandi.authority.requests import MemberStatusRequest, RevokeRequest, RotateRequest
 from sandi.errors import InvalidArgument, MalformedRequest, UnknownAgency
 from sandi.pola._wire import PolaBody
-from sandi.pola.model import KeyState, KeyVersion, MemberStatus, RevocationReason
+from sandi.pola.model import KeyState, KeyVersion, Member, MemberStatus, RevocationReason
 
 Registry = dict[str, Any]  # the parsed pola-keys.json
 
 
 def set_member_status(data: Registry, agency: str, member: str, status: MemberStatus, *,
-                      at: int, exposed: int | None = None) -> None:
-    """Suspend or remove a member from time ``at`` (their later signatures fail);
-    ``exposed``: the agency key version a removed member held."""
-    for entry in data.get("members", {}).get(agency, []):
-        if entry["id"] == member:
-            entry["status"] = status.value
-            entry.pop("status_at", None)
-            entry.pop("exposed", None)
-            if status is not MemberStatus.ACTIVE:
-                entry["status_at"] = at
-            if status is MemberStatus.REMOVED and exposed is not None:
-                entry["exposed"] = exposed
-            return
-    raise UnknownAgency("{member} is not a member of {agency}", member=member, agency=agency)
+                      at: int, made_at: int | None = None, exposed: int | None = None,
+                      seq: int | None = None) -> None:
+    """Set a member's status from time ``at`` (:func:`changed_status`); ``exposed``: the
+    agency key version a removed member held; ``seq``: the request's sequence number,
+    which must be above the last one applied to this member (a replay is refused)."""
+    members = data.get("members", {}).get(agency, [])
+    i = next((i for i, entry in enumerate(members) if entry["id"] == member), None)
+    if i is None:
+        raise UnknownAgency("{member} is not a member of {agency}", member=member,
+                            agency=agency)
+    entry = members[i]
+    before = wj.member_from_json(entry)
+    if seq is not None and seq <= before.seq:
+        raise MalformedRequest("this member-status request for {member} (number {seq}) is not "
+                               "newer than the last one applied ({last}): a replay, or an "
+                               "older request; apply requests in the order they were made",
+                               member=member, seq=seq, last=before.seq)
+    after = changed_status(before, status, at, at if made_at is None else made_at)
+    if seq is not None:
+        after = replace(after, seq=seq)
+    members[i] = wj.member_json(after)
+    if after.status is MemberStatus.REMOVED:  # the first removal names the key it exposed
+        kept = entry.get("exposed") if before.status is MemberStatus.REMOVED else exposed
+        if kept is not None:
+            members[i]["exposed"] = kept
+
+
+_SEVERITY = {MemberStatus.ACTIVE: 0, MemberStatus.SUSPENDED: 1, MemberStatus.REMOVED: 2}
+
+
+def changed_status(m: Member, status: MemberStatus, at: int, made_at: int) -> Member:
+    """``m`` with ``status`` from ``at``. The times at which the member's signatures are
+    refused only grow, except by reinstating, which ends the current suspension, never
+    before it began nor before the request was made (``made_at``), and keeps it in
+    ``suspensions`` for good. A suspension or removal never moves a cut-off later and
+    never turns a removal into a mere suspension: on a member already out, it can only
+    bring the cut-off earlier (merging the ended suspensions it reaches)."""
+    if status is MemberStatus.ACTIVE:
+        if m.status_at is None:
+            return m
+        until = max(at, made_at, m.status_at)
+        ended = ((m.status_at, until),) if until > m.status_at else ()
+        return replace(m, status=status, status_at=None, suspensions=m.suspensions + ended)
+    start = at if m.status_at is None else min(at, m.status_at)
+    kept = tuple(s for s in m.suspensions if s[1] < start)
+    reached = [s[0] for s in m.suspensions if s[1] >= start]
+    return replace(m, status=max(status, m.status, key=_SEVERITY.__getitem__),
+                   status_at=min([start, *reached]), suspensions=kept)
 
 
 #: The requests :func:`apply` takes (enrollments go through ``agency add`` and ``member add``).
@@ -70,16 +104,17 @@ def apply(data: Registry, req: Change) -> None:
 
 
 def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion) -> None:
-    # Tightening (suspend, remove) may come from any unrevoked version, so it
-    # can travel with the key change that removal makes; reinstating a member
-    # needs the current key (an old laptop must not bring anyone back).
+    # Only the agency's current key may loosen (reinstate): a retired version, which a
+    # removed official may have copied from the vault, can only tighten (suspend,
+    # remove, bring a cut-off earlier), so that it can travel with the key change a
+    # removal makes. A revoked version asks nothing about members.
     allowed = signer.state is KeyState.CURRENT or (
         req.status is not MemberStatus.ACTIVE and signer.state is KeyState.RETIRED)
     if not allowed:
         raise MalformedRequest("this member-status request must be signed by {agency}'s "
                                "current key", agency=req.agency)
     set_member_status(data, req.agency, req.member, req.status, at=req.effective_at,
-                      exposed=signer.version)
+                      made_at=req.created_at, exposed=signer.version, seq=req.seq)
 
 
 def _rotated(keys: list[KeyVersion], req: RotateRequest, signer: KeyVersion

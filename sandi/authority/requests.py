@@ -28,6 +28,8 @@ where every signature is over ``"sandi/v1/key-request\\x00" || body``.
 from __future__ import annotations
 
 import enum
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -39,7 +41,7 @@ from sandi.crypto.primitives import verify_signature
 from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedRequest, SignatureInvalid
 from sandi.keys.keystore import AgencyKey
-from sandi.pola.model import MemberStatus, RevocationReason
+from sandi.pola.model import MAX_SEQ, MemberStatus, RevocationReason
 
 REQUEST_MAGIC = b"SANDR\x01"
 REQUEST_LABEL = b"sandi/v1/key-request\x00"
@@ -138,6 +140,7 @@ class MemberStatusRequest(_Request):
     member: str
     status: MemberStatus
     effective_at: int
+    seq: int  # above the last one the authority applied to this member (no replays)
 
 
 #: A parsed request of any kind (:func:`read_request`).
@@ -171,6 +174,18 @@ def _file(body: bytes, own: AgencyKey | None, prior: AgencyKey | None) -> bytes:
     return REQUEST_MAGIC + pack([body, ed, ml, prior_sig])
 
 
+_seq_lock = threading.Lock()
+_last_seq = 0
+
+
+def _next_seq() -> int:
+    """The time in microseconds, but always above the last one this process gave."""
+    global _last_seq
+    with _seq_lock:
+        _last_seq = max(_last_seq + 1, time.time_ns() // 1000)
+        return _last_seq
+
+
 def enrollment(key: AgencyKey, *, now: datetime | None = None) -> bytes:
     """The request that enrolls an agency's first key version."""
     body = _body(RequestKind.ENROLL, key.agency, key.version, key.version, now=now,
@@ -197,16 +212,22 @@ def member_enrollment(personal: AgencyKey, agency_key: AgencyKey, *,
 
 
 def member_status(agency_key: AgencyKey, member: str, status: MemberStatus,
-                  effective_at: int, *, now: datetime | None = None) -> bytes:
+                  effective_at: int, *, seq: int | None = None,
+                  now: datetime | None = None) -> bytes:
     """Ask the authority to set a member's status (suspended, removed, or active again)
-    from ``effective_at``; signed by ``agency_key``."""
+    from ``effective_at``; signed by ``agency_key``.
+
+    ``seq`` must be above the sequence number of every status request applied to this
+    member before (the pola shows the last, ``Member.seq``), so that none can be
+    replayed; by default it is the current time in microseconds, increasing in this
+    process, so requests made one after another are applied in that order."""
     try:
         status = MemberStatus(status)  # its text ("suspended") is accepted too
     except ValueError:
         raise MalformedRequest("status must be active, suspended or removed") from None
     body = _body(RequestKind.MEMBER_STATUS, agency_key.agency, agency_key.version,
                  agency_key.version, now=now, member=member, status=status.value,
-                 effective=effective_at)
+                 effective=effective_at, seq=_next_seq() if seq is None else seq)
     return _file(body, None, agency_key)
 
 
@@ -225,12 +246,14 @@ def revocation(signer: AgencyKey, version: int, reason: RevocationReason,
 # --- reading requests ----------------------------------------------------------------
 
 
-def _status(d: dict[str, Any]) -> tuple[str, MemberStatus, int]:
+def _status(d: dict[str, Any]) -> tuple[str, MemberStatus, int, int]:
     status = d.get("status")
-    if "member" not in d or "effective" not in d or status not in _STATUSES:
-        _F.fail("a member-status request names a member, a status and an effective time")
+    if {"member", "effective", "seq"} - d.keys() or status not in _STATUSES:
+        _F.fail("a member-status request names a member, a status, an effective time and a "
+                "sequence number")
     return (_F.slug(d["member"], "member"), _STATUSES[status],
-            _F.integer(d["effective"], "effective", 0, MAX_TIME))
+            _F.integer(d["effective"], "effective", 0, MAX_TIME),
+            _F.integer(d["seq"], "seq", 1, MAX_SEQ))
 
 
 def _revocation(d: dict[str, Any]) -> tuple[RevocationReason, int]:
@@ -271,7 +294,7 @@ def read_request(data: bytes) -> KeyRequest:
     d = f.map(unpack(body, MalformedRequest, Phrase("key request body"), _MAX), "body",
               {"kind", "agency", "version", "created", "signed_by"},
               frozenset({"x25519", "ed25519", "mlkem", "mldsa", "reason", "effective",
-                         "member", "status"}))
+                         "member", "status", "seq"}))
     kind_text = f.text(d["kind"], "kind", 16)
     if kind_text not in {k.value for k in RequestKind}:
         f.fail("unknown request kind {kind_text!r}", kind_text=kind_text)
