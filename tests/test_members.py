@@ -32,6 +32,7 @@ from sandi.errors import (
     KeyRevoked,
     MalformedPola,
     MalformedRequest,
+    MemberSignatureRequired,
     NotARecipient,
     WrongPassphrase,
 )
@@ -348,3 +349,55 @@ def test_the_pola_refuses_a_member_record_whose_suspensions_are_not_one_history(
     record[6][0][6] = status.value
     with pytest.raises(MalformedPola, match="suspension"):
         check_agency(record)
+
+
+# --- issue 15 §2: a pola that requires a member's personal signature -----------------------
+
+
+def _require_members_at_terbatas(city: City) -> sandi.Pola:
+    import tomlkit
+    doc = tomlkit.parse(city.ws.source_path.read_text("utf-8"))
+    doc["requirement"]["terbatas"] = {"member_signed": True}
+    city.ws.source_path.write_text(tomlkit.dumps(doc), "utf-8")
+    return city.publish()
+
+
+def test_where_the_pola_requires_a_member_the_agency_key_cannot_seal(city: City) -> None:
+    ani = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
+    agency_only = replace(ani.identity("bkpsdmd"), member=None)  # the vault's agency key
+    old_pola = city.pola
+    earlier = sandi.seal(b"tanpa nama", sender=agency_only, to=["setda"],
+                         classification="terbatas", pola=old_pola, now=T0 + timedelta(hours=1))
+    pola = _require_members_at_terbatas(city)
+    assert pola.requirement(sandi.Classification.TERBATAS).member_signed
+    when = T0 + timedelta(hours=2)
+    with pytest.raises(MemberSignatureRequired, match="Terbatas requires the personal "
+                                                      "signature of a member of bkpsdmd"):
+        sandi.seal(b"tanpa nama", sender=agency_only, to=["setda"], classification="terbatas",
+                   pola=pola, now=when)
+    # The same agency-signed envelope, sealed before the setting, is refused at verify and
+    # open: the installed pola's requirements always apply.
+    with pytest.raises(MemberSignatureRequired):
+        sandi.verify(earlier, pola=pola, now=when)
+    with pytest.raises(MemberSignatureRequired):
+        sandi.open(earlier, keystore=city.setda, pola=pola, now=when)
+    # Controls: signed by Ani herself, it seals, verifies (naming her) and opens; at a level
+    # without the setting the agency key still signs.
+    signed = sandi.seal(b"dengan nama", sender=ani.identity("bkpsdmd"), to=["setda"],
+                        classification="terbatas", pola=pola, now=when)
+    assert sandi.verify(signed, pola=pola, now=when).signer == "ani"
+    assert sandi.open(signed, keystore=city.setda, pola=pola, now=when).plaintext == \
+        b"dengan nama"
+    biasa = sandi.seal(b"biasa", sender=agency_only, to=["setda"], classification="biasa",
+                       pola=pola, now=when)
+    assert sandi.verify(biasa, pola=pola, now=when).signer == "bkpsdmd"
+
+
+def test_the_setting_is_a_boolean_in_the_source(city: City) -> None:
+    import tomlkit
+    doc = tomlkit.parse(city.ws.source_path.read_text("utf-8"))
+    doc["requirement"]["terbatas"] = {"member_signed": "ya"}
+    city.ws.source_path.write_text(tomlkit.dumps(doc), "utf-8")
+    with pytest.raises(MalformedPola, match=r"requirement\.terbatas\.member_signed must be "
+                                            r"true or false"):
+        city.ws.build(now=T0)

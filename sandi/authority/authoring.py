@@ -133,14 +133,16 @@ def _requirements(src: Mapping[str, Any]) -> tuple[Requirement, ...]:
     for slug, item in f.map(src.get("requirement", {}), "requirement", set(),
                             frozenset(c.slug for c in Classification)).items():
         d = f.map(item, f"requirement.{slug}", set(),
-                  frozenset({"suite", "max_recipients", "receipts"}))
+                  frozenset({"suite", "max_recipients", "receipts", "member_signed"}))
         suite_text = d.get("suite", "classical")
         if suite_text not in ("classical", "hybrid"):
             f.fail("requirement.{slug}.suite must be classical or hybrid", slug=slug)
         out.append(Requirement(_level(slug, "requirement"), Suite[suite_text.upper()],
                                f.integer(d.get("max_recipients", MAX_RECIPIENTS),
                                      "max_recipients", 1, MAX_RECIPIENTS),
-                               _flag(d.get("receipts", False), f"requirement.{slug}.receipts")))
+                               _flag(d.get("receipts", False), f"requirement.{slug}.receipts"),
+                               _flag(d.get("member_signed", False),
+                                     f"requirement.{slug}.member_signed")))
     return tuple(sorted(out, key=lambda r: r.level))
 
 

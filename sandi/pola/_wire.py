@@ -119,7 +119,8 @@ def encode_body(b: PolaBody) -> bytes:
         "agencies": [agency_record(a) for a in b.agencies],
         "rules": RuleTable.encode(b.rules),
         "requirements": [{"level": q.level.slug, "suite": q.suite.slug,
-                          "max_recipients": q.max_recipients, "receipts": q.receipts}
+                          "max_recipients": q.max_recipients, "receipts": q.receipts,
+                          "member_signed": q.member_signed}
                          for q in b.requirements],
         "tsa": None if b.tsa is None else {"url": b.tsa.url, "required": b.tsa.required,
                                            "certificates": list(b.tsa.certificates)},
@@ -158,7 +159,8 @@ def gc_paused() -> Iterator[None]:
 
 
 def _requirement(m: object) -> Requirement:
-    d = fixed_map(m, "requirement", ("level", "max_recipients", "receipts", "suite"))
+    d = fixed_map(m, "requirement", ("level", "max_recipients", "member_signed", "receipts",
+                                     "suite"))
     level, suite = d["level"], d["suite"]
     if not isinstance(level, str) or level not in _LEVELS:
         _F.fail("unknown level {level!r}", level=level)
@@ -166,7 +168,8 @@ def _requirement(m: object) -> Requirement:
         _F.fail("unknown suite {suite!r}", suite=suite)
     return Requirement(_LEVELS[level], _SUITES[suite],
                        _F.integer(d["max_recipients"], "max_recipients", 1, MAX_RECIPIENTS),
-                       _boolean(d["receipts"], "receipts"))
+                       _boolean(d["receipts"], "receipts"),
+                       _boolean(d["member_signed"], "member_signed"))
 
 
 def _boolean(value: object, name: str) -> bool:

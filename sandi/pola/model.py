@@ -266,6 +266,7 @@ class Requirement:
     suite: Suite = Suite.CLASSICAL
     max_recipients: int = MAX_RECIPIENTS
     receipts: bool = False  # every recipient must be asked for a signed receipt
+    member_signed: bool = False  # signed by a member's personal key, never the agency's
 
 
 @dataclass(frozen=True)
