@@ -8,9 +8,12 @@ import ast
 import dataclasses
 from pathlib import Path
 
+import msgpack
 import pytest
 
+from sandi._internal.codec import pack
 from sandi.authority.requests import (
+    REQUEST_MAGIC,
     EnrollRequest,
     MemberRequest,
     MemberStatusRequest,
@@ -112,3 +115,57 @@ def test_the_authority_code_has_no_assert_that_python_O_would_remove() -> None:
              if isinstance(node, ast.Assert)]
     assert not found, found
 
+
+
+# --- issue 14 §7: hybrid request signatures, no stripping ------------------------------------
+
+H1 = AgencyKey.generate("sekda", 1, pq=True)
+H2 = AgencyKey.generate("sekda", 2, pq=True)
+
+
+def _outer(data: bytes) -> list[object]:
+    outer = msgpack.unpackb(data[len(REQUEST_MAGIC):])
+    assert isinstance(outer, list) and len(outer) == 5
+    return outer
+
+
+def _repack(outer: list[object]) -> bytes:
+    return REQUEST_MAGIC + pack(outer)
+
+
+def test_a_hybrid_agency_key_signs_its_requests_with_both_halves() -> None:
+    for data in (key_change(H2, H1), revocation(H1, 1, RevocationReason.SUPERSEDED, 1),
+                 member_status(H1, "ani", MemberStatus.SUSPENDED, 1),
+                 member_enrollment(AgencyKey.generate("ani", 1, pq=True), H1)):
+        outer = _outer(data)
+        assert len(outer[3]) == 64 and len(outer[4]) == 3309  # type: ignore[arg-type]
+        read_request(data).check_prior(H1.public)  # the control: both halves verify
+    classical = _outer(key_change(V2, V1))
+    assert len(classical[3]) == 64 and classical[4] is None  # type: ignore[arg-type]
+    read_request(key_change(V2, V1)).check_prior(V1.public)
+
+
+@pytest.mark.parametrize("strip", ["prior ml-dsa", "prior ed25519", "own ml-dsa",
+                                   "prior ed25519 swapped", "prior ml-dsa swapped"])
+def test_stripping_or_swapping_either_half_is_refused(strip: str) -> None:
+    outer = _outer(key_change(H2, H1))
+    other = _outer(key_change(AgencyKey.generate("sekda", 2, pq=True), H1))  # same signer
+    if strip == "prior ml-dsa":
+        outer[4] = None
+    elif strip == "prior ed25519":
+        outer[3] = None
+    elif strip == "own ml-dsa":
+        outer[2] = None
+    elif strip == "prior ed25519 swapped":  # a valid half, but over another body
+        outer[3] = other[3]
+    else:
+        outer[4] = other[4]
+    with pytest.raises(MalformedRequest):
+        read_request(_repack(outer)).check_prior(H1.public)
+
+
+def test_a_classical_key_cannot_be_given_an_ml_dsa_half() -> None:
+    outer = _outer(key_change(V2, V1))
+    outer[4] = _outer(key_change(H2, H1))[4]
+    with pytest.raises(MalformedRequest, match="is not signed by its published key v1"):
+        read_request(_repack(outer)).check_prior(V1.public)

@@ -16,8 +16,10 @@ One type per kind, each with only the fields its kind has:
 * :class:`MemberStatusRequest` (``member-status``): suspend, remove or reinstate a
   member, signed by an agency key.
 
-File: ``"SANDR" 0x01 || msgpack [body, ed25519 sig, ml-dsa sig | nil, prior sig | nil]``,
-where every signature is over ``"sandi/v1/key-request\\x00" || body``.
+File: ``"SANDR" 0x01 || msgpack [body, ed25519 sig, ml-dsa sig | nil, prior ed25519 sig |
+nil, prior ml-dsa sig | nil]``, where every signature is over
+``"sandi/v1/key-request\\x00" || body``. Each signature is hybrid (both halves, neither
+may be stripped) exactly when the signing key has post-quantum halves.
 
 >>> from sandi.keys.keystore import AgencyKey
 >>> key = AgencyKey.generate("bkpsdmd", 1)
@@ -77,17 +79,19 @@ class _Request:
     created_at: int
     signed_by: int  # the agency key version that signed (rotate: the prior, current one)
     body: bytes
-    prior_signature: bytes | None
+    prior_signature: bytes | None  # Ed25519, then ML-DSA-65 when the signer has it
 
     def check_prior(self, published: PublicKeys) -> None:
-        """Verify the signature by the key version the pola publishes as ``signed_by``."""
+        """Verify the signature by the key version the pola publishes as ``signed_by``:
+        both halves when that version has post-quantum halves (stripping the ML-DSA-65
+        half, or adding one to a classical key's, is refused)."""
         if self.prior_signature is None:
             raise MalformedRequest("{kind} request carries no signature by {agency} v{signed_by}",
                                    kind=_KIND_WORDS[self.kind], agency=self.agency,
                                    signed_by=self.signed_by)
         try:
-            verify_signature(published.ed25519, None, REQUEST_LABEL + self.body,
-                             self.prior_signature, hybrid=False)
+            verify_signature(published.ed25519, published.mldsa, REQUEST_LABEL + self.body,
+                             self.prior_signature, hybrid=published.has_pq)
         except SignatureInvalid:
             raise MalformedRequest("{kind} request for {agency} is not signed by its published"
                                    " key v{signed_by}", kind=_KIND_WORDS[self.kind],
@@ -170,8 +174,11 @@ def _file(body: bytes, own: AgencyKey | None, prior: AgencyKey | None) -> bytes:
     if own is not None:
         sig = own.signing_key().sign(message, hybrid=own.public.has_pq)
         ed, ml = sig[:64], (sig[64:] or None)
-    prior_sig = prior.signing_key().sign(message, hybrid=False) if prior else None
-    return REQUEST_MAGIC + pack([body, ed, ml, prior_sig])
+    prior_ed = prior_ml = None
+    if prior is not None:
+        sig = prior.signing_key().sign(message, hybrid=prior.public.has_pq)
+        prior_ed, prior_ml = sig[:64], (sig[64:] or None)
+    return REQUEST_MAGIC + pack([body, ed, ml, prior_ed, prior_ml])
 
 
 _seq_lock = threading.Lock()
@@ -289,7 +296,7 @@ def read_request(data: bytes) -> KeyRequest:
     if not data.startswith(REQUEST_MAGIC):
         f.fail("not a sandi key request (bad magic)")
     outer = f.record(unpack(data[len(REQUEST_MAGIC):], MalformedRequest, Phrase("key request"),
-                            _MAX), "file", 4)
+                            _MAX), "file", 5)
     body = f.blob(outer[0], "body", 1, _MAX)
     d = f.map(unpack(body, MalformedRequest, Phrase("key request body"), _MAX), "body",
               {"kind", "agency", "version", "created", "signed_by"},
@@ -299,7 +306,10 @@ def read_request(data: bytes) -> KeyRequest:
     if kind_text not in {k.value for k in RequestKind}:
         f.fail("unknown request kind {kind_text!r}", kind_text=kind_text)
     kind = RequestKind(kind_text)
-    prior = None if outer[3] is None else f.blob(outer[3], "prior signature", 64)
+    prior = None if outer[3] is None else f.blob(outer[3], "prior signature", 64) + (
+        b"" if outer[4] is None else f.blob(outer[4], "prior ml-dsa signature", 3309))
+    if outer[3] is None and outer[4] is not None:
+        f.fail("a prior ML-DSA-65 signature without its Ed25519 half")
     common = (f.slug(d["agency"], "agency"), f.integer(d["created"], "created", 0, MAX_TIME),
               f.integer(d["signed_by"], "signed_by", 1, 2**31), body, prior)
     version = f.integer(d["version"], "version", 1, 2**31)
