@@ -49,8 +49,15 @@ def append(doc: tomlkit.TOMLDocument, key: str, table: Any) -> None:
 
 def authority_json(custodians: list[AuthorityKey], threshold: int) -> dict[str, Any]:
     return {"threshold": threshold,
-            "keys": [{"id": k.id, "ed25519": b64(k.ed25519), "custodian": k.custodian}
-                     for k in custodians]}
+            "keys": [{key: value for key, value in (
+                ("id", k.id), ("ed25519", b64(k.ed25519)), ("custodian", k.custodian),
+                ("mldsa", b64(k.mldsa))) if value is not None} for k in custodians]}
+
+
+def authority_from_json(k: dict[str, Any]) -> AuthorityKey:
+    """An authority key as :func:`authority_json` stores it."""
+    return AuthorityKey(k["id"], unb64(k["ed25519"], "authority key"), k["custodian"],
+                        unb64(k["mldsa"], "authority key") if "mldsa" in k else None)
 
 
 def key_json(k: KeyVersion) -> dict[str, Any]:

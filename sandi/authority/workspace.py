@@ -146,7 +146,7 @@ class Workspace:
     def authority_keys(self) -> tuple[list[AuthorityKey], int]:
         """The authority set the next build will carry, and its threshold."""
         auth = self._keys()["authority"]
-        keys = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
+        keys = [wj.authority_from_json(k)
                 for k in auth["keys"]]
         return keys, int(auth["threshold"])
 
@@ -302,7 +302,7 @@ class Workspace:
                 for a, vs in data["agencies"].items()}
         members = {a: [wj.member_from_json(m) for m in ms]
                    for a, ms in data.get("members", {}).items()}
-        auth = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
+        auth = [wj.authority_from_json(k)
                 for k in data["authority"]["keys"]]
         stamp = data.get("timestamp_key")
         source = doc.unwrap()
@@ -333,11 +333,11 @@ class Workspace:
     def sign(self, custodian: AuthorityKeyPair) -> SignatureStatus:
         """Add one custodian's signature to the draft."""
         draft = self.draft()
-        authority = {k.id for k in draft.body.authority.keys} | {
-            k.id for k in self.previous_authority_ids()}
+        previous = self.previous_authority_ids()
+        authority = {k.id for k in draft.body.authority.keys} | {k.id for k in previous}
         if custodian.id not in authority:
             raise InvalidArgument("{id} is not an authority key of this pola", id=custodian.id)
-        signed = add_signature(draft, custodian)
+        signed = add_signature(draft, custodian, previous)
         _fs.atomic_write(self.draft_path, signed.to_bytes(), overwrite=True)
         return signature_status(signed, signed.body.authority)
 

@@ -287,11 +287,18 @@ class TimeStamping:
 
 @dataclass(frozen=True)
 class AuthorityKey:
-    """One custodian's signing key of the persandian authority."""
+    """One custodian's signing key of the persandian authority: Ed25519, and ML-DSA-65
+    where it is hybrid (its pola signatures then need both halves)."""
 
     id: str
     ed25519: bytes
     custodian: str
+    mldsa: bytes | None = None
+
+    @property
+    def has_pq(self) -> bool:
+        """Whether its signatures are hybrid (Ed25519 + ML-DSA-65)."""
+        return self.mldsa is not None
 
 
 @dataclass(frozen=True)
@@ -314,8 +321,8 @@ class Authority:
 
     def fingerprint(self) -> str:
         """A short code for the whole authority set, to compare before first trust."""
-        return fingerprint(b"sandi/v1/authority",
-                           pack([self.threshold, sorted(k.ed25519 for k in self.keys)]))
+        return fingerprint(b"sandi/v1/authority", pack([self.threshold, sorted(
+            k.ed25519 + (k.mldsa or b"") for k in self.keys)]))
 
 
 #: A freshness statement may be at most this old, by any pola's limit (31 days).
