@@ -21,13 +21,21 @@ from sandi.demo import DEMO_PASSPHRASE, DemoWorld
 BIG = 160 * 1024 * 1024
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """A child process whose stdin, stdout and stderr are one pseudo-terminal."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.master, slave = pty.openpty()
+        # Ctrl-C at a terminal reaches a program whose SIGINT is at its default. A test run
+        # started in the background of a non-interactive shell (a CI script, `cmd &`)
+        # inherits SIGINT *ignored*, and the child would inherit that too and rightly
+        # ignore the test's Ctrl-C: give it the disposition an interactive shell gives.
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=_default_sigint)
         os.close(slave)
         self.screen = b""
 
