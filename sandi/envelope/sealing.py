@@ -39,6 +39,7 @@ from sandi.crypto.primitives import (
     DocumentKeys,
 )
 from sandi.crypto.suite import Suite
+from sandi.envelope import policy
 from sandi.envelope.armor import ArmorWriter
 from sandi.envelope.attachments import Attachments
 from sandi.envelope.format import (
@@ -62,7 +63,6 @@ from sandi.envelope.format import (
     signed_region,
 )
 from sandi.envelope.info import EnvelopeInfo, describe
-from sandi.envelope.policy import check_member_signed
 from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import Pipeline, plaintext_chunks, seal_payload
 from sandi.envelope.timestamping import envelope_witnessed, stamp
@@ -204,7 +204,7 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, PrivateKey, Su
         pola.agency(name)  # UnknownAgency before anything else
     suite = pola.requirement(level).suite
     pola.check_flow(sender.agency, req.to, level, suite)
-    check_member_signed(pola, level, sender.member is not None, sender.agency)
+    policy.check_member_signed(pola, level, sender.member is not None, sender.agency)
     key, signer = _signing_key(pola, sender, req.created_at)
     targets = [pola.sealing_key(a) for a in req.to]
     if suite is Suite.HYBRID:
