@@ -271,6 +271,27 @@ def test_the_sequence_travels_in_the_signed_body(city: City) -> None:
     assert city.publish().agency("bkpsdmd").member("budi").seq == 11
 
 
+def test_a_retired_key_cannot_burn_the_sequence_numbers_to_come(city: City) -> None:
+    # A removed official's retired key is allowed to tighten; with a sequence number near
+    # 2^63 (or a creation date far ahead) it would leave every later status request for
+    # that member refused as a replay.
+    ani = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
+    old = ani.identity("bkpsdmd").keys[-1]
+    new = ani.remove_member("budi")
+    city.ws.apply_request(key_change(new, old))
+    future = T0 + timedelta(days=3650)
+    for attack in (member_status(old, "ani", SUSPENDED, _t(365), seq=2**62),
+                   member_status(old, "ani", SUSPENDED, _t(365), now=future,
+                                 seq=int(future.timestamp()) * 1_000_000)):
+        with pytest.raises(MalformedRequest, match="numbered beyond its date"):
+            city.ws.apply_request(attack)
+    assert city.ws.members()["bkpsdmd"][0].seq == 0
+    # The control: the current key's honest requests still apply, in order.
+    city.ws.apply_request(member_status(new, "ani", SUSPENDED, _t(1)))
+    city.ws.apply_request(member_status(new, "ani", ACTIVE, _t(2)))
+    assert city.ws.members()["bkpsdmd"][0].status is ACTIVE
+
+
 # --- suspensions are kept for good ----------------------------------------------------------
 
 

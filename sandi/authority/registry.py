@@ -21,6 +21,7 @@ from sandi.authority.requests import MemberStatusRequest, RevokeRequest, RotateR
 from sandi.errors import InvalidArgument, MalformedRequest, UnknownAgency
 from sandi.pola._wire import PolaBody
 from sandi.pola.model import KeyState, KeyVersion, Member, MemberStatus, RevocationReason
+from sandi.pola.policy import MAX_SKEW
 
 Registry = dict[str, Any]  # the parsed pola-keys.json
 
@@ -80,8 +81,9 @@ def changed_status(m: Member, status: MemberStatus, at: int, made_at: int) -> Me
 Change = RotateRequest | RevokeRequest | MemberStatusRequest
 
 
-def apply(data: Registry, req: Change) -> None:
-    """Apply a key change (rotate), revocation or member-status request to ``data``."""
+def apply(data: Registry, req: Change, *, now: int) -> None:
+    """Apply a key change (rotate), revocation or member-status request to ``data`` at
+    the authority's time ``now`` (epoch seconds)."""
     versions = data["agencies"].get(req.agency)
     if versions is None:
         raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
@@ -92,7 +94,7 @@ def apply(data: Registry, req: Change) -> None:
                                agency=req.agency, signed_by=req.signed_by)
     req.check_prior(signer.keys)
     if isinstance(req, MemberStatusRequest):
-        _member_status(data, req, signer)
+        _member_status(data, req, signer, now)
         return
     pending = {v["v"] for v in versions if wj.pending_retirement(v)}
     if isinstance(req, RotateRequest):
@@ -103,7 +105,8 @@ def apply(data: Registry, req: Change) -> None:
     data["agencies"][req.agency] = [_json(k, k.version in pending) for k in keys]
 
 
-def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion) -> None:
+def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion,
+                   now: int) -> None:
     # Only the agency's current key may loosen (reinstate): a retired version, which a
     # removed official may have copied from the vault, can only tighten (suspend,
     # remove, bring a cut-off earlier), so that it can travel with the key change a
@@ -113,6 +116,13 @@ def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion)
     if not allowed:
         raise MalformedRequest("this member-status request must be signed by {agency}'s "
                                "current key", agency=req.agency)
+    # A sequence number is at most the request's creation time in microseconds, and that
+    # time is not in the future: a retired key cannot burn the numbers to come (one near
+    # 2^63 would leave the member's status stuck for good).
+    if req.created_at > now + MAX_SKEW or req.seq > (req.created_at + 1) * 1_000_000:
+        raise MalformedRequest("this member-status request is dated {created} or numbered "
+                               "beyond its date: its signer's clock is wrong, or it was forged",
+                               created=show(req.created_at))
     set_member_status(data, req.agency, req.member, req.status, at=req.effective_at,
                       made_at=req.created_at, exposed=signer.version, seq=req.seq)
 

@@ -18,6 +18,7 @@ threshold, or a version that does not grow, never leaves the workspace.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -276,7 +277,7 @@ class Workspace:
         if isinstance(req, MemberRequest):
             raise MalformedRequest("use `sandi pola member add` for a member request")
         data = self._keys()
-        registry.apply(data, req)
+        registry.apply(data, req, now=int(time.time()) if now is None else now)
         self._save_keys(data)
         return req
 
