@@ -97,6 +97,24 @@ def test_seal_and_open_through_the_agent_as_with_the_keystore(
     held.close()
 
 
+def test_a_member_signs_through_the_agent_as_themself(fresh_world: DemoWorld) -> None:
+    ws = fresh_world.workstation
+    sari = sandi.Keystore.open(ws, passphrase=sandi.demo.DEMO_MEMBERS["sari"][2],
+                               member="sari", pola=fresh_world.pola)
+    pid = agent.start(sari, ws, 60)
+    try:
+        held = agent.connect(ws, pola=fresh_world.pola)
+        assert held is not None and held.member is not None and held.member.agency == "sari"
+        env = sandi.seal(b"Laporan surveilans", sender=held.identity("dinkes"), to=["setda"],
+                         classification="rahasia", pola=fresh_world.pola)
+        info = sandi.verify(env, pola=fresh_world.pola)
+        assert (info.sender, info.signer) == ("dinkes", "sari")  # the person, not the office
+        held.close()
+    finally:
+        assert agent.stop(ws) == pid
+        wait_dead(pid)
+
+
 def test_the_agent_never_sends_a_private_key(fresh_world: DemoWorld, running: int) -> None:
     path = agent.socket_path(fresh_world.home.path)
     answers = [raw_call(path, "status"), raw_call(path, "keys")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import threading
 import time
@@ -150,11 +151,14 @@ class Agent:
         f = wire.FIELDS
         r = f.record(frame, "sign", 8)
         ks = self._keys()
-        key: PrivateKey = ks.get(f.slug(r[2], "agency"), f.integer(r[3], "version", 1, 2**31))
+        name, version = f.slug(r[2], "agency"), f.integer(r[3], "version", 1, 2**31)
+        key: PrivateKey
         if r[4] is True:  # the member's personal key, as seal and receipts sign with
-            if ks.member is None or ks.member.agency != r[2]:
-                raise AgentError("the agent holds no personal key of {member}", member=r[2])
+            if ks.member is None or (ks.member.agency, ks.member.version) != (name, version):
+                raise AgentError("the agent holds no personal key of {member}", member=name)
             key = ks.member
+        else:
+            key = ks.get(name, version)
         message, context = f.blob(r[5], "message", 1, wire.MAX_FRAME), r[7]
         prefix = _SIGNABLE.get(context) if isinstance(context, bytes) else None
         if prefix is None or not message.startswith(prefix) or not isinstance(r[6], bool):
@@ -275,9 +279,11 @@ def _detach(agent: Agent, sock: socket.socket, ready_w: int, ready_r: int) -> No
     try:
         os.close(ready_r)
         os.setsid()
+        harden()  # before the second fork: the agent is never dumpable
         if os.fork() != 0:
             os._exit(0)
-        harden()
+        # A plain `kill` (SIGTERM) forgets as `sandi agent stop` does, socket removed.
+        signal.signal(signal.SIGTERM, lambda _sig, _frame: agent.forget("stopped"))
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
