@@ -368,3 +368,21 @@ def test_garbage_never_gets_an_answer_it_should_not(fresh_world: DemoWorld, runn
     assert answer is None or answer[1] == "error" or (
         answer[:2] == [1, "ok"] and not isinstance(answer[2], bytes))
     assert raw_call(path, "status")[1] == "ok"  # type: ignore[index]
+
+
+def test_sigterm_forgets_and_removes_the_socket(fresh_world: DemoWorld) -> None:
+    pid = agent.start(fresh_world.keystore, fresh_world.home.path, 60)
+    path = agent.socket_path(fresh_world.home.path)
+    assert path.exists()
+    os.kill(pid, signal.SIGTERM)
+    wait_dead(pid)
+    assert not path.exists()
+    assert agent.connect(fresh_world.home.path) is None
+
+
+def test_no_agent_where_peers_cannot_be_checked(fresh_world: DemoWorld,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(socket, "SO_PEERCRED")
+    with pytest.raises(AgentError, match="no SO_PEERCRED"):
+        agent.start(fresh_world.keystore, fresh_world.home.path, 60)
+    assert not agent.socket_path(fresh_world.home.path).exists()

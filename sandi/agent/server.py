@@ -28,7 +28,14 @@ from typing import Any
 
 from sandi._internal import fs as _fs
 from sandi.agent import protocol as wire
-from sandi.agent.runtime import file_signature, harden, peer_uid, private_dir, socket_path
+from sandi.agent.runtime import (
+    file_signature,
+    harden,
+    peer_uid,
+    peercred_option,
+    private_dir,
+    socket_path,
+)
 from sandi.crypto.primitives import LABEL_ENVELOPE_SIGNATURE
 from sandi.crypto.suite import Suite
 from sandi.envelope.receipts import LABEL_RECEIPT_SIGNATURE
@@ -183,6 +190,7 @@ def listen(home: Path, *, runtime: str | None = None) -> socket.socket:
     """Bind this home's agent socket (0600, in a 0700 directory of this user's);
     AgentError if an agent already answers there. A socket left by a killed agent is
     replaced. Under a lock, so two ``sandi agent start`` cannot both bind."""
+    peercred_option()  # refuse to start where peers cannot be checked
     path = socket_path(home, runtime=runtime)
     private_dir(path.parent, create=True)
     with _fs.locked(path.with_suffix(".lock")):
