@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import sandi.errors
 from sandi._internal.i18n import Phrase
+from sandi._internal.time import epoch
 from sandi.agent import protocol as wire
 from sandi.agent.runtime import file_signature, peer_uid, private_dir, socket_dir, socket_path
 from sandi.crypto.primitives import LABEL_MLDSA_CONTEXT
@@ -28,7 +29,7 @@ from sandi.crypto.wrap import WrapLabels
 from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.errors import AgentError, InvalidArgument, SandiError
 from sandi.keys.agencykey import Identity, PrivateKey, held_identity, no_version
-from sandi.keys.keystore import check_member
+from sandi.keys.members import check_member
 
 if TYPE_CHECKING:
     from sandi.pola.policy import Pola
@@ -197,7 +198,7 @@ class AgentKeystore:
         when the agent holds no member's key."""
         if self.member is not None:
             agency = self.agencies()[0] if self.agencies() else ""
-            self.warnings = check_member(agency, self.member, pola, now)
+            self.warnings = check_member(agency, self.member, pola, epoch(now))
 
     def close(self) -> None:
         """Close the connection (the agent keeps its keys)."""
