@@ -70,9 +70,13 @@ class Home:
         """The trust state: what this home pinned (written only by installing)."""
         return self.path / TRUST_FILE
 
-    def keystore(self, passphrase: str | bytes) -> Keystore:
-        """Unlock this home's keystore."""
-        return Keystore.open(self.path, passphrase=passphrase)
+    def keystore(self, passphrase: str | bytes, *, member: str | None = None,
+                 now: datetime | None = None) -> Keystore:
+        """Unlock this home's keystore, judged by its installed pola (if one is installed):
+        in a members' vault, a member the pola lists as suspended or removed at ``now``,
+        or with another personal key, is refused (see :meth:`Keystore.open`)."""
+        return Keystore.open(self.path, passphrase=passphrase, member=member,
+                             pola=self.trusted_pola(), now=now)
 
     def has_pola(self) -> bool:
         """Whether a pola is installed."""

@@ -20,6 +20,7 @@ from sandi._internal.lazy import surface
 if TYPE_CHECKING:
     from sandi.envelope.acknowledging import ReceiptInfo, check_receipt, make_receipt
     from sandi.envelope.info import Document, EnvelopeInfo, Opened
+    from sandi.envelope.inputs import EnvelopeSource, PlainSource, Readable
     from sandi.envelope.opening import open, open_file, verify
     from sandi.envelope.receipts import Outcome as ReceiptOutcome
     from sandi.envelope.receipts import Reason as RefusalReason
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = surface(__name__, {
     "Document": "sandi.envelope.info", "EnvelopeInfo": "sandi.envelope.info",
     "Opened": "sandi.envelope.info",
+    "EnvelopeSource": "sandi.envelope.inputs", "PlainSource": "sandi.envelope.inputs",
+    "Readable": "sandi.envelope.inputs",
     "open": "sandi.envelope.opening", "open_file": "sandi.envelope.opening",
     "verify": "sandi.envelope.opening",
     "seal": "sandi.envelope.sealing", "seal_file": "sandi.envelope.sealing",
@@ -48,7 +51,10 @@ __getattr__, __dir__ = surface(__name__, {
 __all__ = [
     "Document",
     "EnvelopeInfo",
+    "EnvelopeSource",
     "Opened",
+    "PlainSource",
+    "Readable",
     "Receipt",
     "ReceiptInfo",
     "ReceiptOutcome",

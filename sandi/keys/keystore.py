@@ -62,12 +62,21 @@ Deliver = Callable[[Sequence[PendingRequest]], None]
 class Keystore:
     """The private keys of a home. Build it only with :meth:`create` or :meth:`open`."""
 
-    def __init__(self, storage: Storage, held: Holdings,
-                 warnings: tuple[Phrase, ...] = ()) -> None:
-        self._storage = storage
+    _storage: Storage
+    #: What the caller should tell the person who unlocked it (e.g. "not yet in the pola").
+    warnings: tuple[Phrase, ...]
+
+    def __init__(self, *_: object, **__: object) -> None:
+        raise InvalidArgument("a Keystore is made only by Keystore.create or Keystore.open")
+
+    @classmethod
+    def _holding(cls, storage: Storage, held: Holdings,
+                 warnings: tuple[Phrase, ...] = ()) -> Keystore:
+        """The one way in, for this module (and in-memory test keystores)."""
+        self = object.__new__(cls)
+        self._storage, self.warnings = storage, warnings
         self._set(held)
-        #: What the caller should tell the person who unlocked it (e.g. "not yet in the pola").
-        self.warnings = warnings
+        return self
 
     def __repr__(self) -> str:
         who = "" if self.member is None else f", member={self.member.agency!r}"
@@ -98,7 +107,7 @@ class Keystore:
                kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
         """A new, empty keystore in ``home`` sealed under ``passphrase`` at Argon2id cost
         ``kdf`` (default :attr:`KdfParams.STANDARD`, 64 MiB x 3)."""
-        return cls(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
+        return cls._holding(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
 
     @classmethod
     def open(cls, home: Path | str, *, passphrase: str | bytes, member: str | None = None,
@@ -116,11 +125,11 @@ class Keystore:
             vault, held = Vault.unlock(home, member, passphrase)
             warnings = () if pola is None else check_member(vault.agency, vault.member,
                                                             pola, epoch(now))
-            return cls(vault, held, warnings)
+            return cls._holding(vault, held, warnings)
         if not (home / KEYSTORE_FILE).exists():
             raise NoKeystore("no keystore in {home}", home=home)
         storage, held = PassphraseFile.unlock(home / KEYSTORE_FILE, passphrase)
-        return cls(storage, held)
+        return cls._holding(storage, held)
 
     @property
     def path(self) -> Path:

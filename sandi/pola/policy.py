@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandi._internal import fs as _fs
 from sandi._internal.time import epoch, show
@@ -107,6 +107,15 @@ class Pola:
 
     def __repr__(self) -> str:
         return f"Pola({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
+
+    if not TYPE_CHECKING:  # (for mypy, a missing attribute stays an error)
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for a missing attribute: an object made by Pola.__new__ has no
+            # verified state, and says so rather than fail somewhere inside seal.
+            if name.startswith("_") and not name.startswith("__"):
+                raise InvalidArgument("a Pola is made only by Pola.load, Pola.from_bytes or "
+                                      "a home")
+            raise AttributeError(name)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
