@@ -179,7 +179,7 @@ class Home:
             pola = Pola.from_bytes(data, trusted=trusted, now=now)
             seen = None if freshness is None else seen_for(pola.signed, freshness)
             at = epoch(now)
-            floor = max(pola.issued_at, state.floor if state else 0,
+            floor = max(pola.signed.body.issued_at, state.floor if state else 0,
                         seen.issued_at if seen else 0)
             if at < floor - MAX_SKEW:
                 raise ClockBehind("this computer's clock says {now}, earlier than {floor}, the "
@@ -214,8 +214,9 @@ class Home:
         _fs.atomic_write(history / pola_name(pola.version), pola.to_bytes(), overwrite=True)
         _fs.atomic_write(history / flows_name(pola.version), flows, overwrite=True)
         _fs.atomic_write(self.pola_path, pola.to_bytes(), overwrite=True)
-        installed = Installed(pola.version, hashlib.sha256(body).digest(), pola.issued_at,
-                              pola.expires_at, hashlib.sha256(flows).digest())
+        installed = Installed(pola.version, hashlib.sha256(body).digest(),
+                              pola.signed.body.issued_at, pola.signed.body.expires_at,
+                              hashlib.sha256(flows).digest())
         root = pola.authority.fingerprint()
         if state is None:
             return TrustState(pola.id, root, (), (), 0).installing(

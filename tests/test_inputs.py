@@ -15,6 +15,7 @@ import inspect
 import io
 import typing
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ import pytest
 
 import sandi
 import sandi.envelope
-from sandi.demo import DemoWorld
+from sandi.demo import DEMO_PASSPHRASE, DemoWorld
 from sandi.envelope.armor import armor
 from sandi.errors import InvalidArgument, MalformedEnvelope
 
@@ -201,3 +202,47 @@ def test_results_are_never_taken_as_proof() -> None:
                 takers.append(f"{func.__qualname__}({name})")
     assert len(_public_callables()) > 100
     assert not takers, takers
+
+
+def test_the_typed_web_app_runs(world: DemoWorld, tmp_path: Path) -> None:
+    # tests/typed/webapp.py is type-checked by mypy --strict (tests/test_quality.py);
+    # here it runs: a WSGI-style request body, which is no BinaryIO, is sealed.
+    from typed import webapp
+
+    service = sandi.Service(world.home, passphrase=DEMO_PASSPHRASE)
+    body = io.BytesIO(LETTER + b"and what follows the request")
+    doc_id = webapp.handle(service, body, len(LETTER), tmp_path)
+    env = tmp_path / "baru.sandi"
+    assert sandi.verify(env, pola=world.pola).doc_id == doc_id
+    assert webapp.open_text(service, armor(env.read_bytes())) == LETTER
+
+
+# --- time is an aware datetime, in and out --------------------------------------------
+
+
+def test_naive_datetimes_are_refused_and_times_come_back_aware(world: DemoWorld,
+                                                               tmp_path: Path) -> None:
+    naive = datetime(2026, 6, 1, 12, 0)
+    env = sandi.seal(b"x", sender=world.keystore.identity("setda"), to=["inspektorat"],
+                     classification="rahasia", pola=world.pola)
+    calls: dict[str, Callable[[], object]] = {
+        "seal": lambda: sandi.seal(b"x", sender=world.keystore.identity("setda"),
+                                   to=["inspektorat"], classification="rahasia",
+                                   pola=world.pola, now=naive),
+        "verify": lambda: sandi.verify(env, pola=world.pola, now=naive),
+        "open": lambda: sandi.open(env, keystore=world.keystore, pola=world.pola, now=naive),
+        "Pola.is_expired": lambda: world.pola.is_expired(naive),
+        "Home.pola": lambda: world.home.pola(now=naive),
+        "Service": lambda: sandi.Service(world.home, passphrase=DEMO_PASSPHRASE, now=naive),
+        "Keystore.generate": lambda: sandi.Keystore.create(
+            tmp_path / "ks", passphrase="p", kdf=sandi.keys.KdfParams.TEST).generate(
+            "setda", now=naive),
+    }
+    for name, call in calls.items():
+        with pytest.raises(InvalidArgument, match="time zone"):
+            call()
+            pytest.fail(f"{name} accepted a naive datetime")
+    pola = world.pola
+    for moment in (pola.issued_at, pola.expires_at, sandi.verify(env, pola=pola).created_at):
+        assert isinstance(moment, datetime) and moment.utcoffset() == timedelta(0)
+    assert pola.issued_at < pola.expires_at

@@ -31,7 +31,7 @@ def _rotate(world: DemoWorld, agency: str) -> int:
     publishes the pola naming it and the home installs it. Returns the new version."""
     now = datetime.now(UTC)
     custodian = sandi.Keystore.open(world.home.path, passphrase=DEMO_PASSPHRASE)
-    made = custodian.generate(agency, pq=True, now=epoch(now))
+    made = custodian.generate(agency, pq=True, now=now)
     installed = world.home.pola()
     history = {a.id: list(a.keys) for a in installed.agencies}
     history[agency] = [*(k.retire(epoch(now)) if k.state is KeyState.CURRENT else k

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from sandi.envelope.info import Document, EnvelopeInfo, Opened
     from sandi.envelope.inputs import EnvelopeSource, PlainSource, Readable
     from sandi.envelope.opening import open, open_file, verify
+    from sandi.envelope.peeking import UnverifiedHeader, peek
     from sandi.envelope.receipts import Outcome as ReceiptOutcome
     from sandi.envelope.receipts import Reason as RefusalReason
     from sandi.envelope.receipts import Receipt, decode_receipt
@@ -37,6 +38,7 @@ __getattr__, __dir__ = surface(__name__, {
     "Readable": "sandi.envelope.inputs",
     "open": "sandi.envelope.opening", "open_file": "sandi.envelope.opening",
     "verify": "sandi.envelope.opening",
+    "peek": "sandi.envelope.peeking", "UnverifiedHeader": "sandi.envelope.peeking",
     "seal": "sandi.envelope.sealing", "seal_file": "sandi.envelope.sealing",
     "RewrapOutcome": "sandi.envelope.rewrapping:Outcome", "Rewrapped": "sandi.envelope.rewrapping",
     "rewrap": "sandi.envelope.rewrapping", "rewrap_file": "sandi.envelope.rewrapping",
@@ -61,11 +63,13 @@ __all__ = [
     "RefusalReason",
     "RewrapOutcome",
     "Rewrapped",
+    "UnverifiedHeader",
     "check_receipt",
     "decode_receipt",
     "make_receipt",
     "open",
     "open_file",
+    "peek",
     "refuse",
     "rewrap",
     "rewrap_file",

@@ -230,7 +230,7 @@ class Keystore:
                 self._deliver(held, mine, deliver)
         return mine
 
-    def generate(self, agency: str, *, pq: bool = False, now: int | None = None,
+    def generate(self, agency: str, *, pq: bool = False, now: datetime | None = None,
                  requests: Requests | None = None, deliver: Deliver | None = None
                  ) -> AgencyKey:
         """Make and store the next key version of ``agency``, with the ``requests`` it
@@ -245,7 +245,7 @@ class Keystore:
         return made[0]
 
     def generate_batch(self, agencies: list[str], *, pq: bool = False,
-                       now: int | None = None) -> list[AgencyKey]:
+                       now: datetime | None = None) -> list[AgencyKey]:
         """Make the next key version of each agency, stored in one atomic write."""
         made: list[AgencyKey] = []
 
@@ -327,7 +327,7 @@ class Keystore:
 
         self._change(apply, deliver)
 
-    def remove_member(self, member_id: str, *, pq: bool = False, now: int | None = None,
+    def remove_member(self, member_id: str, *, pq: bool = False, now: datetime | None = None,
                       requests: Requests | None = None,
                       deliver: Deliver | None = None) -> AgencyKey:
         """Drop a member's slot, make a new vault key and the agency's next key version
@@ -347,9 +347,9 @@ class Keystore:
 
 
 def _next_keys(held: Holdings, agencies: Sequence[str], pq: bool,
-               now: int | None) -> list[AgencyKey]:
+               now: datetime | None) -> list[AgencyKey]:
     return [AgencyKey.generate(a, max((k.version for k in held.keys if k.agency == a),
-                                      default=0) + 1, pq=pq, now=now) for a in agencies]
+                                      default=0) + 1, pq=pq, now=epoch(now)) for a in agencies]
 
 
 def _with(held: Holdings, keys: Sequence[AgencyKey],

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sandi._internal import fs as _fs
-from sandi._internal.time import epoch, show
+from sandi._internal.time import epoch, from_epoch, show
 from sandi.crypto.suite import Suite
 from sandi.errors import (
     ClockBehind,
@@ -179,14 +179,14 @@ class Pola:
         return self._signed.body.name
 
     @property
-    def issued_at(self) -> int:
-        """When the authority compiled it (seconds since the epoch)."""
-        return self._signed.body.issued_at
+    def issued_at(self) -> datetime:
+        """When the authority compiled it (UTC)."""
+        return from_epoch(self._signed.body.issued_at)
 
     @property
-    def expires_at(self) -> int:
-        """When it stops being valid (seconds since the epoch)."""
-        return self._signed.body.expires_at
+    def expires_at(self) -> datetime:
+        """When it stops being valid (UTC)."""
+        return from_epoch(self._signed.body.expires_at)
 
     @property
     def decree(self) -> Decree:
@@ -239,7 +239,8 @@ class Pola:
 
     def freshness_status(self, now: datetime | None = None) -> FreshnessStatus:
         """Whether this pola is known to be current at ``now``."""
-        return freshness_status(self.freshness, self.issued_at, self._seen, epoch(now))
+        return freshness_status(self.freshness, self._signed.body.issued_at, self._seen,
+                                epoch(now))
 
     def signature_status(self) -> SignatureStatus:
         """Which authority keys signed it ("signed 2/3")."""
@@ -247,7 +248,7 @@ class Pola:
 
     def is_expired(self, now: datetime | None = None) -> bool:
         """Whether ``now`` is past its expiry."""
-        return epoch(now) >= self.expires_at
+        return epoch(now) >= self._signed.body.expires_at
 
     def agency(self, agency_id: str) -> Agency:
         """An agency by id, or UnknownAgency."""
@@ -310,14 +311,14 @@ class Pola:
                                   " {used}", label=level.label, required=req.suite.slug,
                                   used=suite.slug)
 
-    def check_flows_at(self, version: int, at: int, sender: str, to: Sequence[str],
+    def check_flows_at(self, version: int, at: datetime, sender: str, to: Sequence[str],
                        level: Classification) -> None:
         """Raise PolicyViolation unless the flows that count for an envelope naming
         ``version`` and created at ``at`` allow it: that version's, if it is older and
         was in force at ``at`` (known only to a home's history), else this version's."""
         older = None
         if version != self.version and self._history is not None:
-            older = self._history.flows_in_force(version, at)
+            older = self._history.flows_in_force(version, epoch(at))
         if older is None:
             self._check_flows(self.may_send, self.version, sender, to, level)
         else:
@@ -347,12 +348,12 @@ class Pola:
                               "latest trusted time this home has seen (pola {id} v{version})",
                               now=show(at), floor=show(self._floor), id=self.id,
                               version=self.version)
-        if at >= self.expires_at:
+        if at >= self._signed.body.expires_at:
             raise PolaExpired("pola {id} v{version} expired on {expires}", id=self.id,
-                              version=self.version, expires=show(self.expires_at))
+                              version=self.version, expires=show(self._signed.body.expires_at))
         policy = self.freshness
         if level is not None and policy is not None:
-            status = freshness_status(policy, self.issued_at, self._seen, at)
+            status = freshness_status(policy, self._signed.body.issued_at, self._seen, at)
             if status.refuses(level):
                 assert status.fresh_until is not None
                 raise PolaStale(
