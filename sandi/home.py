@@ -35,6 +35,7 @@ from sandi.pola.policy import MAX_SKEW, Pola
 ENV_HOME = "SANDI_HOME"
 POLA_FILE = "pola.sandi"
 TRUST_FILE = "trust.sandi"
+TRUST_LOCK = ".trust.lock"  # held by Home.install_pola while it writes
 HISTORY_DIR = "polas"  # every pola this home installed, and the flows index of each
 
 
@@ -93,6 +94,17 @@ class Home:
 
     def trusted_pola(self) -> Pola | None:
         """The installed pola as a trust anchor (expiry not checked), if any."""
+        try:
+            return self._trusted_pola()
+        except PolaNotTrusted:
+            # An install in another process (or thread) writes the new version's files
+            # before it pins them in the trust state: wait until it is done, under its
+            # lock, and read once more. Files nobody is installing fail the same way again.
+            if not _fs.wait_unlocked(self.path / TRUST_LOCK):
+                raise
+            return self._trusted_pola()
+
+    def _trusted_pola(self) -> Pola | None:
         state = self._state()
         if state is None:
             return None
@@ -172,7 +184,7 @@ class Home:
         rotation needs k old and k new signatures), and their version must grow.
         """
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _fs.locked(self.path / ".trust.lock"):
+        with _fs.locked(self.path / TRUST_LOCK):
             state = self._state()
             trusted = None if state is None else self._pinned(
                 self.path / HISTORY_DIR / pola_name(state.newest.version), state, state.newest)

@@ -245,3 +245,35 @@ def test_an_open_never_reports_not_a_recipient_for_a_current_document(
         sandi.open(env, keystore=stale.snapshot.keystore, pola=fresh.pola)
     s = stale.reload()
     assert sandi.open(env, keystore=s.keystore, pola=s.pola).opened_with == (RECIPIENT, 2)
+
+
+def test_reading_the_home_while_another_thread_installs(fresh_world: DemoWorld) -> None:
+    # An install writes the new version's files, then pins them: a reader in between
+    # used to find files the trust state did not name yet (PolaNotTrusted). It now
+    # waits for the installer's lock and reads again.
+    service = sandi.Service(fresh_world.home, passphrase=DEMO_PASSPHRASE)
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def install() -> None:
+        try:
+            for _ in range(4):
+                _rotate(fresh_world, RECIPIENT)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            done.set()
+
+    installer = threading.Thread(target=install)
+    installer.start()
+    seen = set()
+    while not done.is_set():
+        try:
+            seen.add(sandi.Home(fresh_world.home.path).pola().version)
+            seen.add(service.reload().pola.version)
+        except BaseException as exc:
+            errors.append(exc)
+            break
+    installer.join()
+    assert not errors, errors
+    assert service.reload().pola.version == 5 and len(seen) >= 2
