@@ -95,8 +95,9 @@ class Service:
 
     def _load(self, now: datetime | None) -> Snapshot:
         pola = self.home.pola(now=now)  # first: the keystore read after holds what it names
-        keystore = self.home.keystore(passphrase_of(self._passphrase), member=self._member,
-                                      now=now)
+        # Judged by this same pola (a suspended member is refused), decoded once.
+        keystore = Keystore.open(self.home.path, passphrase=passphrase_of(self._passphrase),
+                                 member=self._member, pola=pola, now=now)
         for agency in keystore.agencies():
             try:
                 current = pola.agency(agency).current.version
