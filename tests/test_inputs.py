@@ -243,6 +243,9 @@ def test_naive_datetimes_are_refused_and_times_come_back_aware(world: DemoWorld,
             call()
             pytest.fail(f"{name} accepted a naive datetime")
     pola = world.pola
-    for moment in (pola.issued_at, pola.expires_at, sandi.verify(env, pola=pola).created_at):
+    fresh_until = pola.freshness_status().fresh_until
+    assert fresh_until is not None
+    for moment in (pola.issued_at, pola.expires_at, fresh_until,
+                   sandi.verify(env, pola=pola).created_at):
         assert isinstance(moment, datetime) and moment.utcoffset() == timedelta(0)
     assert pola.issued_at < pola.expires_at

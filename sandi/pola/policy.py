@@ -359,7 +359,7 @@ class Pola:
                 raise PolaStale(
                     "pola {id} v{version} is not confirmed current since {since}: {label} needs"
                     " a freshness statement from the authority at most {hours} hours old",
-                    id=self.id, version=self.version, since=show(status.fresh_until),
+                    id=self.id, version=self.version, since=show(epoch(status.fresh_until)),
                     label=level.label, hours=policy.max_age // 3600)
 
     def tsa_for(self, version: int) -> TimeStamping | None:
