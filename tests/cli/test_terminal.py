@@ -116,13 +116,14 @@ def test_ctrl_c_during_open_leaves_nothing(world: DemoWorld, big_envelope: Path,
     term = Terminal(_sandi("open", fifo, "-o", target / "arsip.out"), _env(world))
     term.read_until(b"assphrase")
     term.type(DEMO_PASSPHRASE + "\n")
-    fed = threading.Event()
+    fed, interrupted = threading.Event(), threading.Event()
 
     def feed() -> None:
         try:
             with fifo.open("wb") as pipe:
                 pipe.write(data[: len(data) // 2])  # returns once `open` has read nearly all
                 fed.set()
+                interrupted.wait(120)  # the rest only once Ctrl-C has been sent
                 pipe.write(data[len(data) // 2:])
         except BrokenPipeError:  # `open` was interrupted: the rest is never read
             pass
@@ -132,6 +133,7 @@ def test_ctrl_c_during_open_leaves_nothing(world: DemoWorld, big_envelope: Path,
     assert fed.wait(120), term.screen[-2000:]
     assert term.proc.poll() is None  # still waiting for the second half
     os.killpg(term.proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    interrupted.set()
     code = term.finish()
     feeder.join(10)
     assert code == 130, term.screen[-2000:]
