@@ -22,13 +22,21 @@ from sandi.demo import DEMO_PASSPHRASE, DemoWorld
 BIG = 160 * 1024 * 1024
 
 
+def _as_from_a_shell() -> None:
+    """Give the child the signal dispositions a shell gives a foreground command. A test
+    run started in the background (`pytest &`, nohup, CI runners) inherits SIGINT ignored,
+    and Python keeps an ignored SIGINT ignored: Ctrl-C would then be lost on its way to
+    the child, and the test would be testing its runner instead of sandi."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 class Terminal:
     """A child process whose stdin, stdout and stderr are one pseudo-terminal."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.master, slave = pty.openpty()
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True)
+                                     start_new_session=True, preexec_fn=_as_from_a_shell)
         os.close(slave)
         self.screen = b""
 
