@@ -39,13 +39,8 @@ from __future__ import annotations
 import contextlib
 import errno
 import functools
-import multiprocessing
-import multiprocessing.connection
 import os
-import struct
 import sys
-import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -147,6 +142,8 @@ def lock(fd: int, *, wait: bool = True) -> bool:
 def _ofd_request(kind: int) -> bytes:
     """A ``struct flock`` (64-bit Linux: l_type, l_whence, l_start, l_len, l_pid, which
     is 0 for an open-file-description lock, padding) for the lock byte."""
+    import struct
+
     return struct.pack("hhqqi4x", kind, os.SEEK_SET, LOCK_OFFSET, 1, 0)
 
 
@@ -167,6 +164,7 @@ def _lock_ofd(fd: int, wait: bool) -> bool:
 
 def _lock_windows(fd: int, wait: bool) -> bool:  # pragma: no cover - not run by CI
     import msvcrt
+    import time
 
     delay = 0.01
     where = os.lseek(fd, 0, os.SEEK_CUR)
@@ -297,6 +295,10 @@ def others_may(st: os.stat_result, bits: int) -> int:
 
 def end_with_parent() -> None:
     """End this multiprocessing worker (``os._exit(1)``) as soon as its parent ends."""
+    import multiprocessing
+    import multiprocessing.connection
+    import threading
+
     parent = multiprocessing.parent_process()
     if parent is None:
         raise RuntimeError("end_with_parent() is for a multiprocessing worker")
