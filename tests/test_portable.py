@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -157,6 +158,26 @@ def test_a_lock_excludes_another_handle_of_the_same_process(path_kind: str,
     finally:
         os.close(first)
     assert _try_lock(lock)
+
+
+def test_a_reader_waits_for_the_writer_and_no_longer(path_kind: str, tmp_path: Path) -> None:
+    lock = tmp_path / "trust.lock"
+    done = threading.Event()
+    with _holder(HOLDER, str(lock)) as proc:
+        def wait() -> None:
+            fd = os.open(lock, os.O_RDONLY)  # a reader needs no write access
+            try:
+                system.wait_free(fd)
+            finally:
+                os.close(fd)
+            done.set()
+
+        threading.Thread(target=wait, daemon=True).start()
+        assert not done.wait(0.5)  # the writer holds the lock
+        proc.kill()
+        proc.wait()
+        assert done.wait(10)
+    assert _try_lock(lock)  # the reader left no lock behind
 
 
 WRITER = textwrap.dedent("""
