@@ -273,3 +273,36 @@ def test_a_worker_ends_with_its_command(path_kind: str, tied: bool) -> None:
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+# --- the agent, where it cannot run ----------------------------------------------------------
+
+def test_without_peer_checked_sockets_there_is_no_agent(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    # Windows and macOS: no SO_PEERCRED (Windows: no AF_UNIX). Seal and open find no
+    # agent and unlock the keys themselves; nothing is created or read on the way.
+    import socket
+
+    from sandi.agent import client, runtime
+
+    home, run = tmp_path / "home", tmp_path / "run"
+    path = runtime.socket_path(home, runtime=str(run))
+    runtime.private_dir(path.parent, create=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listening:
+        listening.bind(str(path))  # something listens where an agent would
+        listening.listen(4)
+        monkeypatch.delattr(socket, "SO_PEERCRED")
+        assert client.connect(home, runtime=str(run)) is None
+        assert client.stop(home, runtime=str(run)) is None
+        assert client.stop_all(runtime=str(run)) == []
+
+
+def test_the_agent_imports_without_unix_only_modules() -> None:
+    # `import resource` fails on Windows; the command line imports the agent's client
+    # for every seal and open, so the client must import without it.
+    code = ("import sys; sys.modules['resource'] = None\n"
+            "import sandi.agent.client, sandi_cli.main\n"
+            "assert sandi.agent.client.connect is not None")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
