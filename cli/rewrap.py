@@ -27,14 +27,9 @@ for the authority to publish.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import fcntl
 import functools
 import os
-import signal
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -114,18 +109,7 @@ def rewrap_one(path: Path, keystore: sandi.keys.Keyring, pola: sandi.Pola,
 
 def _die_with(parent: int) -> None:
     """A worker holds the agency's private keys: it must not outlive the command."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-    def watch() -> None:  # everywhere, and whichever thread of the parent forked us
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="sandi-parent-watch", daemon=True).start()
+    sandi.envelope.end_with_parent()
     # Nor may it hold the caller's pipes open: only stderr is kept, for a crash.
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -239,20 +223,12 @@ def _taking_turns(session: Session, paths: tuple[Path, ...]) -> Iterator[None]:
     """Hold a lock on every folder scanned (a file's own folder), so that two rewraps of
     one archive take turns; say so while waiting."""
     folders = sorted({(p if p.is_dir() else p.parent).resolve() for p in paths})
-    held: list[int] = []
-    try:
+    with contextlib.ExitStack() as held:
         for folder in folders:
-            fd = os.open(folder, os.O_RDONLY)
-            held.append(fd)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                session.warn(session.t("rewrap.waiting", path=shown(folder)))
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            held.enter_context(sandi.envelope.archive_turn(
+                folder, on_wait=functools.partial(
+                    session.warn, session.t("rewrap.waiting", path=shown(folder)))))
         yield
-    finally:
-        for fd in held:
-            os.close(fd)
 
 
 def _progress(session: Session, length: int) -> Any:

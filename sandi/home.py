@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sandi._internal import fs as _fs
+from sandi._internal import system
 from sandi._internal.time import epoch, show
 from sandi.errors import ClockBehind, NoPola, PolaNotTrusted, PolaSignatureInvalid
 from sandi.keys.keystore import KEYSTORE_FILE, Keystore
@@ -131,7 +132,8 @@ class Home:
         # The pins are as safe as this file: it must be this user's, and nobody else's
         # to write (as OpenSSH insists of its own files). Files beside it are checked
         # against it, never the other way round (docs/threat-model.md).
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        if not stat.S_ISREG(st.st_mode) or not system.owned_by_me(st) \
+                or system.others_may(st, 0o022):
             raise PolaNotTrusted("{path} is not a private file of this user (mode {mode:o}): "
                                  "its pins cannot be trusted", path=self.trust_path,
                                  mode=st.st_mode & 0o777)

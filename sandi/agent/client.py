@@ -21,7 +21,14 @@ import sandi.errors
 from sandi._internal.i18n import Phrase
 from sandi._internal.time import epoch
 from sandi.agent import protocol as wire
-from sandi.agent.runtime import file_signature, peer_uid, private_dir, socket_dir, socket_path
+from sandi.agent.runtime import (
+    available,
+    file_signature,
+    peer_uid,
+    private_dir,
+    socket_dir,
+    socket_path,
+)
 from sandi.crypto.primitives import LABEL_MLDSA_CONTEXT
 from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import Suite
@@ -232,6 +239,8 @@ def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None 
     the pola lists as suspended or removed is refused (KeyNotValid), as
     :meth:`sandi.Keystore.open` does.
     """
+    if not available():  # no agent can run here (Windows, macOS)
+        return None
     path = socket_path(home, runtime=runtime)
     if not private_dir(path.parent, create=False):
         return None
@@ -259,6 +268,8 @@ def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None 
 def stop(home: Path | str, *, runtime: str | None = None) -> int | None:
     """Make the agent serving ``home`` forget its keys and end; its pid, or None if
     none was running."""
+    if not available():  # no agent can run here (Windows, macOS)
+        return None
     path = socket_path(home, runtime=runtime)
     if not private_dir(path.parent, create=False):
         return None
@@ -280,7 +291,7 @@ def stop_all(*, runtime: str | None = None) -> list[str]:
     """Stop every agent of this user (every home), as ``sandi agent lock`` does; the
     names of the sockets they served."""
     folder = socket_dir(runtime)
-    if not private_dir(folder, create=False):
+    if not available() or not private_dir(folder, create=False):
         return []
     stopped = []
     for sock in sorted(folder.glob("agent-*.sock")):

@@ -19,6 +19,7 @@ from sandi._internal.lazy import surface
 
 if TYPE_CHECKING:
     from sandi.envelope.acknowledging import ReceiptInfo, check_receipt, make_receipt
+    from sandi.envelope.archive import archive_turn, end_with_parent
     from sandi.envelope.info import Document, EnvelopeInfo, Opened
     from sandi.envelope.inputs import EnvelopeSource, PlainSource, Readable
     from sandi.envelope.opening import open, open_file, verify
@@ -48,6 +49,7 @@ __getattr__, __dir__ = surface(__name__, {
     "ReceiptOutcome": "sandi.envelope.receipts:Outcome",
     "RefusalReason": "sandi.envelope.receipts:Reason",
     "refuse": "sandi.envelope.refusing",
+    "archive_turn": "sandi.envelope.archive", "end_with_parent": "sandi.envelope.archive",
 })
 
 __all__ = [
@@ -64,8 +66,10 @@ __all__ = [
     "RewrapOutcome",
     "Rewrapped",
     "UnverifiedHeader",
+    "archive_turn",
     "check_receipt",
     "decode_receipt",
+    "end_with_parent",
     "make_receipt",
     "open",
     "open_file",
