@@ -90,7 +90,12 @@ def _text(session: Session, value: object) -> str:
         return when(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(_text(session, v) for v in value) + "]"
-    text = str(value)
+    return safe(str(value))
+
+
+def safe(text: str) -> str:
+    """Text a pola's author chose, as it may be printed: escaped if it holds a control or
+    bidirectional character (which could make a line say something else)."""
     return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
 
 

@@ -163,3 +163,17 @@ def test_hostile_text_in_a_draft_is_escaped(tmp_path: Path) -> None:
     (change,) = [c for c in sandi.pola.diff(draft(BASE), draft(evil)) if c.field == "name"]
     line = sandi_cli.pola_views.change_line(session, change)
     assert "\x1b" not in line and "\u202e" not in line and "\\x1b" in line
+
+
+def test_show_of_a_hostile_draft_escapes_its_text(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from clitools import make_run
+
+    evil = replace(BASE, name="Pola\x1b]0;owned\x07", agencies=(
+        replace(BASE.agencies[0], name="Sekretariat\u202e Daerah"), *BASE.agencies[1:]))
+    path = tmp_path / "draft.sandi"
+    path.write_bytes(draft(evil).to_bytes())
+    shown = ok(make_run(tmp_path / "home")("pola", "show", path)).stdout
+    assert "\x1b" not in shown and "\u202e" not in shown and "\x07" not in shown
+    assert "Sekretariat\\u202e Daerah" in shown and "draft, signed 0/3 (threshold 2)" in shown
