@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from sandi._internal import fs as _fs
 from sandi.crypto.suite import Suite
@@ -59,15 +58,6 @@ class PolaContent:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        del state["_limits"]  # a cache of a bound method: made again on the other side
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._limits = lru_cache(maxsize=DECISION_CACHE)(self._decide)
 
     def to_bytes(self) -> bytes:
         """The signed file form, byte for byte as loaded."""
