@@ -23,7 +23,7 @@ The authority's commands of the same group live in :mod:`sandi_cli.authority`
 from __future__ import annotations
 
 import sys
-import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ def pola() -> None:
 
 
 def _expired(p: sandi.pola.PolaContent) -> bool:
-    return p.is_expired() if isinstance(p, sandi.Pola) else time.time() >= p.expires_at
+    return p.is_expired() if isinstance(p, sandi.Pola) else datetime.now(UTC) >= p.expires_at
 
 
 def _doc(p: sandi.pola.PolaContent, matrix: bool) -> dict[str, Any]:

@@ -10,10 +10,12 @@ It decides nothing about trust. Two classes build on it: :class:`~sandi.pola.Pol
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
 from sandi._internal import fs as _fs
+from sandi._internal.time import from_epoch
 from sandi.crypto.suite import Suite
 from sandi.errors import MalformedPola, UnknownAgency
 from sandi.pola._wire import SignedPola
@@ -81,14 +83,14 @@ class PolaContent:
         return self._signed.body.name
 
     @property
-    def issued_at(self) -> int:
-        """When the authority compiled it (seconds since the epoch)."""
-        return self._signed.body.issued_at
+    def issued_at(self) -> datetime:
+        """When the authority compiled it (UTC)."""
+        return from_epoch(self._signed.body.issued_at)
 
     @property
-    def expires_at(self) -> int:
-        """When it stops being valid (seconds since the epoch)."""
-        return self._signed.body.expires_at
+    def expires_at(self) -> datetime:
+        """When it stops being valid (UTC)."""
+        return from_epoch(self._signed.body.expires_at)
 
     @property
     def decree(self) -> Decree:
