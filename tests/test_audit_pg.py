@@ -57,13 +57,13 @@ def test_checkpoint_detects_a_rewritten_log(pg_url: str, world: object) -> None:
     log = AuditLog(pg_url)
     for i in range(3):
         log.append(Event("seal", agency="inspektorat", doc_id=f"d{i}"))
-    checkpoint = log.checkpoint(key)
+    checkpoint = log.checkpoint(key, pola=world.pola)
     _sql(pg_url, "DELETE FROM records")
     for i in range(4):
         log.append(Event("seal", agency="inspektorat", doc_id=f"forged{i}"))
     assert log.verify().size == 4  # a consistent rewrite passes on its own ...
     with pytest.raises(AuditLogBroken, match="rewritten"):
-        log.verify(checkpoint, signer=key.public)  # ... but not against the auditor's checkpoint
+        log.verify(checkpoint, pola=world.pola)  # ... but not against the auditor's checkpoint
 
 
 def test_concurrent_writers_never_fork_the_chain(pg_url: str) -> None:
