@@ -34,6 +34,22 @@ _LOCK_ID = 0x53414E44  # "SAND": the advisory lock of the PostgreSQL log
 # checkpoints"): kept beside the records, insert-only like them.
 _LATEST = "SELECT text FROM checkpoints ORDER BY size DESC LIMIT 1"
 _CHECKPOINTS = "CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT NOT NULL, text TEXT NOT NULL)"
+# On PostgreSQL the log is append-only in the database itself: whoever connects (the
+# workstations' writer role, or the owner by mistake) cannot UPDATE, DELETE or TRUNCATE
+# a record or a kept checkpoint. Only the tables' owner can drop these triggers, a
+# deliberate act that the chain and the witness still catch; the writer role's grants
+# (SELECT and INSERT only) are in docs/custodians.md.
+_PG_APPEND_ONLY = (
+    "CREATE OR REPLACE FUNCTION sandi_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'the sandi audit log is append-only: % refused', TG_OP USING "
+    "ERRCODE = 'insufficient_privilege'; END $$")
+_PG_TRIGGERS = tuple(
+    (f"sandi_append_only_{table}{suffix}", table, when)
+    for table in ("records", "checkpoints")
+    for suffix, when in (("", ("UPDATE OR DELETE", "ROW")),
+                         ("_truncate", ("TRUNCATE", "STATEMENT"))))
+_PG_READY = ("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'sandi_append_only_%' AND tgrelid "
+             "IN (to_regclass('records'), to_regclass('checkpoints'))")
 
 Build = Callable[[int, bytes], tuple[Any, ...]]
 
@@ -173,8 +189,18 @@ class PostgresStore:
             self.db = psycopg.connect(url)
             with self.db.transaction():
                 self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
-                self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
-                self.db.execute(_CHECKPOINTS)
+                ready = self.db.execute(_PG_READY).fetchone()
+                if not (ready and ready[0] == len(_PG_TRIGGERS)):
+                    # A new log (or one made before the triggers): only its owner gets
+                    # here; the writer role, which may not run DDL, opens a ready one.
+                    self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
+                    self.db.execute(_CHECKPOINTS)
+                    self.db.execute(_PG_APPEND_ONLY)
+                    for name, table, (events, level) in _PG_TRIGGERS:
+                        self.db.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                        self.db.execute(f"CREATE TRIGGER {name} BEFORE {events} ON {table} "
+                                        f"FOR EACH {level} EXECUTE FUNCTION "
+                                        "sandi_audit_append_only()")
         except psycopg.Error as exc:
             raise StorageError("cannot open the audit log at {where}: {cause}", where=self.where,
                                cause=type(exc).__name__) from None
