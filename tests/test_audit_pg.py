@@ -15,6 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+import sandi
 from sandi.audit.log import AuditLog, Event
 from sandi.errors import AuditLogBroken
 
@@ -184,3 +185,53 @@ def test_the_writer_role_may_only_insert_and_select(pg_url: str) -> None:
             conn.execute(f"REVOKE ALL ON records, checkpoints FROM {role}")
             conn.execute(f"REVOKE ALL ON SCHEMA {schema} FROM {role}")
             conn.execute(f"DROP ROLE {role}")
+
+
+def test_a_witness_keeps_its_state_in_postgresql(pg_url: str, world: object,
+                                                 tmp_path: Path) -> None:
+    """The witness's state on the real server: a fork refused, and two requests at once
+    from the same state (each its own connection) never both advance it."""
+    import threading
+
+    from sandi.audit import CosignRequest, Witness, witnessed
+    from sandi.demo import DemoWorld
+
+    assert isinstance(world, DemoWorld)
+    log = AuditLog(tmp_path / "audit.db")
+    for i in range(6):
+        log.append(Event("seal", agency="bkpsdmd", doc_id=f"d{i}"))
+    key, witness_key = world.keystore.get("bkpsdmd", 1), world.keystore.get("inspektorat", 1)
+    first = log.checkpoint(key, pola=world.pola)
+    Witness(pg_url, pola=world.pola, key=witness_key).cosign(log.witness_request(first))
+    log.append(Event("open", agency="bkpsdmd"))
+    honest = log.witness_request(log.checkpoint(key, pola=world.pola), old_size=6)
+    forked_log = AuditLog(tmp_path / "forked.db")
+    for i in range(7):
+        forked_log.append(Event("seal", agency="bkpsdmd", doc_id=f"lain{i}"))
+    forked = forked_log.witness_request(forked_log.checkpoint(key, pola=world.pola),
+                                        old_size=6)
+    with pytest.raises(AuditLogBroken, match="rewritten or forked"):  # not from first's root
+        Witness(pg_url, pola=world.pola, key=witness_key).cosign(forked)
+    log.append(Event("open", agency="bkpsdmd"))
+    grown = log.witness_request(log.checkpoint(key, pola=world.pola), old_size=6)
+    # Two valid advances from the same state (6 records): to 7 and to 8. Whichever takes
+    # the lock first wins; the other then finds the state moved and is refused.
+    barrier, outcomes = threading.Barrier(2), list[object]()
+
+    def attempt(request: CosignRequest) -> None:
+        keeper = Witness(pg_url, pola=world.pola, key=witness_key)
+        barrier.wait()
+        try:
+            outcomes.append(keeper.cosign(request))
+        except (AuditLogBroken, sandi.errors.InvalidArgument) as exc:
+            outcomes.append(exc)
+        finally:
+            keeper.close()
+
+    threads = [threading.Thread(target=attempt, args=(r,)) for r in (honest, grown)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    won = [o for o in outcomes if not isinstance(o, Exception)]
+    assert len(outcomes) == 2 and won == [witnessed(pg_url, "bkpsdmd")], outcomes
