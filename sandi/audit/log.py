@@ -209,6 +209,8 @@ class AuditLog:
             if record.seq != len(leaves) + 1 or not same(record.prev, prev) or not same(
                     record.compute_hash(), record.hash):
                 self.verify()  # names the first bad record
+                raise AuditLogBroken("audit log: record {seq} changed while it was read",
+                                     seq=record.seq)
             leaves.append(record.hash)
             prev = record.hash
         return leaves
