@@ -104,41 +104,42 @@ def test_concurrent_writers_never_fork_the_chain(pg_url: str) -> None:
     "TRUNCATE checkpoints",
 ])
 def test_the_tables_refuse_update_delete_and_truncate(pg_url: str, world: object,
-                                                      statement: str) -> None:
+                                                      statement: str, tmp_path: Path) -> None:
     from sandi.demo import DemoWorld
 
     assert isinstance(world, DemoWorld)
     log = AuditLog(pg_url)
     for i in range(4):
         log.append(Event("seal", agency="bkpsdmd", doc_id=f"d{i}"))
-    _keep_a_checkpoint(log, world)
+    _keep_a_checkpoint(log, world, tmp_path)
     assert "append-only" in _refused(pg_url, statement)  # even for the owner
     log.append(Event("open", agency="bkpsdmd"))  # the control: appending still works
     assert log.verify(pola=world.pola, witness="inspektorat").size == 5
     assert AuditLog(pg_url).verify().size == 5  # opening a ready log changes nothing
 
 
-def test_an_owner_who_drops_the_guard_is_still_caught(pg_url: str, world: object) -> None:
+def test_an_owner_who_drops_the_guard_is_still_caught(pg_url: str, world: object,
+                                                     tmp_path: Path) -> None:
     from sandi.demo import DemoWorld
 
     assert isinstance(world, DemoWorld)
     log = AuditLog(pg_url)
     for i in range(4):
         log.append(Event("seal", agency="bkpsdmd", doc_id=f"d{i}"))
-    _keep_a_checkpoint(log, world)
+    _keep_a_checkpoint(log, world, tmp_path)
     _sql(pg_url, "DELETE FROM records WHERE seq > 2")  # triggers off, a cut, triggers on
     assert log.verify().size == 2
     with pytest.raises(AuditLogBroken, match="fewer than the checkpoint's 4"):
         log.verify(pola=world.pola, witness="inspektorat")
 
 
-def _keep_a_checkpoint(log: AuditLog, world: object) -> None:
+def _keep_a_checkpoint(log: AuditLog, world: object, state: Path) -> None:
     from sandi.audit import Witness
     from sandi.demo import DemoWorld
 
     assert isinstance(world, DemoWorld)
     signed = log.checkpoint(world.keystore.get("bkpsdmd", 1), pola=world.pola)
-    witness = Witness(world.home.path.parent / f"w-{id(log)}.db", pola=world.pola,
+    witness = Witness(state / "witness.db", pola=world.pola,
                       key=world.keystore.get("inspektorat", 1))
     log.keep(witness.cosign(log.witness_request(signed)), pola=world.pola,
              witness="inspektorat")
