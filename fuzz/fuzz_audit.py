@@ -7,7 +7,7 @@ The first byte picks what the rest is:
 * even: checkpoint text (a signed note, docs/format.md "Audit checkpoints"). A
   checkpoint that parses must survive ``to_text`` and ``from_text`` unchanged, and
   checking it against the pola (with and without a witness) may only raise a sandi
-  error;
+  error; the same holds for the text read as a request to a witness;
 * odd: the fields of an audit record, as SQLite would return them (64-bit
   integers, valid Unicode, a 32-byte ``prev``). Its hash must change when any
   one field changes, and when text moves from one field to the next.
@@ -31,9 +31,14 @@ import sandi
 from sandi._internal.time import from_epoch
 from sandi.audit.checkpoint import Checkpoint
 from sandi.audit.log import LAST_SECOND, Record
+from sandi.audit.witness import CosignRequest
 
 
 def _checkpoint(text: str) -> None:
+    with contextlib.suppress(sandi.SandiError):  # the same text as a request to a witness
+        request = CosignRequest.from_text(text)
+        if CosignRequest.from_text(request.to_text()) != request:
+            raise AssertionError("a cosigning request does not survive to_text/from_text")
     try:
         cp = Checkpoint.from_text(text)
     except sandi.SandiError:

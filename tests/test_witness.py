@@ -294,3 +294,27 @@ def test_the_root_is_over_the_record_hashes(homes: tuple[Agency, Agency],
     bkpsdmd, _ = homes
     signed = bkpsdmd.log.checkpoint(world.keystore.get("bkpsdmd", 1), pola=world.pola)
     assert signed.root == tree_root(r.hash for r in bkpsdmd.log.records())
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.data())
+def test_a_changed_byte_of_a_request_is_never_cosigned(
+        world: DemoWorld, tmp_path_factory: pytest.TempPathFactory, data: st.DataObject) -> None:
+    folder = tmp_path_factory.mktemp("request")
+    agency = Agency("bkpsdmd", AuditLog(folder / "audit.db"))
+    agency.grow(4)
+    keeper = Witness(folder / "w.db", pola=world.pola, key=world.keystore.get(WITNESS, 1))
+    agency.log.keep(keeper.cosign(agency.request(world)), pola=world.pola, witness=WITNESS)
+    agency.grow(3)
+    text = agency.request(world).to_text().encode()
+    assert CosignRequest.from_text(text.decode()).old_size == 4  # the control parses
+    i = data.draw(st.integers(0, len(text) - 1))
+    flipped = bytearray(text)
+    flipped[i] ^= 1 << data.draw(st.integers(0, 7))
+    try:
+        request = CosignRequest.from_text(bytes(flipped).decode())
+    except (MalformedInput, UnicodeDecodeError):
+        return
+    with pytest.raises(SandiError):
+        keeper.cosign(request)
+    assert witnessed(folder / "w.db", "bkpsdmd").size == 4  # the state did not move

@@ -134,4 +134,9 @@ def test_witness_usage_errors(homes: tuple[Run, Run, Run], passfile: Path,
     again = witness("witness", "cosign", request, "--agency", "inspektorat", "-o",
                     tmp_path / "c.txt", "--passphrase-file", passfile)
     assert_one_error(again, 2)  # never overwrites
+    # Killed after the state moved and before the file was written: the rerun completes.
+    rerun = doc(witness("--json", "witness", "cosign", request, "--agency", "inspektorat",
+                        "-o", tmp_path / "c2.txt", "--passphrase-file", passfile))
+    assert rerun["size"] == doc(witness("--json", "witness", "show", "--log", "bkpsdmd"))[
+        "size"] and (tmp_path / "c2.txt").exists()
     assert_one_error(witness("witness", "show", "--log", "bappeda"), 2)
