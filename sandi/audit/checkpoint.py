@@ -264,7 +264,7 @@ def _name(text: str) -> tuple[str, int]:
 
 
 def _parse(text: str) -> Checkpoint:
-    if len(text) > 65_536 or not text.endswith("\n"):
+    if len(text.encode()) > 65_536 or not text.endswith("\n"):
         raise ValueError("size")
     head, _, tail = text.partition("\n\n")
     origin, size, root = head.split("\n")
