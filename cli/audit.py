@@ -11,8 +11,8 @@ version acted on), classification, and the outcome ``ok``, ``refused`` or
   ``--checkpoint FILE`` it also checks that the log still extends a checkpoint the
   agency signed earlier (so even a rewrite of the whole chain shows), using the
   agency's public key from the installed pola; with ``--witness ID`` too, that the
-  witness cosigned it, and keeps it in the log; with ``--witness ID`` alone, it
-  checks the latest kept checkpoint.
+  witness cosigned it, and keeps it in the log; with ``--witness ID`` alone, or with
+  no option when the log keeps one, it checks the latest kept checkpoint.
 * ``audit pending [--older-than HOURS]`` lists the receipts (tanda terima) requested
   at sealing (``receipt-requested`` records) that no verified receipt (``receipt``
   record, see ``sandi receipt verify``) has answered, sealed more than HOURS ago.
@@ -146,7 +146,13 @@ def verify(session: Session, checkpoint_file: Path | None, agency: str | None,
         if agency is not None and checkpoint.agency != agency:
             raise sandi.errors.AuditLogBroken(session.t(
                 "audit.other_agency", signer=checkpoint.agency, agency=agency))
-    if checkpoint is None and witness is None:
+    kept = log.latest_checkpoint() if checkpoint is None and witness is None else None
+    if kept is not None and kept.cosignatures:
+        # The log keeps a cosigned checkpoint: check the log still extends it, with the
+        # witness that cosigned it (--witness ID names the one to require instead).
+        witness = kept.cosignatures[0].witness
+        status = log.verify(kept, pola=installed_pola(session), witness=witness)
+    elif checkpoint is None and witness is None:
         status = log.verify()
     elif checkpoint is not None and witness is not None:
         # A cosigned checkpoint that verifies is kept in the log: later checks with
