@@ -13,7 +13,7 @@ import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import click
 
@@ -199,28 +199,34 @@ def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
     return store
 
 
-if TYPE_CHECKING:
-    Keys = sandi.Keystore | sandi.agent.AgentKeystore
+#: Keys as seal, open and rewrap use them: unlocked here, or held by the agent.
+Keys: TypeAlias = "sandi.Keystore | sandi.agent.AgentKeystore"
 
 
 def unlock_keys(session: Session, path: Path | None) -> Keys:
-    """The keys seal, open and rewrap use: those of the agent serving the home, if one
-    runs (nothing is asked), else the keystore unlocked here as :func:`open_keystore`.
-    An agent that cannot be used (another member's, or its keystore changed since) is
-    passed over with a warning."""
-    home = session.home.path
+    """The keys seal and open use: those of the agent serving the home, if one runs
+    (nothing is asked), else the keystore unlocked here as :func:`open_keystore`."""
+    held = agent_keys(session)
+    return held if held is not None else open_keystore(session, path)
+
+
+def agent_keys(session: Session) -> sandi.agent.AgentKeystore | None:
+    """The keys of the agent serving the home, or None. An agent that cannot be used
+    (another member's, or its keystore changed since it started) is passed over with a
+    warning; a member the installed pola suspended or removed is refused."""
     try:
-        pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
-        held = sandi.agent.connect(home, pola=pola)
+        held = sandi.agent.connect(session.home.path)
     except sandi.errors.AgentError as exc:
         session.warn(session.t("agent.passed_over", reason=exc.message(session.lang)))
-        held = None
+        return None
     if held is None:
-        return open_keystore(session, path)
+        return None
     who = None if held.member is None else held.member.agency
     if session.member is not None and who != session.member:
         held.close()  # the agent acts for someone else: this member unlocks their own
-        return open_keystore(session, path)
+        return None
+    if held.member is not None:  # the pola decides, as it does at unlock
+        held.check_member(installed_pola(session))
     session.member = who or session.member
     for warning in held.warnings:
         session.warn(session.words(warning))

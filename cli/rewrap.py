@@ -7,7 +7,9 @@ sender's signature still verifies. An envelope whose signature or policy does no
 verify is reported as failed and left as it is. Files are independent, so they are
 spread over worker processes (``--jobs``; by default one per CPU for large batches,
 see :func:`default_workers`); each worker unlocks the keystore itself, receiving the
-passphrase through the pool's initializer, never on a command line. Workers hold the
+passphrase through the pool's initializer, never on a command line, or, when ``sandi
+agent`` holds the home's keys, asks the agent (and no passphrase is asked at all; not
+with ``--retire``, whose requests are signed only by a keystore unlocked here). Workers hold the
 agency's private keys, so they die with the command (``PR_SET_PDEATHSIG`` on Linux,
 and a watch on their parent everywhere): a ``kill -9`` of ``sandi rewrap`` leaves
 none running.
@@ -44,6 +46,7 @@ from typing import Any
 import click
 
 import sandi
+import sandi.agent
 
 from .context import (
     AuditNote,
@@ -56,7 +59,7 @@ from .context import (
     shown,
 )
 from .lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
-from .params import get_passphrase, passphrase_option
+from .params import Keys, agent_keys, get_passphrase, passphrase_option
 from .passwd import warn_keystore
 
 FAILED = "failed"
@@ -89,7 +92,7 @@ class FileResult:
 Record = Callable[[Any], object]
 
 
-def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola,
+def rewrap_one(path: Path, keystore: sandi.keys.Keyring, pola: sandi.Pola,
                record: Record | None = None) -> FileResult:
     """Rewrap one file (``record`` audits it before it is rewritten); a failure is a
     result, not an exception (the batch goes on)."""
@@ -130,10 +133,15 @@ def _die_with(parent: int) -> None:
     os.close(devnull)
 
 
-def _init_worker(home: str, passphrase: str, pola: bytes, member: str | None,
+def _init_worker(home: str, passphrase: str | None, pola: bytes, member: str | None,
                  audit: str | None, parent: int) -> None:
     _die_with(parent)
-    _WORKER["keystore"] = sandi.Keystore.open(home, passphrase=passphrase, member=member)
+    if passphrase is None:  # the parent found an agent: each worker asks it too
+        _WORKER["keystore"] = sandi.agent.connect(home)
+        if _WORKER["keystore"] is None:
+            raise sandi.errors.AgentError("the agent has ended; unlock again")
+    else:
+        _WORKER["keystore"] = sandi.Keystore.open(home, passphrase=passphrase, member=member)
     _WORKER["pola"] = sandi.Pola.from_bytes(pola)
     _WORKER["member"], _WORKER["audit"] = member or "", audit
 
@@ -179,8 +187,8 @@ def default_workers(files: int) -> int:
     return max(1, min(os.cpu_count() or 1, files // FILES_PER_WORKER))
 
 
-def _results(session: Session, files: list[Path], keystore: sandi.Keystore,
-             pola: sandi.Pola, passphrase: str, workers: int) -> Iterator[FileResult]:
+def _results(session: Session, files: list[Path], keystore: Keys,
+             pola: sandi.Pola, passphrase: str | None, workers: int) -> Iterator[FileResult]:
     if workers <= 1:
         def record(done: Any) -> None:
             session.record(AuditNote(",".join(done.agencies), done.doc_id, done.classification)
@@ -208,7 +216,7 @@ def _results(session: Session, files: list[Path], keystore: sandi.Keystore,
                                  reason=str(exc), audit_outcome="error")
 
 
-def _check_keys_held(session: Session, keystore: sandi.Keystore, pola: sandi.Pola) -> None:
+def _check_keys_held(session: Session, keystore: Keys, pola: sandi.Pola) -> None:
     """Refuse to rewrap to a current version this keystore cannot open."""
     for agency in keystore.agencies():
         try:
@@ -297,12 +305,17 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
     pola = session.pola()
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
-    passphrase = get_passphrase(session, passphrase_file)
-    keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member,
-                                   pola=pola if sandi.Keystore.uses_vault(home) else None)
-    if keystore.member is not None:
-        session.member = keystore.member.agency
-    warn_keystore(session, keystore)
+    keystore: Keys
+    passphrase: str | None = None
+    if not retire and (held := agent_keys(session)) is not None:
+        keystore = held  # the agent's keys: nothing asked, and workers ask the agent too
+    else:
+        passphrase = get_passphrase(session, passphrase_file)
+        keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member,
+                                       pola=pola if sandi.Keystore.uses_vault(home) else None)
+        if keystore.member is not None:
+            session.member = keystore.member.agency
+        warn_keystore(session, keystore)
     _check_keys_held(session, keystore, pola)
     results: list[FileResult] = []
     with _taking_turns(session, paths):
@@ -320,10 +333,12 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
 
 
 def _report(session: Session, results: list[FileResult], retire: bool,
-            keystore: sandi.Keystore, pola: sandi.Pola, request_out: Path | None) -> None:
+            keystore: Keys, pola: sandi.Pola, request_out: Path | None) -> None:
     counts = {kind: sum(r.outcome == kind for r in results) for kind in KINDS}
     failed = [r for r in results if r.outcome == FAILED]
-    requests = _retire(session, keystore, pola, request_out) if retire and not failed else []
+    requests = []
+    if retire and not failed and isinstance(keystore, sandi.Keystore):  # never the agent's
+        requests = _retire(session, keystore, pola, request_out)
     session.emit({"files": len(results), **counts, "retire": {
         "asked": retire, "blocked": bool(retire and failed), "requests": requests},
         "results": [r.public() for r in results]})

@@ -72,14 +72,20 @@ def private_dir(path: Path, *, create: bool) -> bool:
     return True
 
 
-def peer_uid(sock: socket.socket) -> int:
-    """The user id of the process at the other end of a connected Unix socket, from the
-    kernel (``SO_PEERCRED``): it cannot be forged by the peer."""
+def peercred_option() -> int:
+    """``SO_PEERCRED``, or AgentError where the system has none (the agent never runs
+    where it cannot tell who is asking)."""
     option = getattr(socket, "SO_PEERCRED", None)
     if option is None:
         raise AgentError("this system cannot tell who is at the other end of a socket "
                          "(no SO_PEERCRED), so the agent cannot run here; unlock per command")
-    raw = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    return int(option)
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The user id of the process at the other end of a connected Unix socket, from the
+    kernel (``SO_PEERCRED``): it cannot be forged by the peer."""
+    raw = sock.getsockopt(socket.SOL_SOCKET, peercred_option(), struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", raw)
     return int(uid)
 

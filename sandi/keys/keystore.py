@@ -32,18 +32,16 @@ from sandi._internal.time import epoch
 from sandi.crypto.public import PublicKeys
 from sandi.errors import (
     InvalidArgument,
-    KeyNotValid,
-    KeyRevoked,
     KeystoreExists,
     NoKeystore,
 )
 from sandi.keys.agencykey import AgencyKey as AgencyKey
 from sandi.keys.agencykey import Identity as Identity
-from sandi.keys.agencykey import PrivateKey, held_identity, no_version
 from sandi.keys.agencykey import decode_key_records as decode_key_records
 from sandi.keys.agencykey import encode_key_records as encode_key_records
+from sandi.keys.agencykey import held_identity, no_version
 from sandi.keys.holdings import BackupKey, Holdings, PendingRequest
-from sandi.keys.members import member_key_path
+from sandi.keys.members import check_member, member_key_path
 from sandi.keys.secretfile import KdfParams as KdfParams
 from sandi.keys.secretfile import change_passphrase
 from sandi.keys.storage import KEYSTORE_FILE as KEYSTORE_FILE
@@ -116,7 +114,8 @@ class Keystore:
         home = Path(home)
         if (home / VAULT_FILE).exists():
             vault, held = Vault.unlock(home, member, passphrase)
-            warnings = () if pola is None else _check_member(vault, pola, now)
+            warnings = () if pola is None else check_member(vault.agency, vault.member,
+                                                            pola, epoch(now))
             return cls(vault, held, warnings)
         if not (home / KEYSTORE_FILE).exists():
             raise NoKeystore("no keystore in {home}", home=home)
@@ -356,34 +355,3 @@ def _with(held: Holdings, keys: Sequence[AgencyKey],
 
 def _made(keys: Sequence[AgencyKey], requests: Requests | None) -> Sequence[PendingRequest]:
     return () if requests is None else requests(keys[0])
-
-
-def _check_member(vault: Vault, pola: Pola, now: datetime | None) -> tuple[Phrase, ...]:
-    return check_member(vault.agency, vault.member, pola, now)
-
-
-def check_member(agency: str, me: PrivateKey, pola: Pola, now: datetime | None
-                 ) -> tuple[Phrase, ...]:
-    """Refuse a member (``me``, their personal key) of ``agency`` whom the pola lists as
-    suspended, removed, or with another key (KeyNotValid: their personal key is not valid
-    for the agency now); a warning if it does not list them yet."""
-    listed = next((m for m in pola.agency(agency).members if m.id == me.agency), None)
-    if listed is None:
-        return (Phrase("{member} is not yet listed as a member of {agency} in the installed "
-                       "pola; what they sign is refused until the authority enrols them",
-                       member=me.agency, agency=agency),)
-    if not any(k.version == me.version and k.keys == me.public for k in listed.keys):
-        raise KeyNotValid("the pola lists another personal key for {member}: this key file "
-                            "does not unlock the keys of {agency}", member=me.agency,
-                            agency=agency)
-    try:
-        listed.check_active_at(agency, epoch(now))
-    except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
-        removed = listed.status.value == "removed"
-        raise KeyNotValid("the installed pola lists {member} as {status} from {agency}: they "
-                            "may not unlock its keys", member=me.agency, agency=agency,
-                            status=Phrase("removed") if removed else Phrase("suspended")
-                            ) from None
-    except KeyNotValid:
-        pass
-    return ()
