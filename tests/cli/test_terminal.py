@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -104,14 +105,37 @@ def test_hidden_prompt_and_progress_bar(world: DemoWorld, big_envelope: Path,
 
 def test_ctrl_c_during_open_leaves_nothing(world: DemoWorld, big_envelope: Path,
                                            tmp_path: Path) -> None:
+    # The envelope arrives through a FIFO: the test feeds its first half, and Ctrl-C comes
+    # while `open` is blocked waiting for the rest, so plaintext is being produced whatever
+    # the machine's load (racing a fast open with a signal failed on a busy machine).
     target = tmp_path / "out"
     target.mkdir()
-    term = Terminal(_sandi("open", big_envelope, "-o", target / "arsip.out"), _env(world))
+    fifo = tmp_path / "arsip.bin.sandi"
+    os.mkfifo(fifo)
+    data = big_envelope.read_bytes()
+    term = Terminal(_sandi("open", fifo, "-o", target / "arsip.out"), _env(world))
     term.read_until(b"assphrase")
     term.type(DEMO_PASSPHRASE + "\n")
-    term.read_until(b"Opening")  # the bar is up: plaintext is being produced
+    fed, interrupted = threading.Event(), threading.Event()
+
+    def feed() -> None:
+        try:
+            with fifo.open("wb") as pipe:
+                pipe.write(data[: len(data) // 2])  # returns once `open` has read nearly all
+                fed.set()
+                interrupted.wait(120)  # the rest only once Ctrl-C has been sent
+                pipe.write(data[len(data) // 2:])
+        except BrokenPipeError:  # `open` was interrupted: the rest is never read
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    assert fed.wait(120), term.screen[-2000:]
+    assert term.proc.poll() is None  # still waiting for the second half
     os.killpg(term.proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    interrupted.set()
     code = term.finish()
+    feeder.join(10)
     assert code == 130, term.screen[-2000:]
     assert b"Traceback" not in term.screen
     assert list(target.iterdir()) == []  # no output, no hidden temporary file
