@@ -183,12 +183,16 @@ def _interactive() -> bool:
 
 
 def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
-    """Unlock the home's keystore; say how to make one if there is none. In a members'
-    vault, the installed pola decides whether the member may unlock it."""
+    """Unlock the home's keystore; say how to make one if there is none. The passphrase
+    comes from ``path`` (--passphrase-file), else the systemd credential
+    ``sandi-passphrase``, else a prompt. In a members' vault, the installed pola
+    decides whether the member may unlock it."""
     home = session.home.path
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
     pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
+    if path is None:  # a service under systemd: its credential, never a prompt
+        path = sandi.keys.credential_path()
     store = sandi.Keystore.open(home, passphrase=get_passphrase(session, path),
                                 member=session.member, pola=pola)
     if store.member is not None:  # a member's keystore names who unlocked it

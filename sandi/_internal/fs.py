@@ -345,6 +345,20 @@ def locked(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+def wait_unlocked(path: Path) -> bool:
+    """Wait until no writer holds the lock ``path`` (a shared lock, taken and released
+    at once; needs only read access); False if there is no such lock file."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH)
+        return True
+    finally:
+        os.close(fd)
+
+
 Source = Path | str | BinaryIO
 
 

@@ -20,7 +20,9 @@ from sandi._internal.lazy import surface
 if TYPE_CHECKING:
     from sandi.envelope.acknowledging import ReceiptInfo, check_receipt, make_receipt
     from sandi.envelope.info import Document, EnvelopeInfo, Opened
+    from sandi.envelope.inputs import EnvelopeSource, PlainSource, Readable
     from sandi.envelope.opening import open, open_file, verify
+    from sandi.envelope.peeking import UnverifiedHeader, peek
     from sandi.envelope.receipts import Outcome as ReceiptOutcome
     from sandi.envelope.receipts import Reason as RefusalReason
     from sandi.envelope.receipts import Receipt, decode_receipt
@@ -32,8 +34,11 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = surface(__name__, {
     "Document": "sandi.envelope.info", "EnvelopeInfo": "sandi.envelope.info",
     "Opened": "sandi.envelope.info",
+    "EnvelopeSource": "sandi.envelope.inputs", "PlainSource": "sandi.envelope.inputs",
+    "Readable": "sandi.envelope.inputs",
     "open": "sandi.envelope.opening", "open_file": "sandi.envelope.opening",
     "verify": "sandi.envelope.opening",
+    "peek": "sandi.envelope.peeking", "UnverifiedHeader": "sandi.envelope.peeking",
     "seal": "sandi.envelope.sealing", "seal_file": "sandi.envelope.sealing",
     "RewrapOutcome": "sandi.envelope.rewrapping:Outcome", "Rewrapped": "sandi.envelope.rewrapping",
     "rewrap": "sandi.envelope.rewrapping", "rewrap_file": "sandi.envelope.rewrapping",
@@ -48,18 +53,23 @@ __getattr__, __dir__ = surface(__name__, {
 __all__ = [
     "Document",
     "EnvelopeInfo",
+    "EnvelopeSource",
     "Opened",
+    "PlainSource",
+    "Readable",
     "Receipt",
     "ReceiptInfo",
     "ReceiptOutcome",
     "RefusalReason",
     "RewrapOutcome",
     "Rewrapped",
+    "UnverifiedHeader",
     "check_receipt",
     "decode_receipt",
     "make_receipt",
     "open",
     "open_file",
+    "peek",
     "refuse",
     "rewrap",
     "rewrap_file",

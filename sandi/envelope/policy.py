@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sandi._internal.time import epoch, show
+from sandi._internal.time import epoch, from_epoch, show
 from sandi.envelope.format import SignedHeader, SignerKind
 from sandi.errors import EnvelopeFromFuture, KeyNotValid, PolaMismatch, PolicyViolation
 from sandi.pola.model import KeyVersion
@@ -45,7 +45,8 @@ def check_envelope(pola: Pola, h: SignedHeader, now: datetime | None = None) -> 
     pola.check_requirement(h.classification, len(h.to), h.suite)
     check_receipt_requirement(pola, h)
     key = check_signer(pola, h)
-    pola.check_flows_at(h.pola_version, h.created_at, h.sender, h.to, h.classification)
+    pola.check_flows_at(h.pola_version, from_epoch(h.created_at), h.sender, h.to,
+                        h.classification)
     return key
 
 

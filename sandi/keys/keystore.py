@@ -62,12 +62,21 @@ Deliver = Callable[[Sequence[PendingRequest]], None]
 class Keystore:
     """The private keys of a home. Build it only with :meth:`create` or :meth:`open`."""
 
-    def __init__(self, storage: Storage, held: Holdings,
-                 warnings: tuple[Phrase, ...] = ()) -> None:
-        self._storage = storage
+    _storage: Storage
+    #: What the caller should tell the person who unlocked it (e.g. "not yet in the pola").
+    warnings: tuple[Phrase, ...]
+
+    def __init__(self, *_: object, **__: object) -> None:
+        raise InvalidArgument("a Keystore is made only by Keystore.create or Keystore.open")
+
+    @classmethod
+    def _holding(cls, storage: Storage, held: Holdings,
+                 warnings: tuple[Phrase, ...] = ()) -> Keystore:
+        """The one way in, for this module (and in-memory test keystores)."""
+        self = object.__new__(cls)
+        self._storage, self.warnings = storage, warnings
         self._set(held)
-        #: What the caller should tell the person who unlocked it (e.g. "not yet in the pola").
-        self.warnings = warnings
+        return self
 
     def __repr__(self) -> str:
         who = "" if self.member is None else f", member={self.member.agency!r}"
@@ -98,7 +107,7 @@ class Keystore:
                kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
         """A new, empty keystore in ``home`` sealed under ``passphrase`` at Argon2id cost
         ``kdf`` (default :attr:`KdfParams.STANDARD`, 64 MiB x 3)."""
-        return cls(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
+        return cls._holding(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
 
     @classmethod
     def open(cls, home: Path | str, *, passphrase: str | bytes, member: str | None = None,
@@ -116,11 +125,11 @@ class Keystore:
             vault, held = Vault.unlock(home, member, passphrase)
             warnings = () if pola is None else check_member(vault.agency, vault.member,
                                                             pola, epoch(now))
-            return cls(vault, held, warnings)
+            return cls._holding(vault, held, warnings)
         if not (home / KEYSTORE_FILE).exists():
             raise NoKeystore("no keystore in {home}", home=home)
         storage, held = PassphraseFile.unlock(home / KEYSTORE_FILE, passphrase)
-        return cls(storage, held)
+        return cls._holding(storage, held)
 
     @property
     def path(self) -> Path:
@@ -221,7 +230,7 @@ class Keystore:
                 self._deliver(held, mine, deliver)
         return mine
 
-    def generate(self, agency: str, *, pq: bool = False, now: int | None = None,
+    def generate(self, agency: str, *, pq: bool = False, now: datetime | None = None,
                  requests: Requests | None = None, deliver: Deliver | None = None
                  ) -> AgencyKey:
         """Make and store the next key version of ``agency``, with the ``requests`` it
@@ -236,7 +245,7 @@ class Keystore:
         return made[0]
 
     def generate_batch(self, agencies: list[str], *, pq: bool = False,
-                       now: int | None = None) -> list[AgencyKey]:
+                       now: datetime | None = None) -> list[AgencyKey]:
         """Make the next key version of each agency, stored in one atomic write."""
         made: list[AgencyKey] = []
 
@@ -318,7 +327,7 @@ class Keystore:
 
         self._change(apply, deliver)
 
-    def remove_member(self, member_id: str, *, pq: bool = False, now: int | None = None,
+    def remove_member(self, member_id: str, *, pq: bool = False, now: datetime | None = None,
                       requests: Requests | None = None,
                       deliver: Deliver | None = None) -> AgencyKey:
         """Drop a member's slot, make a new vault key and the agency's next key version
@@ -338,9 +347,9 @@ class Keystore:
 
 
 def _next_keys(held: Holdings, agencies: Sequence[str], pq: bool,
-               now: int | None) -> list[AgencyKey]:
+               now: datetime | None) -> list[AgencyKey]:
     return [AgencyKey.generate(a, max((k.version for k in held.keys if k.agency == a),
-                                      default=0) + 1, pq=pq, now=now) for a in agencies]
+                                      default=0) + 1, pq=pq, now=epoch(now)) for a in agencies]
 
 
 def _with(held: Holdings, keys: Sequence[AgencyKey],

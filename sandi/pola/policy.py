@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandi._internal import fs as _fs
-from sandi._internal.time import epoch, show
+from sandi._internal.time import epoch, from_epoch, show
 from sandi.crypto.suite import Suite
 from sandi.errors import (
     ClockBehind,
@@ -108,6 +108,15 @@ class Pola:
     def __repr__(self) -> str:
         return f"Pola({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
 
+    if not TYPE_CHECKING:  # (for mypy, a missing attribute stays an error)
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for a missing attribute: an object made by Pola.__new__ has no
+            # verified state, and says so rather than fail somewhere inside seal.
+            if name.startswith("_") and not name.startswith("__"):
+                raise InvalidArgument("a Pola is made only by Pola.load, Pola.from_bytes or "
+                                      "a home")
+            raise AttributeError(name)
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         del state["_limits"]  # a cache of a bound method: made again on the other side
@@ -170,14 +179,14 @@ class Pola:
         return self._signed.body.name
 
     @property
-    def issued_at(self) -> int:
-        """When the authority compiled it (seconds since the epoch)."""
-        return self._signed.body.issued_at
+    def issued_at(self) -> datetime:
+        """When the authority compiled it (UTC)."""
+        return from_epoch(self._signed.body.issued_at)
 
     @property
-    def expires_at(self) -> int:
-        """When it stops being valid (seconds since the epoch)."""
-        return self._signed.body.expires_at
+    def expires_at(self) -> datetime:
+        """When it stops being valid (UTC)."""
+        return from_epoch(self._signed.body.expires_at)
 
     @property
     def decree(self) -> Decree:
@@ -230,7 +239,8 @@ class Pola:
 
     def freshness_status(self, now: datetime | None = None) -> FreshnessStatus:
         """Whether this pola is known to be current at ``now``."""
-        return freshness_status(self.freshness, self.issued_at, self._seen, epoch(now))
+        return freshness_status(self.freshness, self._signed.body.issued_at, self._seen,
+                                epoch(now))
 
     def signature_status(self) -> SignatureStatus:
         """Which authority keys signed it ("signed 2/3")."""
@@ -238,7 +248,7 @@ class Pola:
 
     def is_expired(self, now: datetime | None = None) -> bool:
         """Whether ``now`` is past its expiry."""
-        return epoch(now) >= self.expires_at
+        return epoch(now) >= self._signed.body.expires_at
 
     def agency(self, agency_id: str) -> Agency:
         """An agency by id, or UnknownAgency."""
@@ -301,14 +311,14 @@ class Pola:
                                   " {used}", label=level.label, required=req.suite.slug,
                                   used=suite.slug)
 
-    def check_flows_at(self, version: int, at: int, sender: str, to: Sequence[str],
+    def check_flows_at(self, version: int, at: datetime, sender: str, to: Sequence[str],
                        level: Classification) -> None:
         """Raise PolicyViolation unless the flows that count for an envelope naming
         ``version`` and created at ``at`` allow it: that version's, if it is older and
         was in force at ``at`` (known only to a home's history), else this version's."""
         older = None
         if version != self.version and self._history is not None:
-            older = self._history.flows_in_force(version, at)
+            older = self._history.flows_in_force(version, epoch(at))
         if older is None:
             self._check_flows(self.may_send, self.version, sender, to, level)
         else:
@@ -338,18 +348,18 @@ class Pola:
                               "latest trusted time this home has seen (pola {id} v{version})",
                               now=show(at), floor=show(self._floor), id=self.id,
                               version=self.version)
-        if at >= self.expires_at:
+        if at >= self._signed.body.expires_at:
             raise PolaExpired("pola {id} v{version} expired on {expires}", id=self.id,
-                              version=self.version, expires=show(self.expires_at))
+                              version=self.version, expires=show(self._signed.body.expires_at))
         policy = self.freshness
         if level is not None and policy is not None:
-            status = freshness_status(policy, self.issued_at, self._seen, at)
+            status = freshness_status(policy, self._signed.body.issued_at, self._seen, at)
             if status.refuses(level):
                 assert status.fresh_until is not None
                 raise PolaStale(
                     "pola {id} v{version} is not confirmed current since {since}: {label} needs"
                     " a freshness statement from the authority at most {hours} hours old",
-                    id=self.id, version=self.version, since=show(status.fresh_until),
+                    id=self.id, version=self.version, since=show(epoch(status.fresh_until)),
                     label=level.label, hours=policy.max_age // 3600)
 
     def tsa_for(self, version: int) -> TimeStamping | None:
