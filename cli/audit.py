@@ -8,14 +8,18 @@ version acted on), classification, and the outcome ``ok``, ``refused`` or
 
 * ``audit show [--since ISO] [--doc ID]`` lists records.
 * ``audit verify`` walks the hash chain and names the first bad record; with
-  ``--checkpoint FILE --agency ID`` it also checks that the log still extends a
-  checkpoint the agency signed earlier (so even a rewrite of the whole chain
-  shows), using the agency's public key from the installed pola.
+  ``--checkpoint FILE`` it also checks that the log still extends a checkpoint the
+  agency signed earlier (so even a rewrite of the whole chain shows), using the
+  agency's public key from the installed pola; with ``--witness ID`` too, that the
+  witness cosigned it, and keeps it in the log; with ``--witness ID`` alone, or with
+  no option when the log keeps one, it checks the latest kept checkpoint.
 * ``audit pending [--older-than HOURS]`` lists the receipts (tanda terima) requested
   at sealing (``receipt-requested`` records) that no verified receipt (``receipt``
   record, see ``sandi receipt verify``) has answered, sealed more than HOURS ago.
-* ``audit checkpoint --agency ID`` signs the log's current size and head with
-  the agency's current key, for an auditor (Inspektorat) to keep.
+* ``audit checkpoint --agency ID [--from-size N]`` signs the log's current size and
+  Merkle root with the agency's current key and writes the request for the witness
+  (``sandi witness cosign``): the checkpoint and a consistency proof from the last
+  checkpoint kept (or from N, the size the witness last cosigned).
 
 The log is ``HOME/audit.db`` (SQLite) unless ``--audit-db`` or
 ``$SANDI_AUDIT_DB`` names another file or a ``postgresql://`` URL.
@@ -130,53 +134,82 @@ def _at(moment: datetime | int) -> datetime:
 @option("--checkpoint", "checkpoint_file", metavar="FILE",
         type=click.Path(exists=True, dir_okay=False, path_type=Path), help="opt.checkpoint")
 @option("--agency", "--instansi", "agency", type=AGENCY, help="opt.checkpoint_agency")
+@option("--witness", "--saksi", "witness", type=AGENCY, help="opt.witness")
 @json_option
 @pass_session
-def verify(session: Session, checkpoint_file: Path | None, agency: str | None) -> None:
-    if (checkpoint_file is None) != (agency is None):
-        raise click.UsageError(session.t("audit.checkpoint_pair"))
+def verify(session: Session, checkpoint_file: Path | None, agency: str | None,
+           witness: str | None) -> None:
     log = _log(session)
     checkpoint = None
-    if checkpoint_file is not None and agency is not None:
-        checkpoint = sandi.audit.Checkpoint.from_text(checkpoint_file.read_text(encoding="utf-8"))
-        if checkpoint.agency != agency:
+    if checkpoint_file is not None:
+        checkpoint = sandi.audit.Checkpoint.from_text(_read_text(checkpoint_file))
+        if agency is not None and checkpoint.agency != agency:
             raise sandi.errors.AuditLogBroken(session.t(
                 "audit.other_agency", signer=checkpoint.agency, agency=agency))
-        public = installed_pola(session).agency(agency).key(checkpoint.key_version).keys
-        status = log.verify(checkpoint, signer=public)
-    else:
+    kept = log.latest_checkpoint() if checkpoint is None and witness is None else None
+    if kept is not None and kept.cosignatures:
+        # The log keeps a cosigned checkpoint: check the log still extends it, with the
+        # witness that cosigned it (--witness ID names the one to require instead).
+        witness = kept.cosignatures[0].witness
+        status = log.verify(kept, pola=installed_pola(session), witness=witness)
+    elif checkpoint is None and witness is None:
         status = log.verify()
+    elif checkpoint is not None and witness is not None:
+        # A cosigned checkpoint that verifies is kept in the log: later checks with
+        # --witness alone use the latest kept one.
+        status = log.keep(checkpoint, pola=installed_pola(session), witness=witness)
+    else:
+        status = log.verify(checkpoint, pola=installed_pola(session), witness=witness)
+    checked = status.checkpoint
+    cosigned = None if checked is None or witness is None else checked.cosignature(witness)
     session.emit({"log": session.audit_where(), "valid": True, "records": status.size,
-                  "head": status.head.hex(), "checkpoint": None if checkpoint is None else {
-                      "agency": checkpoint.agency, "key_version": checkpoint.key_version,
-                      "size": checkpoint.size, "time": iso(checkpoint.time)}})
+                  "head": status.head.hex(), "checkpoint": None if checked is None else {
+                      "agency": checked.agency, "key_version": checked.key_version,
+                      "size": checked.size, "root": checked.root.hex(),
+                      "witness": None if cosigned is None else cosigned.witness,
+                      "cosigned": None if cosigned is None else iso(cosigned.time)}})
     session.say("audit.valid", size=status.size, head=status.head.hex()[:16])
-    if checkpoint is not None:
-        session.say("audit.extends", size=checkpoint.size, agency=checkpoint.agency,
-                    version=checkpoint.key_version, when=when(checkpoint.time))
+    if checked is not None:
+        session.say("audit.extends", size=checked.size, agency=checked.agency,
+                    version=checked.key_version)
+    if cosigned is not None:
+        session.say("audit.cosigned", witness=cosigned.witness, version=cosigned.key_version,
+                    when=when(cosigned.time))
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise sandi.errors.MalformedInput("audit checkpoint: not a sandi checkpoint "
+                                          "text") from None
 
 
 @audit.command("checkpoint", help="audit.checkpoint.help")
 @option("--agency", "--instansi", "agency", required=True, type=AGENCY, help="opt.agency")
 @option("-o", "--output", "output", type=click.Path(dir_okay=False, path_type=Path),
         metavar="FILE", help="opt.checkpoint_output")
+@option("--from-size", "from_size", type=click.IntRange(0), metavar="N",
+        help="opt.from_size")
 @passphrase_option
 @json_option
 @pass_session
-def checkpoint(session: Session, agency: str, output: Path | None,
+def checkpoint(session: Session, agency: str, output: Path | None, from_size: int | None,
                passphrase_file: Path | None) -> None:
     log = _log(session)
     if output is not None and output.exists():
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
     with session.audited("checkpoint", agency=agency):
-        version = installed_pola(session).agency(agency).current.version
-        key = open_keystore(session, passphrase_file).get(agency, version)
-        signed = log.checkpoint(key)
-        text = signed.to_text()
+        pola = installed_pola(session)
+        key = open_keystore(session, passphrase_file).get(agency, pola.agency(agency)
+                                                          .current.version)
+        signed = log.checkpoint(key, pola=pola)
+        request = log.witness_request(signed, old_size=from_size)
+        text = request.to_text()
         if output is not None:
             write_new(session, output, text.encode("utf-8"))
     session.emit({"agency": agency, "key_version": signed.key_version, "size": signed.size,
-                  "root": signed.root.hex(), "time": iso(signed.time), "text": text,
+                  "root": signed.root.hex(), "old_size": request.old_size, "text": text,
                   "output": None if output is None else str(output)})
     if output is None:
         if not session.json:

@@ -59,6 +59,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "rewrap": (".rewrap", "rewrap", "rewrap.help"),
     "seal": (".seal", "seal", "seal.help"),
     "verify": (".verify", "verify", "verify.help"),
+    "witness": (".witness", "witness", "witness.help"),
 }
 
 

@@ -13,7 +13,7 @@ import stat
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 import click
 
@@ -183,12 +183,16 @@ def _interactive() -> bool:
 
 
 def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
-    """Unlock the home's keystore; say how to make one if there is none. In a members'
-    vault, the installed pola decides whether the member may unlock it."""
+    """Unlock the home's keystore; say how to make one if there is none. The passphrase
+    comes from ``path`` (--passphrase-file), else the systemd credential
+    ``sandi-passphrase``, else a prompt. In a members' vault, the installed pola
+    decides whether the member may unlock it."""
     home = session.home.path
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
     pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
+    if path is None:  # a service under systemd: its credential, never a prompt
+        path = sandi.keys.credential_path()
     store = sandi.Keystore.open(home, passphrase=get_passphrase(session, path),
                                 member=session.member, pola=pola)
     if store.member is not None:  # a member's keystore names who unlocked it
@@ -199,28 +203,34 @@ def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
     return store
 
 
-if TYPE_CHECKING:
-    Keys = sandi.Keystore | sandi.agent.AgentKeystore
+#: Keys as seal, open and rewrap use them: unlocked here, or held by the agent.
+Keys: TypeAlias = "sandi.Keystore | sandi.agent.AgentKeystore"
 
 
 def unlock_keys(session: Session, path: Path | None) -> Keys:
-    """The keys seal, open and rewrap use: those of the agent serving the home, if one
-    runs (nothing is asked), else the keystore unlocked here as :func:`open_keystore`.
-    An agent that cannot be used (another member's, or its keystore changed since) is
-    passed over with a warning."""
-    home = session.home.path
+    """The keys seal and open use: those of the agent serving the home, if one runs
+    (nothing is asked), else the keystore unlocked here as :func:`open_keystore`."""
+    held = agent_keys(session)
+    return held if held is not None else open_keystore(session, path)
+
+
+def agent_keys(session: Session) -> sandi.agent.AgentKeystore | None:
+    """The keys of the agent serving the home, or None. An agent that cannot be used
+    (another member's, or its keystore changed since it started) is passed over with a
+    warning; a member the installed pola suspended or removed is refused."""
     try:
-        pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
-        held = sandi.agent.connect(home, pola=pola)
+        held = sandi.agent.connect(session.home.path)
     except sandi.errors.AgentError as exc:
         session.warn(session.t("agent.passed_over", reason=exc.message(session.lang)))
-        held = None
+        return None
     if held is None:
-        return open_keystore(session, path)
+        return None
     who = None if held.member is None else held.member.agency
     if session.member is not None and who != session.member:
         held.close()  # the agent acts for someone else: this member unlocks their own
-        return open_keystore(session, path)
+        return None
+    if held.member is not None:  # the pola decides, as it does at unlock
+        held.check_member(installed_pola(session))
     session.member = who or session.member
     for warning in held.warnings:
         session.warn(session.words(warning))

@@ -3,6 +3,9 @@
 ``pola show`` prints what the persandian authority signed: agencies, rules,
 per-classification requirements, who signed (``signed 2/3``) and, with
 ``--matrix``, the highest classification each agency may send to each other.
+``pola show FILE`` prints a pola file the same way without installing or trusting
+it: a draft at any number of signatures (``signed 0/3``, marked as a draft), or a
+pola received for review.
 ``pola update FILE|URL`` installs a newer pola only if it verifies against the
 installed one (or, the first time, against the authority's fingerprint, given
 with ``--fingerprint`` or shown and confirmed at a terminal), accepts the
@@ -20,6 +23,8 @@ The authority's commands of the same group live in :mod:`sandi_cli.authority`
 from __future__ import annotations
 
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -39,6 +44,7 @@ from .context import (
 from .freshness import warn_if_stale
 from .keys import format_columns
 from .params import installed_pola
+from .pola_views import safe
 
 SCHEMA = "sandi.pola/1"
 
@@ -48,7 +54,11 @@ def pola() -> None:
     pass
 
 
-def _doc(p: sandi.Pola, matrix: bool) -> dict[str, Any]:
+def _expired(p: sandi.pola.PolaContent) -> bool:
+    return p.is_expired() if isinstance(p, sandi.Pola) else datetime.now(UTC) >= p.expires_at
+
+
+def _doc(p: sandi.pola.PolaContent, matrix: bool) -> dict[str, Any]:
     status = p.signature_status()
     doc: dict[str, Any] = {
         "schema": SCHEMA, "id": p.id, "name": p.name, "version": p.version,
@@ -59,7 +69,8 @@ def _doc(p: sandi.Pola, matrix: bool) -> dict[str, Any]:
             "keys": [{"id": k.id, "custodian": k.custodian, "signed": k.id in status.valid}
                      for k in p.authority.keys]},
         "issued_at": iso(p.issued_at), "expires_at": iso(p.expires_at),
-        "expired": p.is_expired(),
+        "expired": _expired(p), "draft": not status.ok,
+        "installed": isinstance(p, sandi.Pola),
         "agencies": [{"id": a.id, "abbrev": a.abbrev, "name": a.name, "sipd": a.sipd,
                       "groups": list(a.groups), "current_key_version": a.current.version}
                      for a in p.agencies],
@@ -81,20 +92,21 @@ def _slug(level: sandi.Classification | None) -> str | None:
     return None if level is None else level.slug
 
 
-def _summary(session: Session, p: sandi.Pola) -> None:
+def _summary(session: Session, p: sandi.pola.PolaContent) -> None:
     s = session.t
     status = p.signature_status()
-    signers = ", ".join(f"{k.id} ({k.custodian})" + ("" if k.id in status.valid
+    signers = ", ".join(f"{k.id} ({safe(k.custodian)})" + ("" if k.id in status.valid
                                                      else f" [{s('pola.not_signed')}]")
                         for k in p.authority.keys)
-    expiry = when(p.expires_at) + (f" [{s('pola.expired')}]" if p.is_expired() else "")
+    expiry = when(p.expires_at) + (f" [{s('pola.expired')}]" if _expired(p) else "")
+    signed = s("pola.signed", signed=len(status.valid), keys=len(p.authority.keys),
+               threshold=p.authority.threshold)
     session.table([
-        (s("label.pola"), p.name),
+        (s("label.pola"), safe(p.name)),
         (s("label.id"), f"{p.id} v{p.version}"),
-        (s("label.decree"), f"{p.decree.number} ({p.decree.date})"),
-        (s("label.authority"), f"{p.authority.name}: " + s(
-            "pola.signed", signed=len(status.valid), keys=len(p.authority.keys),
-            threshold=p.authority.threshold)),
+        (s("label.decree"), f"{safe(p.decree.number)} ({safe(p.decree.date)})"),
+        (s("label.authority"), f"{safe(p.authority.name)}: " + (
+            signed if status.ok else s("diff.draft", signed=signed))),
         (s("label.custodians"), signers),
         (s("label.fingerprint"), p.authority.fingerprint()),
         (s("label.issued"), when(p.issued_at)),
@@ -103,18 +115,18 @@ def _summary(session: Session, p: sandi.Pola) -> None:
     ])
 
 
-def _agencies(session: Session, p: sandi.Pola) -> None:
+def _agencies(session: Session, p: sandi.pola.PolaContent) -> None:
     s = session.t
     session.echo()
     session.say("pola.agencies", count=len(p.agencies))
     rows = [(s("col.agency"), s("col.abbrev"), s("col.name"), s("col.groups"), s("col.key"))]
-    rows += [(a.id, a.abbrev, a.name, ",".join(a.groups), f"v{a.current.version}")
+    rows += [(a.id, safe(a.abbrev), safe(a.name), ",".join(a.groups), f"v{a.current.version}")
              for a in p.agencies]
     for line in format_columns(rows):
         session.echo("  " + line)
 
 
-def _rules(session: Session, p: sandi.Pola) -> None:
+def _rules(session: Session, p: sandi.pola.PolaContent) -> None:
     s = session.t
     session.echo()
     session.say("pola.rules", count=len(p.rules))
@@ -122,9 +134,9 @@ def _rules(session: Session, p: sandi.Pola) -> None:
         text = s(f"pola.rule.{r.effect.value}", source=r.source, target=r.target,
                  level=r.level.label)
         if r.sarana:
-            text += f" [{r.sarana}]"
+            text += f" [{safe(r.sarana)}]"
         if r.note:
-            text += f": {r.note}"
+            text += f": {safe(r.note)}"
         session.echo(f"  {text}")
     if p.requirements:
         session.echo()
@@ -136,7 +148,7 @@ def _rules(session: Session, p: sandi.Pola) -> None:
                 session.echo("    " + s("pola.requirement_member"))
 
 
-def _matrix(session: Session, p: sandi.Pola) -> None:
+def _matrix(session: Session, p: sandi.pola.PolaContent) -> None:
     """The flow matrix of :func:`sandi.pola.matrix`, columns numbered like rows."""
     header, *rows = sandi.pola.matrix(p)
     width = max(len(i) for i in header[1:])
@@ -148,26 +160,38 @@ def _matrix(session: Session, p: sandi.Pola) -> None:
     session.say("pola.legend")
 
 
-@pola.command("show", help="pola.show.help")
-@option("--matrix", is_flag=True, help="opt.matrix")
-@json_option
-@pass_session
-def show(session: Session, matrix: bool) -> None:
-    p = installed_pola(session)
-    session.emit(_doc(p, matrix))
+def describe(session: Session, p: sandi.pola.PolaContent, matrix: bool = False) -> None:
+    """The pola (or draft) for people: summary, agencies, rules, requirements."""
     _summary(session, p)
     _agencies(session, p)
     _rules(session, p)
     if matrix:
         _matrix(session, p)
-    if p.is_expired():
+
+
+@pola.command("show", help="pola.show.help")
+@click.argument("pola_file", metavar="[FILE]", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@option("--matrix", is_flag=True, help="opt.matrix")
+@json_option
+@pass_session
+def show(session: Session, pola_file: Path | None, matrix: bool) -> None:
+    p = installed_pola(session) if pola_file is None else sandi.pola.Draft.load(pola_file)
+    session.emit(_doc(p, matrix))
+    describe(session, p, matrix)
+    if _expired(p):
         session.warn(session.t("pola.expired_warn", when=when(p.expires_at)))
-    warn_if_stale(session, p)
+    if isinstance(p, sandi.Pola):
+        warn_if_stale(session, p)
 
 
-def _freshness_line(session: Session, p: sandi.Pola) -> str:
-    policy, status = p.freshness, p.freshness_status()
-    if policy is None or status.fresh_until is None:
+def _freshness_line(session: Session, p: sandi.pola.PolaContent) -> str:
+    policy = p.freshness
+    if policy is not None and not isinstance(p, sandi.Pola):
+        return session.t("pola.freshness_policy", hours=policy.max_age // 3600,
+                         level=policy.refuse_above.label)
+    status = p.freshness_status() if isinstance(p, sandi.Pola) else None
+    if policy is None or status is None or status.fresh_until is None:
         return session.t("pola.freshness_none")
     return session.t("pola.freshness_stale" if status.stale else "pola.freshness_fresh",
                      hours=policy.max_age // 3600, level=policy.refuse_above.label,
@@ -191,8 +215,14 @@ def _confirmed_fingerprint(session: Session, data: bytes) -> str | None:
     return None
 
 
-def _freshness_doc(p: sandi.Pola) -> dict[str, Any]:
-    status, policy = p.freshness_status(), p.freshness
+def _freshness_doc(p: sandi.pola.PolaContent) -> dict[str, Any]:
+    policy = p.freshness
+    if not isinstance(p, sandi.Pola):  # a file, not installed: its policy, no statement
+        return {"required": policy is not None, "stale": None,
+                "max_age_hours": None if policy is None else policy.max_age // 3600,
+                "fresh_until": None,
+                "refuse_above": None if policy is None else policy.refuse_above.slug}
+    status = p.freshness_status()
     return {"required": status.required, "stale": status.stale,
             "max_age_hours": None if policy is None else policy.max_age // 3600,
             "fresh_until": None if status.fresh_until is None else iso(status.fresh_until),

@@ -1,8 +1,10 @@
 """``sandi pola diff`` and ``sandi pola graph``: what changed, and a diagram.
 
-``diff OLD NEW`` compares two signed pola files (both verified) line by line:
-agencies, key versions, authority and every flow whose highest classification
-changed. ``graph`` draws the installed pola (or ``--pola FILE``) with Graphviz:
+``diff OLD NEW`` compares two pola files, signed or drafts at any number of
+signatures (each side says how far it is signed; neither is trusted for it):
+every field that differs (:func:`sandi.pola.diff`), one line each, and every flow
+whose highest classification changed. ``sandi pola sign`` shows the same lines
+before it asks. ``graph`` draws the installed pola (or ``--pola FILE``) with Graphviz:
 DOT on stdout or in a ``.dot`` file, or rendered to ``.svg``/``.png`` when the
 ``dot`` program is installed.
 """
@@ -11,7 +13,10 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,10 +25,12 @@ import sandi
 from .context import (
     LocalizedCommand,
     Session,
+    iso,
     json_option,
     option,
     pass_session,
     shown,
+    when,
     write_new,
 )
 from .params import installed_pola
@@ -38,14 +45,119 @@ _POLA_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 @json_option
 @pass_session
 def diff(session: Session, old: Path, new: Path) -> None:
-    before, after = sandi.Pola.load(old), sandi.Pola.load(new)
-    lines = sandi.pola.diff(before, after)
-    session.emit({"old": {"id": before.id, "version": before.version},
-                  "new": {"id": after.id, "version": after.version}, "changes": lines})
-    if not lines:
+    before, after = sandi.pola.Draft.load(old), sandi.pola.Draft.load(new)
+    changes = sandi.pola.diff(before, after)
+    session.emit({"old": side_doc(before), "new": side_doc(after),
+                  "changes": [change_doc(c) for c in changes]})
+    show_changes(session, before, after, changes)
+
+
+def side_doc(p: sandi.pola.PolaContent) -> dict[str, Any]:
+    """One side of a diff for machines: which pola, and how far it is signed."""
+    status = p.signature_status()
+    return {"id": p.id, "version": p.version, "signed": list(status.valid),
+            "threshold": status.threshold, "complete": status.ok}
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, tuple):
+        return [_json_value(v) for v in value]
+    return value
+
+
+def change_doc(c: sandi.pola.Change) -> dict[str, Any]:
+    """A change for machines: kind, path ``[[field, key], ...]``, the field's values, or
+    an added or removed item's own fields."""
+    doc: dict[str, Any] = {"kind": c.kind.value, "path": [list(step) for step in c.path],
+                           "field": c.field}
+    if c.kind is sandi.pola.ChangeKind.CHANGED:
+        doc.update(old=_json_value(c.old), new=_json_value(c.new))
+    else:
+        doc["fields"] = {name: _json_value(v) for name, v in c.fields}
+    return doc
+
+
+def _text(session: Session, value: object) -> str:
+    """A value for people; text the authority's sources chose is shown escaped, never raw
+    (a control or bidirectional character could make a line say something else)."""
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return session.t("word.yes" if value else "word.no")
+    if isinstance(value, datetime):
+        return when(value)
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_text(session, v) for v in value) + "]"
+    return safe(str(value))
+
+
+def safe(text: str) -> str:
+    """Text a pola's author chose, as it may be printed: escaped if it holds a control or
+    bidirectional character (which could make a line say something else)."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+
+
+#: Fields whose values are words of the model (key states, reasons, member statuses,
+#: rule effects): said in the session's language.
+_WORDS = frozenset({"state", "reason", "status", "effect"})
+
+
+def _field_value(session: Session, name: str, value: object) -> str:
+    if name in _WORDS and isinstance(value, str):
+        return session.t(f"value.{value}")
+    return _text(session, value)
+
+
+def _where(session: Session, path: tuple[tuple[str, str | int | None], ...]) -> str:
+    parts = []
+    for name, key in path:
+        if key is None:
+            parts.append(session.t(f"field.{name}"))
+        else:
+            shown_key = f"v{key}" if isinstance(key, int) else _text(session, key)
+            parts.append(session.t(f"item.{name}", key=shown_key))
+    return ", ".join(parts)
+
+
+def change_line(session: Session, c: sandi.pola.Change) -> str:
+    """One change for people: ``~ where: old -> new``, ``+ where: field value; ...``."""
+    where = _where(session, c.path)
+    if c.kind is sandi.pola.ChangeKind.CHANGED:
+        if c.field == "flows":
+            old, new = (session.t("diff.no_flow") if v is None else _text(session, v)
+                        for v in (c.old, c.new))
+        else:
+            old, new = (_field_value(session, c.field, v) for v in (c.old, c.new))
+        return f"~ {where}: {old} -> {new}"
+    sign = "+" if c.kind is sandi.pola.ChangeKind.ADDED else "-"
+    own = "; ".join(f"{session.t(f'field.{name}')} {_field_value(session, name, v)}"
+                    for name, v in c.fields if v is not None)
+    return f"{sign} {where}: {own}"
+
+
+def _side(session: Session, p: sandi.pola.PolaContent) -> str:
+    status = p.signature_status()
+    signed = session.t("pola.signed", signed=len(status.valid), keys=status.keys,
+                       threshold=status.threshold)
+    state = signed if status.ok else session.t("diff.draft", signed=signed)
+    return f"{_text(session, p.id)} v{p.version} [{state}]"
+
+
+def show_changes(session: Session, before: sandi.pola.PolaContent,
+                 after: sandi.pola.PolaContent, changes: tuple[sandi.pola.Change, ...]) -> None:
+    """The diff for people: both sides, then one line per change."""
+    session.say("diff.sides", old=_side(session, before), new=_side(session, after))
+    if not changes:
         session.say("diff.none")
-    for line in lines:
-        session.echo(session.words(line))
+    for c in changes:
+        session.echo(change_line(session, c))
+
+
+def at_terminal() -> bool:
+    """Whether a person answers at a terminal (then sandi may ask before acting)."""
+    return sys.stdin.isatty()
 
 
 def _source(session: Session, pola_file: Path | None) -> sandi.Pola:

@@ -7,7 +7,9 @@ sender's signature still verifies. An envelope whose signature or policy does no
 verify is reported as failed and left as it is. Files are independent, so they are
 spread over worker processes (``--jobs``; by default one per CPU for large batches,
 see :func:`default_workers`); each worker unlocks the keystore itself, receiving the
-passphrase through the pool's initializer, never on a command line. Workers hold the
+passphrase through the pool's initializer, never on a command line, or, when ``sandi
+agent`` holds the home's keys, asks the agent (and no passphrase is asked at all; not
+with ``--retire``, whose requests are signed only by a keystore unlocked here). Workers hold the
 agency's private keys, so they die with the command (``PR_SET_PDEATHSIG`` on Linux,
 and a watch on their parent everywhere): a ``kill -9`` of ``sandi rewrap`` leaves
 none running.
@@ -25,14 +27,9 @@ for the authority to publish.
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import fcntl
 import functools
 import os
-import signal
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
@@ -44,6 +41,7 @@ from typing import Any
 import click
 
 import sandi
+import sandi.agent
 
 from .context import (
     AuditNote,
@@ -56,7 +54,7 @@ from .context import (
     shown,
 )
 from .lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
-from .params import get_passphrase, passphrase_option
+from .params import Keys, agent_keys, get_passphrase, passphrase_option
 from .passwd import warn_keystore
 
 FAILED = "failed"
@@ -89,7 +87,7 @@ class FileResult:
 Record = Callable[[Any], object]
 
 
-def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola,
+def rewrap_one(path: Path, keystore: sandi.keys.Keyring, pola: sandi.Pola,
                record: Record | None = None) -> FileResult:
     """Rewrap one file (``record`` audits it before it is rewritten); a failure is a
     result, not an exception (the batch goes on)."""
@@ -111,18 +109,7 @@ def rewrap_one(path: Path, keystore: sandi.Keystore, pola: sandi.Pola,
 
 def _die_with(parent: int) -> None:
     """A worker holds the agency's private keys: it must not outlive the command."""
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-    def watch() -> None:  # everywhere, and whichever thread of the parent forked us
-        while os.getppid() == parent:
-            time.sleep(0.2)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="sandi-parent-watch", daemon=True).start()
+    sandi.envelope.end_with_parent()
     # Nor may it hold the caller's pipes open: only stderr is kept, for a crash.
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -130,10 +117,15 @@ def _die_with(parent: int) -> None:
     os.close(devnull)
 
 
-def _init_worker(home: str, passphrase: str, pola: bytes, member: str | None,
+def _init_worker(home: str, passphrase: str | None, pola: bytes, member: str | None,
                  audit: str | None, parent: int) -> None:
     _die_with(parent)
-    _WORKER["keystore"] = sandi.Keystore.open(home, passphrase=passphrase, member=member)
+    if passphrase is None:  # the parent found an agent: each worker asks it too
+        _WORKER["keystore"] = sandi.agent.connect(home)
+        if _WORKER["keystore"] is None:
+            raise sandi.errors.AgentError("the agent has ended; unlock again")
+    else:
+        _WORKER["keystore"] = sandi.Keystore.open(home, passphrase=passphrase, member=member)
     _WORKER["pola"] = sandi.Pola.from_bytes(pola)
     _WORKER["member"], _WORKER["audit"] = member or "", audit
 
@@ -179,8 +171,8 @@ def default_workers(files: int) -> int:
     return max(1, min(os.cpu_count() or 1, files // FILES_PER_WORKER))
 
 
-def _results(session: Session, files: list[Path], keystore: sandi.Keystore,
-             pola: sandi.Pola, passphrase: str, workers: int) -> Iterator[FileResult]:
+def _results(session: Session, files: list[Path], keystore: Keys,
+             pola: sandi.Pola, passphrase: str | None, workers: int) -> Iterator[FileResult]:
     if workers <= 1:
         def record(done: Any) -> None:
             session.record(AuditNote(",".join(done.agencies), done.doc_id, done.classification)
@@ -208,7 +200,7 @@ def _results(session: Session, files: list[Path], keystore: sandi.Keystore,
                                  reason=str(exc), audit_outcome="error")
 
 
-def _check_keys_held(session: Session, keystore: sandi.Keystore, pola: sandi.Pola) -> None:
+def _check_keys_held(session: Session, keystore: Keys, pola: sandi.Pola) -> None:
     """Refuse to rewrap to a current version this keystore cannot open."""
     for agency in keystore.agencies():
         try:
@@ -231,20 +223,12 @@ def _taking_turns(session: Session, paths: tuple[Path, ...]) -> Iterator[None]:
     """Hold a lock on every folder scanned (a file's own folder), so that two rewraps of
     one archive take turns; say so while waiting."""
     folders = sorted({(p if p.is_dir() else p.parent).resolve() for p in paths})
-    held: list[int] = []
-    try:
+    with contextlib.ExitStack() as held:
         for folder in folders:
-            fd = os.open(folder, os.O_RDONLY)
-            held.append(fd)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                session.warn(session.t("rewrap.waiting", path=shown(folder)))
-                fcntl.flock(fd, fcntl.LOCK_EX)
+            held.enter_context(sandi.envelope.archive_turn(
+                folder, on_wait=functools.partial(
+                    session.warn, session.t("rewrap.waiting", path=shown(folder)))))
         yield
-    finally:
-        for fd in held:
-            os.close(fd)
 
 
 def _progress(session: Session, length: int) -> Any:
@@ -297,12 +281,17 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
     pola = session.pola()
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
-    passphrase = get_passphrase(session, passphrase_file)
-    keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member,
-                                   pola=pola if sandi.Keystore.uses_vault(home) else None)
-    if keystore.member is not None:
-        session.member = keystore.member.agency
-    warn_keystore(session, keystore)
+    keystore: Keys
+    passphrase: str | None = None
+    if not retire and (held := agent_keys(session)) is not None:
+        keystore = held  # the agent's keys: nothing asked, and workers ask the agent too
+    else:
+        passphrase = get_passphrase(session, passphrase_file)
+        keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member,
+                                       pola=pola if sandi.Keystore.uses_vault(home) else None)
+        if keystore.member is not None:
+            session.member = keystore.member.agency
+        warn_keystore(session, keystore)
     _check_keys_held(session, keystore, pola)
     results: list[FileResult] = []
     with _taking_turns(session, paths):
@@ -320,10 +309,12 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
 
 
 def _report(session: Session, results: list[FileResult], retire: bool,
-            keystore: sandi.Keystore, pola: sandi.Pola, request_out: Path | None) -> None:
+            keystore: Keys, pola: sandi.Pola, request_out: Path | None) -> None:
     counts = {kind: sum(r.outcome == kind for r in results) for kind in KINDS}
     failed = [r for r in results if r.outcome == FAILED]
-    requests = _retire(session, keystore, pola, request_out) if retire and not failed else []
+    requests = []
+    if retire and not failed and isinstance(keystore, sandi.Keystore):  # never the agent's
+        requests = _retire(session, keystore, pola, request_out)
     session.emit({"files": len(results), **counts, "retire": {
         "asked": retire, "blocked": bool(retire and failed), "requests": requests},
         "results": [r.public() for r in results]})

@@ -18,6 +18,7 @@ import click
 
 import sandi
 
+from . import pola_views
 from .authority import dir_option
 from .context import (
     LocalizedCommand,
@@ -67,23 +68,26 @@ def build(session: Session, directory: Path) -> None:
 @dir_option
 @option("--key", "key_file", required=True, metavar="FILE",
         type=click.Path(exists=True, dir_okay=False, path_type=Path), help="opt.sign_key")
+@option("--yes", is_flag=True, help="opt.sign_yes")
 @custodian_passphrase_option
 @json_option
 @pass_session
-def sign(session: Session, directory: Path, key_file: Path,
+def sign(session: Session, directory: Path, key_file: Path, yes: bool,
          passphrase_file: Path | None) -> None:
     ws = sandi.authority.Workspace(directory)
-    ws.draft()  # "run build first" before asking for the passphrase
+    reviewed = ws.draft()  # "run build first" before anything else
+    review = _review(session, ws, reviewed, yes)
     key = sandi.authority.load_custodian_key(key_file, get_passphrase(
         session, passphrase_file, prompt="pass.custodian_prompt"))
     cost = sandi.keys.key_file_cost(key_file)
     warn_if_weak(session, key_file, cost.cost, cost.kind.floor)
-    status = ws.sign(key)
+    # Signs only the body that was shown: a draft rebuilt or replaced meanwhile is refused.
+    status = ws.sign(key, reviewed=reviewed.body_bytes)
     draft = ws.draft()
     old = _old_authority(ws, draft)
     doc: dict[str, Any] = {"signer": key.id, "version": draft.body.version,
                            "signed": list(status.valid), "threshold": status.threshold,
-                           "keys": status.keys, "complete": status.ok}
+                           "keys": status.keys, "complete": status.ok, "review": review}
     old_signed: list[str] = []
     if old is not None:
         ids = {k.id for k in old.keys}
@@ -99,6 +103,32 @@ def sign(session: Session, directory: Path, key_file: Path,
                     threshold=old.threshold)
     ready = status.ok and (old is None or len(old_signed) >= old.threshold)
     session.say("sign.ready" if ready else "sign.more")
+
+
+def _review(session: Session, ws: sandi.authority.Workspace, signed: Any, yes: bool
+            ) -> dict[str, Any]:
+    """Show the custodian what they are about to sign (the changes from the published
+    pola, or the whole draft for a first version) and ask; ``--yes`` answers for a
+    script, and without it nothing is signed where nobody can answer."""
+    if not yes and (session.json or not pola_views.at_terminal()):
+        raise sandi.errors.InvalidArgument(session.t("sign.needs_yes"))
+    draft = sandi.pola.Draft.from_bytes(signed.to_bytes())
+    published = ws.previous()
+    review: dict[str, Any] = {"against": None, "changes": None}
+    if published is None:
+        from .pola import describe  # the group imports this module: import on use
+        describe(session, draft)
+    else:
+        before = sandi.pola.Draft.from_bytes(published.to_bytes())
+        changes = sandi.pola.diff(before, draft)
+        pola_views.show_changes(session, before, draft, changes)
+        review = {"against": pola_views.side_doc(before),
+                  "changes": [pola_views.change_doc(c) for c in changes]}
+    if not yes and not click.confirm(session.t("sign.confirm", id=draft.id,
+                                               version=draft.version), default=False,
+                                     err=True):
+        session.fail(session.t("sign.declined"), session.t("sign.declined_hint"))
+    return review
 
 
 @click.command("publish", cls=LocalizedCommand, help="pola.publish.help")

@@ -45,7 +45,7 @@ class _InMemory:
 
 #: A keystore holding every agency's keys, in memory only (no file, no Argon2id),
 #: so that open reaches the payload of any envelope addressed inside the world.
-KEYSTORE = Keystore(_InMemory(), Holdings(tuple(KEYS)))  # type: ignore[arg-type]
+KEYSTORE = Keystore._holding(_InMemory(), Holdings(tuple(KEYS)))  # type: ignore[arg-type]
 
 
 def envelope_vectors(max_size: int) -> list[bytes]:

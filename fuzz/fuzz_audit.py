@@ -4,8 +4,10 @@ Run: ``.venv/bin/python fuzz/fuzz_audit.py fuzz/corpus/audit -atheris_runs=10000
 
 The first byte picks what the rest is:
 
-* even: checkpoint text. A checkpoint that parses must survive ``to_text`` and
-  ``from_text`` unchanged, and checking its signature may only raise a sandi error;
+* even: checkpoint text (a signed note, docs/format.md "Audit checkpoints"). A
+  checkpoint that parses must survive ``to_text`` and ``from_text`` unchanged, and
+  checking it against the pola (with and without a witness) may only raise a sandi
+  error; the same holds for the text read as a request to a witness;
 * odd: the fields of an audit record, as SQLite would return them (64-bit
   integers, valid Unicode, a 32-byte ``prev``). Its hash must change when any
   one field changes, and when text moves from one field to the next.
@@ -23,16 +25,20 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import KEYS, fuzz_main
+from _common import POLA, fuzz_main
 
 import sandi
 from sandi._internal.time import from_epoch
-from sandi.audit.log import LAST_SECOND, Checkpoint, Record
-
-SIGNER = KEYS[0].public
+from sandi.audit.checkpoint import Checkpoint
+from sandi.audit.log import LAST_SECOND, Record
+from sandi.audit.witness import CosignRequest
 
 
 def _checkpoint(text: str) -> None:
+    with contextlib.suppress(sandi.SandiError):  # the same text as a request to a witness
+        request = CosignRequest.from_text(text)
+        if CosignRequest.from_text(request.to_text()) != request:
+            raise AssertionError("a cosigning request does not survive to_text/from_text")
     try:
         cp = Checkpoint.from_text(text)
     except sandi.SandiError:
@@ -40,7 +46,9 @@ def _checkpoint(text: str) -> None:
     if Checkpoint.from_text(cp.to_text()) != cp:
         raise AssertionError("a checkpoint does not survive to_text/from_text")
     with contextlib.suppress(sandi.SandiError):
-        cp.check_signature(SIGNER)
+        cp.check(POLA)
+    with contextlib.suppress(sandi.SandiError):
+        cp.check(POLA, witness="inspektorat")
 
 
 class _Reader:

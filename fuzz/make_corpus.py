@@ -11,13 +11,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import KEYS, POLA_BYTES, VECTORS, envelope_vectors
+from _common import KEYS, POLA, POLA_BYTES, VECTORS, envelope_vectors
 from fuzz_keyfile import CHEAP, PASSPHRASE
 
 import sandi.keys.keystore
 from sandi._internal.codec import pack
 from sandi._internal.time import from_epoch
-from sandi.audit.log import Checkpoint
+from sandi.audit.checkpoint import add_cosignature, sign_checkpoint
 from sandi.authority.authoring import CUSTODIAN_MAGIC, AuthorityKeyPair
 from sandi.authority.requests import enrollment, key_change, revocation
 from sandi.keys.holdings import BackupKey, Holdings, PendingRequest, encode_holdings
@@ -60,11 +60,11 @@ def main() -> None:
                       revocation(by["inspektorat", 2], 1, "superseded", 1_700_000_000),
                       revocation(by["kec-a", 2], 1, "compromised", 1_700_000_000)])
     key = by["sekda", 1]
-    unsigned = Checkpoint("sekda", 1, 42, bytes(range(32)), from_epoch(1_780_000_000), b"")
-    signed = Checkpoint("sekda", 1, 42, bytes(range(32)), from_epoch(1_780_000_000),
-                        key.signing_key().sign(unsigned.message(), hybrid=False))
+    signed = sign_checkpoint(key, 42, bytes(range(32)), pola=POLA)
+    cosigned = add_cosignature(signed, by["inspektorat", 2], pola=POLA,
+                               now=from_epoch(1_780_000_000))
     records_seed = b"\x01" + bytes(16) + b"\x05sekda\x04seal\x0aab12cd34ef" + bytes(40)
-    write("audit", [b"\x00" + signed.to_text().encode(), b"\x00" + unsigned.to_text().encode(),
+    write("audit", [b"\x00" + signed.to_text().encode(), b"\x00" + cosigned.to_text().encode(),
                     records_seed, b"\x01" + hashlib.sha256(b"record").digest() * 4])
     _ = sandi.keys.keystore
 

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from sandi.keys.keystore import Identity, Keystore
     from sandi.pola.classification import Classification, Urgency
     from sandi.pola.policy import Pola
+    from sandi.service import Service, Snapshot
 
 # Every name but the errors loads on first use: `import sandi` costs next to nothing,
 # so `sandi --version` and `sandi --help` start as fast as click allows, and sealing,
@@ -60,6 +61,7 @@ __getattr__, __dir__ = surface(__name__, {
     "Document": "sandi.envelope.info", "EnvelopeInfo": "sandi.envelope.info",
     "Opened": "sandi.envelope.info",
     "Home": "sandi.home", "Pola": "sandi.pola.policy",
+    "Service": "sandi.service", "Snapshot": "sandi.service",
     "Identity": "sandi.keys.keystore", "Keystore": "sandi.keys.keystore",
     "Classification": "sandi.pola.classification", "Urgency": "sandi.pola.classification",
     "AuditLog": "sandi.audit.log", "write_file": "sandi._internal.fs",
@@ -80,6 +82,8 @@ __all__ = [
     "Opened",
     "Pola",
     "SandiError",
+    "Service",
+    "Snapshot",
     "Urgency",
     "__version__",
     "errors",

@@ -18,7 +18,7 @@ from datetime import datetime
 from importlib import resources
 from pathlib import Path
 
-from sandi._internal.time import epoch
+from sandi._internal.time import epoch, from_epoch
 from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
 from sandi.authority.timestamping import freshness_statement
 from sandi.home import Home
@@ -74,7 +74,7 @@ def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHR
     issued = epoch(now)
     ids = [a["id"] for a in source["agency"]]
     keystore = Keystore.create(path, passphrase=passphrase, kdf=kdf)
-    made = keystore.generate_batch(ids, pq=True, now=issued)
+    made = keystore.generate_batch(ids, pq=True, now=from_epoch(issued))
     keys = {k.agency: [KeyVersion(k.version, k.public, KeyState.CURRENT, issued)] for k in made}
     workstation = path / f"{MEMBER_AGENCY}-workstation"
     people = {m: create_member_key(workstation, m, passphrase=p, pq=True, kdf=kdf)

@@ -25,6 +25,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sandi._internal import fs as _fs
+from sandi._internal import system
 from sandi._internal.time import epoch, show
 from sandi.errors import ClockBehind, NoPola, PolaNotTrusted, PolaSignatureInvalid
 from sandi.keys.keystore import KEYSTORE_FILE, Keystore
@@ -35,6 +36,7 @@ from sandi.pola.policy import MAX_SKEW, Pola
 ENV_HOME = "SANDI_HOME"
 POLA_FILE = "pola.sandi"
 TRUST_FILE = "trust.sandi"
+TRUST_LOCK = ".trust.lock"  # held by Home.install_pola while it writes
 HISTORY_DIR = "polas"  # every pola this home installed, and the flows index of each
 
 
@@ -70,9 +72,13 @@ class Home:
         """The trust state: what this home pinned (written only by installing)."""
         return self.path / TRUST_FILE
 
-    def keystore(self, passphrase: str | bytes) -> Keystore:
-        """Unlock this home's keystore."""
-        return Keystore.open(self.path, passphrase=passphrase)
+    def keystore(self, passphrase: str | bytes, *, member: str | None = None,
+                 now: datetime | None = None) -> Keystore:
+        """Unlock this home's keystore, judged by its installed pola (if one is installed):
+        in a members' vault, a member the pola lists as suspended or removed at ``now``,
+        or with another personal key, is refused (see :meth:`Keystore.open`)."""
+        return Keystore.open(self.path, passphrase=passphrase, member=member,
+                             pola=self.trusted_pola(), now=now)
 
     def has_pola(self) -> bool:
         """Whether a pola is installed."""
@@ -89,6 +95,17 @@ class Home:
 
     def trusted_pola(self) -> Pola | None:
         """The installed pola as a trust anchor (expiry not checked), if any."""
+        try:
+            return self._trusted_pola()
+        except PolaNotTrusted:
+            # An install in another process (or thread) writes the new version's files
+            # before it pins them in the trust state: wait until it is done, under its
+            # lock, and read once more. Files nobody is installing fail the same way again.
+            if not _fs.wait_unlocked(self.path / TRUST_LOCK):
+                raise
+            return self._trusted_pola()
+
+    def _trusted_pola(self) -> Pola | None:
         state = self._state()
         if state is None:
             return None
@@ -115,7 +132,8 @@ class Home:
         # The pins are as safe as this file: it must be this user's, and nobody else's
         # to write (as OpenSSH insists of its own files). Files beside it are checked
         # against it, never the other way round (docs/threat-model.md).
-        if not stat.S_ISREG(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o022:
+        if not stat.S_ISREG(st.st_mode) or not system.owned_by_me(st) \
+                or system.others_may(st, 0o022):
             raise PolaNotTrusted("{path} is not a private file of this user (mode {mode:o}): "
                                  "its pins cannot be trusted", path=self.trust_path,
                                  mode=st.st_mode & 0o777)
@@ -168,14 +186,14 @@ class Home:
         rotation needs k old and k new signatures), and their version must grow.
         """
         self.path.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with _fs.locked(self.path / ".trust.lock"):
+        with _fs.locked(self.path / TRUST_LOCK):
             state = self._state()
             trusted = None if state is None else self._pinned(
                 self.path / HISTORY_DIR / pola_name(state.newest.version), state, state.newest)
             pola = Pola.from_bytes(data, trusted=trusted, now=now)
             seen = None if freshness is None else seen_for(pola.signed, freshness)
             at = epoch(now)
-            floor = max(pola.issued_at, state.floor if state else 0,
+            floor = max(pola.signed.body.issued_at, state.floor if state else 0,
                         seen.issued_at if seen else 0)
             if at < floor - MAX_SKEW:
                 raise ClockBehind("this computer's clock says {now}, earlier than {floor}, the "
@@ -210,8 +228,9 @@ class Home:
         _fs.atomic_write(history / pola_name(pola.version), pola.to_bytes(), overwrite=True)
         _fs.atomic_write(history / flows_name(pola.version), flows, overwrite=True)
         _fs.atomic_write(self.pola_path, pola.to_bytes(), overwrite=True)
-        installed = Installed(pola.version, hashlib.sha256(body).digest(), pola.issued_at,
-                              pola.expires_at, hashlib.sha256(flows).digest())
+        installed = Installed(pola.version, hashlib.sha256(body).digest(),
+                              pola.signed.body.issued_at, pola.signed.body.expires_at,
+                              hashlib.sha256(flows).digest())
         root = pola.authority.fingerprint()
         if state is None:
             return TrustState(pola.id, root, (), (), 0).installing(

@@ -21,6 +21,7 @@ import msgpack
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import sandi
+from sandi._internal.time import epoch
 from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.crypto.primitives import (
     LABEL_ENVELOPE_SIGNATURE,
@@ -109,7 +110,7 @@ def pola_with(world: DemoWorld, keys: Mapping[str, Sequence[KeyVersion]], *,
     body = compile_source(source, keys=all_keys,
                           timestamp_key=world.timestamp.public.ed25519,
                           authority_keys=[a.public for a in world.authority],
-                          threshold=2, issued_at=world.pola.issued_at)
+                          threshold=2, issued_at=epoch(world.pola.issued_at))
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes())
 
 
@@ -288,7 +289,7 @@ def make_header(world: DemoWorld, *, sender: str, to: Sequence[str],
     pola = pola or world.pola
     return SignedHeader(
         suite=suite, pola_id=pola.id, pola_version=pola.version, doc_id=parts.doc_id,
-        created_at=pola.issued_at + 60 if created_at is None else created_at, sender=sender,
+        created_at=epoch(pola.issued_at) + 60 if created_at is None else created_at, sender=sender,
         signer=Signer(SignerKind.AGENCY, sender, pola.sealing_key(sender).version),
         to=tuple(sorted(to)), classification=classification, urgency=Urgency.BIASA,
         payload_nonce=parts.nonce)

@@ -20,6 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from sandi._internal import fs as _fs
+from sandi._internal import system
+
 ZYGOTE = r'''
 import json, os, signal, sys, traceback, types
 import sandi, sandi.envelope.rewrapping, sandi.keys.keystore, sandi.authority.requests
@@ -144,3 +147,18 @@ class Zygote:
         assert killed or reply["signal"] == 0, (reply, text)
         return Outcome(killed, reply["code"],
                        int(points.read_text()) if points.exists() else -1, text)
+
+
+def swept(*folders: Path) -> list[str]:
+    """Sweep ``folders`` as the next sandi write into each would, where a kill can leave
+    a named temporary file; the names removed.
+
+    On Linux nothing is swept here: a killed writer's output never had a name
+    (``O_TMPFILE``), and the tests check the one staged copy of a replacement
+    themselves. With SANDI_PORTABLE=1 a killed writer leaves its hidden temporary file
+    (part written, 0600 if secret), whose lock died with it: the next write into the
+    folder removes it, and a rerun that writes nothing there leaves it until then.
+    """
+    if system.linux_only():
+        return []
+    return [name for folder in folders for name in _fs.sweep(folder)]

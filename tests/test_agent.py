@@ -97,6 +97,24 @@ def test_seal_and_open_through_the_agent_as_with_the_keystore(
     held.close()
 
 
+def test_a_member_signs_through_the_agent_as_themself(fresh_world: DemoWorld) -> None:
+    ws = fresh_world.workstation
+    sari = sandi.Keystore.open(ws, passphrase=sandi.demo.DEMO_MEMBERS["sari"][2],
+                               member="sari", pola=fresh_world.pola)
+    pid = agent.start(sari, ws, 60)
+    try:
+        held = agent.connect(ws, pola=fresh_world.pola)
+        assert held is not None and held.member is not None and held.member.agency == "sari"
+        env = sandi.seal(b"Laporan surveilans", sender=held.identity("dinkes"), to=["setda"],
+                         classification="rahasia", pola=fresh_world.pola)
+        info = sandi.verify(env, pola=fresh_world.pola)
+        assert (info.sender, info.signer) == ("dinkes", "sari")  # the person, not the office
+        held.close()
+    finally:
+        assert agent.stop(ws) == pid
+        wait_dead(pid)
+
+
 def test_the_agent_never_sends_a_private_key(fresh_world: DemoWorld, running: int) -> None:
     path = agent.socket_path(fresh_world.home.path)
     answers = [raw_call(path, "status"), raw_call(path, "keys")]
@@ -139,9 +157,9 @@ def test_an_error_crosses_as_its_own_class(fresh_world: DemoWorld, running: int)
 
 
 def test_keys_are_gone_after_the_time_limit(fresh_world: DemoWorld) -> None:
-    pid = agent.start(fresh_world.keystore, fresh_world.home.path, 2)
+    pid = agent.start(fresh_world.keystore, fresh_world.home.path, 5)  # time to connect
     held = agent.connect(fresh_world.home.path)
-    assert held is not None and held.seconds_left <= 2
+    assert held is not None and held.seconds_left <= 5
     key = held.get("setda", 1)
     wait_dead(pid, timeout=10)
     assert not agent.socket_path(fresh_world.home.path).exists()
@@ -350,3 +368,21 @@ def test_garbage_never_gets_an_answer_it_should_not(fresh_world: DemoWorld, runn
     assert answer is None or answer[1] == "error" or (
         answer[:2] == [1, "ok"] and not isinstance(answer[2], bytes))
     assert raw_call(path, "status")[1] == "ok"  # type: ignore[index]
+
+
+def test_sigterm_forgets_and_removes_the_socket(fresh_world: DemoWorld) -> None:
+    pid = agent.start(fresh_world.keystore, fresh_world.home.path, 60)
+    path = agent.socket_path(fresh_world.home.path)
+    assert path.exists()
+    os.kill(pid, signal.SIGTERM)
+    wait_dead(pid)
+    assert not path.exists()
+    assert agent.connect(fresh_world.home.path) is None
+
+
+def test_no_agent_where_peers_cannot_be_checked(fresh_world: DemoWorld,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delattr(socket, "SO_PEERCRED")
+    with pytest.raises(AgentError, match="no SO_PEERCRED"):
+        agent.start(fresh_world.keystore, fresh_world.home.path, 60)
+    assert not agent.socket_path(fresh_world.home.path).exists()

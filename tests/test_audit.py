@@ -2,7 +2,7 @@
 
 Editing, deleting, inserting or reordering any record breaks the chain at that
 record, and verify names it. A rewrite of the whole chain is consistent in itself,
-so only a signed checkpoint held by an auditor (Inspektorat) reveals it. Concurrent
+so only a signed checkpoint (tests/test_witness.py: cosigned by a witness) reveals it. Concurrent
 writers never fork the chain. Nothing secret is ever a field of a record.
 """
 
@@ -12,6 +12,7 @@ import itertools
 import sqlite3
 import subprocess
 import sys
+from base64 import b64encode
 from collections.abc import Callable
 from dataclasses import astuple, fields, replace
 from datetime import UTC, datetime, timedelta
@@ -20,9 +21,11 @@ from pathlib import Path
 import pytest
 
 from sandi._internal.time import from_epoch
-from sandi.audit.log import GENESIS, AuditLog, Checkpoint, Event, Record
+from sandi.audit.checkpoint import Checkpoint, requires_hybrid
+from sandi.audit.log import GENESIS, AuditLog, Event, Record
+from sandi.audit.merkle import tree_root
 from sandi.demo import DemoWorld
-from sandi.errors import AuditLogBroken, MalformedInput, StorageError
+from sandi.errors import AuditLogBroken, InvalidArgument, MalformedInput, StorageError
 
 T = datetime(2026, 1, 5, tzinfo=UTC)  # record i is written at at(60 * i)
 
@@ -177,61 +180,74 @@ def test_the_inserted_record_itself_is_well_formed(log: AuditLog) -> None:
 
 def test_checkpoint_round_trip(log: AuditLog, world: DemoWorld) -> None:
     key = world.keystore.get("inspektorat", 1)
-    cp = log.checkpoint(key, now=at(7200))
-    assert (cp.agency, cp.key_version, cp.size, cp.root, cp.time) == (
-        "inspektorat", 1, 10, log.verify().head, at(7200))
+    cp = log.checkpoint(key, pola=world.pola)
+    leaves = [r.hash for r in rows(log)]
+    assert (cp.agency, cp.key_version, cp.size, cp.root, cp.cosignatures) == (
+        "inspektorat", 1, 10, tree_root(leaves), ())
     text = cp.to_text()
-    assert text.startswith("sandi audit checkpoint v1\ninspektorat 1\n10\n")
+    assert text.startswith(f"sandi/audit/inspektorat\n10\n{b64encode(cp.root).decode()}\n\n"
+                           "\u2014 inspektorat/v1 ")
     assert Checkpoint.from_text(text) == cp
-    assert log.verify(Checkpoint.from_text(text), signer=key.public).size == 10
+    assert log.verify(Checkpoint.from_text(text), pola=world.pola).size == 10
     log.append(event(11), now=at(7260))  # the log grows: it still extends the checkpoint
-    assert log.verify(cp, signer=key.public).size == 11
+    assert log.verify(cp, pola=world.pola).size == 11
 
 
-@pytest.mark.parametrize("text", ["", "sandi audit checkpoint v2\na 1\n1\nAA==\n1\nAA==\n",
-                                  "sandi audit checkpoint v1\ninspektorat\n1\nAA==\n1\nAA==\n",
-                                  "sandi audit checkpoint v1\na 1\nsatu\nAA==\n1\nAA==\n",
+def test_a_checkpoint_is_hybrid_when_the_pola_requires_it(log: AuditLog,
+                                                          world: DemoWorld) -> None:
+    cp = log.checkpoint(world.keystore.get("inspektorat", 1), pola=world.pola)
+    assert requires_hybrid(world.pola) and len(cp.signature) == 64 + 3309
+    classical = replace(cp, signature=cp.signature[:64])  # the ML-DSA-65 half stripped
+    with pytest.raises(AuditLogBroken, match=r"inspektorat/v1 is not hybrid, as the pola "):
+        log.verify(classical, pola=world.pola)
+
+
+@pytest.mark.parametrize("text", ["", "sandi/audit/a\n1\nAA==\n\n\u2014 a/v1 AA==\n",
+                                  "sandi/audit/inspektorat\n1\n\n\n",
+                                  "sandi/audit/a\nsatu\n" + "A" * 43 + "=\n\n",
                                   "sandi audit checkpoint v1\na 1\n1\n!!\n1\nAA==\n"])
 def test_a_malformed_checkpoint_text_is_refused(text: str) -> None:
     with pytest.raises(MalformedInput, match=r"audit checkpoint: not a sandi checkpoint text"):
         Checkpoint.from_text(text)
 
 
+def test_a_checkpoint_is_checked_only_with_the_pola(log: AuditLog, world: DemoWorld) -> None:
+    cp = log.checkpoint(world.keystore.get("inspektorat", 1), pola=world.pola)
+    with pytest.raises(InvalidArgument, match=r"needs the pola"):
+        log.verify(cp)
+
+
 def test_a_rewritten_chain_fails_only_against_the_checkpoint(log: AuditLog,
                                                              world: DemoWorld) -> None:
-    key = world.keystore.get("inspektorat", 1)
-    cp = log.checkpoint(key, now=at(7200))
+    cp = log.checkpoint(world.keystore.get("inspektorat", 1), pola=world.pola)
     sql(log, "UPDATE records SET doc_id = '00' WHERE seq = 3")
     rehash(log, 3)
     assert log.verify().size == 10  # consistent in itself ...
     with pytest.raises(AuditLogBroken, match=r"does not extend the checkpoint at record 10:"
                                              r" the log was rewritten"):
-        log.verify(cp, signer=key.public)  # ... but not what the auditor holds
+        log.verify(cp, pola=world.pola)  # ... but not what the auditor holds
 
 
 def test_a_truncated_log_fails_against_the_checkpoint(log: AuditLog, world: DemoWorld) -> None:
-    key = world.keystore.get("inspektorat", 1)
-    cp = log.checkpoint(key, now=at(7200))
+    cp = log.checkpoint(world.keystore.get("inspektorat", 1), pola=world.pola)
     sql(log, "DELETE FROM records WHERE seq > 8")
     assert log.verify().size == 8
     with pytest.raises(AuditLogBroken, match=r"has 8 records, fewer than the checkpoint's 10"):
-        log.verify(cp, signer=key.public)
+        log.verify(cp, pola=world.pola)
 
 
 def test_a_checkpoint_by_another_key_or_altered_is_refused(log: AuditLog,
                                                           world: DemoWorld) -> None:
-    key = world.keystore.get("inspektorat", 1)
-    cp = log.checkpoint(key, now=at(7200))
-    for signer in (world.keystore.get("setda", 1).public,
-                   world.keystore.get("diskominfo", 1).public):
-        with pytest.raises(AuditLogBroken, match=r"the signature does not verify"):
-            log.verify(cp, signer=signer)
-    older = log.checkpoint(key, now=at(7200))
+    cp = log.checkpoint(world.keystore.get("inspektorat", 1), pola=world.pola)
     log.append(event(11), now=at(7260))
-    for altered in (replace(cp, size=9, root=rows(log)[8].hash), replace(cp, time=T),
-                    replace(older, agency="setda")):
-        with pytest.raises(AuditLogBroken, match=r"the signature does not verify"):
-            log.verify(altered, signer=key.public)
+    for altered in (replace(cp, agency="setda"), replace(cp, size=11),
+                    replace(cp, root=rows(log)[9].hash)):
+        with pytest.raises(AuditLogBroken, match=r"audit checkpoint: the (signature|key ID) of "
+                                                 r"\w+/v1 (does not verify|is not the pola)"):
+            log.verify(altered, pola=world.pola)
+    with pytest.raises(InvalidArgument, match=r"setda key v1 is not the one the pola publishes"):
+        log.checkpoint(replace(world.keystore.get("inspektorat", 1), agency="setda"),
+                       pola=world.pola)
 
 
 # --- concurrency ---------------------------------------------------------------------------------
@@ -287,8 +303,10 @@ def test_a_record_holds_only_the_documented_fields(log: AuditLog) -> None:
     db = sqlite3.connect(log.path)
     columns = [row[1] for row in db.execute("PRAGMA table_info(records)")]
     tables = [row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    kept = [row[1] for row in db.execute("PRAGMA table_info(checkpoints)")]
     db.close()
-    assert (columns, tables) == (documented, ["records"])
+    # Beside the records, only the cosigned checkpoints: sizes and signed Merkle roots.
+    assert (columns, tables, kept) == (documented, ["records", "checkpoints"], ["size", "text"])
 
 
 def test_an_unusable_path_is_a_storage_error(tmp_path: Path) -> None:

@@ -1,10 +1,7 @@
 """The documentation stays true: the generated API reference is up to date, the FAQ
-covers every error class, and every Python example in docs/developers.md runs.
-
-Examples run against a demo world with the Argon2id cost lowered (as in conftest.py):
-the first ```python block of docs/developers.md is the setup; then, for each later
-``## section``, its blocks run in order, starting from a copy of the setup's names, in
-a fresh temporary directory.
+covers every error class, and every Python example in README.md and docs/developers.md
+runs, top to bottom, as a reader pastes them into one interpreter (in a temporary
+directory, with a demo world the first block makes).
 """
 
 from __future__ import annotations
@@ -13,7 +10,6 @@ import importlib.util
 import inspect
 import re
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -53,50 +49,35 @@ def test_faq_covers_every_error_class() -> None:
     assert not missing, f"docs/faq.md does not explain {missing}: add a section for each"
 
 
-# --- the examples of developers.md -------------------------------------------------------
+# --- the examples of README.md and developers.md ------------------------------------------
 
-_FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
-
-
-def _sections() -> tuple[tuple[int, str], list[tuple[str, list[tuple[int, str]]]]]:
-    """The setup block, and each later section's blocks as (line, code)."""
-    text = DEVELOPERS.read_text(encoding="utf-8")
-    blocks = [(text.count("\n", 0, m.start()) + 2, m.group(1)) for m in _FENCE.finditer(text)]
-    assert blocks, "docs/developers.md has no python blocks"
-    headings = [(text.count("\n", 0, m.start()) + 1, m.group(1))
-                for m in re.finditer(r"^## (.+)$", text, re.M)]
-    sections: dict[str, list[tuple[int, str]]] = {}
-    for line, code in blocks[1:]:
-        title = [t for start, t in headings if start < line][-1]
-        sections.setdefault(title, []).append((line, code))
-    return blocks[0], list(sections.items())
+#: A block fenced ```` ```python ```` runs; one fenced ```` ```python no-run ```` is shown only
+#: (an excerpt that needs a real server, say): at most NO_RUN_LIMIT of them per file.
+_FENCE = re.compile(r"^```python( no-run)?\n(.*?)^```", re.S | re.M)
+NO_RUN_LIMIT = 2
 
 
-SETUP, SECTIONS = _sections()
+def _blocks(path: Path) -> list[tuple[int, str]]:
+    """The runnable python blocks of ``path`` as (line, code), in order."""
+    text = path.read_text(encoding="utf-8")
+    found = [(text.count("\n", 0, m.start()) + 2, m.group(1), m.group(2))
+             for m in _FENCE.finditer(text)]
+    assert found, f"{path.name} has no python blocks"
+    shown_only = [line for line, no_run, _ in found if no_run]
+    assert len(shown_only) <= NO_RUN_LIMIT, f"{path.name}: too many no-run blocks {shown_only}"
+    return [(line, code) for line, no_run, code in found if not no_run]
 
 
-@pytest.fixture(scope="module")
-def setup_names(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    """The names the setup block defines (a demo world in a temporary directory)."""
-    mp = pytest.MonkeyPatch()
-    mp.setattr(tempfile, "tempdir", str(tmp_path_factory.mktemp("developers")))
-    try:
-        names: dict[str, Any] = {"__name__": "developers_md"}
-        line, code = SETUP
-        exec(compile(code, f"docs/developers.md:{line}", "exec"), names)
-        yield names
-    finally:
-        mp.undo()
-
-
-@pytest.mark.parametrize("title,blocks", SECTIONS, ids=[t for t, _ in SECTIONS])
-def test_developers_examples_run(title: str, blocks: list[tuple[int, str]],
-                                 setup_names: dict[str, Any], tmp_path: Path,
-                                 monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("doc", [ROOT / "README.md", DEVELOPERS], ids=["README", "developers"])
+def test_every_example_runs_top_to_bottom_in_one_interpreter(
+        doc: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # As a reader pastes them: every block in order, into one interpreter, so a later
+    # block sees (and must survive) every name an earlier one made.
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.chdir(tmp_path)
-    names = dict(setup_names, workdir=tmp_path)
-    for line, code in blocks:
-        exec(compile(code, f"docs/developers.md:{line}", "exec"), names)
+    names: dict[str, Any] = {"__name__": "__main__"}
+    for line, code in _blocks(doc):
+        exec(compile(code, f"{doc.relative_to(ROOT)}:{line}", "exec"), names)
 
 
 def test_every_test_file_the_docs_cite_exists() -> None:

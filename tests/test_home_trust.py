@@ -156,7 +156,7 @@ def test_without_a_statement_a_stale_first_install_says_so(world: DemoWorld,
     pola = home.install_pola(world.pola.to_bytes(),
                              fingerprint=world.pola.authority.fingerprint(), now=NOW)
     status = pola.freshness_status(NOW)
-    assert status.stale and status.fresh_until == world.pola.issued_at + 24 * 3600
+    assert status.stale and status.fresh_until == world.pola.issued_at + timedelta(hours=24)
 
 
 def test_first_install_pins_the_fingerprint_given(world: DemoWorld, tmp_path: Path) -> None:

@@ -86,7 +86,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     history: dict[str, list[KeyVersion]] = {}
     for agency in (SENDER, RECIPIENT):
         v1 = world.pola.agency(agency).current
-        v2 = world.keystore.generate(agency, now=epoch(T1))
+        v2 = world.keystore.generate(agency, now=T1)
         history[agency] = [v1.retire(epoch(T1)),
                            KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]
     # The authority publishes each change; the demo home installs them in order.

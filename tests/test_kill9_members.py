@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from killpoints import Zygote
+from killpoints import Zygote, swept
 from vaultcity import AGENCY, VaultCity, build, passphrase
 
 import sandi
@@ -75,6 +75,7 @@ def test_kill_9_at_every_point_of_a_removal(city: VaultCity, tmp_path: Path) -> 
         for kill_at in range(1, points + 1):
             home, out, killed = trial(zygote, kill_at, kill_at)
             assert killed
+            swept(out)  # (SANDI_PORTABLE=1: a request's temporary file, never the request)
             store = _ani(home)  # old vault or new one, never a broken one
             slots, versions = set(store.members()), [k.version for k in store.keys(AGENCY)]
             written = set(_requests(out, store))
@@ -92,6 +93,7 @@ def test_kill_9_at_every_point_of_a_removal(city: VaultCity, tmp_path: Path) -> 
             store = _ani(home)
             assert "dedi" not in store.members() and store.pending() == [], kill_at
             assert [k.version for k in store.keys(AGENCY)] == [1, 2], kill_at
+            swept(out)
             assert set(_requests(out, store)) == REMOVED, kill_at
             with pytest.raises(NotARecipient):
                 Keystore.open(home, passphrase=passphrase("dedi"), member="dedi")

@@ -377,8 +377,8 @@ def test_decisions_match_a_naive_reading_of_the_rules(
 
 
 def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert 1_000 <= sandi.pola.policy.DECISION_CACHE <= 100_000
-    monkeypatch.setattr(sandi.pola.policy, "DECISION_CACHE", 50)
+    assert 1_000 <= sandi.pola.content.DECISION_CACHE <= 100_000
+    monkeypatch.setattr(sandi.pola.content, "DECISION_CACHE", 50)
     agencies = tuple(_agency(f"opd-{i}", f"g{i % 3}") for i in range(40))
     rules = (Rule(Effect.ALLOW, "group:g0", "*", Classification.RAHASIA),
              Rule(Effect.DENY, "*", "group:g1", Classification.TERBATAS))

@@ -236,7 +236,7 @@ def test_the_index_is_small_and_decides_like_the_pola(city: City) -> None:
 def test_an_expired_pola_is_refused_at_seal_open_and_verify(world: DemoWorld) -> None:
     env = sandi.seal(b"x", sender=world.keystore.identity("setda"), to=["inspektorat"],
                      classification="terbatas", pola=world.pola)
-    later = datetime.fromtimestamp(world.pola.expires_at, UTC) + timedelta(days=1)
+    later = world.pola.expires_at + timedelta(days=1)
     with pytest.raises(PolaExpired, match="expired on"):
         sandi.seal(b"x", sender=world.keystore.identity("setda"), to=["inspektorat"],
                    classification="terbatas", pola=world.pola, now=later)

@@ -9,7 +9,7 @@ refused as such.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -189,7 +189,7 @@ def test_naive_datetime_is_refused(world: DemoWorld) -> None:
 
 
 def test_aware_datetime_is_the_creation_time(world: DemoWorld) -> None:
-    at = datetime.fromtimestamp(world.pola.issued_at + 3600, UTC)
+    at = world.pola.issued_at + timedelta(hours=1)
     env = _seal(world, "dispendukcapil", ["dinkes"], "rahasia", now=at)
     assert sandi.verify(env, pola=world.pola, now=at).created_at == at
 

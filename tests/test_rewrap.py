@@ -100,7 +100,7 @@ def keystore(home: Path, keys: list[AgencyKey]) -> Keystore:
 def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     world = demo_world(tmp_path_factory.mktemp("kota") / "home", now=T0, kdf=KdfParams.TEST)
     v1 = world.keystore.get(US, 1)
-    v2 = world.keystore.generate(US, now=epoch(T1))
+    v2 = world.keystore.generate(US, now=T1)
     rotated = reissue(world, 2, {US: [
         world.pola.agency(US).current.retire(epoch(T1)),
         KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]})

@@ -34,6 +34,7 @@ from helpers import (
 )
 
 import sandi
+from sandi._internal.time import epoch
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
 from sandi.envelope.format import (
@@ -327,7 +328,7 @@ KEY_CASES = [
 @pytest.fixture(scope="module")
 def sealed_at_t(world: DemoWorld) -> tuple[bytes, int]:
     """dispendukcapil -> dinkes, sealed at the pola's issue time + T."""
-    at = world.pola.issued_at + T
+    at = epoch(world.pola.issued_at) + T
     env = sandi.seal(DOC, sender=world.keystore.identity("dispendukcapil"), to=["dinkes"],
                      classification="rahasia", pola=world.pola,
                      now=datetime.fromtimestamp(at, UTC))
@@ -340,10 +341,10 @@ def test_signer_key_history(world: DemoWorld, stores: dict[str, Keystore],
     env, at = sealed_at_t
     v1 = world.pola.agency("dispendukcapil").key(1)
     v2 = AgencyKey.generate("dispendukcapil", 2, pq=True)
-    old = KeyVersion(1, v1.keys, case.state, world.pola.issued_at + case.not_before,
+    old = KeyVersion(1, v1.keys, case.state, epoch(world.pola.issued_at) + case.not_before,
                      None if case.revoked_at is None else at + case.revoked_at, case.reason,
                      None if case.retired_at is None else at + case.retired_at)
-    new = KeyVersion(2, v2.public, KeyState.CURRENT, world.pola.issued_at)
+    new = KeyVersion(2, v2.public, KeyState.CURRENT, epoch(world.pola.issued_at))
     later = pola_with(world, {"dispendukcapil": [old, new]})
     if case.error is None:
         sandi.verify(env, pola=later)

@@ -111,7 +111,8 @@ def test_mixed_path_and_stream(world: DemoWorld, store: Keystore, tmp_path: Path
     with env.open("rb") as f:
         sandi.open_file(f, out, keystore=store, pola=world.pola)
     assert out.getvalue() == DATA[:70_000]
-    sandi.open_file(str(env), str(tmp_path / "b"), keystore=store, pola=world.pola)
+    # A destination may be a str path; a source never is (tests/test_inputs.py).
+    sandi.open_file(env, str(tmp_path / "b"), keystore=store, pola=world.pola)
     assert (tmp_path / "b").read_bytes() == DATA[:70_000]
 
 
@@ -122,19 +123,21 @@ RSS_LIMIT_KIB = 64 * 1024
 
 _CHILD = textwrap.dedent("""
     import sys
+    from pathlib import Path
+
     import sandi
     from sandi.demo import demo_world
     from sandi.keys import KdfParams
 
-    work = sys.argv[1]
-    w = demo_world(work + "/home", kdf=KdfParams.TEST)
-    src, env, out = work + "/big.bin", work + "/big.sandi", work + "/big.out"
+    work = Path(sys.argv[1])
+    w = demo_world(work / "home", kdf=KdfParams.TEST)
+    src, env, out = work / "big.bin", work / "big.sandi", work / "big.out"
     sender = w.keystore.identity("dispendukcapil")
     sandi.seal_file(src, env, sender=sender, to=["dinkes"], classification="terbatas",
                     pola=w.pola)
     sandi.verify(env, pola=w.pola)
     sandi.open_file(env, out, keystore=w.keystore, pola=w.pola)
-    with open(env, "rb") as e, open(work + "/big.out2", "wb") as o:
+    with open(env, "rb") as e, open(work / "big.out2", "wb") as o:
         sandi.open_file(e, o, keystore=w.keystore, pola=w.pola)
     # VmHWM is this process's own peak RSS; ru_maxrss would also carry the
     # high-water mark inherited from the (large) test runner across fork+exec.

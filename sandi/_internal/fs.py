@@ -4,16 +4,18 @@ Output goes to an anonymous file in the target's directory (Linux ``O_TMPFILE``)
 which has no name until it is complete: a crash or ``kill -9`` mid-write leaves
 nothing behind, not even partial plaintext. On success the data is fsynced and
 the file linked into place; without ``overwrite`` an existing file is never
-replaced (``link`` fails if the name exists). Where ``O_TMPFILE`` is not
-supported a hidden, 0600 temporary name is used and removed on any error.
+replaced (``link`` fails if the name exists). Where there is no ``O_TMPFILE``
+(other systems, some file systems, ``SANDI_PORTABLE=1``: see
+:mod:`sandi._internal.system`) a hidden temporary name is used and removed on any
+error.
 
 Replacing a file (``overwrite``) needs a name to ``rename`` from, so the complete
 file is first linked as a hidden ``.HEX.sandi-tmp`` beside the target; so is every
 temporary file where ``O_TMPFILE`` is missing. A ``kill -9`` at that moment leaves
-the hidden file behind. Each temporary file is therefore ``flock``-ed by its writer
-from creation on (the kernel drops the lock when the writer dies, whatever its pid
-becomes), and the first write into a directory in a process removes the
-``.HEX.sandi-tmp`` files there whose lock is free (:func:`sweep`).
+the hidden file behind. Each temporary file is therefore locked by its writer from
+creation on (:func:`sandi._internal.system.lock`: the system drops the lock when the
+writer dies, whatever its pid becomes), and the first write into a directory in a
+process removes the ``.HEX.sandi-tmp`` files there whose lock is free (:func:`sweep`).
 
 Large outputs are written back to disk while they are still being produced
 (:class:`_Output`), so the fsync before publishing waits only for the tail.
@@ -23,18 +25,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import fcntl
-import functools
 import io
 import os
 import re
 import secrets
 import stat
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from sandi._internal import system
 from sandi._internal.i18n import Phrase
 from sandi.errors import InsecureKeyFile, InvalidArgument, OutputExists, StorageError
 
@@ -88,42 +88,46 @@ def sweep(directory: Path) -> list[str]:
 
 
 def _remove_if_unlocked(path: Path) -> bool:
+    flags = system.lockable_flags() | system.NOFOLLOW | system.NONBLOCK | system.BINARY
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        if system.NOFOLLOW == 0 and not path.is_file():  # no O_NOFOLLOW: look first
+            return False
+        fd = os.open(path, flags)
     except OSError:
         return False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        if not system.lock(fd, wait=False):
+            return False
         held, named = os.fstat(fd), path.lstat()
         if (held.st_dev, held.st_ino) != (named.st_dev, named.st_ino) \
                 or not stat.S_ISREG(named.st_mode):
             return False
+        if not system.MOVE_OPEN_FILES:  # its writer is dead: nobody can lock it again
+            os.close(fd)
+            fd = -1
         path.unlink()
         return True
     except OSError:  # locked by a live writer, or gone meanwhile
         return False
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
 
 
 def _lock(fd: int) -> None:
     # Best effort: where locks are not supported, a sweeper cannot take them either.
     with contextlib.suppress(OSError):
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        system.lock(fd)
 
 
 def _open_anonymous(directory: Path, mode: int) -> tuple[int, Path | None]:
-    try:
-        fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY, mode)
-    except OSError as exc:
-        if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL):
-            raise
-    else:
+    fd = system.open_anonymous(directory, mode)
+    if fd is not None:
         _lock(fd)  # before it ever has a name
         return fd, None
     while True:
         temp = _temp_name(directory)
-        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode)
+        fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY | system.BINARY, mode)
         _lock(fd)
         # A sweeper may have taken the lock first and removed the new name: start over.
         with contextlib.suppress(FileNotFoundError):
@@ -132,22 +136,11 @@ def _open_anonymous(directory: Path, mode: int) -> tuple[int, Path | None]:
         os.close(fd)
 
 
-def _link_anonymous(fd: int, target: Path) -> None:
-    # linkat(2) with AT_SYMLINK_FOLLOW on the /proc magic link gives the anonymous
-    # file a name. Python calls plain link(2) unless a dir fd is passed, so pass one
-    # (it is ignored for an absolute path).
-    dir_fd = os.open(target.parent, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.link(f"/proc/self/fd/{fd}", target, src_dir_fd=dir_fd, follow_symlinks=True)
-    finally:
-        os.close(dir_fd)
-
-
 def _publish(fd: int, temp: Path | None, target: Path, overwrite: bool) -> None:
     if temp is None:
         if overwrite:
             staged = _temp_name(target.parent)
-            _link_anonymous(fd, staged)
+            system.link_anonymous(fd, staged)
             try:
                 os.replace(staged, target)
             except OSError:
@@ -155,12 +148,11 @@ def _publish(fd: int, temp: Path | None, target: Path, overwrite: bool) -> None:
                     os.unlink(staged)
                 raise
         else:
-            _link_anonymous(fd, target)
+            system.link_anonymous(fd, target)
     elif overwrite:
         os.replace(temp, target)
     else:
-        os.link(temp, target)
-        os.unlink(temp)
+        system.rename_new(temp, target)
 
 
 # --- write-behind ----------------------------------------------------------------------
@@ -169,31 +161,7 @@ WRITEBACK_STEP = 8 * 1024 * 1024  # bytes between two starts of write-back
 _WRITE = 2  # SYNC_FILE_RANGE_WRITE (<linux/fs.h>): start write-back of dirty pages
 _WAIT = 1 | 2 | 4  # WAIT_BEFORE | WRITE | WAIT_AFTER: write back and wait until on disk
 
-SyncRange = Callable[[int, int, int, int], object]
-
-
-@functools.cache
-def _sync_file_range() -> SyncRange | None:
-    """``sync_file_range(2)``: ``os.sync_file_range`` where Python has it, else libc's
-    through ctypes (Linux only; ctypes releases the GIL for the call); None elsewhere."""
-    native: SyncRange | None = getattr(os, "sync_file_range", None)
-    if native is not None or not sys.platform.startswith("linux"):
-        return native
-    import ctypes
-
-    try:
-        function = ctypes.CDLL(None, use_errno=True).sync_file_range
-    except (OSError, AttributeError):
-        return None
-    function.argtypes = [ctypes.c_int, ctypes.c_int64, ctypes.c_int64, ctypes.c_uint]
-    function.restype = ctypes.c_int
-
-    def sync_file_range(fd: int, offset: int, count: int, flags: int) -> None:
-        if function(fd, offset, count, flags) != 0:
-            code = ctypes.get_errno()
-            raise OSError(code, os.strerror(code))
-
-    return sync_file_range
+_sync_file_range = system.sync_file_range  # a name here, for tests to replace
 
 
 class _Output(io.BufferedWriter):
@@ -217,7 +185,7 @@ class _Output(io.BufferedWriter):
         self._started = 0  # write-back started for [0, _started)
         self._previous = 0  # where the latest started range begins
         self._waited = 0  # [0, _waited) is known to be on disk
-        self._behind = True
+        self._behind = True  # cleared where there is no sync_file_range
 
     def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
         """Write ``data``; every step, start write-back (and wait for the older step)."""
@@ -283,21 +251,28 @@ def _atomic(folder: Path, resolve: Callable[[], Path], overwrite: bool,
         fd, temp = _open_anonymous(folder, mode)
     except OSError as exc:
         raise storage_error(exc, folder) from None
-    target = folder
+    target, held = folder, fd
     try:
         with _Output(fd) as out:
             yield out
             out.flush()
             os.fsync(fd)
         target = resolve()
+        if not system.MOVE_OPEN_FILES:
+            # Windows renames no open file, so the writer's lock ends here: a sweep in
+            # the instant before the rename makes the rename fail (StorageError), it
+            # never publishes a part.
+            os.close(fd)
+            held = -1
         _publish(fd, temp, target, overwrite)
-        _fsync_dir(folder)
+        fsync_dir(folder)
     except FileExistsError:
         raise OutputExists("{path} already exists", path=target) from None
     except OSError as exc:
         raise storage_error(exc, target) from None
     finally:
-        os.close(fd)
+        if held >= 0:
+            os.close(held)
         if temp is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temp)
@@ -323,25 +298,63 @@ def write_file(path: Path | str, data: bytes, *, overwrite: bool = False,
     atomic_write(path, data, overwrite=overwrite, mode=mode)
 
 
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory if str(directory) else ".", os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+fsync_dir = system.fsync_dir
 
 
 @contextlib.contextmanager
 def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive advisory lock on ``path`` (created 0600) for a read-modify-write."""
     try:
-        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+        fd = os.open(path, os.O_CREAT | os.O_RDWR | system.BINARY, 0o600)
     except OSError as exc:
         raise storage_error(exc, path) from None
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        system.lock(fd)
         yield
     finally:
+        os.close(fd)
+
+
+def wait_unlocked(path: Path) -> bool:
+    """Wait until no writer holds the lock ``path`` (needs only read access); False if
+    there is no such lock file."""
+    try:
+        fd = os.open(path, os.O_RDONLY | system.BINARY)
+    except OSError:
+        return False
+    try:
+        system.wait_free(fd)
+        return True
+    finally:
+        os.close(fd)
+
+
+def lock_at(path: Path, *, create: bool = False,
+            on_wait: Callable[[], object] | None = None) -> int:
+    """Lock the file that is at ``path`` once the lock is held; its descriptor (close it
+    to unlock). ``on_wait()`` is called once, first, if another process holds the lock.
+
+    While we wait, the name may be given to another file (a rename over it) or removed:
+    a lock on the old file then excludes nobody, so start again on the one named now.
+    OSError (FileNotFoundError without ``create``) if it cannot be opened.
+    """
+    flags = system.lockable_flags() | system.BINARY | (os.O_CREAT if create else 0)
+    while True:
+        fd = os.open(path, flags, 0o600)
+        try:
+            if not system.lock(fd, wait=False):
+                if on_wait is not None:
+                    on_wait()
+                    on_wait = None
+                system.lock(fd)
+            held, named = os.fstat(fd), os.stat(path)
+            if (held.st_dev, held.st_ino) == (named.st_dev, named.st_ino):
+                return fd
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(fd)
+            raise
         os.close(fd)
 
 
@@ -380,7 +393,7 @@ def counted(read: Callable[[int], bytes],
 def read_private(path: Path) -> bytes:
     """Read a private key file, refusing one that others can read or write."""
     st = path.stat()
-    if st.st_mode & 0o077:
+    if system.others_may(st, 0o077):
         raise InsecureKeyFile("{path} is readable by other users (mode {mode:o}); run: chmod 600"
                               " {path}", path=path, mode=st.st_mode & 0o777)
     return path.read_bytes()

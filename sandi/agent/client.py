@@ -19,8 +19,16 @@ from typing import TYPE_CHECKING, Any
 
 import sandi.errors
 from sandi._internal.i18n import Phrase
+from sandi._internal.time import epoch
 from sandi.agent import protocol as wire
-from sandi.agent.runtime import file_signature, peer_uid, private_dir, socket_dir, socket_path
+from sandi.agent.runtime import (
+    available,
+    file_signature,
+    peer_uid,
+    private_dir,
+    socket_dir,
+    socket_path,
+)
 from sandi.crypto.primitives import LABEL_MLDSA_CONTEXT
 from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import Suite
@@ -28,7 +36,7 @@ from sandi.crypto.wrap import WrapLabels
 from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.errors import AgentError, InvalidArgument, SandiError
 from sandi.keys.agencykey import Identity, PrivateKey, held_identity, no_version
-from sandi.keys.keystore import check_member
+from sandi.keys.members import check_member
 
 if TYPE_CHECKING:
     from sandi.pola.policy import Pola
@@ -70,8 +78,10 @@ class Connection:
     def call(self, op: str, *args: object) -> Any:
         """One request and its answer; an error answer is raised as its sandi class."""
         with self._lock:
-            if self._pid != os.getpid() and not self.open():
-                raise AgentError("the agent has ended; unlock again")
+            if self._pid != os.getpid():  # a forked child: its own connection
+                self._sock = None
+                if not self.open():
+                    raise AgentError("the agent has ended; unlock again")
             assert self._sock is not None
             try:
                 wire.send(self._sock, wire.request(op, *args))
@@ -188,6 +198,15 @@ class AgentKeystore:
         """All versions of ``agency``, acting as the member who unlocked, if any."""
         return held_identity(agency, self._index, self.member)
 
+    def check_member(self, pola: Pola, *, now: datetime | None = None) -> None:
+        """Refuse (KeyNotValid) a member the pola lists as suspended or removed, or with
+        another personal key, as :meth:`sandi.Keystore.open` does with a pola; a member it
+        does not list yet is let in with a warning (:attr:`warnings`). Nothing to check
+        when the agent holds no member's key."""
+        if self.member is not None:
+            agency = self.agencies()[0] if self.agencies() else ""
+            self.warnings = check_member(agency, self.member, pola, epoch(now))
+
     def close(self) -> None:
         """Close the connection (the agent keeps its keys)."""
         self._conn.close()
@@ -220,6 +239,8 @@ def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None 
     the pola lists as suspended or removed is refused (KeyNotValid), as
     :meth:`sandi.Keystore.open` does.
     """
+    if not available():  # no agent can run here (Windows, macOS)
+        return None
     path = socket_path(home, runtime=runtime)
     if not private_dir(path.parent, create=False):
         return None
@@ -236,9 +257,8 @@ def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None 
         if current != store.signature:
             raise AgentError("the keystore of {home} changed since the agent unlocked it; "
                              "run `sandi agent stop`, then `sandi agent start`", home=home)
-        if pola is not None and store.member is not None:
-            agency = store.agencies()[0] if store.agencies() else ""
-            store.warnings = check_member(agency, store.member, pola, now)
+        if pola is not None:
+            store.check_member(pola, now=now)
     except BaseException:
         conn.close()
         raise
@@ -248,6 +268,8 @@ def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None 
 def stop(home: Path | str, *, runtime: str | None = None) -> int | None:
     """Make the agent serving ``home`` forget its keys and end; its pid, or None if
     none was running."""
+    if not available():  # no agent can run here (Windows, macOS)
+        return None
     path = socket_path(home, runtime=runtime)
     if not private_dir(path.parent, create=False):
         return None
@@ -269,7 +291,7 @@ def stop_all(*, runtime: str | None = None) -> list[str]:
     """Stop every agent of this user (every home), as ``sandi agent lock`` does; the
     names of the sockets they served."""
     folder = socket_dir(runtime)
-    if not private_dir(folder, create=False):
+    if not available() or not private_dir(folder, create=False):
         return []
     stopped = []
     for sock in sorted(folder.glob("agent-*.sock")):

@@ -18,13 +18,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import resource
 import socket
 import stat
 import struct
 import sys
 from pathlib import Path
 
+from sandi._internal import system
 from sandi.errors import AgentError
 
 ENV_RUNTIME = "XDG_RUNTIME_DIR"
@@ -65,21 +65,35 @@ def private_dir(path: Path, *, create: bool) -> bool:
     except OSError as exc:
         raise AgentError("cannot use the agent's directory {path}: {reason}", path=path,
                          reason=exc.strerror or exc) from None
-    if not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid() or st.st_mode & 0o077:
+    if not stat.S_ISDIR(st.st_mode) or not system.owned_by_me(st) \
+            or system.others_may(st, 0o077):
         raise AgentError("the agent's directory {path} is not a directory private to this "
                          "user (it must be yours and mode 0700); sandi will not use it",
                          path=path)
     return True
 
 
-def peer_uid(sock: socket.socket) -> int:
-    """The user id of the process at the other end of a connected Unix socket, from the
-    kernel (``SO_PEERCRED``): it cannot be forged by the peer."""
+def peercred_option() -> int:
+    """``SO_PEERCRED``, or AgentError where the system has none (the agent never runs
+    where it cannot tell who is asking)."""
     option = getattr(socket, "SO_PEERCRED", None)
     if option is None:
         raise AgentError("this system cannot tell who is at the other end of a socket "
                          "(no SO_PEERCRED), so the agent cannot run here; unlock per command")
-    raw = sock.getsockopt(socket.SOL_SOCKET, option, struct.calcsize("3i"))
+    return int(option)
+
+
+def available() -> bool:
+    """Whether an agent can run on this system: Unix sockets whose peer the kernel
+    names (``SO_PEERCRED``: Linux). Elsewhere (Windows, macOS) every command unlocks
+    the keys itself."""
+    return hasattr(socket, "AF_UNIX") and getattr(socket, "SO_PEERCRED", None) is not None
+
+
+def peer_uid(sock: socket.socket) -> int:
+    """The user id of the process at the other end of a connected Unix socket, from the
+    kernel (``SO_PEERCRED``): it cannot be forged by the peer."""
+    raw = sock.getsockopt(socket.SOL_SOCKET, peercred_option(), struct.calcsize("3i"))
     _pid, uid, _gid = struct.unpack("3i", raw)
     return int(uid)
 
@@ -94,6 +108,8 @@ def harden() -> None:
     """Keep the agent's memory to itself, as ssh-agent does: no core dumps, and (Linux)
     not dumpable, so processes of the same user cannot ptrace it or read
     ``/proc/PID/mem``; only root can. Best effort where the calls do not exist."""
+    import resource  # Unix only: the agent runs only where peers can be checked
+
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     if sys.platform.startswith("linux"):
         import ctypes

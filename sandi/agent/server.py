@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import threading
 import time
@@ -27,7 +28,14 @@ from typing import Any
 
 from sandi._internal import fs as _fs
 from sandi.agent import protocol as wire
-from sandi.agent.runtime import file_signature, harden, peer_uid, private_dir, socket_path
+from sandi.agent.runtime import (
+    file_signature,
+    harden,
+    peer_uid,
+    peercred_option,
+    private_dir,
+    socket_path,
+)
 from sandi.crypto.primitives import LABEL_ENVELOPE_SIGNATURE
 from sandi.crypto.suite import Suite
 from sandi.envelope.receipts import LABEL_RECEIPT_SIGNATURE
@@ -150,11 +158,14 @@ class Agent:
         f = wire.FIELDS
         r = f.record(frame, "sign", 8)
         ks = self._keys()
-        key: PrivateKey = ks.get(f.slug(r[2], "agency"), f.integer(r[3], "version", 1, 2**31))
+        name, version = f.slug(r[2], "agency"), f.integer(r[3], "version", 1, 2**31)
+        key: PrivateKey
         if r[4] is True:  # the member's personal key, as seal and receipts sign with
-            if ks.member is None or ks.member.agency != r[2]:
-                raise AgentError("the agent holds no personal key of {member}", member=r[2])
+            if ks.member is None or (ks.member.agency, ks.member.version) != (name, version):
+                raise AgentError("the agent holds no personal key of {member}", member=name)
             key = ks.member
+        else:
+            key = ks.get(name, version)
         message, context = f.blob(r[5], "message", 1, wire.MAX_FRAME), r[7]
         prefix = _SIGNABLE.get(context) if isinstance(context, bytes) else None
         if prefix is None or not message.startswith(prefix) or not isinstance(r[6], bool):
@@ -179,6 +190,7 @@ def listen(home: Path, *, runtime: str | None = None) -> socket.socket:
     """Bind this home's agent socket (0600, in a 0700 directory of this user's);
     AgentError if an agent already answers there. A socket left by a killed agent is
     replaced. Under a lock, so two ``sandi agent start`` cannot both bind."""
+    peercred_option()  # refuse to start where peers cannot be checked
     path = socket_path(home, runtime=runtime)
     private_dir(path.parent, create=True)
     with _fs.locked(path.with_suffix(".lock")):
@@ -275,9 +287,11 @@ def _detach(agent: Agent, sock: socket.socket, ready_w: int, ready_r: int) -> No
     try:
         os.close(ready_r)
         os.setsid()
+        harden()  # before the second fork: the agent is never dumpable
         if os.fork() != 0:
             os._exit(0)
-        harden()
+        # A plain `kill` (SIGTERM) forgets as `sandi agent stop` does, socket removed.
+        signal.signal(signal.SIGTERM, lambda _sig, _frame: agent.forget("stopped"))
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)

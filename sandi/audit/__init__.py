@@ -14,9 +14,14 @@ from typing import TYPE_CHECKING
 from sandi._internal.lazy import surface
 
 if TYPE_CHECKING:
-    from sandi.audit.log import AuditLog, Checkpoint, Event, LogStatus, Record
+    from sandi.audit.checkpoint import Checkpoint, Cosignature
+    from sandi.audit.log import AuditLog, Event, LogStatus, Record
+    from sandi.audit.witness import CosignRequest, Witness, witnessed
 
-__getattr__, __dir__ = surface(__name__, dict.fromkeys(
-    ["AuditLog", "Checkpoint", "Event", "LogStatus", "Record"], "sandi.audit.log"))
+__getattr__, __dir__ = surface(__name__, {
+    **dict.fromkeys(["AuditLog", "Event", "LogStatus", "Record"], "sandi.audit.log"),
+    **dict.fromkeys(["Checkpoint", "Cosignature"], "sandi.audit.checkpoint"),
+    **dict.fromkeys(["CosignRequest", "Witness", "witnessed"], "sandi.audit.witness")})
 
-__all__ = ["AuditLog", "Checkpoint", "Event", "LogStatus", "Record"]
+__all__ = ["AuditLog", "Checkpoint", "CosignRequest", "Cosignature", "Event", "LogStatus",
+           "Record", "Witness", "witnessed"]

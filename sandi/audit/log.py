@@ -3,10 +3,11 @@
 Each record carries the SHA-256 of the one before (``prev``) and its own hash
 over ``"sandi/v1/audit-record\\x00" || prev || canonical msgpack of its fields``,
 so editing, deleting, inserting or reordering any record breaks the chain at
-that record. A *checkpoint* is the log's size and the hash of its last record,
-signed with an agency key (as transparency logs sign tree heads): handed to an
-auditor (Inspektorat), it later shows whether the log still extends it, so even
-a rewrite of the whole chain is detected.
+that record. A *checkpoint* (:mod:`sandi.audit.checkpoint`) is the log's size and
+the RFC 9162 Merkle root over its records' hashes, signed with an agency key and
+cosigned by a witness, another agency that checked it extends the last checkpoint
+it saw (:mod:`sandi.audit.witness`): even a rewrite of the whole chain, a
+truncation or a fork after a cosigned checkpoint is then detected.
 
 The log lives in SQLite (WAL mode; each append is one ``BEGIN IMMEDIATE``
 transaction, safe with concurrent writers) or, for an agency that keeps one log
@@ -29,26 +30,25 @@ import hashlib
 import socket
 import sqlite3
 import threading
-from base64 import b64decode, b64encode
 from collections.abc import Iterator
-from dataclasses import astuple, dataclass, replace
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
 
-from sandi._internal.codec import is_slug, pack
+from sandi._internal.codec import pack
 from sandi._internal.time import epoch, from_epoch
+from sandi.audit.checkpoint import Checkpoint, CheckpointKey, sign_checkpoint
+from sandi.audit.merkle import MerkleTree, consistency_proof, tree_root
 from sandi.audit.stores import SqliteStore, open_store
-from sandi.crypto.primitives import SigningKey, same, verify_signature
-from sandi.crypto.public import PublicKeys
-from sandi.errors import AuditLogBroken, InvalidArgument, MalformedInput, SignatureInvalid
+from sandi.audit.witness import CosignRequest
+from sandi.crypto.primitives import same
+from sandi.errors import AuditLogBroken, InvalidArgument, MalformedInput
+from sandi.pola.policy import Pola
 
 RECORD_LABEL = b"sandi/v1/audit-record\x00"
-CHECKPOINT_LABEL = b"sandi/v1/audit-checkpoint\x00"
 GENESIS = bytes(32)
-#: The last second a record or checkpoint may carry (9999-12-31 23:59:59 UTC).
+#: The last second a record may carry (9999-12-31 23:59:59 UTC).
 LAST_SECOND = 253_402_300_799
-
 
 
 @dataclass(frozen=True)
@@ -86,70 +86,6 @@ class Record:
         """The hash this record must carry (its time as whole seconds since the epoch)."""
         content = [self.seq, epoch(self.time), *astuple(self)[2:-2]]
         return hashlib.sha256(RECORD_LABEL + self.prev + pack(content)).digest()
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """A signed (size, root) of the log; root is the hash of record ``size``."""
-
-    agency: str
-    key_version: int
-    size: int
-    root: bytes
-    time: datetime
-    signature: bytes
-
-    def message(self) -> bytes:
-        """The bytes signed."""
-        return CHECKPOINT_LABEL + pack([self.agency, self.key_version, self.size, self.root,
-                                        epoch(self.time)])
-
-    def to_text(self) -> str:
-        """A short text to hand to an auditor."""
-        return (f"sandi audit checkpoint v1\n{self.agency} {self.key_version}\n{self.size}\n"
-                f"{b64encode(self.root).decode()}\n{epoch(self.time)}\n"
-                f"{b64encode(self.signature).decode()}\n")
-
-    @classmethod
-    def from_text(cls, text: str) -> Checkpoint:
-        """Parse :meth:`to_text` output."""
-        lines = text.strip().splitlines()
-        try:
-            if len(lines) != 6 or lines[0] != "sandi audit checkpoint v1":
-                raise ValueError("header")
-            agency, version = lines[1].split(" ")
-            # Parse, don't validate: plain decimal digits in range, a slug, exact sizes.
-            parsed = cls(agency, _number(version, 1, 2**31), _number(lines[2], 0, 2**63 - 1),
-                         b64decode(lines[3], validate=True),
-                         from_epoch(_number(lines[4], 0, LAST_SECOND)),
-                         b64decode(lines[5], validate=True))
-        except ValueError:
-            raise MalformedInput("audit checkpoint: not a sandi checkpoint text") from None
-        if not is_slug(parsed.agency) or len(parsed.root) != 32 or len(parsed.signature) != 64:
-            raise MalformedInput("audit checkpoint: not a sandi checkpoint text")
-        return parsed
-
-    def check_signature(self, public: PublicKeys) -> None:
-        """Raise AuditLogBroken unless signed by ``public``."""
-        try:
-            verify_signature(public.ed25519, None, self.message(), self.signature, hybrid=False)
-        except SignatureInvalid:
-            raise AuditLogBroken("audit checkpoint: the signature does not verify") from None
-
-
-class CheckpointKey(Protocol):
-    """What signs a checkpoint: an agency's private key version (``AgencyKey``)."""
-
-    @property
-    def agency(self) -> str:
-        """The agency id."""
-
-    @property
-    def version(self) -> int:
-        """The key version."""
-
-    def signing_key(self) -> SigningKey:
-        """The private signing key."""
 
 
 @dataclass(frozen=True)
@@ -218,20 +154,28 @@ class AuditLog:
                 return
             after = int(str(batch[-1][0]))
 
-    def verify(self, checkpoint: Checkpoint | None = None, *,
-               signer: PublicKeys | None = None) -> LogStatus:
+    def verify(self, checkpoint: Checkpoint | None = None, *, pola: Pola | None = None,
+               witness: str | None = None) -> LogStatus:
         """Walk the chain; raise AuditLogBroken naming the first bad record.
 
-        With a ``checkpoint``, also check that the log still extends it, and that
-        ``signer`` (the public key of the agency version named in it) signed it: a
-        checkpoint without its signer is refused (InvalidArgument), since checking only
-        the chain against an unsigned claim would prove nothing.
+        With a ``checkpoint`` (or, with a ``witness`` and no checkpoint, the latest one
+        kept by :meth:`keep`), also check that ``pola``'s key of its agency signed it,
+        that ``witness`` (an agency of the pola) cosigned it, if named, and that the log
+        still extends it: its first ``size`` records have its Merkle root. A checkpoint
+        is never checked without the pola (InvalidArgument): the chain alone against an
+        unsigned claim proves nothing.
         """
-        if checkpoint is not None and signer is None:
-            raise InvalidArgument("checking an audit checkpoint needs the public key of the "
-                                  "agency that signed it (signer=)")
-        if checkpoint is not None and signer is not None:
-            checkpoint.check_signature(signer)
+        if checkpoint is None and witness is not None:
+            checkpoint = self.latest_checkpoint()
+            if checkpoint is None:
+                raise AuditLogBroken("audit log: no checkpoint cosigned by {witness} is kept: "
+                                     "none was made, or it was removed", witness=witness)
+        if checkpoint is not None:
+            if pola is None:
+                raise InvalidArgument("checking an audit checkpoint needs the pola that "
+                                      "publishes the agency's key (pola=)")
+            checkpoint.check(pola, witness=witness)
+        tree = MerkleTree()
         prev, count = GENESIS, 0
         for record in self.records():
             count += 1
@@ -241,36 +185,90 @@ class AuditLog:
             if not same(record.prev, prev) or not same(record.compute_hash(), record.hash):
                 raise AuditLogBroken("audit log: record {seq} was edited, inserted or reordered",
                                      seq=record.seq)
-            if checkpoint is not None and record.seq == checkpoint.size and not same(
-                    record.hash, checkpoint.root):
-                raise AuditLogBroken("audit log: does not extend the checkpoint at record {size}: "
-                                     "the log was rewritten", size=checkpoint.size)
+            if checkpoint is not None and count <= checkpoint.size:
+                tree.append(record.hash)
+                if count == checkpoint.size and not same(tree.root(), checkpoint.root):
+                    raise AuditLogBroken("audit log: does not extend the checkpoint at record "
+                                         "{size}: the log was rewritten", size=checkpoint.size)
             prev = record.hash
         if checkpoint is not None and count < checkpoint.size:
             raise AuditLogBroken("audit log: has {count} records, fewer than the checkpoint's "
                                  "{size}: records were removed", count=count,
                                  size=checkpoint.size)
+        if checkpoint is not None and checkpoint.size == 0 and not same(
+                tree.root(), checkpoint.root):
+            raise AuditLogBroken("audit log: does not extend the checkpoint at record {size}: "
+                                 "the log was rewritten", size=checkpoint.size)
         return LogStatus(count, prev, checkpoint)
 
-    def checkpoint(self, key: CheckpointKey, *, now: datetime | None = None) -> Checkpoint:
-        """Sign the current (size, head) with an agency key (a ``sandi.keys.AgencyKey``)."""
-        status = self.verify()
-        unsigned = Checkpoint(key.agency, key.version, status.size, status.head,
-                              from_epoch(epoch(now)), b"")
-        return replace(unsigned, signature=key.signing_key().sign(unsigned.message(),
-                                                                  hybrid=False))
+    def _leaves(self) -> list[bytes]:
+        """The hashes of every record, after checking the chain."""
+        leaves: list[bytes] = []
+        prev = GENESIS
+        for record in self.records():
+            if record.seq != len(leaves) + 1 or not same(record.prev, prev) or not same(
+                    record.compute_hash(), record.hash):
+                self.verify()  # names the first bad record
+                raise AuditLogBroken("audit log: record {seq} changed while it was read",
+                                     seq=record.seq)
+            leaves.append(record.hash)
+            prev = record.hash
+        return leaves
+
+    def checkpoint(self, key: CheckpointKey, *, pola: Pola) -> Checkpoint:
+        """Sign the log's current size and Merkle root with an agency key (a
+        ``sandi.keys.AgencyKey`` published in ``pola``), hybrid if the pola requires it."""
+        return sign_checkpoint(key, *self._size_and_root(), pola=pola)
+
+    def _size_and_root(self) -> tuple[int, bytes]:
+        leaves = self._leaves()
+        return len(leaves), tree_root(leaves)
+
+    def witness_request(self, checkpoint: Checkpoint, *,
+                        old_size: int | None = None) -> CosignRequest:
+        """What a witness needs to cosign ``checkpoint``: a consistency proof from
+        ``old_size``, the size of the last checkpoint the witness cosigned (by default
+        the latest kept by :meth:`keep`, else 0). AuditLogBroken if the log no longer
+        has the checkpoint's root, or has fewer records than ``old_size``."""
+        leaves = self._leaves()
+        kept = self.latest_checkpoint() if old_size is None else None
+        if old_size is None:
+            old_size = 0 if kept is None else kept.size
+        for held in (checkpoint, kept):
+            if held is not None and (len(leaves) < held.size or not same(
+                    tree_root(leaves[:held.size]), held.root)):
+                raise AuditLogBroken("audit log: does not extend the checkpoint at record "
+                                     "{size}: the log was rewritten", size=held.size)
+        if not 0 <= old_size <= checkpoint.size:
+            raise AuditLogBroken("audit log: has {count} records, fewer than the checkpoint's "
+                                 "{size}: records were removed", count=checkpoint.size,
+                                 size=old_size)
+        proof = consistency_proof(leaves[:checkpoint.size], old_size)
+        return CosignRequest(old_size, tuple(proof), checkpoint)
+
+    def keep(self, checkpoint: Checkpoint, *, pola: Pola, witness: str) -> LogStatus:
+        """Check that ``witness`` cosigned ``checkpoint`` and the log extends it
+        (:meth:`verify`), then keep it in the log, where :meth:`verify` with a
+        ``witness`` finds it. Only the table's INSERT is needed."""
+        status = self.verify(checkpoint, pola=pola, witness=witness)
+        with self._lock:
+            self._store.add_checkpoint(checkpoint.size, checkpoint.to_text())
+        return status
+
+    def latest_checkpoint(self) -> Checkpoint | None:
+        """The kept checkpoint of the largest size (parsed, not yet verified)."""
+        with self._lock:
+            text = self._store.checkpoint_text()
+        if text is None:
+            return None
+        try:
+            return Checkpoint.from_text(text)
+        except MalformedInput:
+            raise AuditLogBroken("audit log: a kept checkpoint is not a checkpoint: the "
+                                 "database was edited") from None
 
 
 _BATCH = 1000
-
-
-def _number(text: str, lo: int, hi: int) -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > 20:
-        raise ValueError(text)
-    value = int(text)
-    if not lo <= value <= hi:
-        raise ValueError(text)
-    return value
 
 
 def _checked(row: tuple[object, ...]) -> Record:

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
+from sandi._internal.i18n import Phrase
 from sandi.errors import InvalidArgument, StorageError
 
 COLUMNS = ("seq", "time", "os_user", "host", "agency", "member", "action", "doc_id",
@@ -29,6 +30,26 @@ _INSERT_PG = "INSERT INTO records VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s
 #: How long a writer waits for the log's lock before giving up (seconds).
 BUSY_TIMEOUT = 60.0
 _LOCK_ID = 0x53414E44  # "SAND": the advisory lock of the PostgreSQL log
+# The cosigned checkpoints this log was shown to extend (docs/format.md, "Audit
+# checkpoints"): kept beside the records, insert-only like them.
+_LATEST = "SELECT text FROM checkpoints ORDER BY size DESC LIMIT 1"
+_CHECKPOINTS = "CREATE TABLE IF NOT EXISTS checkpoints (size BIGINT NOT NULL, text TEXT NOT NULL)"
+# On PostgreSQL the log is append-only in the database itself: whoever connects (the
+# workstations' writer role, or the owner by mistake) cannot UPDATE, DELETE or TRUNCATE
+# a record or a kept checkpoint. Only the tables' owner can drop these triggers, a
+# deliberate act that the chain and the witness still catch; the writer role's grants
+# (SELECT and INSERT only) are in docs/custodians.md.
+_PG_APPEND_ONLY = (
+    "CREATE OR REPLACE FUNCTION sandi_audit_append_only() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN RAISE EXCEPTION 'the sandi audit log is append-only: % refused', TG_OP USING "
+    "ERRCODE = 'insufficient_privilege'; END $$")
+_PG_TRIGGERS = tuple(
+    (f"sandi_append_only_{table}{suffix}", table, when)
+    for table in ("records", "checkpoints")
+    for suffix, when in (("", ("UPDATE OR DELETE", "ROW")),
+                         ("_truncate", ("TRUNCATE", "STATEMENT"))))
+_PG_READY = ("SELECT count(*) FROM pg_trigger WHERE tgname LIKE 'sandi_append_only_%' AND tgrelid "
+             "IN (to_regclass('records'), to_regclass('checkpoints'))")
 
 Build = Callable[[int, bytes], tuple[Any, ...]]
 
@@ -42,6 +63,12 @@ class Store(Protocol):
     def rows(self, since: int | None, doc_id: str | None, after: int,
              limit: int) -> list[tuple[Any, ...]]:
         """Up to ``limit`` rows with seq above ``after``, in seq order, filtered."""
+
+    def add_checkpoint(self, size: int, text: str) -> None:
+        """Keep a cosigned checkpoint."""
+
+    def checkpoint_text(self) -> str | None:
+        """The kept checkpoint of the largest size, if any."""
 
     def close(self) -> None:
         """Release the connection."""
@@ -59,6 +86,43 @@ def _where(since: int | None, doc_id: str | None, after: int,
     return " WHERE " + " AND ".join(clauses), args
 
 
+def connect_sqlite(path: Path, what: Phrase, schema: list[str]) -> sqlite3.Connection:
+    """A connection to the SQLite file ``path`` (made 0600 if new), in WAL mode with full
+    sync, ``schema`` applied; StorageError naming ``what`` if it cannot be opened."""
+    deadline = time.monotonic() + BUSY_TIMEOUT
+    pause = 0.001
+    while True:
+        try:
+            if not path.exists():  # the log names people and documents: 0600, like keys
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None,
+                                 check_same_thread=False)  # the owner's lock guards it
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.execute("PRAGMA synchronous=FULL")
+                for statement in schema:
+                    db.execute(statement)
+            except sqlite3.Error:
+                db.close()
+                raise
+            return db
+        except sqlite3.OperationalError as exc:
+            # While the last connection to a WAL database closes, it holds an
+            # exclusive lock to clean up the WAL, and SQLite answers a new
+            # connection's first statement with "database is locked" at once,
+            # without the busy handler (sqlite.org/wal.html, "Sometimes Queries
+            # Return SQLITE_BUSY"). Many short-lived commands on one home meet
+            # that moment, so wait for it as for any writer, not lose the record.
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise StorageError("cannot open {what} {path}: {exc}", what=what, path=path,
+                                   exc=exc) from None
+            time.sleep(pause)
+            pause = min(pause * 2, 0.05)
+        except (sqlite3.Error, OSError) as exc:
+            raise StorageError("cannot open {what} {path}: {exc}", what=what, path=path,
+                               exc=exc) from None
+
+
 class SqliteStore:
     """The log in one SQLite file, in WAL mode."""
 
@@ -67,37 +131,8 @@ class SqliteStore:
         blob = "BLOB NOT NULL"
         columns = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, (*_TYPES, blob, blob),
                                                         strict=True))
-        deadline = time.monotonic() + BUSY_TIMEOUT
-        pause = 0.001
-        while True:
-            try:
-                if not path.exists():  # the log names people and documents: 0600, like keys
-                    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-                self.db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None,
-                                          check_same_thread=False)  # AuditLog's lock guards it
-                try:
-                    self.db.execute("PRAGMA journal_mode=WAL")
-                    self.db.execute("PRAGMA synchronous=FULL")
-                    self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
-                except sqlite3.Error:
-                    self.db.close()
-                    raise
-                return
-            except sqlite3.OperationalError as exc:
-                # While the last connection to a WAL database closes, it holds an
-                # exclusive lock to clean up the WAL, and SQLite answers a new
-                # connection's first statement with "database is locked" at once,
-                # without the busy handler (sqlite.org/wal.html, "Sometimes Queries
-                # Return SQLITE_BUSY"). Many short-lived commands on one home meet
-                # that moment, so wait for it as for any writer, not lose the record.
-                if "locked" not in str(exc) or time.monotonic() > deadline:
-                    raise StorageError("cannot open the audit log {path}: {exc}", path=path,
-                                       exc=exc) from None
-                time.sleep(pause)
-                pause = min(pause * 2, 0.05)
-            except (sqlite3.Error, OSError) as exc:
-                raise StorageError("cannot open the audit log {path}: {exc}", path=path,
-                                   exc=exc) from None
+        self.db = connect_sqlite(path, Phrase("the audit log"), [
+            f"CREATE TABLE IF NOT EXISTS records ({columns})", _CHECKPOINTS])
 
     def append(self, build: Build) -> tuple[Any, ...]:
         try:
@@ -122,6 +157,17 @@ class SqliteStore:
         return list(self.db.execute(f"SELECT * FROM records{where} ORDER BY seq LIMIT ?",  # noqa: S608
                                     [*args, limit]))
 
+    def add_checkpoint(self, size: int, text: str) -> None:
+        try:
+            self.db.execute("INSERT INTO checkpoints VALUES (?, ?)", (size, text))
+        except sqlite3.Error as exc:
+            raise StorageError("cannot append to the audit log {path}: {exc}", path=self.path,
+                               exc=exc) from None
+
+    def checkpoint_text(self) -> str | None:
+        row = self.db.execute(_LATEST).fetchone()
+        return None if row is None else str(row[0])
+
     def close(self) -> None:
         self.db.close()
 
@@ -143,7 +189,18 @@ class PostgresStore:
             self.db = psycopg.connect(url)
             with self.db.transaction():
                 self.db.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
-                self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
+                ready = self.db.execute(_PG_READY).fetchone()
+                if not (ready and ready[0] == len(_PG_TRIGGERS)):
+                    # A new log (or one made before the triggers): only its owner gets
+                    # here; the writer role, which may not run DDL, opens a ready one.
+                    self.db.execute(f"CREATE TABLE IF NOT EXISTS records ({columns})")
+                    self.db.execute(_CHECKPOINTS)
+                    self.db.execute(_PG_APPEND_ONLY)
+                    for name, table, (events, level) in _PG_TRIGGERS:
+                        self.db.execute(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+                        self.db.execute(f"CREATE TRIGGER {name} BEFORE {events} ON {table} "
+                                        f"FOR EACH {level} EXECUTE FUNCTION "
+                                        "sandi_audit_append_only()")
         except psycopg.Error as exc:
             raise StorageError("cannot open the audit log at {where}: {cause}", where=self.where,
                                cause=type(exc).__name__) from None
@@ -173,6 +230,23 @@ class PostgresStore:
             raise StorageError("cannot read the audit log at {where}: {cause}", where=self.where,
                                cause=type(exc).__name__) from None
         return found
+
+    def add_checkpoint(self, size: int, text: str) -> None:
+        try:
+            with self.db.transaction():
+                self.db.execute("INSERT INTO checkpoints VALUES (%s, %s)", (size, text))
+        except self._psycopg.Error as exc:
+            raise StorageError("cannot append to the audit log at {where}: {cause}",
+                               where=self.where, cause=type(exc).__name__) from None
+
+    def checkpoint_text(self) -> str | None:
+        try:
+            row = self.db.execute(_LATEST).fetchone()
+            self.db.commit()
+        except self._psycopg.Error as exc:
+            raise StorageError("cannot read the audit log at {where}: {cause}", where=self.where,
+                               cause=type(exc).__name__) from None
+        return None if row is None else str(row[0])
 
     def close(self) -> None:
         self.db.close()

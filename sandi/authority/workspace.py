@@ -321,7 +321,8 @@ class Workspace:
         data = self._keys()
         registry.check_removals(data)
         draft = self._compile(source, data, epoch(now))
-        _fs.atomic_write(self.draft_path, draft.to_bytes(), overwrite=True)
+        with _fs.locked(self.path / ".draft.lock"):  # not between a signer's read and write
+            _fs.atomic_write(self.draft_path, draft.to_bytes(), overwrite=True)
         return draft
 
     def draft(self) -> SignedPola:
@@ -331,15 +332,29 @@ class Workspace:
         except FileNotFoundError:
             raise InvalidArgument("no draft: run `sandi pola build` first") from None
 
-    def sign(self, custodian: AuthorityKeyPair) -> SignatureStatus:
-        """Add one custodian's signature to the draft."""
-        draft = self.draft()
-        previous = self.previous_authority_ids()
-        authority = {k.id for k in draft.body.authority.keys} | {k.id for k in previous}
-        if custodian.id not in authority:
-            raise InvalidArgument("{id} is not an authority key of this pola", id=custodian.id)
-        signed = add_signature(draft, custodian, previous)
-        _fs.atomic_write(self.draft_path, signed.to_bytes(), overwrite=True)
+    def sign(self, custodian: AuthorityKeyPair, *, reviewed: bytes | None = None
+             ) -> SignatureStatus:
+        """Add one custodian's signature to the draft.
+
+        ``reviewed`` is the draft body the custodian was shown (``SignedPola.body_bytes``):
+        if the draft on disk has another body now (rebuilt, or replaced by someone with
+        access to the directory), nothing is signed. Two custodians signing at once
+        both keep their signature: the draft is re-read and replaced under a lock.
+        """
+        with _fs.locked(self.path / ".draft.lock"):
+            draft = self.draft()
+            if reviewed is not None and draft.body_bytes != reviewed:
+                raise InvalidArgument("the draft of pola {id} v{version} changed after it was "
+                                      "shown; nothing was signed: run `sandi pola sign` again "
+                                      "and review the new draft", id=draft.body.id,
+                                      version=draft.body.version)
+            previous = self.previous_authority_ids()
+            authority = {k.id for k in draft.body.authority.keys} | {k.id for k in previous}
+            if custodian.id not in authority:
+                raise InvalidArgument("{id} is not an authority key of this pola",
+                                      id=custodian.id)
+            signed = add_signature(draft, custodian, previous)
+            _fs.atomic_write(self.draft_path, signed.to_bytes(), overwrite=True)
         return signature_status(signed, signed.body.authority)
 
     def previous(self) -> SignedPola | None:

@@ -19,8 +19,11 @@ from sandi._internal.lazy import surface
 
 if TYPE_CHECKING:
     from sandi.envelope.acknowledging import ReceiptInfo, check_receipt, make_receipt
+    from sandi.envelope.archive import archive_turn, end_with_parent
     from sandi.envelope.info import Document, EnvelopeInfo, Opened
+    from sandi.envelope.inputs import EnvelopeSource, PlainSource, Readable
     from sandi.envelope.opening import open, open_file, verify
+    from sandi.envelope.peeking import UnverifiedHeader, peek
     from sandi.envelope.receipts import Outcome as ReceiptOutcome
     from sandi.envelope.receipts import Reason as RefusalReason
     from sandi.envelope.receipts import Receipt, decode_receipt
@@ -32,8 +35,11 @@ if TYPE_CHECKING:
 __getattr__, __dir__ = surface(__name__, {
     "Document": "sandi.envelope.info", "EnvelopeInfo": "sandi.envelope.info",
     "Opened": "sandi.envelope.info",
+    "EnvelopeSource": "sandi.envelope.inputs", "PlainSource": "sandi.envelope.inputs",
+    "Readable": "sandi.envelope.inputs",
     "open": "sandi.envelope.opening", "open_file": "sandi.envelope.opening",
     "verify": "sandi.envelope.opening",
+    "peek": "sandi.envelope.peeking", "UnverifiedHeader": "sandi.envelope.peeking",
     "seal": "sandi.envelope.sealing", "seal_file": "sandi.envelope.sealing",
     "RewrapOutcome": "sandi.envelope.rewrapping:Outcome", "Rewrapped": "sandi.envelope.rewrapping",
     "rewrap": "sandi.envelope.rewrapping", "rewrap_file": "sandi.envelope.rewrapping",
@@ -43,23 +49,31 @@ __getattr__, __dir__ = surface(__name__, {
     "ReceiptOutcome": "sandi.envelope.receipts:Outcome",
     "RefusalReason": "sandi.envelope.receipts:Reason",
     "refuse": "sandi.envelope.refusing",
+    "archive_turn": "sandi.envelope.archive", "end_with_parent": "sandi.envelope.archive",
 })
 
 __all__ = [
     "Document",
     "EnvelopeInfo",
+    "EnvelopeSource",
     "Opened",
+    "PlainSource",
+    "Readable",
     "Receipt",
     "ReceiptInfo",
     "ReceiptOutcome",
     "RefusalReason",
     "RewrapOutcome",
     "Rewrapped",
+    "UnverifiedHeader",
+    "archive_turn",
     "check_receipt",
     "decode_receipt",
+    "end_with_parent",
     "make_receipt",
     "open",
     "open_file",
+    "peek",
     "refuse",
     "rewrap",
     "rewrap_file",

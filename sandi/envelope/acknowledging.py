@@ -25,17 +25,15 @@ of the sender's signature).
 from __future__ import annotations
 
 import hashlib
-import io
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from sandi._internal import fs as _fs
 from sandi._internal.time import epoch, from_epoch
 from sandi.crypto.primitives import verify_signature
 from sandi.crypto.suite import Suite
-from sandi.envelope import armor
 from sandi.envelope.attachments import Attachments
 from sandi.envelope.format import Header, SignerKind, read_header
+from sandi.envelope.inputs import EnvelopeSource, envelope_reader
 from sandi.envelope.receipts import (
     LABEL_RECEIPT_SIGNATURE,
     Outcome,
@@ -109,7 +107,7 @@ class ReceiptInfo:
 
 
 def check_receipt(receipt: bytes | Receipt, *, pola: Pola,
-                  envelope: bytes | _fs.Source | None = None) -> ReceiptInfo:
+                  envelope: EnvelopeSource | None = None) -> ReceiptInfo:
     """Check a receipt against the pola (and, given it, the envelope); raise otherwise.
 
     Raises MalformedReceipt, ReceiptInvalid (signature, or another document),
@@ -162,11 +160,9 @@ def _signer_key(pola: Pola, b: ReceiptBody) -> KeyVersion:
     return key
 
 
-def _original(envelope: bytes | _fs.Source) -> tuple[Header, bytes]:
+def _original(envelope: EnvelopeSource) -> tuple[Header, bytes]:
     """The envelope's header and trailing signature (the payload is skipped, not held)."""
-    source = io.BytesIO(envelope) if isinstance(envelope, bytes) else envelope
-    with _fs.reader(source) as raw:
-        read = armor.auto(raw)
+    with envelope_reader(envelope) as read:
         header = read_header(read)
         reader = ChunkReader(read, header.signed.suite.signature_len, lambda _block: None)
         for _block in reader:

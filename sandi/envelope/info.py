@@ -62,19 +62,22 @@ class Document(Opened):
         return f"Document({self.doc_id}, {len(self.plaintext)} bytes from {self.sender})"
 
 
-def describe(h: SignedHeader, pola: Pola, *, meta: Metadata | None = None,
-             opened_with: tuple[str, int] | None = None,
-             warnings: tuple[str, ...] = (), witnessed: int | None = None) -> Opened:
-    """Build the typed result from a verified header (and metadata, once opened)."""
+def describe(h: SignedHeader, pola: Pola, *, witnessed: int | None = None) -> EnvelopeInfo:
+    """The typed result of a verified header (what ``verify`` and ``seal_file`` return)."""
     sender = pola.agency(h.sender)
-    meta = meta or Metadata()
     rr = h.receipt_request
-    return Opened(
+    return EnvelopeInfo(
         doc_id=h.doc_id.hex(), sender=h.sender, sender_name=sender.name, signer=h.signer.id,
         signer_key_version=h.signer.key_version, to=h.to, classification=h.classification,
         urgency=h.urgency, created_at=from_epoch(h.created_at), pola_id=h.pola_id,
-        pola_version=h.pola_version, suite=h.suite.slug, filename=meta.filename,
-        subject=meta.subject, content_type=meta.content_type, opened_with=opened_with,
-        warnings=warnings, witnessed_at=None if witnessed is None else from_epoch(witnessed),
+        pola_version=h.pola_version, suite=h.suite.slug,
+        witnessed_at=None if witnessed is None else from_epoch(witnessed),
         receipts_from=() if rr is None else rr.from_agencies or h.to,
         receipts_to=() if rr is None else rr.return_to)
+
+
+def opened_from(info: EnvelopeInfo, *, meta: Metadata, opened_with: tuple[str, int],
+                warnings: tuple[str, ...] = ()) -> Opened:
+    """An opened envelope's result: its verified header and its decrypted metadata."""
+    return Opened(**vars(info), filename=meta.filename, subject=meta.subject,
+                  content_type=meta.content_type, opened_with=opened_with, warnings=warnings)

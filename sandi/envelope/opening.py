@@ -16,7 +16,7 @@ private key.
 
 from __future__ import annotations
 
-import io
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -37,10 +37,10 @@ from sandi.crypto.primitives import (
     verify_signature,
 )
 from sandi.crypto.suite import Suite
-from sandi.envelope import armor as armor
 from sandi.envelope.acknowledging import make_receipt
 from sandi.envelope.format import Header, Stanza, decode_meta, read_header, signature_input
-from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe
+from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe, opened_from
+from sandi.envelope.inputs import EnvelopeSource, envelope_reader
 from sandi.envelope.policy import check_envelope
 from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.envelope.stream import ChunkReader, Pipeline, open_payload
@@ -56,7 +56,6 @@ from sandi.keys.agencykey import Keyring, PrivateKey
 from sandi.pola.model import KeyState
 from sandi.pola.policy import Pola
 
-Source = _fs.Source
 Write = Callable[[bytes | memoryview], object]  # blocks may be views of fresh buffers
 
 __all__ = ["open", "open_file", "output_name", "unwrap_checked", "verify"]
@@ -111,7 +110,6 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
                  pola: Pola, now: datetime | None = None, receipt: bool = False) -> Opened:
-    read = armor.auto(read)  # binary or armored text, told apart by the first line
     header = read_header(read)
     h = header.signed
     signer = check_envelope(pola, h, now)
@@ -126,8 +124,8 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
             pipe.write(plain)
     _check_signature(header, signer, reader.trailer, pipe.digest.digest())
     warnings = _recipient_warnings(pola, key)
-    opened = describe(h, pola, meta=meta, opened_with=(key.agency, key.version),
-                      warnings=warnings, witnessed=seen)
+    opened = opened_from(describe(h, pola, witnessed=seen), meta=meta,
+                         opened_with=(key.agency, key.version), warnings=warnings)
     if not receipt:
         return opened
     # Only now, with every check passed: never a receipt for what failed verification.
@@ -146,45 +144,46 @@ def _recipient_warnings(pola: Pola, key: PrivateKey) -> tuple[str, ...]:
     return ()
 
 
-def open(envelope: bytes, *, keystore: Keyring, pola: Pola,
+def open(envelope: EnvelopeSource, *, keystore: Keyring, pola: Pola,
          now: datetime | None = None, receipt: bool = False) -> Document:
     """Open an envelope in memory; the plaintext is returned only if all checks pass.
 
-    With ``receipt``, ``Document.receipt`` is a signed receipt (tanda terima) for the
-    sender, made after every check passed; ``Document.receipts_to`` says where the
-    sender asked it be returned.
+    ``envelope`` is bytes (binary or armored), armored text (``str``), a
+    :class:`pathlib.Path` or a binary stream (:mod:`sandi.envelope.inputs`); a ``str``
+    is never taken as a file name. With ``receipt``, ``Document.receipt`` is a signed
+    receipt (tanda terima) for the sender, made after every check passed;
+    ``Document.receipts_to`` says where the sender asked it be returned.
 
     Raises MalformedEnvelope, TamperedEnvelope (SignatureInvalid,
     WrappedKeyInvalid), NotARecipient, PolicyViolation, KeyRevoked, KeyNotValid,
-    PolaMismatch, TimestampInvalid.
+    PolaMismatch, TimestampInvalid; TypeError for an argument of another type.
     """
     parts: list[bytes | memoryview] = []
-    opened = _open_stream(io.BytesIO(envelope).read, parts.append, keystore, pola, now,
-                          receipt)
+    with envelope_reader(envelope) as read:
+        opened = _open_stream(read, parts.append, keystore, pola, now, receipt)
     return Document(**vars(opened), plaintext=b"".join(parts))
 
 
-def open_file(src: Source, dst: Path | str | BinaryIO, *, keystore: Keyring, pola: Pola,
-              force: bool = False, now: datetime | None = None,
+def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyring,
+              pola: Pola, force: bool = False, now: datetime | None = None,
               progress: Callable[[int], object] | None = None,
               receipt: bool = False,
               before_publish: Callable[[Opened], object] | None = None) -> Opened:
     """Open to a file (published only when fully verified) or stream, in constant memory.
 
-    If ``dst`` is an existing directory, the file is named after the sender's
-    encrypted filename (its base name only; names that are hidden, empty or
-    path-like fall back to the envelope's name without ``.sandi``); ``Opened.path``
-    says where it went. For a stream destination the plaintext is staged in an
-    anonymous temporary file and copied out only after verification. ``receipt`` is
-    as for :func:`open`. ``before_publish`` is called once everything is verified and
-    before the plaintext is published (to record the opening in an audit log): if it
-    raises, nothing is published.
+    ``src`` is as for :func:`open`. If ``dst`` is an existing directory, the file is
+    named after the sender's encrypted filename (its base name only; names that are
+    hidden, empty or path-like fall back to the envelope's name without ``.sandi``);
+    ``Opened.path`` says where it went. For a stream destination the plaintext is
+    staged once, in an anonymous temporary file, and copied out only after
+    verification. ``receipt`` is as for :func:`open`. ``before_publish`` is called
+    once everything is verified and before the plaintext is published (to record the
+    opening in an audit log): if it raises, nothing is published.
     """
     publish = before_publish or (lambda _opened: None)
-    with _fs.reader(src) as raw:
-        read = _fs.counted(raw, progress)
+    with envelope_reader(src, progress) as read:
         if isinstance(dst, (str, Path)) and Path(dst).is_dir():
-            fallback = Path(src).name if isinstance(src, (str, Path)) else "dokumen.sandi"
+            fallback = Path(src).name if isinstance(src, os.PathLike) else "dokumen.sandi"
             result: list[Opened] = []
 
             def name() -> str:
@@ -220,19 +219,17 @@ def output_name(filename: str | None, envelope_name: str) -> str:
     return "dokumen.opened"
 
 
-def verify(envelope: bytes | Source, *, pola: Pola, now: datetime | None = None,
+def verify(envelope: EnvelopeSource, *, pola: Pola, now: datetime | None = None,
            progress: Callable[[int], object] | None = None) -> EnvelopeInfo:
     """Check an envelope with public information only: structure, policy, the
     signer's key validity and the signature over header and payload.
 
-    Needs no private key; cannot check the recipient stanzas' contents (only each
-    recipient can), but does check their number, order and names.
+    ``envelope`` is as for :func:`open`. Needs no private key; cannot check the
+    recipient stanzas' contents (only each recipient can), but does check their
+    number, order and names. Returns the verified clear header (an
+    :class:`EnvelopeInfo`, nothing more: the metadata is encrypted).
     """
-    if isinstance(envelope, bytes):
-        envelope = io.BytesIO(envelope)
-    with _fs.reader(envelope) as raw:
-        read = _fs.counted(raw, progress)
-        read = armor.auto(read)
+    with envelope_reader(envelope, progress) as read:
         header = read_header(read)
         signer = check_envelope(pola, header.signed, now)
         seen = envelope_witnessed(header, pola)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sandi._internal.time import epoch, show
+from sandi._internal.time import epoch, from_epoch, show
 from sandi.envelope.format import SignedHeader, SignerKind
 from sandi.errors import (
     EnvelopeFromFuture,
@@ -54,7 +54,8 @@ def check_envelope(pola: Pola, h: SignedHeader, now: datetime | None = None) -> 
     check_receipt_requirement(pola, h)
     check_member_signed(pola, h.classification, h.signer.kind is SignerKind.MEMBER, h.sender)
     key = check_signer(pola, h)
-    pola.check_flows_at(h.pola_version, h.created_at, h.sender, h.to, h.classification)
+    pola.check_flows_at(h.pola_version, from_epoch(h.created_at), h.sender, h.to,
+                        h.classification)
     return key
 
 

@@ -22,13 +22,11 @@ sandi.errors.InvalidArgument: the pola allows this envelope: open it rather than
 
 from __future__ import annotations
 
-import io
 from datetime import datetime
 
-from sandi._internal import fs as _fs
-from sandi.envelope import armor
 from sandi.envelope.acknowledging import make_receipt
 from sandi.envelope.format import read_header
+from sandi.envelope.inputs import EnvelopeSource, envelope_reader
 from sandi.envelope.opening import _check_signature, _my_stanza
 from sandi.envelope.policy import check_envelope, check_signer
 from sandi.envelope.receipts import Outcome, Reason, Receipt
@@ -40,7 +38,7 @@ from sandi.pola.policy import Pola
 __all__ = ["refuse"]
 
 
-def refuse(envelope: bytes | _fs.Source, *, keystore: Keyring, pola: Pola,
+def refuse(envelope: EnvelopeSource, *, keystore: Keyring, pola: Pola,
            now: datetime | None = None) -> Receipt:
     """A signed ``refused`` receipt for an authentic envelope the pola refuses.
 
@@ -48,9 +46,7 @@ def refuse(envelope: bytes | _fs.Source, *, keystore: Keyring, pola: Pola,
     to this keystore (and makes no receipt), and InvalidArgument if the pola allows
     the envelope (open it instead).
     """
-    source = io.BytesIO(envelope) if isinstance(envelope, bytes) else envelope
-    with _fs.reader(source) as raw:
-        read = armor.auto(raw)
+    with envelope_reader(envelope) as read:
         header = read_header(read)
         pola.check_time(now)
         h = header.signed

@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import fcntl
 import io
 import os
 import shutil
@@ -41,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sandi._internal import fs as _fs
+from sandi._internal import system
 from sandi.envelope import armor
 from sandi.envelope.format import Header, Stanza, encode_header, read_header
 from sandi.envelope.opening import unwrap_checked, verify
@@ -154,9 +154,9 @@ def recover(path: Path | str) -> bool:
 
 
 def _write_at_start(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY)
+    fd = os.open(path, os.O_WRONLY | system.BINARY)
     try:
-        os.pwrite(fd, data, 0)
+        system.write_at(fd, data, 0)
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -166,16 +166,7 @@ def _write_at_start(path: Path, data: bytes) -> None:
 def _exclusive(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on the file at ``path`` (the very file, even when another
     rewrap replaced it by rename while we waited)."""
-    while True:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            if os.fstat(fd).st_ino == os.stat(path).st_ino:
-                break
-        except BaseException:
-            os.close(fd)
-            raise
-        os.close(fd)
+    fd = _fs.lock_at(path)
     try:
         yield
     finally:

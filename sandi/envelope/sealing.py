@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
 import secrets
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -63,6 +64,7 @@ from sandi.envelope.format import (
     signed_region,
 )
 from sandi.envelope.info import EnvelopeInfo, describe
+from sandi.envelope.inputs import PlainSource, plain_reader
 from sandi.envelope.stanzas import wrap
 from sandi.envelope.stream import Pipeline, plaintext_chunks, seal_payload
 from sandi.envelope.timestamping import envelope_witnessed, stamp
@@ -76,7 +78,6 @@ from sandi.keys.agencykey import Identity, PrivateKey
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.policy import Pola
 
-Source = _fs.Source
 Write = Callable[[bytes | memoryview], object]  # blocks may be views of fresh buffers
 
 __all__ = ["seal", "seal_file"]
@@ -290,7 +291,7 @@ def _maybe_armored(write: Write, armored: bool) -> Iterator[Write]:
     writer.close()
 
 
-def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
+def seal_file(src: PlainSource, dst: Path | str | BinaryIO, *, sender: Identity,
               to: Sequence[str] | str, classification: Classification | str, pola: Pola,
               filename: str | None = None, subject: str | None = None,
               content_type: str | None = None, urgency: Urgency | str = Urgency.BIASA,
@@ -302,7 +303,9 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
               ) -> EnvelopeInfo:
     """Seal a file or binary stream to a file (atomically) or stream, in constant memory.
 
-    ``filename`` defaults to the source's base name. An existing ``dst`` is
+    ``src`` is a :class:`pathlib.Path` or any object with ``read(n)`` returning bytes
+    (:class:`sandi.envelope.inputs.Readable`); a ``str`` is never taken as a file
+    name (TypeError). ``filename`` defaults to the source's base name. An existing ``dst`` is
     replaced only with ``force``; on any failure nothing is left at ``dst``.
     ``progress`` is called with the number of plaintext bytes of each read;
     ``receipts`` and ``receipts_to`` are as for :func:`seal`. ``before_publish`` is
@@ -310,13 +313,12 @@ def seal_file(src: Source, dst: Path | str | BinaryIO, *, sender: Identity,
     ``dst`` is published (to record the sealing in an audit log): if it raises, nothing
     is published. (A stream ``dst`` has the bytes already.)
     """
-    if filename is None and isinstance(src, (str, Path)):
+    if filename is None and isinstance(src, os.PathLike):
         filename = Path(src).name
     req = _Request.make(sender=sender, to=to, classification=classification, pola=pola,
                         meta=Metadata(filename, subject, content_type), urgency=urgency,
                         now=now, receipts=receipts, receipts_to=receipts_to)
-    with _fs.reader(src) as raw:
-        read = _fs.counted(raw, progress)
+    with plain_reader(src, progress) as read:
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force) as out:
                 with _maybe_armored(out.write, armor) as write:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sandi.keys.holdings import BackupKey, PendingRequest
     from sandi.keys.keystore import Keystore
     from sandi.keys.members import create_member_key, member_key_path, unlock_member_key
+    from sandi.keys.passphrase import CREDENTIAL, Passphrase, credential_path, read_passphrase
     from sandi.keys.secretfile import KdfParams, KeyFileCost, change_passphrase, key_file_cost
     from sandi.keys.vault import adopt_keystore, init_vault
 
@@ -45,6 +46,8 @@ __getattr__, __dir__ = surface(__name__, {
     "BackupKey": "sandi.keys.holdings", "PendingRequest": "sandi.keys.holdings",
     "create_member_key": "sandi.keys.members", "member_key_path": "sandi.keys.members",
     "unlock_member_key": "sandi.keys.members",
+    "CREDENTIAL": "sandi.keys.passphrase", "Passphrase": "sandi.keys.passphrase",
+    "credential_path": "sandi.keys.passphrase", "read_passphrase": "sandi.keys.passphrase",
     "adopt_keystore": "sandi.keys.vault", "init_vault": "sandi.keys.vault",
     "backup_fingerprint": "sandi.keys.backup", "backup_public": "sandi.keys.backup",
     "new_backup_key": "sandi.keys.backup", "open_backup": "sandi.keys.backup",
@@ -54,6 +57,7 @@ __getattr__, __dir__ = surface(__name__, {
 
 
 __all__ = [
+    "CREDENTIAL",
     "AgencyKey",
     "BackupKey",
     "Identity",
@@ -61,6 +65,7 @@ __all__ = [
     "KeyFileCost",
     "Keyring",
     "Keystore",
+    "Passphrase",
     "PendingRequest",
     "PrivateKey",
     "PublicKeys",
@@ -69,11 +74,13 @@ __all__ = [
     "backup_public",
     "change_passphrase",
     "create_member_key",
+    "credential_path",
     "init_vault",
     "key_file_cost",
     "member_key_path",
     "new_backup_key",
     "open_backup",
+    "read_passphrase",
     "recover_backup_key",
     "restore",
     "seal_backup",

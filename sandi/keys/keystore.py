@@ -32,18 +32,16 @@ from sandi._internal.time import epoch
 from sandi.crypto.public import PublicKeys
 from sandi.errors import (
     InvalidArgument,
-    KeyNotValid,
-    KeyRevoked,
     KeystoreExists,
     NoKeystore,
 )
 from sandi.keys.agencykey import AgencyKey as AgencyKey
 from sandi.keys.agencykey import Identity as Identity
-from sandi.keys.agencykey import PrivateKey, held_identity, no_version
 from sandi.keys.agencykey import decode_key_records as decode_key_records
 from sandi.keys.agencykey import encode_key_records as encode_key_records
+from sandi.keys.agencykey import held_identity, no_version
 from sandi.keys.holdings import BackupKey, Holdings, PendingRequest
-from sandi.keys.members import member_key_path
+from sandi.keys.members import check_member, member_key_path
 from sandi.keys.secretfile import KdfParams as KdfParams
 from sandi.keys.secretfile import change_passphrase
 from sandi.keys.storage import KEYSTORE_FILE as KEYSTORE_FILE
@@ -64,12 +62,21 @@ Deliver = Callable[[Sequence[PendingRequest]], None]
 class Keystore:
     """The private keys of a home. Build it only with :meth:`create` or :meth:`open`."""
 
-    def __init__(self, storage: Storage, held: Holdings,
-                 warnings: tuple[Phrase, ...] = ()) -> None:
-        self._storage = storage
+    _storage: Storage
+    #: What the caller should tell the person who unlocked it (e.g. "not yet in the pola").
+    warnings: tuple[Phrase, ...]
+
+    def __init__(self, *_: object, **__: object) -> None:
+        raise InvalidArgument("a Keystore is made only by Keystore.create or Keystore.open")
+
+    @classmethod
+    def _holding(cls, storage: Storage, held: Holdings,
+                 warnings: tuple[Phrase, ...] = ()) -> Keystore:
+        """The one way in, for this module (and in-memory test keystores)."""
+        self = object.__new__(cls)
+        self._storage, self.warnings = storage, warnings
         self._set(held)
-        #: What the caller should tell the person who unlocked it (e.g. "not yet in the pola").
-        self.warnings = warnings
+        return self
 
     def __repr__(self) -> str:
         who = "" if self.member is None else f", member={self.member.agency!r}"
@@ -100,7 +107,7 @@ class Keystore:
                kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
         """A new, empty keystore in ``home`` sealed under ``passphrase`` at Argon2id cost
         ``kdf`` (default :attr:`KdfParams.STANDARD`, 64 MiB x 3)."""
-        return cls(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
+        return cls._holding(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
 
     @classmethod
     def open(cls, home: Path | str, *, passphrase: str | bytes, member: str | None = None,
@@ -116,12 +123,13 @@ class Keystore:
         home = Path(home)
         if (home / VAULT_FILE).exists():
             vault, held = Vault.unlock(home, member, passphrase)
-            warnings = () if pola is None else _check_member(vault, pola, now)
-            return cls(vault, held, warnings)
+            warnings = () if pola is None else check_member(vault.agency, vault.member,
+                                                            pola, epoch(now))
+            return cls._holding(vault, held, warnings)
         if not (home / KEYSTORE_FILE).exists():
             raise NoKeystore("no keystore in {home}", home=home)
         storage, held = PassphraseFile.unlock(home / KEYSTORE_FILE, passphrase)
-        return cls(storage, held)
+        return cls._holding(storage, held)
 
     @property
     def path(self) -> Path:
@@ -222,7 +230,7 @@ class Keystore:
                 self._deliver(held, mine, deliver)
         return mine
 
-    def generate(self, agency: str, *, pq: bool = False, now: int | None = None,
+    def generate(self, agency: str, *, pq: bool = False, now: datetime | None = None,
                  requests: Requests | None = None, deliver: Deliver | None = None
                  ) -> AgencyKey:
         """Make and store the next key version of ``agency``, with the ``requests`` it
@@ -237,7 +245,7 @@ class Keystore:
         return made[0]
 
     def generate_batch(self, agencies: list[str], *, pq: bool = False,
-                       now: int | None = None) -> list[AgencyKey]:
+                       now: datetime | None = None) -> list[AgencyKey]:
         """Make the next key version of each agency, stored in one atomic write."""
         made: list[AgencyKey] = []
 
@@ -319,7 +327,7 @@ class Keystore:
 
         self._change(apply, deliver)
 
-    def remove_member(self, member_id: str, *, pq: bool = False, now: int | None = None,
+    def remove_member(self, member_id: str, *, pq: bool = False, now: datetime | None = None,
                       requests: Requests | None = None,
                       deliver: Deliver | None = None) -> AgencyKey:
         """Drop a member's slot, make a new vault key and the agency's next key version
@@ -339,9 +347,9 @@ class Keystore:
 
 
 def _next_keys(held: Holdings, agencies: Sequence[str], pq: bool,
-               now: int | None) -> list[AgencyKey]:
+               now: datetime | None) -> list[AgencyKey]:
     return [AgencyKey.generate(a, max((k.version for k in held.keys if k.agency == a),
-                                      default=0) + 1, pq=pq, now=now) for a in agencies]
+                                      default=0) + 1, pq=pq, now=epoch(now)) for a in agencies]
 
 
 def _with(held: Holdings, keys: Sequence[AgencyKey],
@@ -356,34 +364,3 @@ def _with(held: Holdings, keys: Sequence[AgencyKey],
 
 def _made(keys: Sequence[AgencyKey], requests: Requests | None) -> Sequence[PendingRequest]:
     return () if requests is None else requests(keys[0])
-
-
-def _check_member(vault: Vault, pola: Pola, now: datetime | None) -> tuple[Phrase, ...]:
-    return check_member(vault.agency, vault.member, pola, now)
-
-
-def check_member(agency: str, me: PrivateKey, pola: Pola, now: datetime | None
-                 ) -> tuple[Phrase, ...]:
-    """Refuse a member (``me``, their personal key) of ``agency`` whom the pola lists as
-    suspended, removed, or with another key (KeyNotValid: their personal key is not valid
-    for the agency now); a warning if it does not list them yet."""
-    listed = next((m for m in pola.agency(agency).members if m.id == me.agency), None)
-    if listed is None:
-        return (Phrase("{member} is not yet listed as a member of {agency} in the installed "
-                       "pola; what they sign is refused until the authority enrols them",
-                       member=me.agency, agency=agency),)
-    if not any(k.version == me.version and k.keys == me.public for k in listed.keys):
-        raise KeyNotValid("the pola lists another personal key for {member}: this key file "
-                            "does not unlock the keys of {agency}", member=me.agency,
-                            agency=agency)
-    try:
-        listed.check_active_at(agency, epoch(now))
-    except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
-        removed = listed.status.value == "removed"
-        raise KeyNotValid("the installed pola lists {member} as {status} from {agency}: they "
-                            "may not unlock its keys", member=me.agency, agency=agency,
-                            status=Phrase("removed") if removed else Phrase("suspended")
-                            ) from None
-    except KeyNotValid:
-        pass
-    return ()

@@ -17,12 +17,16 @@ True
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandi._internal import fs as _fs
 from sandi._internal.i18n import Phrase
-from sandi.errors import InvalidArgument, KeystoreExists, NoKeystore
-from sandi.keys.agencykey import AgencyKey, decode_key_records, encode_key_records
+from sandi.errors import InvalidArgument, KeyNotValid, KeyRevoked, KeystoreExists, NoKeystore
+from sandi.keys.agencykey import AgencyKey, PrivateKey, decode_key_records, encode_key_records
 from sandi.keys.secretfile import MEMBER_KEY, KdfParams, SealedFile, read_sealed
+
+if TYPE_CHECKING:
+    from sandi.pola.policy import Pola
 
 MEMBER_MAGIC = MEMBER_KEY.magic
 MEMBERS_DIR = "members"
@@ -75,3 +79,30 @@ def unlock_member_key(home: Path | str, member_id: str,
                          home=home)
     sealed, plain = read_sealed(path, MEMBER_MAGIC, passphrase)
     return decode_key_records(plain)[-1], sealed.params
+
+
+def check_member(agency: str, me: PrivateKey, pola: Pola, at: int) -> tuple[Phrase, ...]:
+    """Refuse a member (``me``, their personal key) of ``agency`` whom the pola lists as
+    suspended, removed, or with another key (KeyNotValid: their personal key is not valid
+    for the agency at ``at``, seconds since the epoch); a warning if it does not list them
+    yet."""
+    listed = next((m for m in pola.agency(agency).members if m.id == me.agency), None)
+    if listed is None:
+        return (Phrase("{member} is not yet listed as a member of {agency} in the installed "
+                       "pola; what they sign is refused until the authority enrols them",
+                       member=me.agency, agency=agency),)
+    if not any(k.version == me.version and k.keys == me.public for k in listed.keys):
+        raise KeyNotValid("the pola lists another personal key for {member}: this key file "
+                            "does not unlock the keys of {agency}", member=me.agency,
+                            agency=agency)
+    try:
+        listed.check_active_at(agency, at)
+    except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
+        removed = listed.status.value == "removed"
+        raise KeyNotValid("the installed pola lists {member} as {status} from {agency}: they "
+                            "may not unlock its keys", member=me.agency, agency=agency,
+                            status=Phrase("removed") if removed else Phrase("suspended")
+                            ) from None
+    except KeyNotValid:
+        pass
+    return ()

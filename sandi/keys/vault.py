@@ -321,7 +321,7 @@ def adopt_keystore(home: Path | str, *, passphrase: str | bytes, member: str,
                                      store=store_path)
         try:
             store_path.unlink()
-            _fs._fsync_dir(home)  # the removal is durable before we report it
+            _fs.fsync_dir(home)  # the removal is durable before we report it
         except OSError as exc:
             raise _fs.storage_error(exc, store_path) from None
 

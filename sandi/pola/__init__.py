@@ -1,8 +1,10 @@
 """The pola: who may send which classification to whom, signed k-of-n by the authority.
 
 A :class:`Pola` exists only verified (:meth:`Pola.load`, :meth:`Pola.from_bytes`, or
-a home's installed one); its parts are frozen dataclasses; :func:`diff`,
-:func:`matrix` and :func:`to_dot` show it to people.
+a home's installed one); a :class:`Draft` is a pola file read to be looked at, never
+trusted (a draft being signed). Their parts are frozen dataclasses; :func:`diff`
+(every field that differs, as :class:`Change` items), :func:`matrix` and
+:func:`to_dot` show them to people.
 
 >>> from sandi import pola
 >>> from sandi.demo import demo_world
@@ -10,7 +12,7 @@ a home's installed one); its parts are frozen dataclasses; :func:`diff`,
 >>> p.may_send("dispendukcapil", "dinkes", pola.Classification.RAHASIA)
 True
 >>> pola.diff(p, p)
-[]
+()
 """
 
 from typing import TYPE_CHECKING
@@ -18,7 +20,10 @@ from typing import TYPE_CHECKING
 from sandi._internal.lazy import surface
 
 if TYPE_CHECKING:
+    from sandi.pola.changes import Change, ChangeKind, diff
     from sandi.pola.classification import Classification, Urgency
+    from sandi.pola.content import PolaContent
+    from sandi.pola.draft import Draft
     from sandi.pola.fetching import beside, fetch, fetch_freshness
     from sandi.pola.freshness import FreshnessStatus
     from sandi.pola.model import (
@@ -38,7 +43,7 @@ if TYPE_CHECKING:
     )
     from sandi.pola.policy import Pola
     from sandi.pola.trust import SignatureStatus
-    from sandi.pola.view import diff, highest, matrix, to_dot
+    from sandi.pola.view import highest, matrix, to_dot
 
 _MODEL = "sandi.pola.model"
 __getattr__, __dir__ = surface(__name__, {
@@ -47,8 +52,9 @@ __getattr__, __dir__ = surface(__name__, {
     "fetch_freshness": "sandi.pola.fetching", "FreshnessStatus": "sandi.pola.freshness",
     "Pola": "sandi.pola.policy",
     "SignatureStatus": "sandi.pola.trust",
-    "diff": "sandi.pola.view", "highest": "sandi.pola.view", "matrix": "sandi.pola.view",
-    "to_dot": "sandi.pola.view",
+    **dict.fromkeys(["Change", "ChangeKind", "diff"], "sandi.pola.changes"),
+    "Draft": "sandi.pola.draft", "PolaContent": "sandi.pola.content",
+    **dict.fromkeys(["highest", "matrix", "to_dot"], "sandi.pola.view"),
     **dict.fromkeys(["Agency", "Authority", "AuthorityKey", "Decree", "Effect", "Freshness",
                      "KeyState", "KeyVersion", "Member", "MemberStatus", "Requirement",
                      "RevocationReason", "Rule"], _MODEL),
@@ -58,8 +64,11 @@ __all__ = [
     "Agency",
     "Authority",
     "AuthorityKey",
+    "Change",
+    "ChangeKind",
     "Classification",
     "Decree",
+    "Draft",
     "Effect",
     "Freshness",
     "FreshnessStatus",
@@ -68,6 +77,7 @@ __all__ = [
     "Member",
     "MemberStatus",
     "Pola",
+    "PolaContent",
     "Requirement",
     "RevocationReason",
     "Rule",

@@ -14,12 +14,10 @@ signed it. Agencies are positional records and rules are columns (see
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import itertools
 import struct
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -142,24 +140,6 @@ _LEVELS = {c.slug: c for c in Classification}
 _SUITES = {s.slug: s for s in Suite}
 
 
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Hold the cyclic garbage collector while a big pola is decoded.
-
-    Decoding creates hundreds of thousands of lists and strings at once; each batch
-    of new containers would trigger a collection that walks all of them again (about
-    three times the cost of the decoding itself at 25,000 agencies). Nothing decoded
-    here forms a cycle, so nothing is left for the collector to find.
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _requirement(m: object) -> Requirement:
     d = fixed_map(m, "requirement", ("level", "max_recipients", "member_signed", "receipts",
                                      "suite"))
@@ -231,12 +211,11 @@ def _authority(m: object) -> Authority:
 
 
 def decode_body(data: bytes) -> PolaBody:
-    """Parse a pola body, checking every field (agencies and rules in bulk)."""
-    with gc_paused():
-        return _decode_body(data)
+    """Parse a pola body, checking every field (agencies and rules in bulk).
 
-
-def _decode_body(data: bytes) -> PolaBody:
+    Nothing here touches process-wide state: no pausing of the garbage collector,
+    which a server's other threads share (see tests/test_pola_gc.py for the cost).
+    """
     f = _F
     # Every map below is read through fixed_map, which checks its key order.
     d = fixed_map(unpack(data, MalformedPola, Phrase("pola body"), MAX_BODY,

@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi._internal.time import MAX_TIME, show
+from sandi._internal.time import MAX_TIME, from_epoch, show
 from sandi.crypto.primitives import verify_signature
 from sandi.errors import (
     MalformedPola,
@@ -123,7 +124,7 @@ class FreshnessStatus:
     """Whether a pola is known to be current at a time (what ``sandi pola show`` prints)."""
 
     required: bool  # the pola names a timestamp key
-    fresh_until: int | None  # None: no limit
+    fresh_until: datetime | None  # None: no limit
     refuse_above: Classification | None
     stale: bool
 
@@ -141,7 +142,7 @@ def freshness_status(policy: Freshness | None, issued_at: int, seen: Seen | None
     until = issued_at + policy.max_age
     if seen is not None:
         until = max(until, min(seen.issued_at + policy.max_age, seen.expires_at))
-    return FreshnessStatus(True, until, policy.refuse_above, now >= until)
+    return FreshnessStatus(True, from_epoch(until), policy.refuse_above, now >= until)
 
 
 def seen_for(signed: SignedPola, statement: bytes) -> Seen | None:

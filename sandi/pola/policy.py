@@ -27,50 +27,39 @@ from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sandi._internal import fs as _fs
 from sandi._internal.time import epoch, show
 from sandi.crypto.suite import Suite
 from sandi.errors import (
     ClockBehind,
     InvalidArgument,
-    MalformedPola,
     PolaExpired,
     PolaStale,
     PolicyViolation,
-    UnknownAgency,
 )
 from sandi.pola import flows as _flows
 from sandi.pola._wire import SignedPola, decode_pola
 from sandi.pola.classification import Classification
+from sandi.pola.content import DECISION_CACHE, PolaContent, read_pola_file
 from sandi.pola.freshness import FreshnessStatus, freshness_status, seen_for
 from sandi.pola.history import History, Seen
 from sandi.pola.model import (
-    MAX_RECIPIENTS,
     Agency,
-    Authority,
-    Decree,
-    Freshness,
     KeyState,
     KeyVersion,
-    Requirement,
     Rule,
     TimeStamping,
 )
 from sandi.pola.records import AgencyTable
-from sandi.pola.tables import Decisions, RuleTable
-from sandi.pola.trust import SignatureStatus, signature_status, verify_pola
+from sandi.pola.trust import SignatureStatus, verify_pola
 
-#: How many (sender, recipient) decisions a Pola remembers: enough for every pair a busy
-#: agency uses, bounded so a service deciding millions of distinct pairs keeps ~10 MB.
-DECISION_CACHE = 65_536
 #: How far clocks may disagree: an envelope dated later than now plus this is refused,
 #: and a clock this much before the home's floor is still accepted (seconds).
 MAX_SKEW = 300
 
 
-class Pola:
+class Pola(PolaContent):
     """A verified pola. Build it with :meth:`load` or :meth:`from_bytes` only (or get it
     from a home); there is no way to build an unverified one."""
 
@@ -87,18 +76,8 @@ class Pola:
 
     def _setup(self, signed: SignedPola, status: SignatureStatus, history: History | None,
                seen: Seen | None) -> None:
-        self._signed = signed
+        self._index(signed)
         self._status = status
-        agencies, rules = signed.body.agencies, signed.body.rules
-        self._by_id = agencies.ids if isinstance(agencies, AgencyTable) else {
-            a.id: i for i, a in enumerate(agencies)}
-        # Built here, so that the first decision is as fast as any (0.06 s at 250,000 rules).
-        self._decisions = Decisions(rules if isinstance(rules, RuleTable)
-                                    else RuleTable(RuleTable.encode(rules)))
-        self._selectors: dict[str, tuple[int, ...]] = {}  # at most one per agency
-        self._limits = lru_cache(maxsize=DECISION_CACHE)(self._decide)
-        self._agencies: tuple[Agency, ...] | None = None
-        self._rules: tuple[Rule, ...] | None = None
         self._history = history
         self._seen = seen
         # The latest trusted time: this pola's issue, a statement's, or the home's floor.
@@ -107,6 +86,15 @@ class Pola:
 
     def __repr__(self) -> str:
         return f"Pola({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
+
+    if not TYPE_CHECKING:  # (for mypy, a missing attribute stays an error)
+        def __getattr__(self, name: str) -> Any:
+            # Reached only for a missing attribute: an object made by Pola.__new__ has no
+            # verified state, and says so rather than fail somewhere inside seal.
+            if name.startswith("_") and not name.startswith("__"):
+                raise InvalidArgument("a Pola is made only by Pola.load, Pola.from_bytes or "
+                                      "a home")
+            raise AttributeError(name)
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
@@ -144,84 +132,11 @@ class Pola:
     def load(cls, path: Path | str, *, trusted: Pola | None = None,
              freshness: Path | str | None = None, now: datetime | None = None) -> Pola:
         """Read and verify a signed pola file (and a freshness statement file)."""
-        data, statement = (_read(p) if p is not None else None for p in (path, freshness))
+        data, statement = (read_pola_file(p) if p is not None else None for p in (path, freshness))
         assert data is not None
         return cls.from_bytes(data, trusted=trusted, freshness=statement, now=now)
 
-    def to_bytes(self) -> bytes:
-        """The signed file form, byte for byte as loaded."""
-        return self._signed.to_bytes()
-
-    # --- what it says ---------------------------------------------------------------
-
-    @property
-    def id(self) -> str:
-        """The pola's id, e.g. ``kota-contoh``."""
-        return self._signed.body.id
-
-    @property
-    def version(self) -> int:
-        """The version; it only grows."""
-        return self._signed.body.version
-
-    @property
-    def name(self) -> str:
-        """Its title."""
-        return self._signed.body.name
-
-    @property
-    def issued_at(self) -> int:
-        """When the authority compiled it (seconds since the epoch)."""
-        return self._signed.body.issued_at
-
-    @property
-    def expires_at(self) -> int:
-        """When it stops being valid (seconds since the epoch)."""
-        return self._signed.body.expires_at
-
-    @property
-    def decree(self) -> Decree:
-        """The regulation it implements."""
-        return self._signed.body.decree
-
-    @property
-    def authority(self) -> Authority:
-        """The k-of-n authority that signs it."""
-        return self._signed.body.authority
-
-    @property
-    def agencies(self) -> tuple[Agency, ...]:
-        """Every agency, in pola order."""
-        if self._agencies is None:
-            self._agencies = tuple(self._signed.body.agencies)
-        return self._agencies
-
-    @property
-    def rules(self) -> tuple[Rule, ...]:
-        """Allow and deny rules, in pola order."""
-        if self._rules is None:
-            self._rules = tuple(self._signed.body.rules)
-        return self._rules
-
-    @property
-    def requirements(self) -> tuple[Requirement, ...]:
-        """Per-classification requirements."""
-        return self._signed.body.requirements
-
-    @property
-    def tsa(self) -> TimeStamping | None:
-        """The RFC 3161 time-stamping authority it names, if any."""
-        return self._signed.body.tsa
-
-    @property
-    def signed(self) -> SignedPola:
-        """The parsed file (for authoring tools)."""
-        return self._signed
-
-    @property
-    def freshness(self) -> Freshness | None:
-        """The timestamp role: who signs freshness statements, and their limits."""
-        return self._signed.body.freshness
+    # --- what it says beyond its content ---------------------------------------------
 
     @property
     def clock_floor(self) -> int:
@@ -230,57 +145,14 @@ class Pola:
 
     def freshness_status(self, now: datetime | None = None) -> FreshnessStatus:
         """Whether this pola is known to be current at ``now``."""
-        return freshness_status(self.freshness, self.issued_at, self._seen, epoch(now))
-
-    def signature_status(self) -> SignatureStatus:
-        """Which authority keys signed it ("signed 2/3")."""
-        return signature_status(self._signed, self.authority)
+        return freshness_status(self.freshness, self._signed.body.issued_at, self._seen,
+                                epoch(now))
 
     def is_expired(self, now: datetime | None = None) -> bool:
         """Whether ``now`` is past its expiry."""
-        return epoch(now) >= self.expires_at
-
-    def agency(self, agency_id: str) -> Agency:
-        """An agency by id, or UnknownAgency."""
-        return self._signed.body.agencies[self._position(agency_id)]
-
-    def _position(self, agency_id: str) -> int:
-        i = self._by_id.get(agency_id)
-        if i is None:
-            raise UnknownAgency("agency {agency!r} is not in pola {id} v{version}",
-                                agency=agency_id, id=self.id, version=self.version)
-        return i
-
-    def requirement(self, level: Classification) -> Requirement:
-        """What ``level`` demands (defaults: classical suite, up to 1,024 recipients)."""
-        for req in self.requirements:
-            if req.level == level:
-                return req
-        return Requirement(level, Suite.CLASSICAL, MAX_RECIPIENTS)
+        return epoch(now) >= self._signed.body.expires_at
 
     # --- decisions ------------------------------------------------------------------
-
-    def _selectors_of(self, agency_id: str) -> tuple[int, ...]:
-        found = self._selectors.get(agency_id)
-        if found is None:
-            i = self._position(agency_id)
-            agencies = self._signed.body.agencies
-            groups = (agencies.groups(i) if isinstance(agencies, AgencyTable)
-                      else agencies[i].groups)
-            found = self._selectors[agency_id] = self._decisions.selectors_of(agency_id, groups)
-        return found
-
-    def _decide(self, sender: str, recipient: str) -> tuple[int, int]:
-        # Every rule whose from is a selector of the sender and whose to is one of the
-        # recipient's (docs/pola.md section 3): the highest allow and the lowest deny.
-        return self._decisions.limits(self._selectors_of(sender), self._selectors_of(recipient))
-
-    def may_send(self, sender: str, recipient: str, level: Classification | str) -> bool:
-        """Whether ``sender`` may send ``level`` to ``recipient``: some allow reaches the
-        level and no deny covers it (denials win)."""
-        lvl = int(Classification.parse(level))
-        allow, deny = self._limits(sender, recipient)
-        return lvl <= allow and lvl < deny
 
     def check_flow(self, sender: str, to: Sequence[str], level: Classification,
                    suite: Suite) -> None:
@@ -301,14 +173,14 @@ class Pola:
                                   " {used}", label=level.label, required=req.suite.slug,
                                   used=suite.slug)
 
-    def check_flows_at(self, version: int, at: int, sender: str, to: Sequence[str],
+    def check_flows_at(self, version: int, at: datetime, sender: str, to: Sequence[str],
                        level: Classification) -> None:
         """Raise PolicyViolation unless the flows that count for an envelope naming
         ``version`` and created at ``at`` allow it: that version's, if it is older and
         was in force at ``at`` (known only to a home's history), else this version's."""
         older = None
         if version != self.version and self._history is not None:
-            older = self._history.flows_in_force(version, at)
+            older = self._history.flows_in_force(version, epoch(at))
         if older is None:
             self._check_flows(self.may_send, self.version, sender, to, level)
         else:
@@ -338,18 +210,18 @@ class Pola:
                               "latest trusted time this home has seen (pola {id} v{version})",
                               now=show(at), floor=show(self._floor), id=self.id,
                               version=self.version)
-        if at >= self.expires_at:
+        if at >= self._signed.body.expires_at:
             raise PolaExpired("pola {id} v{version} expired on {expires}", id=self.id,
-                              version=self.version, expires=show(self.expires_at))
+                              version=self.version, expires=show(self._signed.body.expires_at))
         policy = self.freshness
         if level is not None and policy is not None:
-            status = freshness_status(policy, self.issued_at, self._seen, at)
+            status = freshness_status(policy, self._signed.body.issued_at, self._seen, at)
             if status.refuses(level):
                 assert status.fresh_until is not None
                 raise PolaStale(
                     "pola {id} v{version} is not confirmed current since {since}: {label} needs"
                     " a freshness statement from the authority at most {hours} hours old",
-                    id=self.id, version=self.version, since=show(status.fresh_until),
+                    id=self.id, version=self.version, since=show(epoch(status.fresh_until)),
                     label=level.label, hours=policy.max_age // 3600)
 
     def tsa_for(self, version: int) -> TimeStamping | None:
@@ -366,14 +238,6 @@ class Pola:
         pairs = ([(r[0], r[4]) for r in agencies.records] if isinstance(agencies, AgencyTable)
                  else [(a.id, a.groups) for a in agencies])
         return _flows.build(self.version, self._decisions, pairs)
-
-
-def _read(path: Path | str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise MalformedPola("cannot read pola {source}: {reason}", source=path,
-                            reason=_fs.os_reason(exc, reading=True)) from None
 
 
 __all__ = ["Agency", "KeyState", "Pola", "Rule"]

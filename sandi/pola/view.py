@@ -1,11 +1,12 @@
-"""Views of a pola for people: the flow matrix, a diff of two versions, a diagram.
+"""Views of a pola (or a draft) for people: the flow matrix and a diagram; what changed
+between two versions is :mod:`sandi.pola.changes`.
 
 >>> from sandi.demo import demo_world
 >>> pola = demo_world().pola
 >>> to_dot(pola).startswith("digraph pola")
 True
->>> diff(pola, pola)
-[]
+>>> matrix(pola)[0][1]
+'setda'
 """
 
 from __future__ import annotations
@@ -13,10 +14,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 
-from sandi._internal.i18n import Phrase
 from sandi.pola.classification import Classification
-from sandi.pola.model import Agency, Effect, KeyState
-from sandi.pola.policy import Pola
+from sandi.pola.content import PolaContent
+from sandi.pola.model import Agency, Effect
 
 #: Colour of an edge by the highest classification allowed on it.
 COLOURS = {
@@ -29,7 +29,7 @@ SHORT = {Classification.BIASA: "B", Classification.TERBATAS: "T",
          Classification.RAHASIA: "R", Classification.SANGAT_RAHASIA: "SR"}
 
 
-def highest(pola: Pola, sender: str, recipient: str) -> Classification | None:
+def highest(pola: PolaContent, sender: str, recipient: str) -> Classification | None:
     """The highest classification ``sender`` may send to ``recipient``, or None."""
     best = None
     for level in Classification:
@@ -38,7 +38,7 @@ def highest(pola: Pola, sender: str, recipient: str) -> Classification | None:
     return best
 
 
-def matrix(pola: Pola) -> list[list[str]]:
+def matrix(pola: PolaContent) -> list[list[str]]:
     """Rows of the agency-by-agency matrix: header row, then one row per sender."""
     ids = [a.id for a in pola.agencies]
     rows = [["", *ids]]
@@ -51,7 +51,7 @@ def matrix(pola: Pola) -> list[list[str]]:
     return rows
 
 
-def _flows(pola: Pola) -> dict[tuple[str, str], Classification]:
+def _flows(pola: PolaContent) -> dict[tuple[str, str], Classification]:
     out = {}
     for a in pola.agencies:
         for b in pola.agencies:
@@ -60,60 +60,11 @@ def _flows(pola: Pola) -> dict[tuple[str, str], Classification]:
     return out
 
 
-#: A key version's state, in the reader's language.
-_STATES = {KeyState.CURRENT: Phrase("current"), KeyState.RETIRED: Phrase("retired"),
-           KeyState.REVOKED: Phrase("revoked")}
-
-
-def _agency_line(a: Agency) -> Phrase:
-    keys = [Phrase("v{version} {state}", version=k.version, state=_STATES[k.state])
-            for k in a.keys]
-    return Phrase("{id} ({abbrev}; groups {groups}; keys {keys})", id=a.id, abbrev=a.abbrev,
-                  groups=", ".join(a.groups) or "-", keys=keys)
-
-
-def diff(old: Pola, new: Pola) -> list[str]:
-    """What changed from ``old`` to ``new``, one line per change, for people. Each line
-    is a :class:`~sandi.errors.Phrase`: English as a ``str``, ``.message("id")`` in
-    Indonesian."""
-    lines: list[str] = []
-    if (old.id, old.version) != (new.id, new.version):
-        lines.append(Phrase("pola: {old} v{old_version} -> {new} v{new_version}", old=old.id,
-                            old_version=old.version, new=new.id, new_version=new.version))
-    if old.authority != new.authority:
-        lines.append(Phrase(
-            "authority: {old}-of-{old_keys} [{old_ids}] -> {new}-of-{new_keys} [{new_ids}]",
-            old=old.authority.threshold, old_keys=len(old.authority.keys),
-            old_ids=", ".join(k.id for k in old.authority.keys),
-            new=new.authority.threshold, new_keys=len(new.authority.keys),
-            new_ids=", ".join(k.id for k in new.authority.keys)))
-    if old.expires_at != new.expires_at:
-        lines.append(Phrase("expiry changed"))
-    before = {a.id: a for a in old.agencies}
-    after = {a.id: a for a in new.agencies}
-    for agency_id in sorted(before.keys() - after.keys()):
-        lines.append(Phrase("- agency {agency}", agency=_agency_line(before[agency_id])))
-    for agency_id in sorted(after.keys() - before.keys()):
-        lines.append(Phrase("+ agency {agency}", agency=_agency_line(after[agency_id])))
-    for agency_id in sorted(before.keys() & after.keys()):
-        if before[agency_id] != after[agency_id]:
-            lines.append(Phrase("~ agency {agency}", agency=_agency_line(before[agency_id])))
-            lines.append(Phrase("       -> {agency}", agency=_agency_line(after[agency_id])))
-    old_flows, new_flows = _flows(old), _flows(new)
-    for pair in sorted(old_flows.keys() | new_flows.keys()):
-        a, b = old_flows.get(pair), new_flows.get(pair)
-        if a != b:
-            lines.append(Phrase("flow {sender} -> {recipient}: {old} -> {new}", sender=pair[0],
-                                recipient=pair[1], old=a.slug if a else Phrase("none"),
-                                new=b.slug if b else Phrase("none")))
-    return lines
-
-
 def _quote(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _dot_lines(pola: Pola) -> Iterator[str]:
+def _dot_lines(pola: PolaContent) -> Iterator[str]:
     yield "digraph pola {"
     yield (f"  graph [label={_quote(f'{pola.name} (v{pola.version})')}, labelloc=t, fontsize=20,"
            " layout=dot, rankdir=LR, splines=true, overlap=false, nodesep=0.25, ranksep=1.2,"
@@ -182,7 +133,7 @@ def _fans(drawn: dict[tuple[str, str], Classification], agencies: int) -> Iterat
             yield _edge(src, dst, level)
 
 
-def to_dot(pola: Pola) -> str:
+def to_dot(pola: PolaContent) -> str:
     """Graphviz DOT: agencies as nodes clustered by group, allowed flows as edges
     coloured by the highest classification, a legend, and the denials."""
     return "\n".join(_dot_lines(pola)) + "\n"

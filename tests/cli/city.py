@@ -56,7 +56,7 @@ class City:
         """Build, sign with ``signers``, publish; the publish JSON."""
         ok(self.pola("build"))
         for n in signers:
-            ok(self.pola("sign", "--key", self.key(n), "--passphrase-file",
+            ok(self.pola("sign", "--yes", "--key", self.key(n), "--passphrase-file",
                          self.custodian_pass))
         return doc(self.auth("--json", "pola", "publish", "--dir", self.ws))
 

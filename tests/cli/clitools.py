@@ -14,7 +14,7 @@ from sandi_cli.main import cli
 #: Environment for every CLI run: English, no inherited home or passphrase file.
 CLEAN_ENV: dict[str, str | None] = {
     "SANDI_LANG": None, "LANG": "C.UTF-8", "LC_ALL": None, "LC_MESSAGES": None,
-    "SANDI_HOME": None, "SANDI_PASSPHRASE_FILE": None,
+    "SANDI_HOME": None, "SANDI_PASSPHRASE_FILE": None, "CREDENTIALS_DIRECTORY": None,
 }
 
 Run = Callable[..., Result]

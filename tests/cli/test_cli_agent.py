@@ -128,3 +128,27 @@ def test_start_refuses_a_second_agent_and_a_bad_timeout(agent_home: tuple[DemoWo
         assert wrong.exit_code == 2 and "time limit" in wrong.stderr, bad
     said = run("--lang", "id", "agent", "status")
     assert said.exit_code == 0 and "memegang kunci" in said.stdout
+
+
+def test_rewrap_through_the_agent_asks_nothing(tmp_path: Path) -> None:
+    from city import build_city, doc
+    from test_cli_rewrap import _archive, _rotate_b
+
+    city = build_city(tmp_path)
+    archive = _archive(city, tmp_path)
+    _rotate_b(city)
+    home = tmp_path / "b"
+    pid = json.loads(sandi_(home, "--json", "agent", "start", "--passphrase-file",
+                            city.home_pass).stdout)["pid"]
+    try:
+        report = doc(city.b("--json", "rewrap", archive, "--jobs", "2"))  # workers ask it too
+        assert (report["files"], report["rewrapped"], report["not_addressed"]) == (4, 3, 1)
+        opened = doc(city.b("--json", "open", archive / "2026" / "nota-3.sandi", "-o",
+                            tmp_path / "out.txt"))
+        assert opened["opened_with"] == {"agency": "bkpsdmd", "key_version": 2}
+        # --retire signs requests to the authority: never with the agent's keys.
+        retire = city.b("rewrap", archive, "--retire")
+        assert retire.exit_code == 2 and "passphrase" in retire.stderr
+    finally:
+        sandi_(home, "agent", "stop")
+    assert pid > 0

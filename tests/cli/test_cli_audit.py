@@ -83,22 +83,28 @@ def test_verify_names_the_first_edited_record(home: Path, activity: dict[str, st
 
 def test_checkpoint_catches_a_rewritten_log(home: Path, activity: dict[str, str],
                                             tmp_path: Path, passfile: Path) -> None:
+    # The agency's own signed checkpoint, as an auditor may hold it (the witness's
+    # cosignature is tests/cli/test_cli_witness.py).
     run = make_run(home)
-    checkpoint = tmp_path / "checkpoint.txt"
-    made = doc(run("--json", "audit", "checkpoint", "--agency", "dinkes", "-o", checkpoint,
+    request = tmp_path / "request.txt"
+    made = doc(run("--json", "audit", "checkpoint", "--agency", "dinkes", "-o", request,
                    "--passphrase-file", passfile))
-    assert made["size"] == 4 and checkpoint.read_text().startswith("sandi audit checkpoint v1")
+    assert made["size"] == 4 and request.read_text().startswith("old 0\n\nsandi/audit/dinkes\n4\n")
+    checkpoint = tmp_path / "checkpoint.txt"
+    checkpoint.write_text(request.read_text().removeprefix("old 0\n\n"))
     later = doc(run("--json", "audit", "verify", "--checkpoint", checkpoint, "--agency",
                     "dinkes"))
     assert later["records"] == 5 and later["checkpoint"]["size"] == 4  # + the checkpoint
+    assert ok(run("audit", "verify", "--checkpoint", checkpoint)).exit_code == 0
     printed = ok(run("audit", "checkpoint", "--agency", "dinkes", "--passphrase-file",
                      passfile)).stdout
-    assert printed.startswith("sandi audit checkpoint v1\ndinkes ")
+    assert printed.startswith("old 0\n\nsandi/audit/dinkes\n")
 
     other = run("audit", "verify", "--checkpoint", checkpoint, "--agency", "setda")
     assert_one_error(other, 1)
-    half = run("audit", "verify", "--checkpoint", checkpoint)
-    assert half.exit_code == 2
+    junk = tmp_path / "junk.txt"
+    junk.write_bytes(b"\xff\xfe not text")
+    assert_one_error(run("audit", "verify", "--checkpoint", junk), 1)
 
     with sqlite3.connect(home / "audit.db") as db:  # drop the tail: the chain stays whole
         db.execute("DELETE FROM records WHERE seq >= 3")

@@ -75,13 +75,23 @@ def test_the_whole_flow_by_cli_only(tmp_path: Path) -> None:
     error, hint = assert_one_error(city.a("verify", archive / "balasan.txt.sandi"), 1)
     assert "revoked as compromised" in error and "seal again" in hint
 
-    changes = doc(city.auth("--json", "pola", "diff", city.ws / "published/pola-v1.sandi",
-                            city.ws / "pola.sandi"))["changes"]
-    assert changes[0] == "pola: kota-uji v1 -> kota-uji v3"
-    assert any("bkpsdmd" in line and "v1 revoked" in line for line in changes)
+    diffed = doc(city.auth("--json", "pola", "diff", city.ws / "published/pola-v1.sandi",
+                           city.ws / "pola.sandi"))
+    assert (diffed["old"]["version"], diffed["new"]["version"]) == (1, 3)
+    changes = [(tuple(map(tuple, c["path"])), c.get("old"), c.get("new"))
+               for c in diffed["changes"] if c["kind"] == "changed"]
+    assert ((("agencies", "bkpsdmd"), ("keys", 1), ("state", None)), "current",
+            "revoked") in changes
+    assert ((("agencies", "bkpsdmd"), ("keys", 1), ("reason", None)), None,
+            "compromised") in changes
+    assert any(c["kind"] == "added" and c["path"] == [["agencies", "bkpsdmd"], ["keys", 2]]
+               for c in diffed["changes"])
     shown = ok(city.auth("--lang", "id", "pola", "diff", city.ws / "published/pola-v1.sandi",
                          city.ws / "pola.sandi")).stdout
-    assert "~ instansi bkpsdmd" in shown and "v1 dicabut" in shown and "revoked" not in shown
+    assert "~ instansi bkpsdmd, kunci v1, status: berlaku -> dicabut" in shown
+    assert ("~ instansi bkpsdmd, kunci v1, alasan: - -> bocor (tidak ada tanda tangannya yang"
+            " dipercaya)") in shown
+    assert "revoked" not in shown and "compromised" not in shown
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +111,7 @@ def test_publish_needs_the_threshold(city: City, tmp_path: Path) -> None:
     ok(city.auth("pola", "deny", "bkpsdmd", "diskominfo", "--from-level", "rahasia",
                  "--dir", ws))
     ok(city.auth("pola", "build", "--dir", ws))
-    signed = doc(city.auth("--json", "pola", "sign", "--dir", ws, "--key", city.key(1),
+    signed = doc(city.auth("--json", "pola", "sign", "--yes", "--dir", ws, "--key", city.key(1),
                            "--passphrase-file", city.custodian_pass))
     assert signed["signed"] == ["kustodian-1"] and not signed["complete"]
     before = (ws / "pola.sandi").read_bytes()
@@ -121,10 +131,10 @@ def test_authority_rotation_needs_old_and_new_custodians(city: City, tmp_path: P
     built = ok(city.auth("pola", "build", "--dir", ws)).stdout
     assert "previous custodians must sign too" in built
     for key in (city.key(3), tmp_path / "k4.key"):
-        ok(city.auth("pola", "sign", "--dir", ws, "--key", key, "--passphrase-file",
+        ok(city.auth("pola", "sign", "--yes", "--dir", ws, "--key", key, "--passphrase-file",
                      city.custodian_pass))
     assert_one_error(city.auth("pola", "publish", "--dir", ws), 1)  # only 1 of the old
-    last = doc(city.auth("--json", "pola", "sign", "--dir", ws, "--key", city.key(1),
+    last = doc(city.auth("--json", "pola", "sign", "--yes", "--dir", ws, "--key", city.key(1),
                          "--passphrase-file", city.custodian_pass))
     assert last["previous"] == {"signed": ["kustodian-1", "kustodian-3"], "threshold": 2,
                                 "keys": 3}
@@ -176,7 +186,9 @@ def test_agency_remove_and_request_errors(city: City, tmp_path: Path) -> None:
 
 def test_diff_of_the_same_pola(city: City) -> None:
     same = city.auth("pola", "diff", city.ws / "pola.sandi", city.ws / "pola.sandi")
-    assert ok(same).stdout.strip() == "No differences."
+    assert ok(same).stdout.splitlines() == [
+        "pola: kota-uji v1 [signed 2/3 (threshold 2)] -> kota-uji v1 [signed 2/3 (threshold 2)]",
+        "No differences."]
 
 
 def test_graph_dot_to_stdout_and_file(run: Run, tmp_path: Path) -> None:
@@ -215,7 +227,7 @@ def test_custodian_passphrase_ignores_the_keystore_variable(city: City, tmp_path
     ws = _copy(city, tmp_path)
     ok(city.auth("pola", "build", "--dir", ws))
     wrong = write_secret(tmp_path / "keystore-pass.txt", "bukan kunci kustodian")
-    result = city.auth("pola", "sign", "--dir", ws, "--key", city.key(1),
+    result = city.auth("pola", "sign", "--yes", "--dir", ws, "--key", city.key(1),
                        env={"SANDI_PASSPHRASE_FILE": str(wrong)},
                        input=f"{city.custodian_pass.read_text().strip()}\n")
     assert result.exit_code == 0, result.stderr  # it prompted instead of using the file

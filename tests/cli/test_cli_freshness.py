@@ -39,7 +39,7 @@ def test_timestamp_renews_and_update_fetches_it(tmp_path: Path) -> None:
     ok(auth("pola", "agency", "add", made["request"], "--dir", ws, "--name", "Dinkes",
             "--abbrev", "Dinkes"))
     ok(auth("pola", "build", "--dir", ws))
-    ok(auth("pola", "sign", "--dir", ws, "--key", tmp_path / "k1", "--passphrase-file",
+    ok(auth("pola", "sign", "--yes", "--dir", ws, "--key", tmp_path / "k1", "--passphrase-file",
             secret))
     published = ok(auth("pola", "publish", "--dir", ws))
     assert "sandi pola timestamp" in published.stdout

@@ -10,6 +10,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -21,7 +22,11 @@ from sandi.demo import DEMO_PASSPHRASE, DemoWorld
 BIG = 160 * 1024 * 1024
 
 
-def _default_sigint() -> None:
+def _as_from_a_shell() -> None:
+    """Give the child the signal dispositions a shell gives a foreground command. A test
+    run started in the background (`pytest &`, nohup, CI runners) inherits SIGINT ignored,
+    and Python keeps an ignored SIGINT ignored: Ctrl-C would then be lost on its way to
+    the child, and the test would be testing its runner instead of sandi."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
@@ -30,12 +35,8 @@ class Terminal:
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
         self.master, slave = pty.openpty()
-        # Ctrl-C at a terminal reaches a program whose SIGINT is at its default. A test run
-        # started in the background of a non-interactive shell (a CI script, `cmd &`)
-        # inherits SIGINT *ignored*, and the child would inherit that too and rightly
-        # ignore the test's Ctrl-C: give it the disposition an interactive shell gives.
         self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave, env=env,
-                                     start_new_session=True, preexec_fn=_default_sigint)
+                                     start_new_session=True, preexec_fn=_as_from_a_shell)
         os.close(slave)
         self.screen = b""
 
@@ -112,14 +113,37 @@ def test_hidden_prompt_and_progress_bar(world: DemoWorld, big_envelope: Path,
 
 def test_ctrl_c_during_open_leaves_nothing(world: DemoWorld, big_envelope: Path,
                                            tmp_path: Path) -> None:
+    # The envelope arrives through a FIFO: the test feeds its first half, and Ctrl-C comes
+    # while `open` is blocked waiting for the rest, so plaintext is being produced whatever
+    # the machine's load (racing a fast open with a signal failed on a busy machine).
     target = tmp_path / "out"
     target.mkdir()
-    term = Terminal(_sandi("open", big_envelope, "-o", target / "arsip.out"), _env(world))
+    fifo = tmp_path / "arsip.bin.sandi"
+    os.mkfifo(fifo)
+    data = big_envelope.read_bytes()
+    term = Terminal(_sandi("open", fifo, "-o", target / "arsip.out"), _env(world))
     term.read_until(b"assphrase")
     term.type(DEMO_PASSPHRASE + "\n")
-    term.read_until(b"Opening")  # the bar is up: plaintext is being produced
+    fed, interrupted = threading.Event(), threading.Event()
+
+    def feed() -> None:
+        try:
+            with fifo.open("wb") as pipe:
+                pipe.write(data[: len(data) // 2])  # returns once `open` has read nearly all
+                fed.set()
+                interrupted.wait(120)  # the rest only once Ctrl-C has been sent
+                pipe.write(data[len(data) // 2:])
+        except BrokenPipeError:  # `open` was interrupted: the rest is never read
+            pass
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    assert fed.wait(120), term.screen[-2000:]
+    assert term.proc.poll() is None  # still waiting for the second half
     os.killpg(term.proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C
+    interrupted.set()
     code = term.finish()
+    feeder.join(10)
     assert code == 130, term.screen[-2000:]
     assert b"Traceback" not in term.screen
     assert list(target.iterdir()) == []  # no output, no hidden temporary file

@@ -53,7 +53,7 @@ def iso(seconds: int) -> str:
 
 def _keystore(agency: str) -> Keystore:
     # In memory only: the generator never touches a keystore file.
-    return Keystore(_InMemory(), Holdings(tuple(k for (a, _), k in KEYS.items()  # type: ignore[arg-type]
+    return Keystore._holding(_InMemory(), Holdings(tuple(k for (a, _), k in KEYS.items()  # type: ignore[arg-type]
                                                 if a == agency)))
 
 
