@@ -17,8 +17,6 @@ private key.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -37,7 +35,6 @@ from sandi.crypto.primitives import (
     verify_signature,
 )
 from sandi.crypto.suite import Suite
-from sandi.envelope.acknowledging import make_receipt
 from sandi.envelope.format import Header, Stanza, decode_meta, read_header, signature_input
 from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe, opened_from
 from sandi.envelope.inputs import EnvelopeSource, envelope_reader
@@ -129,6 +126,8 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
     if not receipt:
         return opened
     # Only now, with every check passed: never a receipt for what failed verification.
+    from sandi.envelope.acknowledging import make_receipt  # only when a receipt is asked for
+
     return replace(opened, receipt=make_receipt(header, reader.trailer,
                                                 keystore.identity(key.agency), pola, now=now))
 
@@ -198,6 +197,9 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
                 opened = _open_stream(read, out.write, keystore, pola, now, receipt)
                 publish(opened)
             return replace(opened, path=str(Path(dst).absolute()))
+        import shutil  # only here: `sandi open` never stages (issue 18 §1, start-up)
+        import tempfile
+
         with tempfile.TemporaryFile() as staged:
             opened = _open_stream(read, staged.write, keystore, pola, now, receipt)
             publish(opened)
