@@ -30,10 +30,10 @@ _THREAD_AFTER = 2  # jobs (1 MiB blocks) done inline before a worker thread star
 # share one), so this bounds the memory in flight at a few MiB however fast the
 # reader is: "constant memory" means a 100 GB file fits in 64 MiB of RSS.
 _QUEUE_JOBS = 4
-# Buffers per ring: the block being filled and three in the workers' hands. The
+# Buffers per ring: the block being filled and two in the workers' hands. The
 # SHA-256 is the slowest stage, so more would only hold more memory (each ring is
 # _RING MiB; seal uses one, open two), not go faster.
-_RING = 4
+_RING = 3
 
 
 class Offload:
