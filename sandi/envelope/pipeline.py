@@ -50,7 +50,7 @@ class Offload:
     def __init__(self) -> None:
         self._count = 0
         self._done = 0
-        self._progress = threading.Condition()
+        self._progress: threading.Condition | None = None  # made with the thread
         self._queue: queue.Queue[tuple[Callable[[Any], object], Any] | None] | None = None
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -66,6 +66,7 @@ class Offload:
             return self._count
         if self._queue is None:
             self._queue = queue.Queue(maxsize=_QUEUE_JOBS)
+            self._progress = threading.Condition()
             self._thread = threading.Thread(target=self._work, daemon=True)
             self._thread.start()
         self._queue.put((function, data))
@@ -75,12 +76,13 @@ class Offload:
         """Return once job number ``job`` is done (or skipped after an error)."""
         if self._done >= job:
             return
+        assert self._progress is not None  # a job not yet done is the thread's
         with self._progress:
             while self._done < job:
                 self._progress.wait()
 
     def _work(self) -> None:
-        assert self._queue is not None
+        assert self._queue is not None and self._progress is not None
         while (job := self._queue.get()) is not None:
             if self._error is None:
                 try:
