@@ -74,7 +74,9 @@ def test_a_buffer_is_reused_only_after_the_workers_are_done(
                     to=["inspektorat"], classification="terbatas", pola=world.pola)
     envelope = bytes(sealed.data) if isinstance(sealed, _SlowSink) else sealed.getvalue()
     opened = _SlowSink() if slow == "write" else io.BytesIO()
-    sandi.open_file(io.BytesIO(envelope), opened,  # type: ignore[arg-type]
+    sealed_file = tmp_path / "arsip.sandi"  # a file: read with readinto, into a ring
+    sealed_file.write_bytes(envelope)
+    sandi.open_file(sealed_file, opened,  # type: ignore[arg-type]
                     keystore=world.keystore, pola=world.pola)
     got = bytes(opened.data) if isinstance(opened, _SlowSink) else opened.getvalue()
     assert got == DATA  # and the signature over the hash of every block held

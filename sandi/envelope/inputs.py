@@ -138,7 +138,6 @@ def _opened(src: os.PathLike[str] | Readable, what: str,
                             "the file in binary mode (\"rb\")")
         return bytes(data) if isinstance(data, bytearray) else data
 
-    # A binary stream's own readinto, for the payload; the header is read (and the
-    # stream's type checked) with ``binary`` first.
-    into = counted_into(src, progress) if isinstance(src, io.IOBase) else None
-    yield _fs.counted(binary, progress), into
+    # A caller's stream is read with ``read`` only: its ``readinto`` may be io.RawIOBase's
+    # unimplemented one (a class that defines only ``read``). Files opened here use theirs.
+    yield _fs.counted(binary, progress), None
