@@ -46,6 +46,8 @@ class Measurement:
     seconds: float
     max_rss_bytes: int | None
     bytes: int
+    cpu_seconds: float | None = None  # user + system, of a child process
+    minor_faults: int | None = None  # of a child process
 
     @property
     def mib_per_s(self) -> float:
@@ -96,7 +98,8 @@ def run_process(
     name: str | None = None,
     nbytes: int = 0,
 ) -> Measurement:
-    """Run ``argv`` to completion; return its wall time and peak RSS.
+    """Run ``argv`` to completion; return its wall time, CPU time, minor page faults and
+    peak RSS.
 
     The child is started through GNU ``time`` rather than read with
     ``os.wait4`` directly: on Linux a child exec'd from this process reports
@@ -116,7 +119,7 @@ def run_process(
         with tempfile.TemporaryFile() as err, tempfile.NamedTemporaryFile("r") as rss:
             start = time.perf_counter()
             proc = subprocess.Popen(
-                [TIME, "-q", "-f", "%M", "-o", rss.name, "--", *argv],
+                [TIME, "-q", "-f", "%M %U %S %R", "-o", rss.name, "--", *argv],
                 stdin=fin if fin is not None else subprocess.DEVNULL,
                 stdout=fout if fout is not None else subprocess.DEVNULL,
                 stderr=err,
@@ -127,7 +130,7 @@ def run_process(
             if returncode != 0:
                 err.seek(0)
                 raise ProcessFailed(returncode, argv, stderr=err.read().decode(errors="replace"))
-            max_rss_kib = int(rss.read().split()[-1])
+            kib, user, system, faults = rss.read().split()[-4:]
     finally:
         for f in (fin, fout):
             if f is not None:
@@ -135,8 +138,10 @@ def run_process(
     return Measurement(
         name=name or os.path.basename(argv[0]),
         seconds=seconds,
-        max_rss_bytes=max_rss_kib * 1024,
+        max_rss_bytes=int(kib) * 1024,
         bytes=nbytes,
+        cpu_seconds=float(user) + float(system),
+        minor_faults=int(faults),
     )
 
 
@@ -153,8 +158,9 @@ class Item:
     """Every run of one measured item, with its median and spread.
 
     ``runs`` are seconds per run (``per_op`` items: seconds per operation);
-    ``rss`` the peak RSS of each run's child process, if any; ``extra`` free-form
-    numbers about the runs (e.g. the share spent in fsync).
+    ``rss`` the peak RSS of each run's child process, if any, and ``cpu`` and
+    ``faults`` its CPU seconds and minor page faults; ``extra`` free-form numbers
+    about the runs (e.g. the share spent in fsync).
     """
 
     section: str
@@ -164,6 +170,8 @@ class Item:
     per_op: bool = False
     rss: list[int] | None = None
     extra: dict[str, float] | None = None
+    cpu: list[float] | None = None  # CPU seconds (user + system) of each run's child
+    faults: list[int] | None = None  # minor page faults of each run's child
 
     @property
     def median(self) -> float:
@@ -206,6 +214,12 @@ class Item:
             doc["max_rss_bytes"] = self.max_rss
         if self.extra:
             doc["extra"] = self.extra
+        if self.cpu:
+            doc["cpu_seconds"] = self.cpu
+            doc["cpu_median"] = statistics.median(self.cpu)
+        if self.faults:
+            doc["minor_faults"] = self.faults
+            doc["minor_faults_median"] = statistics.median(self.faults)
         return doc
 
 

@@ -41,7 +41,7 @@ HERE = Path(__file__).resolve().parent
 if not __package__:  # run as a script: make ``benchmarks`` importable as a package
     sys.path.insert(0, str(HERE.parent))
 
-from benchmarks import _history  # noqa: E402
+from benchmarks import _fast, _history  # noqa: E402
 from benchmarks import _sections as s  # noqa: E402
 from benchmarks._measure import MIB, Item  # noqa: E402
 
@@ -55,6 +55,7 @@ SECTIONS: dict[str, tuple[str, Callable[[s.Plan, s.Recorder], None]]] = {
     "g": ("audit log appends", s.audit),
     "h": ("hybrid against classical (demo pola)", s.suites),
     "i": ("an envelope naming an older pola version, at scale", _history.history),
+    "j": ("small things fast: commands on tmpfs and disk, CPU, faults, RSS", _fast.fast),
 }
 PLOTS = ("throughput_vs_size.png", "seal_vs_recipients.png", "pola_load_vs_agencies.png",
          "rewrap_vs_size.png")
@@ -286,6 +287,7 @@ def _targets(items: dict[str, Item], ratio: dict[str, float], plan: s.Plan) -> l
     if r is not None:
         out.append(Target(f"f. rewrap time {s.human(big)} / 1 KiB", f"{r:.2f}", "<= 1.5",
                           r <= 1.5 if big >= s.GIB else None))
+    out += [t for t in _fast.targets(items, plan.quick, Target) if isinstance(t, Target)]
     return out
 
 
@@ -331,6 +333,11 @@ def render(rec: s.Recorder, ratio: dict[str, float], goals: list[Target], meta: 
         lines += _table("(h) envelope size overhead", [
             "suite", "header, 1 recipient", "header, 10 recipients", "bytes per recipient",
             "signature trailer"], rows, markdown)
+    per_command = _fast.summary(rec.items, bool(meta.get("quick")))
+    if per_command:
+        lines += _table("(j) per command: fixed cost, CPU and page faults per GiB (growth from"
+                        " 1 MiB to the largest size), peak RSS", _fast.SUMMARY_HEAD,
+                        per_command, markdown)
     polas = {k: v for k, v in rec.facts.items() if k.startswith("pola/")}
     if polas:
         rows = [[f"{v['agencies']:,}", f"{v['rules']:,}", f"{v['bytes'] / MIB:.1f} MiB",

@@ -20,7 +20,6 @@ import importlib
 import json
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +72,7 @@ def _report(ctx: click.Context, err: sandi.SandiError) -> None:
     session = _session(ctx)
     lang = lang_of(ctx)
     if session is not None and session.debug:
-        traceback.print_exc()
+        _print_traceback()
     click.echo(f"sandi: {t('label.error', lang)}: {err.describe(lang)}", err=True)
     if session is not None and session.debug and (detail := err.debug_detail(lang)):
         click.echo(f"sandi: {t('label.debug', lang)}: {detail}", err=True)
@@ -135,11 +134,17 @@ class SandiCLI(LocalizedGroup):
         except Exception as exc:
             session = _session(ctx)
             if session is not None and session.debug:
-                traceback.print_exc()
+                _print_traceback()
             detail = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
             click.echo(f"sandi: {t('main.internal', lang_of(ctx), detail=detail[:200])}",
                        err=True)
             ctx.exit(EXIT_INTERNAL)
+
+
+def _print_traceback() -> None:
+    import traceback  # only with --debug: it pulls in linecache and tokenize
+
+    traceback.print_exc()
 
 
 def _silence_stdout() -> None:

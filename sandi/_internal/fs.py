@@ -362,10 +362,10 @@ Source = Path | str | BinaryIO
 
 
 @contextlib.contextmanager
-def reader(src: Source) -> Iterator[Callable[[int], bytes]]:
-    """A ``read`` function over a path (opened and closed here) or a binary stream."""
+def reader(src: Source) -> Iterator[BinaryIO]:
+    """The binary stream of a path (opened and closed here), or the stream itself."""
     if not isinstance(src, (str, Path)):
-        yield src.read
+        yield src
         return
     try:
         stream = Path(src).open("rb")  # noqa: SIM115  (closed by the with below)
@@ -373,7 +373,7 @@ def reader(src: Source) -> Iterator[Callable[[int], bytes]]:
         raise InvalidArgument("cannot read {path}: {reason}", path=src,
                               reason=os_reason(exc, reading=True)) from None
     with stream:
-        yield stream.read
+        yield stream
 
 
 def counted(read: Callable[[int], bytes],

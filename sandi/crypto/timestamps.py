@@ -25,14 +25,18 @@ from __future__ import annotations
 import hashlib
 import math
 from dataclasses import dataclass
-
-from cryptography import x509
+from typing import TYPE_CHECKING
 
 from sandi._internal.i18n import Phrase
 from sandi.errors import TimestampInvalid, TimestampUnavailable
 
+if TYPE_CHECKING:
+    from cryptography import x509
+
 MAX_RESPONSE = 32 * 1024
-_SHA256_OID = x509.ObjectIdentifier("2.16.840.1.101.3.4.2.1")
+# id-sha256. ``cryptography.x509`` (~40 ms to import) is loaded only when a token is
+# checked: a pola without a TSA never needs it (issue 18 §1).
+_SHA256_OID = "2.16.840.1.101.3.4.2.1"
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ class Witnessed:
 
 
 def _certificates(certificates: tuple[bytes, ...]) -> list[x509.Certificate]:
+    from cryptography import x509
+
     try:
         return [x509.load_der_x509_certificate(c) for c in certificates]
     except ValueError:
@@ -80,7 +86,7 @@ def check_timestamp(response: bytes, certificates: tuple[bytes, ...], message: b
         algorithm = info.message_imprint.hash_algorithm
     except (ValueError, TypeError):
         raise TimestampInvalid("time-stamp token: not an RFC 3161 response") from None
-    if algorithm != _SHA256_OID:
+    if algorithm.dotted_string != _SHA256_OID:
         raise TimestampInvalid("time-stamp token: the imprint is not SHA-256")
     verifier = _verifier(certificates, nonce)
     try:

@@ -30,7 +30,7 @@ import binascii
 import io
 from collections.abc import Callable
 
-from sandi.envelope.stream import read_full
+from sandi.envelope.stream import ReadInto, read_full
 from sandi.errors import MalformedEnvelope
 
 BEGIN = b"-----BEGIN SANDI ENVELOPE-----\n"
@@ -185,6 +185,12 @@ def dearmor(text: bytes) -> bytes:
 
 def auto(read: Read) -> Read:
     """A reader of the binary envelope, whether the stream is binary or armored."""
+    return auto_into(read, None)[0]
+
+
+def auto_into(read: Read, readinto: ReadInto | None) -> tuple[Read, ReadInto | None]:
+    """:func:`auto`, with a ``readinto`` over the same binary envelope (the stream's own
+    after the first line's bytes), or None if the stream is armored or has none."""
     head = read_full(read, len(BEGIN))
     replay = io.BytesIO(head)
 
@@ -195,5 +201,12 @@ def auto(read: Read) -> Read:
         return first + (read(size - len(first)) if len(first) < size else b"")
 
     if is_armored(head):
-        return ArmorReader(chained).read
-    return chained
+        return ArmorReader(chained).read, None
+    if readinto is None:
+        return chained, None
+    inner = readinto
+
+    def chained_into(view: memoryview) -> int:
+        return replay.readinto(view) or inner(view)  # short reads are allowed
+
+    return chained, chained_into

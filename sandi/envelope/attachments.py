@@ -48,6 +48,7 @@ NO_ATTACHMENTS = Attachments()
 
 _ATTACHMENTS_WORDS = Phrase("attachments")
 _ATTACHMENTS = Fields(MalformedEnvelope, _ATTACHMENTS_WORDS)
+_NONE = b"\x90"  # msgpack's empty array: no attachments
 
 
 def encode_attachments(a: Attachments) -> bytes:
@@ -61,6 +62,8 @@ def decode_attachments(data: bytes) -> Attachments:
 
     An unknown type is refused rather than skipped: an unsigned block a reader skips
     would be a channel nobody checks."""
+    if data == _NONE:  # the usual case, and its one canonical encoding
+        return NO_ATTACHMENTS
     f = _ATTACHMENTS
     items = f.array(unpack(data, MalformedEnvelope, _ATTACHMENTS_WORDS, MAX_ATTACHMENTS),
                     "attachments", 0, len(AttachmentType))

@@ -35,9 +35,11 @@ from typing import Protocol, TypeAlias, runtime_checkable
 
 from sandi._internal import fs as _fs
 from sandi.envelope import armor
+from sandi.envelope.stream import ReadInto, counted_into
 from sandi.errors import MalformedEnvelope
 
-__all__ = ["EnvelopeSource", "PlainSource", "Readable", "envelope_reader", "plain_reader"]
+__all__ = ["EnvelopeSource", "PlainSource", "Readable", "envelope_input", "envelope_reader",
+           "plain_input", "plain_reader"]
 
 
 @runtime_checkable
@@ -67,28 +69,46 @@ def envelope_reader(src: EnvelopeSource, progress: Callable[[int], object] | Non
                     ) -> Iterator[Read]:
     """A ``read`` of the binary envelope in ``src`` (armored text is decoded as it is
     read); ``progress`` gets the number of bytes of each read of ``src``."""
+    with envelope_input(src, progress) as (read, _readinto):
+        yield read
+
+
+@contextlib.contextmanager
+def envelope_input(src: EnvelopeSource, progress: Callable[[int], object] | None = None
+                   ) -> Iterator[tuple[Read, ReadInto | None]]:
+    """:func:`envelope_reader`, with a ``readinto`` over the same binary envelope (the
+    stream's own, for the payload's reused buffers), or None if it is armored or the
+    stream has none."""
     if isinstance(src, str):
         src = _armored_text(src)
     if isinstance(src, (bytes, bytearray, memoryview)):
         src = io.BytesIO(src)
     elif not isinstance(src, (os.PathLike, Readable)):
         raise TypeError(f"an envelope is {_ENVELOPE_TYPES}, not {type(src).__name__}")
-    with _opened(src, "envelope") as raw:
-        yield armor.auto(_fs.counted(raw, progress))
+    with _opened(src, "envelope", progress) as (read, readinto):
+        yield armor.auto_into(read, readinto)
 
 
 @contextlib.contextmanager
 def plain_reader(src: PlainSource, progress: Callable[[int], object] | None = None
                  ) -> Iterator[Read]:
     """A ``read`` of the document in ``src`` (a file or a binary stream)."""
+    with plain_input(src, progress) as (read, _readinto):
+        yield read
+
+
+@contextlib.contextmanager
+def plain_input(src: PlainSource, progress: Callable[[int], object] | None = None
+                ) -> Iterator[tuple[Read, ReadInto | None]]:
+    """:func:`plain_reader`, with the stream's ``readinto`` if it has one."""
     if isinstance(src, str):
         raise TypeError("seal_file does not take a str: pass pathlib.Path(name) for a file "
                         "(a str is never taken as a file name), or use sandi.seal for bytes")
     if not isinstance(src, (os.PathLike, Readable)):
         raise TypeError("seal_file reads a pathlib.Path or a binary stream with read(n), "
                         f"not {type(src).__name__}; use sandi.seal for bytes")
-    with _opened(src, "document") as raw:
-        yield _fs.counted(raw, progress)
+    with _opened(src, "document", progress) as pair:
+        yield pair
 
 
 def _armored_text(text: str) -> bytes:
@@ -102,10 +122,12 @@ def _armored_text(text: str) -> bytes:
 
 
 @contextlib.contextmanager
-def _opened(src: os.PathLike[str] | Readable, what: str) -> Iterator[Read]:
+def _opened(src: os.PathLike[str] | Readable, what: str,
+            progress: Callable[[int], object] | None
+            ) -> Iterator[tuple[Read, ReadInto | None]]:
     if isinstance(src, os.PathLike):
-        with _fs.reader(Path(src)) as read:
-            yield read
+        with _fs.reader(Path(src)) as stream:
+            yield _fs.counted(stream.read, progress), counted_into(stream, progress)
         return
     read = src.read
 
@@ -116,4 +138,6 @@ def _opened(src: os.PathLike[str] | Readable, what: str) -> Iterator[Read]:
                             "the file in binary mode (\"rb\")")
         return bytes(data) if isinstance(data, bytearray) else data
 
-    yield binary
+    # A caller's stream is read with ``read`` only: its ``readinto`` may be io.RawIOBase's
+    # unimplemented one (a class that defines only ``read``). Files opened here use theirs.
+    yield _fs.counted(binary, progress), None

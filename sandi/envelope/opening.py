@@ -16,9 +16,8 @@ private key.
 
 from __future__ import annotations
 
+import io
 import os
-import shutil
-import tempfile
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -37,13 +36,13 @@ from sandi.crypto.primitives import (
     verify_signature,
 )
 from sandi.crypto.suite import Suite
-from sandi.envelope.acknowledging import make_receipt
 from sandi.envelope.format import Header, Stanza, decode_meta, read_header, signature_input
 from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe, opened_from
-from sandi.envelope.inputs import EnvelopeSource, envelope_reader
+from sandi.envelope.inputs import EnvelopeSource, envelope_input, envelope_reader
+from sandi.envelope.pipeline import Pipeline
 from sandi.envelope.policy import check_envelope
 from sandi.envelope.stanzas import STANZA_LABELS
-from sandi.envelope.stream import ChunkReader, Pipeline, open_payload
+from sandi.envelope.stream import ChunkReader, ReadInto, open_payload
 from sandi.envelope.timestamping import envelope_witnessed
 from sandi.errors import (
     KeyNotFound,
@@ -109,7 +108,8 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
 
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
-                 pola: Pola, now: datetime | None = None, receipt: bool = False) -> Opened:
+                 pola: Pola, now: datetime | None = None, receipt: bool = False,
+                 readinto: ReadInto | None = None) -> Opened:
     header = read_header(read)
     h = header.signed
     signer = check_envelope(pola, h, now)
@@ -119,8 +119,9 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
                                  LABEL_METADATA, TamperedEnvelope,
                                  _META_FAILS))
     with Pipeline(write) as pipe:
-        reader = ChunkReader(read, h.suite.signature_len, pipe.hash)
-        for plain in open_payload(doc_keys.payload, reader):
+        reader = ChunkReader(read, h.suite.signature_len, pipe.hash, readinto,
+                             pipe.ring(extra=h.suite.signature_len))
+        for plain in open_payload(doc_keys.payload, reader, pipe.ring(secret=True)):
             pipe.write(plain)
     _check_signature(header, signer, reader.trailer, pipe.digest.digest())
     warnings = _recipient_warnings(pola, key)
@@ -129,6 +130,8 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
     if not receipt:
         return opened
     # Only now, with every check passed: never a receipt for what failed verification.
+    from sandi.envelope.acknowledging import make_receipt  # only when a receipt is asked for
+
     return replace(opened, receipt=make_receipt(header, reader.trailer,
                                                 keystore.identity(key.agency), pola, now=now))
 
@@ -158,10 +161,10 @@ def open(envelope: EnvelopeSource, *, keystore: Keyring, pola: Pola,
     WrappedKeyInvalid), NotARecipient, PolicyViolation, KeyRevoked, KeyNotValid,
     PolaMismatch, TimestampInvalid; TypeError for an argument of another type.
     """
-    parts: list[bytes | memoryview] = []
-    with envelope_reader(envelope) as read:
-        opened = _open_stream(read, parts.append, keystore, pola, now, receipt)
-    return Document(**vars(opened), plaintext=b"".join(parts))
+    out = io.BytesIO()  # copies each block: the pipeline reuses its buffers
+    with envelope_input(envelope) as (read, readinto):
+        opened = _open_stream(read, out.write, keystore, pola, now, receipt, readinto)
+    return Document(**vars(opened), plaintext=out.getvalue())
 
 
 def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyring,
@@ -181,7 +184,7 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
     opening in an audit log): if it raises, nothing is published.
     """
     publish = before_publish or (lambda _opened: None)
-    with envelope_reader(src, progress) as read:
+    with envelope_input(src, progress) as (read, into):
         if isinstance(dst, (str, Path)) and Path(dst).is_dir():
             fallback = Path(src).name if isinstance(src, os.PathLike) else "dokumen.sandi"
             result: list[Opened] = []
@@ -190,16 +193,19 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
                 return output_name(result[0].filename, fallback)
 
             with _fs.atomic_output_in(dst, name, overwrite=force, mode=0o600) as out:
-                result.append(_open_stream(read, out.write, keystore, pola, now, receipt))
+                result.append(_open_stream(read, out.write, keystore, pola, now, receipt, into))
                 publish(result[0])
             return replace(result[0], path=str(Path(dst).absolute() / name()))
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
-                opened = _open_stream(read, out.write, keystore, pola, now, receipt)
+                opened = _open_stream(read, out.write, keystore, pola, now, receipt, into)
                 publish(opened)
             return replace(opened, path=str(Path(dst).absolute()))
+        import shutil  # only here: `sandi open` never stages (issue 18 §1, start-up)
+        import tempfile
+
         with tempfile.TemporaryFile() as staged:
-            opened = _open_stream(read, staged.write, keystore, pola, now, receipt)
+            opened = _open_stream(read, staged.write, keystore, pola, now, receipt, into)
             publish(opened)
             staged.seek(0)
             shutil.copyfileobj(staged, dst, 1 << 20)

@@ -28,9 +28,10 @@ from sandi.envelope.acknowledging import make_receipt
 from sandi.envelope.format import read_header
 from sandi.envelope.inputs import EnvelopeSource, envelope_reader
 from sandi.envelope.opening import _check_signature, _my_stanza
+from sandi.envelope.pipeline import Pipeline
 from sandi.envelope.policy import check_envelope, check_signer
 from sandi.envelope.receipts import Outcome, Reason, Receipt
-from sandi.envelope.stream import ChunkReader, Pipeline
+from sandi.envelope.stream import ChunkReader
 from sandi.errors import InvalidArgument, PolicyViolation, UnknownAgency
 from sandi.keys.agencykey import Keyring
 from sandi.pola.policy import Pola

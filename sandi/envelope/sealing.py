@@ -64,9 +64,10 @@ from sandi.envelope.format import (
     signed_region,
 )
 from sandi.envelope.info import EnvelopeInfo, describe
-from sandi.envelope.inputs import PlainSource, plain_reader
+from sandi.envelope.inputs import PlainSource, plain_input
+from sandi.envelope.pipeline import Pipeline
 from sandi.envelope.stanzas import wrap
-from sandi.envelope.stream import Pipeline, plaintext_chunks, seal_payload
+from sandi.envelope.stream import plaintext_chunks, seal_payload
 from sandi.envelope.timestamping import envelope_witnessed, stamp
 from sandi.errors import (
     InvalidArgument,
@@ -245,7 +246,7 @@ def _seal_from_parts(chunks: Iterable[tuple[bytes | memoryview, bool]], write: W
     header, region, key, suite, payload_key = _prepare(parts, req)
     write(header)
     with Pipeline(write) as pipe:
-        for block in seal_payload(payload_key, chunks):
+        for block in seal_payload(payload_key, chunks, pipe.ring()):
             pipe.hash(block)
             pipe.write(block)
     write(key.sign(signature_input(region, pipe.digest.digest()),
@@ -318,18 +319,18 @@ def seal_file(src: PlainSource, dst: Path | str | BinaryIO, *, sender: Identity,
     req = _Request.make(sender=sender, to=to, classification=classification, pola=pola,
                         meta=Metadata(filename, subject, content_type), urgency=urgency,
                         now=now, receipts=receipts, receipts_to=receipts_to)
-    with plain_reader(src, progress) as read:
+    with plain_input(src, progress) as (read, readinto):
+        chunks = plaintext_chunks(read, readinto)
         if isinstance(dst, (str, Path)):
             with _fs.atomic_output(dst, overwrite=force) as out:
                 with _maybe_armored(out.write, armor) as write:
-                    header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(),
-                                              req)
+                    header = _seal_from_parts(chunks, write, _Parts.random(), req)
                 info = _described(header, pola)
                 if before_publish is not None:
                     before_publish(info)
             return info
         with _maybe_armored(dst.write, armor) as write:
-            header = _seal_from_parts(plaintext_chunks(read), write, _Parts.random(), req)
+            header = _seal_from_parts(chunks, write, _Parts.random(), req)
     info = _described(header, pola)
     if before_publish is not None:
         before_publish(info)

@@ -11,12 +11,15 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
 from click.shell_completion import ShellComplete
 from click.testing import CliRunner
+from clitools import write_secret
 
+from sandi.demo import DemoWorld
 from sandi_cli.main import _COMMANDS, cli
 from sandi_cli.messages import t
 
@@ -100,3 +103,39 @@ def test_completion_help_is_the_translated_text(monkeypatch: pytest.MonkeyPatch,
         assert item.help and not re.fullmatch(r"[a-z_.]+", item.help), (item.value, item.help)
         if not args:
             assert item.help[:20] == t(_COMMANDS[item.value][2], lang)[:20], item.value
+
+
+# What `sandi seal` and `sandi open` must not import (issue 18 §1, their start-up is most
+# of their time on a small file): X.509 and RFC 3161 (only a pola naming a time-stamping
+# authority needs them), the authority's and custodians' tools, rewrap's process pool,
+# TOML, SLIP-39, PostgreSQL (unless the audit log is there), the e-mail parser that
+# cryptography.x509 would bring, `tempfile` (open to a stream only) and `traceback` (only
+# with --debug). A new top-level import that drags one in fails here, not in a benchmark.
+NOT_FOR_SEAL_OR_OPEN = ("cryptography.x509", "rfc3161_client", "sandi.authority",
+                        "sandi.keys.backup", "sandi.envelope.rewrapping", "multiprocessing",
+                        "concurrent", "tomllib", "tomlkit", "shamir_mnemonic", "psycopg",
+                        "email", "tempfile", "traceback")
+
+
+def _unneeded(modules: list[str], also: tuple[str, ...] = ()) -> list[str]:
+    banned = (*NOT_FOR_SEAL_OR_OPEN, *also)
+    return [m for m in modules if m in banned or m.startswith(tuple(b + "." for b in banned))]
+
+
+def test_seal_and_open_import_only_what_they_use(world: DemoWorld, tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANDI_PASSPHRASE_FILE", str(write_secret(tmp_path / "pass.txt")))
+    doc, sealed, opened = tmp_path / "surat.txt", tmp_path / "surat.sandi", tmp_path / "out"
+    doc.write_bytes(b"x" * 100_000)
+    home = ["--home", str(world.home.path)]
+    code, modules = _modules_after(*home, "seal", str(doc), "--from", "setda", "--to",
+                                   "inspektorat", "--classification", "terbatas", "-o",
+                                   str(sealed))
+    assert code == 0 and sealed.exists()
+    assert "sandi.envelope.sealing" in modules  # the probe did run the command
+    # A seal that asks for no receipt needs no receipt builder.
+    assert not _unneeded(modules, ("sandi.envelope.acknowledging", "sandi.envelope.opening"))
+    code, modules = _modules_after(*home, "open", str(sealed), "-o", str(opened))
+    assert code == 0 and opened.read_bytes() == doc.read_bytes()
+    assert "sandi.envelope.opening" in modules
+    assert not _unneeded(modules)
