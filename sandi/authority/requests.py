@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import enum
 import threading
-import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, ClassVar, TypeVar
@@ -182,15 +181,16 @@ def _file(body: bytes, own: AgencyKey | None, prior: AgencyKey | None) -> bytes:
 
 
 _seq_lock = threading.Lock()
-_last_seq = 0
+_seq_count = 0
 
 
-def _next_seq() -> int:
-    """The time in microseconds, but always above the last one this process gave."""
-    global _last_seq
+def _next_seq(created: int) -> int:
+    """The creation time in microseconds plus a count kept by this process: increasing
+    for requests made one after another, and never beyond the request's own date."""
+    global _seq_count
     with _seq_lock:
-        _last_seq = max(_last_seq + 1, time.time_ns() // 1000)
-        return _last_seq
+        _seq_count = (_seq_count + 1) % 1_000_000
+        return created * 1_000_000 + _seq_count
 
 
 def enrollment(key: AgencyKey, *, now: datetime | None = None) -> bytes:
@@ -226,15 +226,15 @@ def member_status(agency_key: AgencyKey, member: str, status: MemberStatus,
 
     ``seq`` must be above the sequence number of every status request applied to this
     member before (the pola shows the last, ``Member.seq``), so that none can be
-    replayed; by default it is the current time in microseconds, increasing in this
-    process, so requests made one after another are applied in that order."""
+    replayed; by default it is the request's date in microseconds plus a count kept by
+    this process, so requests made one after another are applied in that order."""
     try:
         status = MemberStatus(status)  # its text ("suspended") is accepted too
     except ValueError:
         raise MalformedRequest("status must be active, suspended or removed") from None
     body = _body(RequestKind.MEMBER_STATUS, agency_key.agency, agency_key.version,
                  agency_key.version, now=now, member=member, status=status.value,
-                 effective=effective_at, seq=_next_seq() if seq is None else seq)
+                 effective=effective_at, seq=_next_seq(epoch(now)) if seq is None else seq)
     return _file(body, None, agency_key)
 
 
