@@ -158,7 +158,6 @@ def agency_add(session: Session, request: Path, directory: Path, name: str, abbr
                groups: tuple[str, ...], sipd: str | None) -> None:
     req = sandi.authority.Workspace(directory).add_agency(request.read_bytes(), name=name,
                                                 abbrev=abbrev, groups=list(groups), sipd=sipd)
-    assert req.keys is not None  # an enrollment carries its keys
     fingerprint = req.keys.fingerprint()
     session.emit({"agency": req.agency, "version": req.version, "fingerprint": fingerprint,
                   "pq": req.keys.has_pq, "name": name, "abbrev": abbrev,
@@ -181,7 +180,8 @@ def agency_remove(session: Session, agency_id: str, directory: Path) -> None:
 
 def _rule(session: Session, directory: Path, kind: str, source: str, target: str,
           level: sandi.Classification | None, sarana: str | None, note: str | None) -> None:
-    sandi.authority.Workspace(directory).add_rule(kind, source, target, level, sarana=sarana,
+    sandi.authority.Workspace(directory).add_rule(sandi.pola.Effect(kind), source, target,
+                                                  level, sarana=sarana,
                                                   note=note)
     session.emit({"effect": kind, "from": source, "to": target,
                   "level": None if level is None else level.slug, "sarana": sarana,
@@ -230,27 +230,25 @@ def deny(session: Session, source: str, target: str, directory: Path,
 def request(session: Session, request: Path, directory: Path) -> None:
     req = sandi.authority.Workspace(directory).apply_request(request.read_bytes())
     doc: dict[str, Any] = {"kind": req.kind.value, "agency": req.agency,
-                           "version": req.version, "signed_by": req.signed_by}
-    if req.keys is not None:
-        doc["fingerprint"] = req.keys.fingerprint()
-    if req.effective_at is not None:
-        doc.update(reason=req.reason, effective_at=iso(req.effective_at))
-    if req.status is not None:
-        doc.update(member=req.member, status=req.status, reason=None)
-    session.emit(doc)
-    if req.status is not None:
-        doc.update(member=req.member, status=req.status)
-        assert req.effective_at is not None
+                           "signed_by": req.signed_by}
+    if isinstance(req, sandi.authority.MemberStatusRequest):
+        doc.update(version=req.signed_by, effective_at=iso(req.effective_at), reason=None,
+                   member=req.member, status=req.status.value)
+        session.emit(doc)
         session.say("request.member_status", agency=req.agency, member=req.member,
-                    status=req.status, when=when(req.effective_at))
-    elif req.keys is not None:
+                    status=req.status.value, when=when(req.effective_at))
+    elif isinstance(req, sandi.authority.RotateRequest):
+        doc.update(version=req.version, fingerprint=req.keys.fingerprint())
+        session.emit(doc)
         session.say("request.rotated", agency=req.agency, version=req.version)
         session.say("keys.fingerprint", fingerprint=doc["fingerprint"])
         session.say("agency.compare")
     else:
-        assert req.effective_at is not None
+        doc.update(version=req.version, reason=req.reason.value,
+                   effective_at=iso(req.effective_at))
+        session.emit(doc)
         session.say("request.revoked", agency=req.agency, version=req.version,
-                    reason=req.reason, when=when(req.effective_at))
+                    reason=req.reason.value, when=when(req.effective_at))
     session.say("rule.next")
 
 
@@ -298,7 +296,6 @@ def member_add(session: Session, request: Path, directory: Path, name: str, jaba
                nip: str | None) -> None:
     req = sandi.authority.Workspace(directory).add_member(request.read_bytes(), name=name,
                                                 jabatan=jabatan, nip=nip)
-    assert req.keys is not None and req.member is not None
     fingerprint = req.keys.fingerprint()
     session.emit({"agency": req.agency, "member": req.member, "fingerprint": fingerprint,
                   "name": name, "jabatan": jabatan, "nip": nip})

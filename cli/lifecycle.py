@@ -120,7 +120,8 @@ def rotate(session: Session, agency: str, pq: bool, request_out: Path | None,
         resumed = keystore.finish_pending(operation, deliver)  # a killed run's request
         pending = [k.version for k in keystore.keys(agency) if k.version > current.version]
         if resumed:
-            new = keystore.get(agency, sandi.authority.read_request(resumed[0].data).version)
+            new = keystore.get(agency, sandi.authority.read_request_of(
+                sandi.authority.RotateRequest, resumed[0].data).version)
         else:
             name = f"{agency}-v{max([current.version, *pending]) + 1}{REQUEST_SUFFIX}"
             if request_path(request_out, name).exists():  # before making a key in vain
@@ -184,7 +185,7 @@ def revoke(session: Session, agency: str, version: int, reason: str,
                                                          version=version))
         signer = pola_current(pola, keystore, agency)
         write_request(session, path, sandi.authority.revocation(
-            signer, version, reason, int(moment.timestamp())))
+            signer, version, sandi.pola.RevocationReason(reason), int(moment.timestamp())))
     session.emit({"agency": agency, "version": version, "reason": reason,
                   "effective_at": iso(moment), "signed_by": signer.version,
                   "request": str(path)})

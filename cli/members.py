@@ -35,6 +35,7 @@ from .context import (
     LocalizedCommand,
     LocalizedGroup,
     Session,
+    iso,
     json_option,
     option,
     pass_session,
@@ -186,19 +187,20 @@ def _report_enrolled(session: Session, agency: str, member: str, paths: list[Pat
 
 
 def _request_keys(path: Path) -> sandi.keys.PublicKeys:
-    keys = sandi.authority.read_request(path.read_bytes()).keys
-    assert keys is not None  # a member request carries the personal key
-    return keys
+    return sandi.authority.read_request_of(sandi.authority.MemberRequest,
+                                           path.read_bytes()).keys
 
 
-_COMMAND = {"suspended": "suspend", "removed": "remove"}
+_COMMAND = {sandi.pola.MemberStatus.SUSPENDED: "suspend",
+            sandi.pola.MemberStatus.REMOVED: "remove"}
 
 
-def _drop(session: Session, member: str, status: str, effective: datetime | None, pq: bool,
-          request_out: Path | None, passphrase_file: Path | None) -> None:
+def _drop(session: Session, member: str, status: sandi.pola.MemberStatus,
+          effective: datetime | None, pq: bool, request_out: Path | None,
+          passphrase_file: Path | None) -> None:
     """Suspend or remove: drop the slot, rotate the vault key and the agency key."""
     operation = f"members {_COMMAND[status]} {member}"
-    with session.audited(f"members-{status}") as note:
+    with session.audited(f"members-{status.value}") as note:
         pola = installed_pola(session)
         store = _vault(session, passphrase_file)
         agency = store.vault_agency
@@ -215,14 +217,15 @@ def _drop(session: Session, member: str, status: str, effective: datetime | None
                                 requests=lambda new: [
                 pending_request(operation, f"{agency}-v{new.version}{REQUEST_SUFFIX}",
                                 sandi.authority.key_change(new, current)),
-                pending_request(operation, f"{agency}-{member}-{status}{REQUEST_SUFFIX}",
+                pending_request(operation, f"{agency}-{member}-{status.value}{REQUEST_SUFFIX}",
                                 sandi.authority.member_status(current, member, status, at))])
         rotate_path, status_path = deliver.paths
-        new = store.get(agency, sandi.authority.read_request(rotate_path.read_bytes()).version)
-    session.emit({"agency": agency, "member": member, "status": status,
+        new = store.get(agency, sandi.authority.read_request_of(
+            sandi.authority.RotateRequest, rotate_path.read_bytes()).version)
+    session.emit({"agency": agency, "member": member, "status": status.value,
                   "new_version": new.version,
                   "requests": [str(rotate_path), str(status_path)]})
-    session.say(f"members.{status}", member=member, agency=agency, version=new.version,
+    session.say(f"members.{status.value}", member=member, agency=agency, version=new.version,
                 rotate=shown(rotate_path), status=shown(status_path))
     for other in store.classical_slots():
         session.warn(session.t("members.classical_slot", member=other, agency=agency))
@@ -245,7 +248,8 @@ def _as_folder(out: Path | None) -> Path | None:
 @pass_session
 def suspend(session: Session, member: str, effective: datetime | None, pq: bool,
             request_out: Path | None, passphrase_file: Path | None) -> None:
-    _drop(session, member, "suspended", effective, pq, request_out, passphrase_file)
+    _drop(session, member, sandi.pola.MemberStatus.SUSPENDED, effective, pq, request_out,
+          passphrase_file)
 
 
 @members.command("remove", cls=LocalizedCommand, help="members.remove.help")
@@ -257,7 +261,7 @@ def suspend(session: Session, member: str, effective: datetime | None, pq: bool,
 @pass_session
 def remove(session: Session, member: str, pq: bool, request_out: Path | None,
            passphrase_file: Path | None) -> None:
-    _drop(session, member, "removed", None, pq, request_out, passphrase_file)
+    _drop(session, member, sandi.pola.MemberStatus.REMOVED, None, pq, request_out, passphrase_file)
 
 
 @members.command("reinstate", cls=LocalizedCommand, help="members.reinstate.help")
@@ -286,7 +290,8 @@ def reinstate(session: Session, member: str, request_out: Path | None,
             store.add_member(member, key.keys, version=key.version, deliver=deliver,
                              requests=[pending_request(
                 operation, f"{agency}-{member}-active{REQUEST_SUFFIX}",
-                sandi.authority.member_status(current, member, "active", at))])
+                sandi.authority.member_status(current, member, sandi.pola.MemberStatus.ACTIVE,
+                                              at))])
         path, = deliver.paths
     session.emit({"agency": agency, "member": member, "status": "active",
                   "request": str(path)})
@@ -302,7 +307,9 @@ def list_members(session: Session, agency: str | None) -> None:
     if agency is None:
         raise click.UsageError(session.t("members.which_agency"))
     rows = [{"id": m.id, "name": m.name, "jabatan": m.jabatan, "nip": m.nip,
-             "status": m.status.value, "key_versions": [k.version for k in m.keys]}
+             "status": m.status.value, "key_versions": [k.version for k in m.keys],
+             "status_at": None if m.status_at is None else iso(m.status_at),
+             "suspensions": [[iso(start), iso(until)] for start, until in m.suspensions]}
             for m in pola.agency(agency).members]
     session.emit({"agency": agency, "members": rows})
     for row in rows:

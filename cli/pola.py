@@ -78,7 +78,8 @@ def _doc(p: sandi.pola.PolaContent, matrix: bool) -> dict[str, Any]:
                    "level": r.level.slug, "sarana": r.sarana, "note": r.note}
                   for r in p.rules],
         "requirements": [{"level": q.level.slug, "suite": q.suite.slug,
-                          "max_recipients": q.max_recipients} for q in p.requirements],
+                          "max_recipients": q.max_recipients, "receipts": q.receipts,
+                          "member_signed": q.member_signed} for q in p.requirements],
         "freshness": _freshness_doc(p),
     }
     if matrix:
@@ -143,6 +144,8 @@ def _rules(session: Session, p: sandi.pola.PolaContent) -> None:
         for q in p.requirements:
             session.echo("  " + s("pola.requirement", level=q.level.label, suite=q.suite.slug,
                                   max=q.max_recipients))
+            if q.member_signed:
+                session.echo("    " + s("pola.requirement_member"))
 
 
 def _matrix(session: Session, p: sandi.pola.PolaContent) -> None:

@@ -259,7 +259,7 @@ def _retire(session: Session, keystore: sandi.Keystore, pola: sandi.Pola,
                 session.warn(session.t("retire.exists", path=shown(path)))
                 continue
             write_request(session, path, sandi.authority.revocation(
-                signer, old.version, "superseded", now))
+                signer, old.version, sandi.pola.RevocationReason.SUPERSEDED, now))
             session.record(AuditNote(agency, f"{agency} v{old.version}").event("revoke", "ok"))
             written.append({"agency": agency, "version": old.version, "current": current,
                             "request": str(path)})

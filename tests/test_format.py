@@ -726,9 +726,15 @@ def test_pola_signatures_are_labelled(world: DemoWorld) -> None:
     signed = decode_pola(world.pola.to_bytes())
     message = pola_message(signed.body_bytes)
     assert message.startswith(b"sandi/v2/pola-signature\x00SANDP\x02")
-    keys = {k.id: k.ed25519 for k in signed.body.authority.keys}
+    keys = {k.id: k for k in signed.body.authority.keys}
     for key_id, sig in signed.signatures:
-        ed25519.Ed25519PublicKey.from_public_bytes(keys[key_id]).verify(sig, message)
+        key = keys[key_id]
+        assert key.mldsa is not None and len(sig) == 64 + 3309  # hybrid (issue 14 §7)
+        ed25519.Ed25519PublicKey.from_public_bytes(key.ed25519).verify(sig[:64], message)
+        pq = mldsa.MLDSA65PublicKey.from_public_bytes(key.mldsa)
+        pq.verify(sig[64:], message, b"sandi/v2/pola-signature")
+        with pytest.raises(InvalidSignature):  # the context of the other formats does not
+            pq.verify(sig[64:], message, b"sandi/v1")
 
 
 def test_header_hash_document_keys_and_stanza_use_their_labels(

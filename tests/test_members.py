@@ -4,6 +4,12 @@ Issue "Personal accountability", item 6: a removed member cannot open new docume
 nor sign valid ones; a suspended member's signatures after the suspension are
 rejected; two members of one agency open the same document and the log tells them
 apart; a member of agency A cannot sign for agency B.
+
+Member status only tightens, cannot be replayed, and keeps its history (issue 14 §6).
+Attacks, each with its honest control: a removed official holding a retired agency key
+(copied from the vault) signs a status request that moves his cut-off into the future,
+or reinstates him; an old reinstatement request is replayed after a later suspension;
+an envelope signed while suspended verifies again once the member is reinstated.
 """
 
 from __future__ import annotations
@@ -17,15 +23,26 @@ import pytest
 import sandi
 from sandi.audit.log import AuditLog, Event
 from sandi.authority.authoring import AuthorityKeyPair
-from sandi.authority.requests import enrollment, key_change, member_enrollment
+from sandi.authority.registry import changed_status
+from sandi.authority.requests import enrollment, key_change, member_enrollment, member_status
 from sandi.authority.workspace import Workspace
 from sandi.envelope.format import SignerKind, parse_header
-from sandi.errors import KeyNotValid, KeyRevoked, NotARecipient, WrongPassphrase
+from sandi.errors import (
+    KeyNotValid,
+    KeyRevoked,
+    MalformedPola,
+    MalformedRequest,
+    MemberSignatureRequired,
+    NotARecipient,
+    WrongPassphrase,
+)
+from sandi.keys.agencykey import AgencyKey
 from sandi.keys.keystore import Keystore
 from sandi.keys.members import create_member_key
 from sandi.keys.secretfile import KdfParams
 from sandi.keys.vault import init_vault
-from sandi.pola.model import MemberStatus
+from sandi.pola.model import Agency, KeyState, KeyVersion, Member, MemberStatus
+from sandi.pola.records import agency_record, check_agency
 
 T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)  # after the requests
 
@@ -156,9 +173,6 @@ def test_a_member_of_one_agency_cannot_sign_for_another(city: City) -> None:
 
 def test_member_status_requests_tighten_with_any_valid_key_but_reinstate_only_with_current(
         city: City) -> None:
-    from sandi.authority.requests import member_status
-    from sandi.errors import MalformedRequest
-
     store = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
     old = store.identity("bkpsdmd").keys[-1]
     at = int((T0 + timedelta(days=1)).timestamp())
@@ -170,3 +184,241 @@ def test_member_status_requests_tighten_with_any_valid_key_but_reinstate_only_wi
         city.ws.apply_request(member_status(old, "budi", "active", at + 10))
     city.ws.apply_request(member_status(new, "budi", "active", at + 10))
     assert city.ws.members()["bkpsdmd"][1].status is MemberStatus.ACTIVE
+
+
+# --- issue 14 §6: status only tightens, no replays, suspensions kept for good ---------------
+
+ACTIVE, SUSPENDED, REMOVED = MemberStatus.ACTIVE, MemberStatus.SUSPENDED, MemberStatus.REMOVED
+
+
+def _t(days: float) -> int:
+    return int((T0 + timedelta(days=days)).timestamp())
+
+
+def _budi(city: City) -> Member:
+    return city.pola.agency("bkpsdmd").member("budi")
+
+
+def _seal_as_budi(city: City, pola: sandi.Pola, days: float) -> bytes:
+    budi = _member_store(city.bkpsdmd, "budi", "sandi milik budi")
+    return sandi.seal(b"nota " + str(days).encode(), sender=budi.identity("bkpsdmd"),
+                      to=["setda"], classification="terbatas", pola=pola,
+                      now=T0 + timedelta(days=days))
+
+
+def _verify(env: bytes, pola: sandi.Pola, days: float) -> str | None:
+    return sandi.verify(env, pola=pola, now=T0 + timedelta(days=days)).signer
+
+
+# --- a retired key only tightens ----------------------------------------------------------
+
+
+def test_a_removed_official_with_a_retired_key_cannot_loosen_his_removal(city: City) -> None:
+    ani = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
+    before = city.pola
+    during = _seal_as_budi(city, before, 2)  # budi signs after his removal, with what he kept
+    old = ani.identity("bkpsdmd").keys[-1]  # the key budi copied from the vault
+    new = ani.remove_member("budi")
+    city.ws.apply_request(key_change(new, old))
+    city.ws.apply_request(member_status(old, "budi", REMOVED, _t(1)))  # honest: tightens
+    pola = city.publish()
+    assert (_budi(city).status, _budi(city).status_at) == (REMOVED, _t(1))
+    # The attack: with the retired key, move the cut-off a year later, or reinstate.
+    for status in (SUSPENDED, REMOVED):
+        city.ws.apply_request(member_status(old, "budi", status, _t(365)))
+    with pytest.raises(MalformedRequest, match="must be signed by bkpsdmd's current key"):
+        city.ws.apply_request(member_status(old, "budi", ACTIVE, _t(1)))
+    pola = city.publish()
+    assert (_budi(city).status, _budi(city).status_at) == (REMOVED, _t(1))
+    with pytest.raises(KeyRevoked, match="Budi Santoso was removed from bkpsdmd"):
+        _verify(during, pola, 3)
+    # A retired key still brings a cut-off earlier (tightening travels with a removal).
+    city.ws.apply_request(member_status(old, "budi", SUSPENDED, _t(0.5)))
+    city.publish()
+    assert (_budi(city).status, _budi(city).status_at) == (REMOVED, _t(0.5))
+
+
+# --- no replays ---------------------------------------------------------------------------
+
+
+def test_an_old_reinstatement_cannot_be_replayed(city: City) -> None:
+    current = _member_store(city.bkpsdmd, "ani", "sandi milik ani").identity("bkpsdmd").keys[-1]
+    suspend = member_status(current, "budi", SUSPENDED, _t(1))
+    reinstate = member_status(current, "budi", ACTIVE, _t(2))
+    again = member_status(current, "budi", SUSPENDED, _t(3))
+    for request in (suspend, reinstate, again):
+        city.ws.apply_request(request)
+    for replayed in (reinstate, suspend):
+        with pytest.raises(MalformedRequest, match="is not newer than the last one applied"):
+            city.ws.apply_request(replayed)
+    city.publish()
+    assert (_budi(city).status, _budi(city).status_at) == (SUSPENDED, _t(3))
+    # The control: a new reinstatement, made after, applies.
+    city.ws.apply_request(member_status(current, "budi", ACTIVE, _t(4)))
+    city.publish()
+    assert _budi(city).status is ACTIVE
+    assert _budi(city).suspensions == ((_t(1), _t(2)), (_t(3), _t(4)))
+
+
+def test_the_sequence_travels_in_the_signed_body(city: City) -> None:
+    current = _member_store(city.bkpsdmd, "ani", "sandi milik ani").identity("bkpsdmd").keys[-1]
+    city.ws.apply_request(member_status(current, "budi", SUSPENDED, _t(1), seq=10))
+    assert city.ws.members()["bkpsdmd"][1].seq == 10
+    with pytest.raises(MalformedRequest, match=r"\(number 10\) is not newer than the last one "
+                                               r"applied \(10\)"):
+        city.ws.apply_request(member_status(current, "budi", ACTIVE, _t(2), seq=10))
+    city.ws.apply_request(member_status(current, "budi", ACTIVE, _t(2), seq=11))
+    assert city.publish().agency("bkpsdmd").member("budi").seq == 11
+
+
+def test_a_retired_key_cannot_burn_the_sequence_numbers_to_come(city: City) -> None:
+    # A removed official's retired key is allowed to tighten; with a sequence number near
+    # 2^63 (or a creation date far ahead) it would leave every later status request for
+    # that member refused as a replay.
+    ani = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
+    old = ani.identity("bkpsdmd").keys[-1]
+    new = ani.remove_member("budi")
+    city.ws.apply_request(key_change(new, old))
+    future = T0 + timedelta(days=3650)
+    for attack in (member_status(old, "ani", SUSPENDED, _t(365), seq=2**62),
+                   member_status(old, "ani", SUSPENDED, _t(365), now=future,
+                                 seq=int(future.timestamp()) * 1_000_000)):
+        with pytest.raises(MalformedRequest, match="numbered beyond its date"):
+            city.ws.apply_request(attack)
+    assert city.ws.members()["bkpsdmd"][0].seq == 0
+    # The control: the current key's honest requests still apply, in order.
+    city.ws.apply_request(member_status(new, "ani", SUSPENDED, _t(1)))
+    city.ws.apply_request(member_status(new, "ani", ACTIVE, _t(2)))
+    assert city.ws.members()["bkpsdmd"][0].status is ACTIVE
+
+
+# --- suspensions are kept for good ----------------------------------------------------------
+
+
+def test_an_envelope_signed_while_suspended_stays_refused_after_reinstatement(
+        city: City) -> None:
+    current = _member_store(city.bkpsdmd, "ani", "sandi milik ani").identity("bkpsdmd").keys[-1]
+    first = city.pola
+    before, during = _seal_as_budi(city, first, 0.5), _seal_as_budi(city, first, 1.5)
+    city.ws.apply_request(member_status(current, "budi", SUSPENDED, _t(1)))
+    city.ws.apply_request(member_status(current, "budi", ACTIVE, _t(2)))
+    pola = city.publish()
+    after = _seal_as_budi(city, pola, 3)
+    assert _verify(before, pola, 4) == "budi"
+    assert _verify(after, pola, 4) == "budi"
+    with pytest.raises(KeyRevoked, match=r"Budi Santoso was suspended from bkpsdmd from .* "
+                                         r"until .*, when the envelope was created"):
+        _verify(during, pola, 4)
+    with pytest.raises(KeyRevoked, match="suspended"):
+        _seal_as_budi(city, pola, 1.5)
+
+
+# --- the rules of a status change, one by one ------------------------------------------------
+
+
+def _member(status: MemberStatus = ACTIVE, at: int | None = None,
+            suspensions: tuple[tuple[int, int], ...] = ()) -> Member:
+    key = KeyVersion(1, AgencyKey.generate("budi", 1).public, KeyState.CURRENT, 0)
+    return Member("budi", "Budi", "Analis", None, (key,), 0, status, at, suspensions)
+
+
+def test_a_cut_off_only_moves_earlier_and_a_removal_stays_a_removal() -> None:
+    out = _member(SUSPENDED, 100)
+    assert (changed_status(out, SUSPENDED, 500, 50).status_at) == 100
+    assert (changed_status(out, SUSPENDED, 80, 50).status_at) == 80
+    removed = changed_status(_member(REMOVED, 100), SUSPENDED, 90, 50)
+    assert (removed.status, removed.status_at) == (REMOVED, 90)
+    assert changed_status(out, REMOVED, 500, 50).status is REMOVED
+
+
+def test_a_reinstatement_ends_a_suspension_never_before_it_was_made() -> None:
+    out = _member(SUSPENDED, 100, ((10, 20),))
+    back = changed_status(out, ACTIVE, 150, 120)
+    assert (back.status, back.status_at, back.suspensions) == (ACTIVE, None,
+                                                               ((10, 20), (100, 150)))
+    # Backdated (effective 50, made at 300): the suspension still ran until 300.
+    assert changed_status(out, ACTIVE, 50, 300).suspensions == ((10, 20), (100, 300))
+    # Made before the suspension began: it is cancelled, nothing was refused yet.
+    assert changed_status(out, ACTIVE, 50, 60).suspensions == ((10, 20),)
+
+
+def test_a_new_suspension_absorbs_the_ended_ones_it_reaches() -> None:
+    m = _member(ACTIVE, None, ((10, 20), (30, 40), (50, 60)))
+    out = changed_status(m, SUSPENDED, 35, 0)
+    assert (out.status_at, out.suspensions) == (30, ((10, 20),))
+    assert changed_status(m, SUSPENDED, 40, 0).suspensions == ((10, 20),)
+    assert changed_status(m, SUSPENDED, 41, 0).suspensions == ((10, 20), (30, 40))
+
+
+@pytest.mark.parametrize("suspensions, at", [
+    (((20, 10),), None),            # ends before it begins
+    (((10, 10),), None),            # empty
+    (((10, 20), (20, 30)), None),   # touching: one suspension, written as two
+    (((30, 40), (10, 20)), None),   # not ascending
+    (((10, 20),), 20),              # the current one begins where an ended one ends
+])
+def test_the_pola_refuses_a_member_record_whose_suspensions_are_not_one_history(
+        suspensions: tuple[tuple[int, int], ...], at: int | None) -> None:
+    status = ACTIVE if at is None else SUSPENDED
+    with pytest.raises(MalformedPola, match="suspension"):
+        _member(status, at, suspensions)
+    good = _member(SUSPENDED, 100, ((10, 20),))
+    record = agency_record(Agency("bkpsdmd", "B", "B", None, (), good.keys, (good,)))
+    check_agency(record)  # the control
+    record[6][0][8] = [list(s) for s in suspensions]
+    record[6][0][7] = at
+    record[6][0][6] = status.value
+    with pytest.raises(MalformedPola, match="suspension"):
+        check_agency(record)
+
+
+# --- issue 15 §2: a pola that requires a member's personal signature -----------------------
+
+
+def _require_members_at_terbatas(city: City) -> sandi.Pola:
+    import tomlkit
+    doc = tomlkit.parse(city.ws.source_path.read_text("utf-8"))
+    doc["requirement"]["terbatas"] = {"member_signed": True}
+    city.ws.source_path.write_text(tomlkit.dumps(doc), "utf-8")
+    return city.publish()
+
+
+def test_where_the_pola_requires_a_member_the_agency_key_cannot_seal(city: City) -> None:
+    ani = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
+    agency_only = replace(ani.identity("bkpsdmd"), member=None)  # the vault's agency key
+    old_pola = city.pola
+    earlier = sandi.seal(b"tanpa nama", sender=agency_only, to=["setda"],
+                         classification="terbatas", pola=old_pola, now=T0 + timedelta(hours=1))
+    pola = _require_members_at_terbatas(city)
+    assert pola.requirement(sandi.Classification.TERBATAS).member_signed
+    when = T0 + timedelta(hours=2)
+    with pytest.raises(MemberSignatureRequired, match="Terbatas requires the personal "
+                                                      "signature of a member of bkpsdmd"):
+        sandi.seal(b"tanpa nama", sender=agency_only, to=["setda"], classification="terbatas",
+                   pola=pola, now=when)
+    # The same agency-signed envelope, sealed before the setting, is refused at verify and
+    # open: the installed pola's requirements always apply.
+    with pytest.raises(MemberSignatureRequired):
+        sandi.verify(earlier, pola=pola, now=when)
+    with pytest.raises(MemberSignatureRequired):
+        sandi.open(earlier, keystore=city.setda, pola=pola, now=when)
+    # Controls: signed by Ani herself, it seals, verifies (naming her) and opens; at a level
+    # without the setting the agency key still signs.
+    signed = sandi.seal(b"dengan nama", sender=ani.identity("bkpsdmd"), to=["setda"],
+                        classification="terbatas", pola=pola, now=when)
+    assert sandi.verify(signed, pola=pola, now=when).signer == "ani"
+    assert sandi.open(signed, keystore=city.setda, pola=pola, now=when).plaintext == \
+        b"dengan nama"
+    biasa = sandi.seal(b"biasa", sender=agency_only, to=["setda"], classification="biasa",
+                       pola=pola, now=when)
+    assert sandi.verify(biasa, pola=pola, now=when).signer == "bkpsdmd"
+
+
+def test_the_setting_is_a_boolean_in_the_source(city: City) -> None:
+    import tomlkit
+    doc = tomlkit.parse(city.ws.source_path.read_text("utf-8"))
+    doc["requirement"]["terbatas"] = {"member_signed": "ya"}
+    city.ws.source_path.write_text(tomlkit.dumps(doc), "utf-8")
+    with pytest.raises(MalformedPola, match=r"requirement\.terbatas\.member_signed must be "
+                                            r"true or false"):
+        city.ws.build(now=T0)

@@ -199,7 +199,7 @@ REFUSED: dict[str, tuple[Callable[[dict[str, Any]], Any], str]] = {
     "current with reason": (_set(("agencies", 1, 5, 0, 9), "superseded"),
                             r"revoked_at and reason"),
     "not_before a boolean": (_set(("agencies", 1, 5, 0, 6), True), r"not_before must be an int"),
-    "member record short": (lambda m: m["agencies"][0][6][0].pop(), r"member must have 8"),
+    "member record short": (lambda m: m["agencies"][0][6][0].pop(), r"member must have 10"),
     "member active with status_at": (_set(("agencies", 0, 6, 0, 6), "active"),
                                      r"status_at goes with"),
     "member twice": (lambda m: m["agencies"][0][6].append(m["agencies"][0][6][0]),

@@ -149,6 +149,9 @@ EDITS: dict[str, tuple[Edit, str | tuple[str, str | int]]] = {
     "AuthorityKey.custodian": (_nested("authority", keys=(
         *BASE.authority.keys[:2], replace(BASE.authority.keys[2], custodian="Andi"))),
         "custodian"),
+    "AuthorityKey.mldsa": (_nested("authority", keys=(
+        *BASE.authority.keys[:2], replace(BASE.authority.keys[2], mldsa=b"\x0e" * 1952))),
+        "mldsa"),
     "Agency.id": (_agency("kec-a", id="kec-b"), ("agencies", "kec-b")),
     "Agency.name": (_agency("dinkes", name="Dinas Kesehatan Kota"), "name"),
     "Agency.abbrev": (_agency("dinkes", abbrev="DKK"), "abbrev"),
@@ -180,6 +183,8 @@ EDITS: dict[str, tuple[Edit, str | tuple[str, str | int]]] = {
     "Member.joined_at": (_member("rina", joined_at=50), "joined_at"),
     "Member.status": (_member("rina", status=MemberStatus.REMOVED, status_at=950), "status"),
     "Member.status_at": (_member("budi", status_at=950), "status_at"),
+    "Member.suspensions": (_member("rina", suspensions=((150, 160),)), "suspensions"),
+    "Member.seq": (_member("rina", seq=7), "seq"),
     "Rule.effect": (_rule(2, effect=Effect.ALLOW), "effect"),
     "Rule.source": (_rule(1, source="kec-a"), "source"),
     "Rule.target": (_rule(1, target="kec-a"), "target"),
@@ -190,6 +195,7 @@ EDITS: dict[str, tuple[Edit, str | tuple[str, str | int]]] = {
     "Requirement.suite": (_requirement(suite=Suite.CLASSICAL), "suite"),
     "Requirement.max_recipients": (_requirement(max_recipients=2), "max_recipients"),
     "Requirement.receipts": (_requirement(receipts=False), "receipts"),
+    "Requirement.member_signed": (_requirement(member_signed=True), "member_signed"),
     "TimeStamping.url": (_nested("tsa", url="https://tsa2.example.go.id"), "url"),
     "TimeStamping.certificates": (_nested("tsa", certificates=(b"other", b"root")),
                                   "certificates"),

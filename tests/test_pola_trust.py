@@ -415,7 +415,7 @@ MALFORMED: dict[str, tuple[bytes, str]] = {
                          r"pola body: not valid msgpack"),
     "signatures not an array": (_with_signatures(b"\x01"), r"signatures must be an array"),
     "signature too short": (_with_signatures(pack([[CUSTODIANS[0].id, bytes(63)]])),
-                            r"signature must be 64 bytes, is 63"),
+                            r"a signature is 64 bytes \(Ed25519\) or 3373"),
     "signer not a slug": (_with_signatures(pack([["Kustodian 0", bytes(64)]])),
                           r"signer 'Kustodian 0' is not a slug"),
 }
@@ -671,3 +671,51 @@ def test_a_pola_is_only_ever_built_verified(trusted_v1: Pola) -> None:
     import pickle
 
     assert pickle.loads(pickle.dumps(trusted_v1)).to_bytes() == V1
+
+
+# --- issue 14 §7: hybrid authority signatures, both halves required ------------------------
+
+HYBRID_R = (Requirement(R, Suite.HYBRID),)
+
+
+def _with_signature(data: bytes, index: int, sig: bytes) -> bytes:
+    old = decode_pola(data)
+    sigs = list(old.signatures)
+    sigs[index] = (sigs[index][0], sig)
+    return SignedPola(old.body, old.body_bytes, tuple(sigs)).to_bytes()
+
+
+def test_custodians_sign_a_pola_with_ed25519_and_ml_dsa() -> None:
+    data = signed(body(requirements=HYBRID_R))
+    assert all(len(sig) == 64 + 3309 for _, sig in decode_pola(data).signatures)
+    assert str(Pola.from_bytes(data, now=AT).signature_status()) == "signed 2/2"  # control
+
+
+@pytest.mark.parametrize("strip", ["ml-dsa half", "ed25519 half", "ml-dsa half swapped",
+                                   "ed25519 half swapped"])
+def test_stripping_or_swapping_a_half_of_a_pola_signature_is_refused(strip: str) -> None:
+    data = signed(body(requirements=HYBRID_R))
+    sig = decode_pola(data).signatures[1][1]
+    other = decode_pola(signed(body(requirements=HYBRID_R, version=2))).signatures[1][1]
+    forged = {"ml-dsa half": sig[:64], "ed25519 half swapped": other[:64] + sig[64:],
+              "ml-dsa half swapped": sig[:64] + other[64:], "ed25519 half": sig[64:]}[strip]
+    with pytest.raises((PolaSignatureInvalid, MalformedPola)):
+        Pola.from_bytes(_with_signature(data, 1, forged), now=AT)
+
+
+def test_a_pola_requiring_the_hybrid_suite_has_no_classical_authority_key() -> None:
+    classical = replace(CUSTODIANS[2].public, mldsa=None)
+    b = replace(body(requirements=HYBRID_R),
+                authority=Authority("Bidang Persandian", 2, (CUSTODIANS[0].public,
+                                                             CUSTODIANS[1].public, classical)))
+    with pytest.raises(MalformedPola, match="requires the hybrid suite for Rahasia, so every "
+                                            "authority key signs with ML-DSA-65 too; "
+                                            "kustodian-2 has no ML-DSA-65 half"):
+        decode_body(encode_body(b))
+    # The control: without a hybrid requirement a classical key signs with Ed25519 alone,
+    # and then only a 64-byte signature counts for it.
+    plain = replace(b, requirements=())
+    data = sign_body(plain, [CUSTODIANS[0], CUSTODIANS[2]]).to_bytes()
+    sigs = dict(decode_pola(data).signatures)
+    assert (len(sigs["kustodian-0"]), len(sigs["kustodian-2"])) == (64 + 3309, 64)
+    assert str(Pola.from_bytes(data, now=AT).signature_status()) == "signed 2/2"

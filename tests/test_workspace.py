@@ -30,6 +30,7 @@ from sandi.authority.authoring import (
 from sandi.authority.requests import (
     REQUEST_MAGIC,
     RequestKind,
+    RevokeRequest,
     _body,
     _file,
     enrollment,
@@ -430,8 +431,10 @@ def test_revocation_with_reason_and_effective_time(
         rotated: tuple[Workspace, AgencyKey, AgencyKey], reason: str) -> None:
     ws, _, v2 = rotated
     effective = int(datetime(2026, 6, 1, tzinfo=UTC).timestamp())
-    req = ws.apply_request(revocation(v2, 1, reason, effective))
-    assert (req.reason, req.effective_at, req.signed_by) == (reason, effective, 2)
+    req = ws.apply_request(revocation(v2, 1, RevocationReason(reason), effective))
+    assert isinstance(req, RevokeRequest)
+    assert (req.reason, req.effective_at, req.signed_by) == (RevocationReason(reason),
+                                                             effective, 2)
     old, new = ws.agency_keys()["bkpsdmd"]
     assert (old.state, old.revoked_at, old.reason) == (KeyState.REVOKED, effective,
                                                        RevocationReason(reason))

@@ -25,13 +25,19 @@ if TYPE_CHECKING:
         save_custodian_key,
     )
     from sandi.authority.requests import (
+        EnrollRequest,
         KeyRequest,
+        MemberRequest,
+        MemberStatusRequest,
         RequestKind,
+        RevokeRequest,
+        RotateRequest,
         enrollment,
         key_change,
         member_enrollment,
         member_status,
         read_request,
+        read_request_of,
         revocation,
     )
     from sandi.authority.workspace import Workspace
@@ -40,16 +46,23 @@ __getattr__, __dir__ = surface(__name__, {
     **dict.fromkeys(["AuthorityKeyPair", "compile_source", "load_custodian_key",
                      "parse_public_key_text", "public_key_text", "save_custodian_key"],
                     "sandi.authority.authoring"),
-    **dict.fromkeys(["KeyRequest", "RequestKind", "enrollment", "key_change",
-                     "member_enrollment", "member_status", "read_request", "revocation"],
+    **dict.fromkeys(["EnrollRequest", "KeyRequest", "MemberRequest", "MemberStatusRequest",
+                     "RequestKind", "RevokeRequest", "RotateRequest", "enrollment", "key_change",
+                     "member_enrollment", "member_status", "read_request", "read_request_of",
+                     "revocation"],
                     "sandi.authority.requests"),
     "Workspace": "sandi.authority.workspace",
 })
 
 __all__ = [
     "AuthorityKeyPair",
+    "EnrollRequest",
     "KeyRequest",
+    "MemberRequest",
+    "MemberStatusRequest",
     "RequestKind",
+    "RevokeRequest",
+    "RotateRequest",
     "Workspace",
     "compile_source",
     "enrollment",
@@ -60,6 +73,7 @@ __all__ = [
     "parse_public_key_text",
     "public_key_text",
     "read_request",
+    "read_request_of",
     "revocation",
     "save_custodian_key",
 ]

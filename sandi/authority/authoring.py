@@ -23,15 +23,22 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from sandi._internal import fs as _fs
 from sandi._internal.codec import Fields, is_slug, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi.crypto.suite import Suite
+from sandi.crypto.primitives import SigningKey, hkdf
+from sandi.crypto.suite import MLDSA65_PUBLIC_SIZE, Suite
 from sandi.errors import MalformedKeyFile, MalformedPola
 from sandi.keys.secretfile import CUSTODIAN_KEY, KdfParams, SealedFile, read_sealed
-from sandi.pola._wire import PolaBody, SignedPola, decode_body, encode_body, pola_message
+from sandi.pola._wire import (
+    POLA_MLDSA_CONTEXT,
+    PolaBody,
+    SignedPola,
+    decode_body,
+    encode_body,
+    pola_message,
+)
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
     MAX_FRESHNESS_AGE,
@@ -50,6 +57,8 @@ from sandi.pola.model import (
 )
 
 _SRC = Fields(MalformedPola, Phrase("pola source"))
+#: HKDF info deriving an authority key's ML-DSA-65 seed from its 32-byte seed.
+AUTHORITY_MLDSA_SEED_LABEL = b"sandi/v2/authority-seed/ml-dsa-65"
 _DAY = 86_400
 DEFAULT_FRESHNESS_HOURS = 24
 
@@ -72,16 +81,23 @@ class AuthorityKeyPair:
             raise MalformedPola("authority key id {key_id!r} is not a slug", key_id=key_id)
         return cls(key_id, custodian, secrets.token_bytes(32))
 
+    def _key(self) -> SigningKey:
+        # Ed25519 from the seed itself; ML-DSA-65 from a seed derived from it with its
+        # own label, so a custodian's key file keeps one 32-byte secret.
+        return SigningKey(self.seed, hkdf(self.seed, salt=b"", info=AUTHORITY_MLDSA_SEED_LABEL))
+
     @property
     def public(self) -> AuthorityKey:
-        """Its public half, as listed in the pola."""
-        pub = ed25519.Ed25519PrivateKey.from_private_bytes(self.seed).public_key()
-        return AuthorityKey(self.id, pub.public_bytes_raw(), self.custodian)
+        """Its public half, as listed in the pola: Ed25519 and ML-DSA-65."""
+        key = self._key()
+        return AuthorityKey(self.id, key.ed25519_public, self.custodian, key.mldsa_public)
 
-    def sign(self, body_bytes: bytes) -> tuple[str, bytes]:
-        """This custodian's signature on a pola body."""
-        key = ed25519.Ed25519PrivateKey.from_private_bytes(self.seed)
-        return self.id, key.sign(pola_message(body_bytes))
+    def sign(self, body_bytes: bytes, *, hybrid: bool = True) -> tuple[str, bytes]:
+        """This custodian's signature on a pola body: Ed25519 then ML-DSA-65 (context
+        ``sandi/v2/pola-signature``), or Ed25519 alone for a key listed without its
+        ML-DSA-65 half (``hybrid=False``)."""
+        return self.id, self._key().sign(pola_message(body_bytes), hybrid=hybrid,
+                                         context=POLA_MLDSA_CONTEXT)
 
 
 def parse_source(text: str) -> dict[str, Any]:
@@ -133,14 +149,16 @@ def _requirements(src: Mapping[str, Any]) -> tuple[Requirement, ...]:
     for slug, item in f.map(src.get("requirement", {}), "requirement", set(),
                             frozenset(c.slug for c in Classification)).items():
         d = f.map(item, f"requirement.{slug}", set(),
-                  frozenset({"suite", "max_recipients", "receipts"}))
+                  frozenset({"suite", "max_recipients", "receipts", "member_signed"}))
         suite_text = d.get("suite", "classical")
         if suite_text not in ("classical", "hybrid"):
             f.fail("requirement.{slug}.suite must be classical or hybrid", slug=slug)
         out.append(Requirement(_level(slug, "requirement"), Suite[suite_text.upper()],
                                f.integer(d.get("max_recipients", MAX_RECIPIENTS),
                                      "max_recipients", 1, MAX_RECIPIENTS),
-                               _flag(d.get("receipts", False), f"requirement.{slug}.receipts")))
+                               _flag(d.get("receipts", False), f"requirement.{slug}.receipts"),
+                               _flag(d.get("member_signed", False),
+                                     f"requirement.{slug}.member_signed")))
     return tuple(sorted(out, key=lambda r: r.level))
 
 
@@ -244,16 +262,26 @@ def _as_loaded(body: PolaBody) -> PolaBody:
         raise MalformedPola("pola source: a field has the wrong type ({exc})", exc=exc) from None
 
 
+def _hybrid(signer: AuthorityKeyPair, listed: Sequence[AuthorityKey]) -> bool:
+    """Whether ``signer`` signs with both halves: unless a pola lists its key classical."""
+    return not any(k.id == signer.id and not k.has_pq for k in listed)
+
+
 def sign_body(body: PolaBody, signers: Sequence[AuthorityKeyPair]) -> SignedPola:
     """Encode ``body`` and sign it with each of ``signers``."""
     data = encode_body(body)
-    return SignedPola(body, data, tuple(k.sign(data) for k in signers))
+    return SignedPola(body, data, tuple(
+        k.sign(data, hybrid=_hybrid(k, body.authority.keys)) for k in signers))
 
 
-def add_signature(signed: SignedPola, signer: AuthorityKeyPair) -> SignedPola:
-    """A draft with one more custodian's signature (replacing that key's old one)."""
+def add_signature(signed: SignedPola, signer: AuthorityKeyPair,
+                  listed: Sequence[AuthorityKey] = ()) -> SignedPola:
+    """A draft with one more custodian's signature (replacing that key's old one);
+    ``listed``: the previous authority's keys too, for a rotation's co-signatures."""
     kept = tuple(s for s in signed.signatures if s[0] != signer.id)
-    return SignedPola(signed.body, signed.body_bytes, (*kept, signer.sign(signed.body_bytes)))
+    hybrid = _hybrid(signer, (*signed.body.authority.keys, *listed))
+    return SignedPola(signed.body, signed.body_bytes,
+                      (*kept, signer.sign(signed.body_bytes, hybrid=hybrid)))
 
 
 # --- custodian key files -----------------------------------------------------------
@@ -279,8 +307,10 @@ def load_custodian_key(path: Path | str, passphrase: str | bytes) -> AuthorityKe
 
 
 def public_key_text(key: AuthorityKey) -> str:
-    """A custodian's public key as one line to hand to the authority: id, key, name."""
-    return f"{key.id} {b64encode(key.ed25519).decode()} {key.custodian}\n"
+    """A custodian's public key as one line to hand to the authority: id, key (Ed25519,
+    then ML-DSA-65 if it has that half, in one base64), name."""
+    raw = key.ed25519 + (key.mldsa or b"")
+    return f"{key.id} {b64encode(raw).decode()} {key.custodian}\n"
 
 
 def parse_public_key_text(text: str) -> AuthorityKey:
@@ -290,6 +320,7 @@ def parse_public_key_text(text: str) -> AuthorityKey:
         raw = b64decode(parts[1], validate=True)
     except (IndexError, ValueError):
         raise MalformedPola("custodian public key: expected 'ID BASE64 NAME'") from None
-    if len(parts) != 3 or len(raw) != 32 or not is_slug(parts[0]):
+    if len(parts) != 3 or len(raw) not in (32, 32 + MLDSA65_PUBLIC_SIZE) or not is_slug(
+            parts[0]):
         raise MalformedPola("custodian public key: expected 'ID BASE64 NAME'")
-    return AuthorityKey(parts[0], raw, parts[2])
+    return AuthorityKey(parts[0], raw[:32], parts[2], raw[32:] or None)

@@ -49,8 +49,15 @@ def append(doc: tomlkit.TOMLDocument, key: str, table: Any) -> None:
 
 def authority_json(custodians: list[AuthorityKey], threshold: int) -> dict[str, Any]:
     return {"threshold": threshold,
-            "keys": [{"id": k.id, "ed25519": b64(k.ed25519), "custodian": k.custodian}
-                     for k in custodians]}
+            "keys": [{key: value for key, value in (
+                ("id", k.id), ("ed25519", b64(k.ed25519)), ("custodian", k.custodian),
+                ("mldsa", b64(k.mldsa))) if value is not None} for k in custodians]}
+
+
+def authority_from_json(k: dict[str, Any]) -> AuthorityKey:
+    """An authority key as :func:`authority_json` stores it."""
+    return AuthorityKey(k["id"], unb64(k["ed25519"], "authority key"), k["custodian"],
+                        unb64(k["mldsa"], "authority key") if "mldsa" in k else None)
 
 
 def key_json(k: KeyVersion) -> dict[str, Any]:
@@ -64,7 +71,8 @@ def key_json(k: KeyVersion) -> dict[str, Any]:
 def member_json(m: Member) -> dict[str, Any]:
     d = {"id": m.id, "name": m.name, "jabatan": m.jabatan, "nip": m.nip,
          "keys": [key_json(k) for k in m.keys], "joined": m.joined_at,
-         "status": m.status.value, "status_at": m.status_at}
+         "status": m.status.value, "status_at": m.status_at,
+         "suspensions": [list(s) for s in m.suspensions] or None, "seq": m.seq or None}
     return {key: value for key, value in d.items() if value is not None}
 
 
@@ -72,7 +80,9 @@ def member_from_json(d: dict[str, Any]) -> Member:
     try:
         return Member(d["id"], d["name"], d["jabatan"], d.get("nip"),
                       tuple(key_from_json(k) for k in d["keys"]), int(d["joined"]),
-                      MemberStatus(d["status"]), d.get("status_at"))
+                      MemberStatus(d["status"]), d.get("status_at"),
+                      tuple((int(f), int(u)) for f, u in d.get("suspensions", [])),
+                      int(d.get("seq", 0)))
     except (KeyError, ValueError, TypeError) as exc:
         raise MalformedPola("pola-keys.json: bad member entry ({exc})", exc=exc) from None
 

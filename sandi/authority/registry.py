@@ -17,89 +17,149 @@ from typing import Any
 
 from sandi._internal.time import MAX_TIME, show
 from sandi.authority import keysfile as wj
-from sandi.authority.requests import KeyRequest, RequestKind
+from sandi.authority.requests import MemberStatusRequest, RevokeRequest, RotateRequest
 from sandi.errors import InvalidArgument, MalformedRequest, UnknownAgency
 from sandi.pola._wire import PolaBody
-from sandi.pola.model import KeyState, KeyVersion, MemberStatus, RevocationReason
+from sandi.pola.model import KeyState, KeyVersion, Member, MemberStatus, RevocationReason
+from sandi.pola.policy import MAX_SKEW
 
 Registry = dict[str, Any]  # the parsed pola-keys.json
 
 
 def set_member_status(data: Registry, agency: str, member: str, status: MemberStatus, *,
-                      at: int, exposed: int | None = None) -> None:
-    """Suspend or remove a member from time ``at`` (their later signatures fail);
-    ``exposed``: the agency key version a removed member held."""
-    for entry in data.get("members", {}).get(agency, []):
-        if entry["id"] == member:
-            entry["status"] = status.value
-            entry.pop("status_at", None)
-            entry.pop("exposed", None)
-            if status is not MemberStatus.ACTIVE:
-                entry["status_at"] = at
-            if status is MemberStatus.REMOVED and exposed is not None:
-                entry["exposed"] = exposed
-            return
-    raise UnknownAgency("{member} is not a member of {agency}", member=member, agency=agency)
+                      at: int, made_at: int | None = None, exposed: int | None = None,
+                      seq: int | None = None) -> None:
+    """Set a member's status from time ``at`` (:func:`changed_status`); ``exposed``: the
+    agency key version a removed member held; ``seq``: the request's sequence number,
+    which must be above the last one applied to this member (a replay is refused)."""
+    members = data.get("members", {}).get(agency, [])
+    i = next((i for i, entry in enumerate(members) if entry["id"] == member), None)
+    if i is None:
+        raise UnknownAgency("{member} is not a member of {agency}", member=member,
+                            agency=agency)
+    entry = members[i]
+    before = wj.member_from_json(entry)
+    if seq is not None and seq <= before.seq:
+        raise MalformedRequest("this member-status request for {member} (number {seq}) is not "
+                               "newer than the last one applied ({last}): a replay, or an "
+                               "older request; apply requests in the order they were made",
+                               member=member, seq=seq, last=before.seq)
+    after = changed_status(before, status, at, at if made_at is None else made_at)
+    if seq is not None:
+        after = replace(after, seq=seq)
+    members[i] = wj.member_json(after)
+    if after.status is MemberStatus.REMOVED:  # the first removal names the key it exposed
+        kept = entry.get("exposed") if before.status is MemberStatus.REMOVED else exposed
+        if kept is not None:
+            members[i]["exposed"] = kept
 
 
-def apply(data: Registry, req: KeyRequest) -> None:
-    """Apply a key change (rotate), revocation or member-status request to ``data``."""
+_SEVERITY = {MemberStatus.ACTIVE: 0, MemberStatus.SUSPENDED: 1, MemberStatus.REMOVED: 2}
+
+
+def changed_status(m: Member, status: MemberStatus, at: int, made_at: int) -> Member:
+    """``m`` with ``status`` from ``at``. The times at which the member's signatures are
+    refused only grow, except by reinstating, which ends the current suspension, never
+    before it began nor before the request was made (``made_at``), and keeps it in
+    ``suspensions`` for good. A suspension or removal never moves a cut-off later and
+    never turns a removal into a mere suspension: on a member already out, it can only
+    bring the cut-off earlier (merging the ended suspensions it reaches)."""
+    if status is MemberStatus.ACTIVE:
+        if m.status_at is None:
+            return m
+        until = max(at, made_at, m.status_at)
+        ended = ((m.status_at, until),) if until > m.status_at else ()
+        return replace(m, status=status, status_at=None, suspensions=m.suspensions + ended)
+    start = at if m.status_at is None else min(at, m.status_at)
+    kept = tuple(s for s in m.suspensions if s[1] < start)
+    reached = [s[0] for s in m.suspensions if s[1] >= start]
+    return replace(m, status=max(status, m.status, key=_SEVERITY.__getitem__),
+                   status_at=min([start, *reached]), suspensions=kept)
+
+
+#: The requests :func:`apply` takes (enrollments go through ``agency add`` and ``member add``).
+Change = RotateRequest | RevokeRequest | MemberStatusRequest
+
+
+def apply(data: Registry, req: Change, *, now: int) -> None:
+    """Apply a key change (rotate), revocation or member-status request to ``data`` at
+    the authority's time ``now`` (epoch seconds)."""
     versions = data["agencies"].get(req.agency)
     if versions is None:
         raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
-    pending = {v["v"] for v in versions if wj.pending_retirement(v)}
     keys = [wj.key_from_json(v) for v in versions]
     signer = next((k for k in keys if k.version == req.signed_by), None)
     if signer is None:
         raise MalformedRequest("request signed by unknown key {agency} v{signed_by}",
                                agency=req.agency, signed_by=req.signed_by)
     req.check_prior(signer.keys)
-    if req.kind is RequestKind.MEMBER_STATUS:
-        assert req.member is not None and req.status is not None
-        # Tightening (suspend, remove) may come from any unrevoked version, so it
-        # can travel with the key change that removal makes; reinstating a member
-        # needs the current key (an old laptop must not bring anyone back).
-        allowed = signer.state is KeyState.CURRENT or (
-            req.status != "active" and signer.state is KeyState.RETIRED)
-        if not allowed:
-            raise MalformedRequest("this member-status request must be signed by {agency}'s "
-                                   "current key", agency=req.agency)
-        assert req.effective_at is not None
-        set_member_status(data, req.agency, req.member, MemberStatus(req.status),
-                          at=req.effective_at, exposed=signer.version)
+    if isinstance(req, MemberStatusRequest):
+        _member_status(data, req, signer, now)
         return
-    if req.kind is RequestKind.ROTATE:
-        assert req.keys is not None
-        # Only the current key names its successor: a retired or revoked version
-        # (an old laptop, a thief) must not be able to take over the agency.
-        current = next(k for k in keys if k.state is KeyState.CURRENT)
-        if signer.version != current.version:
-            raise MalformedRequest("a key change must be signed by the current key {agency} "
-                                   "v{version}, not v{signer_version}", agency=req.agency,
-                                   version=current.version, signer_version=signer.version)
-        if req.version <= max(k.version for k in keys):
-            raise MalformedRequest("{agency} v{version} is not a new version",
-                                   agency=req.agency, version=req.version)
-        pending.add(current.version)  # ends when the build publishing its successor is issued
-        keys = [k.retire(MAX_TIME) if k.state is KeyState.CURRENT else k for k in keys]
-        keys.append(KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at))
+    pending = {v["v"] for v in versions if wj.pending_retirement(v)}
+    if isinstance(req, RotateRequest):
+        keys = _rotated(keys, req, signer)
+        pending.add(signer.version)  # ends when the build publishing its successor is issued
     else:
-        assert req.reason is not None and req.effective_at is not None
-        if req.version not in {k.version for k in keys}:
-            raise MalformedRequest("{agency} has no key v{version} to revoke",
-                                   agency=req.agency, version=req.version)
-        # A revoked key's holder may be a thief: it may ask for its own revocation
-        # only, never discredit the agency's other versions.
-        if signer.state is KeyState.REVOKED and signer.version != req.version:
-            raise MalformedRequest("revocation signed by {agency} v{version}, which is "
-                                   "revoked: sign it with a valid key version",
-                                   agency=req.agency, version=signer.version)
-        keys = [_revoked(k, req) if k.version == req.version else k for k in keys]
-        if not any(k.state is KeyState.CURRENT for k in keys):
-            raise MalformedRequest("revoking {agency} v{version} leaves no current key: "
-                                   "rotate first, then revoke the old version",
-                                   agency=req.agency, version=req.version)
+        keys = _revoked_in(keys, req, signer)
     data["agencies"][req.agency] = [_json(k, k.version in pending) for k in keys]
+
+
+def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion,
+                   now: int) -> None:
+    # Only the agency's current key may loosen (reinstate): a retired version, which a
+    # removed official may have copied from the vault, can only tighten (suspend,
+    # remove, bring a cut-off earlier), so that it can travel with the key change a
+    # removal makes. A revoked version asks nothing about members.
+    allowed = signer.state is KeyState.CURRENT or (
+        req.status is not MemberStatus.ACTIVE and signer.state is KeyState.RETIRED)
+    if not allowed:
+        raise MalformedRequest("this member-status request must be signed by {agency}'s "
+                               "current key", agency=req.agency)
+    # A sequence number is at most the request's creation time in microseconds, and that
+    # time is not in the future: a retired key cannot burn the numbers to come (one near
+    # 2^63 would leave the member's status stuck for good).
+    if req.created_at > now + MAX_SKEW or req.seq > (req.created_at + 1) * 1_000_000:
+        raise MalformedRequest("this member-status request is dated {created} or numbered "
+                               "beyond its date: its signer's clock is wrong, or it was forged",
+                               created=show(req.created_at))
+    set_member_status(data, req.agency, req.member, req.status, at=req.effective_at,
+                      made_at=req.created_at, exposed=signer.version, seq=req.seq)
+
+
+def _rotated(keys: list[KeyVersion], req: RotateRequest, signer: KeyVersion
+             ) -> list[KeyVersion]:
+    # Only the current key names its successor: a retired or revoked version
+    # (an old laptop, a thief) must not be able to take over the agency.
+    current = next(k for k in keys if k.state is KeyState.CURRENT)
+    if signer.version != current.version:
+        raise MalformedRequest("a key change must be signed by the current key {agency} "
+                               "v{version}, not v{signer_version}", agency=req.agency,
+                               version=current.version, signer_version=signer.version)
+    if req.version <= max(k.version for k in keys):
+        raise MalformedRequest("{agency} v{version} is not a new version",
+                               agency=req.agency, version=req.version)
+    return [*(k.retire(MAX_TIME) if k.state is KeyState.CURRENT else k for k in keys),
+            KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at)]
+
+
+def _revoked_in(keys: list[KeyVersion], req: RevokeRequest, signer: KeyVersion
+                ) -> list[KeyVersion]:
+    if req.version not in {k.version for k in keys}:
+        raise MalformedRequest("{agency} has no key v{version} to revoke",
+                               agency=req.agency, version=req.version)
+    # A revoked key's holder may be a thief: it may ask for its own revocation
+    # only, never discredit the agency's other versions.
+    if signer.state is KeyState.REVOKED and signer.version != req.version:
+        raise MalformedRequest("revocation signed by {agency} v{version}, which is "
+                               "revoked: sign it with a valid key version",
+                               agency=req.agency, version=signer.version)
+    keys = [_revoked(k, req) if k.version == req.version else k for k in keys]
+    if not any(k.state is KeyState.CURRENT for k in keys):
+        raise MalformedRequest("revoking {agency} v{version} leaves no current key: "
+                               "rotate first, then revoke the old version",
+                               agency=req.agency, version=req.version)
+    return keys
 
 
 def _json(key: KeyVersion, pending: bool) -> dict[str, Any]:
@@ -109,13 +169,11 @@ def _json(key: KeyVersion, pending: bool) -> dict[str, Any]:
     return out
 
 
-def _revoked(key: KeyVersion, req: KeyRequest) -> KeyVersion:
-    assert req.reason is not None and req.effective_at is not None
-    reason, revoked_at = RevocationReason(req.reason), req.effective_at
-    if key.state is KeyState.REVOKED:
+def _revoked(key: KeyVersion, req: RevokeRequest) -> KeyVersion:
+    reason, revoked_at = req.reason, req.effective_at
+    if key.state is KeyState.REVOKED and key.revoked_at is not None:
         # A revocation only ever tightens: re-revoking a compromised key as
         # "superseded", or with a later effective time, would revive its forgeries.
-        assert key.revoked_at is not None and key.reason is not None
         revoked_at = min(revoked_at, key.revoked_at)
         if key.reason is RevocationReason.COMPROMISED:
             reason = RevocationReason.COMPROMISED

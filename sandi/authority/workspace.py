@@ -18,6 +18,7 @@ threshold, or a version that does not grow, never leaves the workspace.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,21 @@ from sandi.authority.authoring import (
     compile_source,
     sign_body,
 )
-from sandi.authority.requests import KeyRequest, RequestKind, read_request
+from sandi.authority.requests import (
+    EnrollRequest,
+    MemberRequest,
+    MemberStatusRequest,
+    RevokeRequest,
+    RotateRequest,
+    read_request,
+)
 from sandi.authority.timestamping import freshness_statement
 from sandi.errors import InvalidArgument, MalformedPola, MalformedRequest, UnknownAgency
 from sandi.pola._wire import SignedPola, decode_pola
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
     AuthorityKey,
+    Effect,
     KeyState,
     KeyVersion,
     Member,
@@ -138,7 +147,7 @@ class Workspace:
     def authority_keys(self) -> tuple[list[AuthorityKey], int]:
         """The authority set the next build will carry, and its threshold."""
         auth = self._keys()["authority"]
-        keys = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
+        keys = [wj.authority_from_json(k)
                 for k in auth["keys"]]
         return keys, int(auth["threshold"])
 
@@ -152,10 +161,10 @@ class Workspace:
     # --- edits ------------------------------------------------------------------------
 
     def add_agency(self, request: bytes, *, name: str, abbrev: str, groups: list[str],
-                   sipd: str | None = None) -> KeyRequest:
+                   sipd: str | None = None) -> EnrollRequest:
         """Enroll an agency from its custodian's request (proof of possession checked)."""
         req = read_request(request)
-        if req.kind is not RequestKind.ENROLL or req.keys is None:
+        if not isinstance(req, EnrollRequest):
             raise MalformedRequest("`agency add` takes an enrollment request (sandi keys init)")
         doc = self._source()
         if any(a["id"] == req.agency for a in doc.get("agency", [])):
@@ -178,10 +187,10 @@ class Workspace:
                 for a, ms in self._keys().get("members", {}).items()}
 
     def add_member(self, request: bytes, *, name: str, jabatan: str,
-                   nip: str | None = None) -> KeyRequest:
+                   nip: str | None = None) -> MemberRequest:
         """Enroll a member from a request signed by their key and by the agency's key."""
         req = read_request(request)
-        if req.kind is not RequestKind.MEMBER or req.keys is None or req.member is None:
+        if not isinstance(req, MemberRequest):
             raise MalformedRequest("`member add` takes a member request (sandi members add)")
         data = self._keys()
         versions = data["agencies"].get(req.agency)
@@ -233,13 +242,18 @@ class Workspace:
         self._write_source(doc)
         self._save_keys(data)
 
-    def add_rule(self, kind: str, source: str, target: str, level: Classification | None, *,
-                 sarana: str | None = None, note: str | None = None) -> None:
+    def add_rule(self, effect: Effect, source: str, target: str, level: Classification | None,
+                 *, sarana: str | None = None, note: str | None = None) -> None:
         """Append an ``allow`` (up to ``level``) or ``deny`` (from ``level``) rule."""
+        try:
+            effect = Effect(effect)  # the text "allow" or "deny" is accepted too
+        except ValueError:
+            raise InvalidArgument("a rule is allow or deny, not {effect!r}",
+                                  effect=effect) from None
         doc = self._source()
         table = tomlkit.table()
         table.update({"from": source, "to": target})
-        if kind == "allow":
+        if effect is Effect.ALLOW:
             if level is None:
                 raise InvalidArgument("an allow rule needs --up-to LEVEL")
             table["up_to"] = level.slug
@@ -248,21 +262,22 @@ class Workspace:
         for key, value in (("sarana", sarana), ("note", note)):
             if value:
                 table[key] = value
-        wj.append(doc, kind, table)
+        wj.append(doc, effect.value, table)
         data = self._keys()  # refuse a rule naming nothing before writing:
         self._compile(doc, data, max([t for _, t in data.get("published", [])], default=0))
         self._write_source(doc)
 
-    def apply_request(self, request: bytes, *, now: int | None = None) -> KeyRequest:
+    def apply_request(self, request: bytes, *, now: int | None = None
+                      ) -> RotateRequest | RevokeRequest | MemberStatusRequest:
         """Apply a key change (rotate), revocation or member-status request from an agency
         custodian (:mod:`sandi.authority.registry`)."""
         req = read_request(request)
-        if req.kind is RequestKind.ENROLL:
+        if isinstance(req, EnrollRequest):
             raise MalformedRequest("use `sandi pola agency add` for an enrollment request")
-        if req.kind is RequestKind.MEMBER:
+        if isinstance(req, MemberRequest):
             raise MalformedRequest("use `sandi pola member add` for a member request")
         data = self._keys()
-        registry.apply(data, req)
+        registry.apply(data, req, now=int(time.time()) if now is None else now)
         self._save_keys(data)
         return req
 
@@ -288,7 +303,7 @@ class Workspace:
                 for a, vs in data["agencies"].items()}
         members = {a: [wj.member_from_json(m) for m in ms]
                    for a, ms in data.get("members", {}).items()}
-        auth = [AuthorityKey(k["id"], wj.unb64(k["ed25519"], "authority key"), k["custodian"])
+        auth = [wj.authority_from_json(k)
                 for k in data["authority"]["keys"]]
         stamp = data.get("timestamp_key")
         source = doc.unwrap()
@@ -333,12 +348,12 @@ class Workspace:
                                       "shown; nothing was signed: run `sandi pola sign` again "
                                       "and review the new draft", id=draft.body.id,
                                       version=draft.body.version)
-            authority = {k.id for k in draft.body.authority.keys} | {
-                k.id for k in self.previous_authority_ids()}
+            previous = self.previous_authority_ids()
+            authority = {k.id for k in draft.body.authority.keys} | {k.id for k in previous}
             if custodian.id not in authority:
                 raise InvalidArgument("{id} is not an authority key of this pola",
                                       id=custodian.id)
-            signed = add_signature(draft, custodian)
+            signed = add_signature(draft, custodian, previous)
             _fs.atomic_write(self.draft_path, signed.to_bytes(), overwrite=True)
         return signature_status(signed, signed.body.authority)
 

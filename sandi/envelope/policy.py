@@ -8,7 +8,8 @@ way the caller got its :class:`~sandi.pola.policy.Pola`:
    not expired, and it is known to be current for this classification;
 2. the envelope is not dated in the future (beyond ``MAX_SKEW``);
 3. it names this pola, at this version or an older one;
-4. this pola's requirements (suite, number of recipients, receipts) always apply;
+4. this pola's requirements (suite, number of recipients, receipts, a member's
+   personal signature) always apply;
 5. the signing key was valid at ``created_at`` by this (newest) pola's key history:
    inside ``[not_before, retired_at)``, before any revocation;
 6. the flows: the named older version's if it was in force at ``created_at`` (a
@@ -24,7 +25,14 @@ from datetime import datetime
 
 from sandi._internal.time import epoch, from_epoch, show
 from sandi.envelope.format import SignedHeader, SignerKind
-from sandi.errors import EnvelopeFromFuture, KeyNotValid, PolaMismatch, PolicyViolation
+from sandi.errors import (
+    EnvelopeFromFuture,
+    KeyNotValid,
+    MemberSignatureRequired,
+    PolaMismatch,
+    PolicyViolation,
+)
+from sandi.pola.classification import Classification
 from sandi.pola.model import KeyVersion
 from sandi.pola.policy import MAX_SKEW, Pola
 
@@ -44,6 +52,7 @@ def check_envelope(pola: Pola, h: SignedHeader, now: datetime | None = None) -> 
                            pola_version=h.pola_version, version=pola.version)
     pola.check_requirement(h.classification, len(h.to), h.suite)
     check_receipt_requirement(pola, h)
+    check_member_signed(pola, h.classification, h.signer.kind is SignerKind.MEMBER, h.sender)
     key = check_signer(pola, h)
     pola.check_flows_at(h.pola_version, from_epoch(h.created_at), h.sender, h.to,
                         h.classification)
@@ -56,6 +65,16 @@ def check_receipt_requirement(pola: Pola, h: SignedHeader) -> None:
             h.receipt_request is None or h.receipt_request.from_agencies):
         raise PolicyViolation("{label} requires a receipt request to every recipient; this "
                               "envelope has none", label=h.classification.label)
+
+
+def check_member_signed(pola: Pola, level: Classification, by_member: bool,
+                        sender: str) -> None:
+    """Where the pola requires a member's personal signature for the level, the agency's
+    own key does not do (seal, open and verify alike)."""
+    if pola.requirement(level).member_signed and not by_member:
+        raise MemberSignatureRequired("{label} requires the personal signature of a member of"
+                                      " {sender}, not the agency's own key",
+                                      label=level.label, sender=sender)
 
 
 def check_signer(pola: Pola, h: SignedHeader) -> KeyVersion:

@@ -40,6 +40,7 @@ from sandi.crypto.primitives import (
     DocumentKeys,
 )
 from sandi.crypto.suite import Suite
+from sandi.envelope import policy
 from sandi.envelope.armor import ArmorWriter
 from sandi.envelope.attachments import Attachments
 from sandi.envelope.format import (
@@ -205,6 +206,7 @@ def _prepare(parts: _Parts, req: _Request) -> tuple[bytes, bytes, PrivateKey, Su
         pola.agency(name)  # UnknownAgency before anything else
     suite = pola.requirement(level).suite
     pola.check_flow(sender.agency, req.to, level, suite)
+    policy.check_member_signed(pola, level, sender.member is not None, sender.agency)
     key, signer = _signing_key(pola, sender, req.created_at)
     targets = [pola.sealing_key(a) for a in req.to]
     if suite is Suite.HYBRID:

@@ -121,6 +121,17 @@ class PolicyViolation(Refusal):
     hint_id = "Periksa `sandi pola show` untuk alur yang diizinkan, atau ajukan perubahan."
 
 
+class MemberSignatureRequired(PolicyViolation):
+    """The pola requires a member's personal signature at this level; the agency's own
+    key signed (or would sign)."""
+
+    summary_id = "pola mewajibkan tanda tangan pribadi anggota"
+    hint_en = ("Seal as one of the agency's members: open the keystore as that member "
+               "(`--member ID` in the CLI, with their own passphrase).")
+    hint_id = ("Segel sebagai salah satu anggota OPD: buka keystore sebagai anggota itu "
+               "(`--member ID` di CLI, dengan frasa sandi pribadinya).")
+
+
 class UnknownAgency(PolicyViolation):
     """An agency id is not in the pola."""
 

@@ -24,7 +24,7 @@ from functools import cached_property
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
 from sandi._internal.time import MAX_TIME
-from sandi.crypto.suite import Suite
+from sandi.crypto.suite import MLDSA65_PUBLIC_SIZE, MLDSA65_SIGNATURE_SIZE, Suite
 from sandi.errors import MalformedPola, UnsupportedPolaVersion
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
@@ -46,6 +46,8 @@ POLA_MAGIC = b"SANDP"
 POLA_VERSION = 2
 POLA_PREFIX = POLA_MAGIC + bytes([POLA_VERSION])
 POLA_SIGNATURE_LABEL = b"sandi/v2/pola-signature\x00"
+#: The ML-DSA-65 context of a pola signature's ML-DSA-65 half (a hybrid authority key's).
+POLA_MLDSA_CONTEXT = b"sandi/v2/pola-signature"
 MAX_HISTORY = 65_536
 MAX_BODY = 64 * 1024 * 1024
 MAX_SIGNATURES = 64
@@ -112,12 +114,13 @@ def encode_body(b: PolaBody) -> bytes:
         "issued": b.issued_at, "expires": b.expires_at,
         "decree": {"number": b.decree.number, "date": b.decree.date, "title": b.decree.title},
         "authority": {"name": b.authority.name, "threshold": b.authority.threshold,
-                      "keys": [{"id": k.id, "ed25519": k.ed25519, "custodian": k.custodian}
-                               for k in b.authority.keys]},
+                      "keys": [{"id": k.id, "ed25519": k.ed25519, "custodian": k.custodian,
+                                "mldsa": k.mldsa} for k in b.authority.keys]},
         "agencies": [agency_record(a) for a in b.agencies],
         "rules": RuleTable.encode(b.rules),
         "requirements": [{"level": q.level.slug, "suite": q.suite.slug,
-                          "max_recipients": q.max_recipients, "receipts": q.receipts}
+                          "max_recipients": q.max_recipients, "receipts": q.receipts,
+                          "member_signed": q.member_signed}
                          for q in b.requirements],
         "tsa": None if b.tsa is None else {"url": b.tsa.url, "required": b.tsa.required,
                                            "certificates": list(b.tsa.certificates)},
@@ -138,7 +141,8 @@ _SUITES = {s.slug: s for s in Suite}
 
 
 def _requirement(m: object) -> Requirement:
-    d = fixed_map(m, "requirement", ("level", "max_recipients", "receipts", "suite"))
+    d = fixed_map(m, "requirement", ("level", "max_recipients", "member_signed", "receipts",
+                                     "suite"))
     level, suite = d["level"], d["suite"]
     if not isinstance(level, str) or level not in _LEVELS:
         _F.fail("unknown level {level!r}", level=level)
@@ -146,7 +150,8 @@ def _requirement(m: object) -> Requirement:
         _F.fail("unknown suite {suite!r}", suite=suite)
     return Requirement(_LEVELS[level], _SUITES[suite],
                        _F.integer(d["max_recipients"], "max_recipients", 1, MAX_RECIPIENTS),
-                       _boolean(d["receipts"], "receipts"))
+                       _boolean(d["receipts"], "receipts"),
+                       _boolean(d["member_signed"], "member_signed"))
 
 
 def _boolean(value: object, name: str) -> bool:
@@ -194,10 +199,13 @@ def _authority(m: object) -> Authority:
     auth = fixed_map(m, "authority", ("keys", "name", "threshold"))
     keys = []
     for k in _F.array(auth["keys"], "authority keys", 1, MAX_SIGNATURES):
-        km = fixed_map(k, "authority key", ("custodian", "ed25519", "id"))
+        km = fixed_map(k, "authority key", ("custodian", "ed25519", "id", "mldsa"))
         keys.append(AuthorityKey(_F.slug(km["id"], "authority key id"),
                                  _F.blob(km["ed25519"], "authority key", 32),
-                                 _F.text(km["custodian"], "custodian", TEXT)))
+                                 _F.text(km["custodian"], "custodian", TEXT),
+                                 None if km["mldsa"] is None else
+                                 _F.blob(km["mldsa"], "authority ML-DSA-65 key",
+                                         MLDSA65_PUBLIC_SIZE)))
     return Authority(_F.text(auth["name"], "authority name", TEXT),
                      _F.integer(auth["threshold"], "threshold", 1, MAX_SIGNATURES), tuple(keys))
 
@@ -220,12 +228,19 @@ def decode_body(data: bytes) -> PolaBody:
     if len({r.level for r in reqs}) != len(reqs):
         f.fail("one requirement per classification")
     version = f.integer(d["version"], "version", 1, 2**63 - 1)
+    authority = _authority(d["authority"])
+    hybrid = [r.level for r in reqs if r.suite is Suite.HYBRID]
+    classical = [k.id for k in authority.keys if not k.has_pq]
+    if hybrid and classical:
+        f.fail("the pola requires the hybrid suite for {level}, so every authority key signs "
+               "with ML-DSA-65 too; {key} has no ML-DSA-65 half", level=hybrid[0].label,
+               key=classical[0])
     return PolaBody(
         f.slug(d["id"], "pola id"), version,
         f.text(d["name"], "name", TEXT), issued, d["expires"],
         Decree(f.text(dec["number"], "decree number", TEXT),
                f.text(dec["date"], "decree date", 32), f.text(dec["title"], "decree title", TEXT)),
-        _authority(d["authority"]),
+        authority,
         AgencyTable.decode(f.array(d["agencies"], "agencies", 1, 100_000)),
         RuleTable.decode(d["rules"]), reqs, _tsa(d["tsa"]), _freshness(d["freshness"]),
         _history(d["history"], version, issued))
@@ -259,5 +274,8 @@ def decode_pola(data: bytes) -> SignedPola:
     for item in _F.array(unpack(blocks[1], MalformedPola, Phrase("pola signatures"), 1024 * 1024),
                          "signatures", 0, MAX_SIGNATURES):
         r = _F.record(item, "signature", 2)
-        sigs.append((_F.slug(r[0], "signer"), _F.blob(r[1], "signature", 64)))
+        if not isinstance(r[1], bytes) or len(r[1]) not in (64, 64 + MLDSA65_SIGNATURE_SIZE):
+            _F.fail("a signature is 64 bytes (Ed25519) or {hybrid} (Ed25519 + ML-DSA-65)",
+                    hybrid=64 + MLDSA65_SIGNATURE_SIZE)
+        sigs.append((_F.slug(r[0], "signer"), r[1]))
     return SignedPola(decode_body(blocks[0]), blocks[0], tuple(sigs))

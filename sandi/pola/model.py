@@ -115,9 +115,21 @@ _STATUS_WORDS = {MemberStatus.ACTIVE: Phrase("active"), MemberStatus.SUSPENDED: 
                  MemberStatus.REMOVED: Phrase("removed")}
 
 
+#: The most suspensions a member's record keeps (each ended one stays for good).
+MAX_SUSPENSIONS = 4096
+#: Member-status request sequence numbers are 0 .. this (0: none applied yet).
+MAX_SEQ = 2**63 - 1
+
+
 @dataclass(frozen=True)
 class Member:
-    """A named official of an agency, with personal key versions (signing and opening)."""
+    """A named official of an agency, with personal key versions (signing and opening).
+
+    A member's signatures are refused from ``status_at`` on while suspended or removed,
+    and inside every ended suspension ``[from, until)`` in ``suspensions``: reinstating
+    ends a suspension, it never erases it. ``seq`` is the sequence number of the last
+    member-status request the authority applied (a request must carry a larger one).
+    """
 
     id: str
     name: str
@@ -127,6 +139,8 @@ class Member:
     joined_at: int
     status: MemberStatus = MemberStatus.ACTIVE
     status_at: int | None = None
+    suspensions: tuple[tuple[int, int], ...] = ()
+    seq: int = 0
 
     def __post_init__(self) -> None:
         if not is_slug(self.id):
@@ -136,6 +150,7 @@ class Member:
                                 " or removed member", member=self.id)
         if not self.keys:
             raise MalformedPola("member {member} has no key", member=self.id)
+        check_suspensions(self.id, self.suspensions, self.status_at, _malformed)
 
     def key(self, version: int) -> KeyVersion:
         """A personal key version, or KeyNotValid."""
@@ -153,6 +168,24 @@ class Member:
         if self.status_at is not None and at >= self.status_at:
             raise KeyRevoked("{name} was {status} from {agency} before the envelope was created",
                              name=self.name, status=_STATUS_WORDS[self.status], agency=agency)
+        for start, until in self.suspensions:
+            if start <= at < until:
+                raise KeyRevoked("{name} was suspended from {agency} from {start} until {until},"
+                                 " when the envelope was created", name=self.name, agency=agency,
+                                 start=show(start), until=show(until))
+
+
+def check_suspensions(member: str, suspensions: tuple[tuple[int, int], ...],
+                      status_at: int | None, fail: Callable[..., NoReturn]) -> None:
+    """Ended suspensions are non-empty, ascending, apart, and before a current one."""
+    end = -1
+    for start, until in suspensions:
+        if not end < start < until:
+            fail("member {member}: suspensions must be non-empty, ascending and apart",
+                 member=member)
+        end = until
+    if status_at is not None and status_at <= end:
+        fail("member {member}: a suspension ends after the current one began", member=member)
 
 
 @dataclass(frozen=True)
@@ -233,6 +266,7 @@ class Requirement:
     suite: Suite = Suite.CLASSICAL
     max_recipients: int = MAX_RECIPIENTS
     receipts: bool = False  # every recipient must be asked for a signed receipt
+    member_signed: bool = False  # signed by a member's personal key, never the agency's
 
 
 @dataclass(frozen=True)
@@ -253,11 +287,18 @@ class TimeStamping:
 
 @dataclass(frozen=True)
 class AuthorityKey:
-    """One custodian's signing key of the persandian authority."""
+    """One custodian's signing key of the persandian authority: Ed25519, and ML-DSA-65
+    where it is hybrid (its pola signatures then need both halves)."""
 
     id: str
     ed25519: bytes
     custodian: str
+    mldsa: bytes | None = None
+
+    @property
+    def has_pq(self) -> bool:
+        """Whether its signatures are hybrid (Ed25519 + ML-DSA-65)."""
+        return self.mldsa is not None
 
 
 @dataclass(frozen=True)
@@ -280,8 +321,8 @@ class Authority:
 
     def fingerprint(self) -> str:
         """A short code for the whole authority set, to compare before first trust."""
-        return fingerprint(b"sandi/v1/authority",
-                           pack([self.threshold, sorted(k.ed25519 for k in self.keys)]))
+        return fingerprint(b"sandi/v1/authority", pack([self.threshold, sorted(
+            k.ed25519 + (k.mldsa or b"") for k in self.keys)]))
 
 
 #: A freshness statement may be at most this old, by any pola's limit (31 days).

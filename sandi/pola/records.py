@@ -5,7 +5,8 @@
     agency  [id, name, abbrev, sipd | nil, groups, keys, members]
     key     [v, x25519, ed25519, mlkem | nil, mldsa | nil, state, not_before,
              retired_at | nil, revoked_at | nil, reason | nil]
-    member  [id, name, jabatan, nip | nil, keys, joined, status, status_at | nil]
+    member  [id, name, jabatan, nip | nil, keys, joined, status, status_at | nil,
+             suspensions: [[from, until], ...], seq]
 
 :func:`check_agency` checks one record completely, with a message naming the field.
 :meth:`AgencyTable.decode` checks the records of agencies without members (nearly all)
@@ -26,12 +27,15 @@ from sandi._internal.time import MAX_TIME
 from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedPola
 from sandi.pola.model import (
+    MAX_SEQ,
+    MAX_SUSPENSIONS,
     Agency,
     KeyState,
     KeyVersion,
     Member,
     MemberStatus,
     RevocationReason,
+    check_suspensions,
     check_window,
 )
 from sandi.pola.tables import TEXT, Table, check_slugs, check_texts, types_are
@@ -57,7 +61,8 @@ def agency_record(a: Agency) -> list[Any]:
     """The wire record of an agency."""
     return [a.id, a.name, a.abbrev, a.sipd, list(a.groups), [_key_record(k) for k in a.keys],
             [[m.id, m.name, m.jabatan, m.nip, [_key_record(k) for k in m.keys], m.joined_at,
-              m.status.value, m.status_at] for m in a.members]]
+              m.status.value, m.status_at, [list(s) for s in m.suspensions], m.seq]
+             for m in a.members]]
 
 
 # --- check, record by record -------------------------------------------------------
@@ -95,7 +100,7 @@ def _check_key(value: object) -> tuple[int, KeyState]:
 
 
 def _check_member(value: object) -> str:
-    r = _F.record(value, "member", 8)
+    r = _F.record(value, "member", 10)
     member_id = _F.slug(r[0], "member id")
     _F.text(r[1], "member name", TEXT)
     _F.text(r[2], "jabatan", TEXT)
@@ -110,6 +115,13 @@ def _check_member(value: object) -> str:
     if (status is MemberStatus.ACTIVE) != (r[7] is None):
         _F.fail("member {member}: status_at goes with, and only with, a suspended or removed"
                 " member", member=member_id)
+    suspensions = tuple(
+        (_F.integer(f, "suspension start", 0, MAX_TIME),
+         _F.integer(u, "suspension end", 0, MAX_TIME))
+        for f, u in (_F.record(s, "suspension", 2)
+                     for s in _F.array(r[8], "suspensions", 0, MAX_SUSPENSIONS)))
+    check_suspensions(member_id, suspensions, r[7], _F.fail)
+    _F.integer(r[9], "seq", 0, MAX_SEQ)
     return member_id
 
 
@@ -212,7 +224,8 @@ def _key(r: list[Any]) -> KeyVersion:
 def _agency(r: list[Any]) -> Agency:
     return Agency(r[0], r[1], r[2], r[3], tuple(r[4]), tuple(_key(k) for k in r[5]),
                   tuple(Member(m[0], m[1], m[2], m[3], tuple(_key(k) for k in m[4]), m[5],
-                               _STATUSES[m[6]], m[7]) for m in r[6]))
+                               _STATUSES[m[6]], m[7], tuple(tuple(s) for s in m[8]), m[9])
+                        for m in r[6]))
 
 
 class AgencyTable(Table[Agency]):

@@ -30,7 +30,7 @@ from sandi.errors import (
     PolaSignatureInvalid,
     SignatureInvalid,
 )
-from sandi.pola._wire import SignedPola
+from sandi.pola._wire import POLA_MLDSA_CONTEXT, SignedPola
 from sandi.pola.model import Authority
 
 
@@ -66,7 +66,8 @@ def signature_status(signed: SignedPola, authority: Authority) -> SignatureStatu
         if key_id in valid:
             continue  # the same key's signature never counts twice
         try:
-            verify_signature(key.ed25519, None, message, sig, hybrid=False)
+            verify_signature(key.ed25519, key.mldsa, message, sig, hybrid=key.has_pq,
+                             context=POLA_MLDSA_CONTEXT)
         except SignatureInvalid:
             invalid.append(key_id)
             continue

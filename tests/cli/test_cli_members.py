@@ -3,6 +3,7 @@ through the CLI only (issue "Personal accountability", item 5)."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from city import build_city, doc, ok
@@ -64,3 +65,27 @@ def test_members_from_onboarding_to_removal(tmp_path: Path) -> None:
     listed = doc(city.b("--json", "members", "list", "--agency", "bkpsdmd"))
     assert {m["id"]: m["status"] for m in listed["members"]} == {
         "ani": "active", "budi": "removed", "citra": "active"}
+
+    # Citra is suspended, then reinstated: the pola keeps the suspension for good, and
+    # the reinstatement request cannot be replayed after a later suspension (issue 14 §6).
+    a_minute_ago = (datetime.now(UTC) - timedelta(minutes=1)).replace(microsecond=0)
+    suspended = doc(b("--member", "ani", "--json", "members", "suspend", "citra",
+                      "--effective", a_minute_ago.isoformat(), "--request-out", tmp_path,
+                      "--passphrase-file", ani_pass))
+    for request in suspended["requests"]:
+        ok(city.pola("request", request))
+    city.publish()
+    city.update()
+    back = doc(b("--member", "ani", "--json", "members", "reinstate", "citra",
+                 "--request-out", tmp_path / "back.request", "--passphrase-file", ani_pass))
+    ok(city.pola("request", back["request"]))
+    city.publish()
+    city.update()
+    listed = doc(city.b("--json", "members", "list", "--agency", "bkpsdmd"))
+    citra_row = next(m for m in listed["members"] if m["id"] == "citra")
+    assert (citra_row["status"], citra_row["status_at"]) == ("active", None)
+    (start, _), = citra_row["suspensions"]
+    assert datetime.fromisoformat(start.replace("Z", "+00:00")) == a_minute_ago
+    replayed = city.pola("request", back["request"])
+    assert replayed.exit_code == 1 and "is not newer than the last one applied" in \
+        replayed.stderr, replayed.stderr

@@ -65,7 +65,8 @@ def test_rewrap_an_archive_in_parallel(tmp_path: Path) -> None:
     retire = Path("bkpsdmd-v1-superseded.request")
     assert retire.exists() and "bkpsdmd-v1-superseded.request" in again.stdout
     parsed = sandi.authority.requests.read_request(retire.read_bytes())
-    assert (parsed.kind.value, parsed.version, parsed.reason, parsed.signed_by) == (
+    assert isinstance(parsed, sandi.authority.RevokeRequest)
+    assert (parsed.kind.value, parsed.version, parsed.reason.value, parsed.signed_by) == (
         "revoke", 1, "superseded", 2)
 
     opened = doc(city.b("--json", "open", archive / "2026" / "nota-3.sandi", "-o",

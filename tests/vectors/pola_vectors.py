@@ -105,6 +105,18 @@ def pola_vectors(w: Writer) -> None:
     w.pola("update-history-disagrees", "v4 whose history says v3 was issued a second before"
            " the trusted v3 was", signed_pola(disagrees).to_bytes(), "PolaRollback",
            trusted=POLA_BYTES)
+    # Hybrid authority signatures (issue 14 §7): both halves, from one signing of this body.
+    k2_sig = world.signatures[1][1]
+    other = signed_pola(pola_body(version=2)).signatures[1][1]
+    w.pola("signature-ml-dsa-stripped", "kustodian-2's hybrid signature without its ML-DSA-65"
+           " half (its 64-byte Ed25519 half alone)",
+           _with_sigs(world, [world.signatures[0], (k2.id, k2_sig[:64])]), SIGFAIL)
+    w.pola("signature-ml-dsa-swapped", "kustodian-2's Ed25519 half with the ML-DSA-65 half of"
+           " its signature on another body", _with_sigs(world, [
+               world.signatures[0], (k2.id, k2_sig[:64] + other[64:])]), SIGFAIL)
+    w.pola("signature-ed25519-swapped", "kustodian-2's ML-DSA-65 half with the Ed25519 half of"
+           " its signature on another body", _with_sigs(world, [
+               world.signatures[0], (k2.id, other[:64] + k2_sig[64:])]), SIGFAIL)
 
 
 def _compact_form_vectors(w: Writer, body: bytes) -> None:
@@ -160,8 +172,11 @@ def _compact_form_vectors(w: Writer, body: bytes) -> None:
 
 
 def _raw_sign(key: object, message: bytes) -> bytes:
-    from cryptography.hazmat.primitives.asymmetric import ed25519
-    return ed25519.Ed25519PrivateKey.from_private_bytes(key.seed).sign(message)  # type: ignore
+    """A hybrid signature by an authority key over ``message`` as given (no label)."""
+    from sandi.authority.authoring import AuthorityKeyPair
+    from sandi.pola._wire import POLA_MLDSA_CONTEXT
+    assert isinstance(key, AuthorityKeyPair)
+    return key._key().sign(message, hybrid=True, context=POLA_MLDSA_CONTEXT)
 
 
 def _wide_version(body: bytes) -> bytes:
