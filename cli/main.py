@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -37,6 +36,7 @@ from .context import (
     lang_of,
     option,
 )
+from .escape import json_text, printable
 from .messages import default_lang, t
 
 EXIT_INTERNAL = 70
@@ -73,14 +73,15 @@ def _report(ctx: click.Context, err: sandi.SandiError) -> None:
     lang = lang_of(ctx)
     if session is not None and session.debug:
         _print_traceback()
-    click.echo(f"sandi: {t('label.error', lang)}: {err.describe(lang)}", err=True)
+    # One line each, escaped: a message may quote a sender's file name or subject.
+    click.echo(f"sandi: {t('label.error', lang)}: {printable(err.describe(lang))}", err=True)
     if session is not None and session.debug and (detail := err.debug_detail(lang)):
-        click.echo(f"sandi: {t('label.debug', lang)}: {detail}", err=True)
-    click.echo(f"sandi: {t('label.hint', lang)}: {err.hint(lang)}", err=True)
+        click.echo(f"sandi: {t('label.debug', lang)}: {printable(detail)}", err=True)
+    click.echo(f"sandi: {t('label.hint', lang)}: {printable(err.hint(lang))}", err=True)
     if session is not None and session.json:
-        click.echo(json.dumps({"error": {
+        click.echo(json_text({"error": {
             "type": type(err).__name__, "message": str(err), "hint": err.hint(lang),
-            "exit_code": err.exit_code}}, ensure_ascii=False, indent=2))
+            "exit_code": err.exit_code}}))
 
 
 class SandiCLI(LocalizedGroup):

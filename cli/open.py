@@ -3,8 +3,10 @@
 The plaintext is published only after every check passed (the library writes
 it atomically). Without ``-o`` (or with ``-o DIR``) the library names the output
 in that directory after the sender's encrypted file name, reduced to a plain,
-visible base name (or FILE without ``.sandi``); an existing file is never
-replaced without ``--force``.
+visible base name (``Opened.safe_filename``, or FILE without ``.sandi``), and an
+existing file there is never replaced: the sender chose that name. ``--force``
+replaces only a file the user names with ``-o FILE``. The sender's file name and
+subject are shown escaped (:mod:`sandi_cli.escape`).
 """
 
 from __future__ import annotations
@@ -25,12 +27,17 @@ from .context import (
     shown,
     write_new,
 )
+from .escape import printable
 from .params import passphrase_option, unlock_keys
 from .verify import info_doc
 
 
 def _open(session: Session, note: AuditNote, file: Path, output: Path | None, force: bool,
           passphrase_file: Path | None, receipt: Path | None) -> sandi.Opened:
+    if force and (output is None or output.is_dir()):
+        # The name in a folder is the sender's choice: --force would let a sender pick
+        # which of the recipient's files is replaced. It applies to a file named by -o.
+        raise sandi.errors.InvalidArgument(session.t("open.force_needs_output"))
     pola = session.pola()
     if output is not None and not output.is_dir() and output.exists() and not force:
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
@@ -97,8 +104,8 @@ def open_command(session: Session, file: Path, output: Path | None, force: bool,
     receipt_path = _write_receipt(session, opened, receipt, target)
     if opened.filename and (output is None or output.is_dir()) \
             and target.name != opened.filename:
-        session.warn(session.t("open.unsafe_name", name=repr(opened.filename),
-                               saved=target.name))
+        session.warn(session.t("open.unsafe_name", name=printable(repr(opened.filename)),
+                               saved=printable(target.name)))
     for warning in opened.warnings:
         session.warn(session.words(warning))
     session.emit({

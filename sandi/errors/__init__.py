@@ -41,6 +41,7 @@ from sandi.errors.malformed import (
 )
 from sandi.errors.misuse import (
     AgentError,
+    FileUnreadable,
     InsecureKeyFile,
     InvalidArgument,
     KeyNotFound,
@@ -82,6 +83,7 @@ __all__ = [
     "AuditLogBroken",
     "ClockBehind",
     "EnvelopeFromFuture",
+    "FileUnreadable",
     "InsecureKeyFile",
     "InvalidArgument",
     "KeyNotFound",

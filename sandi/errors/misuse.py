@@ -21,6 +21,15 @@ class InvalidArgument(Misuse):
     hint_id = "Perbaiki argumen; lihat `sandi PERINTAH --help`."
 
 
+class FileUnreadable(InvalidArgument):
+    """A file sandi must read cannot be read: missing, a directory, permission denied,
+    an I/O error (a keystore, a key file, a document to seal)."""
+
+    summary_id = "berkas tidak dapat dibaca"
+    hint_en = "Check that the file exists and that the user running sandi may read it."
+    hint_id = "Pastikan berkas ada dan pengguna yang menjalankan sandi boleh membacanya."
+
+
 class KeyNotFound(Misuse):
     """The keystore holds no key for the agency or key version asked for."""
 

@@ -92,8 +92,14 @@ def test_open_beside_refuses_to_overwrite(run: Run, envelope: Path, tmp_path: Pa
     assert_one_error(result, 2)
     assert (tmp_path / "nota.txt").read_text(encoding="utf-8") == "mine"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    forced = run("open", envelope, "--force", "--passphrase-file", passfile)
-    assert forced.exit_code == 0, forced.stderr
+    # --force replaces only a file the user names: the name beside the envelope is the
+    # sender's choice (issue 15 §6), so it is refused before any passphrase is read.
+    forced = run("open", envelope, "--force", "--passphrase-file", tmp_path / "absent")
+    assert "-o" in assert_one_error(forced, 2)[0]
+    assert (tmp_path / "nota.txt").read_text(encoding="utf-8") == "mine"
+    named = run("open", envelope, "-o", tmp_path / "nota.txt", "--force",
+                "--passphrase-file", passfile)
+    assert named.exit_code == 0, named.stderr
     assert (tmp_path / "nota.txt").read_text(encoding="utf-8").startswith("Nota dinas")
 
 
