@@ -18,6 +18,7 @@ from .messages import default_lang, t
 F = TypeVar("F", bound=Callable[..., Any])
 
 LANG_KEY = "sandi.lang"
+COMMAND_KEY = "sandi.command"  # the command running ("seal", "pola update"), for hints
 
 
 def lang_of(ctx: click.Context | None) -> str:
@@ -77,6 +78,17 @@ class _Localized(click.Command):
         each candidate without formatting any help page first."""
         _localize(self, click.get_current_context(silent=True))
         return super().get_short_help_str(limit)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """Note which command runs (for the hint of an error it raises), then run it."""
+        names = []
+        at: click.Context | None = ctx
+        while at is not None and at.parent is not None:
+            names.append(at.info_name or "")
+            at = at.parent
+        if names:
+            ctx.meta[COMMAND_KEY] = " ".join(reversed(names))
+        return super().invoke(ctx)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Parse as click does; a usage error is said in the session's language."""

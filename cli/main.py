@@ -5,7 +5,9 @@ malformed input; 2 misuse (bad arguments, missing keystore or pola, an existing
 output file); 70 an internal error (a bug: run again with ``--debug``); 130
 interrupted. Errors go to stderr as ``sandi: error: ...`` and ``sandi: hint: ...``
 (``galat`` / ``petunjuk`` in Indonesian); with ``--json`` an error document
-``{"error": {"type", "message", "hint", "exit_code"}}`` is also printed on stdout.
+``{"error": {"type", "category", "message", "hint", "exit_code"}}`` is also printed
+on stdout. The hint is the command line's (:mod:`sandi_cli.hints`): it names sandi's
+commands and flags and fits the command that met the error.
 
 >>> from sandi_cli.main import main
 >>> main(["--version"])  # doctest: +SKIP
@@ -37,6 +39,7 @@ from .context import (
     option,
 )
 from .escape import json_text, printable
+from .localized import COMMAND_KEY
 from .messages import default_lang, t
 
 EXIT_INTERNAL = 70
@@ -77,11 +80,15 @@ def _report(ctx: click.Context, err: sandi.SandiError) -> None:
     click.echo(f"sandi: {t('label.error', lang)}: {printable(err.describe(lang))}", err=True)
     if session is not None and session.debug and (detail := err.debug_detail(lang)):
         click.echo(f"sandi: {t('label.debug', lang)}: {printable(detail)}", err=True)
-    click.echo(f"sandi: {t('label.hint', lang)}: {printable(err.hint(lang))}", err=True)
+    from .hints import hint_for  # only on an error: start-up stays lean
+
+    hint = hint_for(err, lang, str(ctx.meta.get(COMMAND_KEY, "")),
+                    None if session is None else session.home.path)
+    click.echo(f"sandi: {t('label.hint', lang)}: {printable(hint)}", err=True)
     if session is not None and session.json:
         click.echo(json_text({"error": {
-            "type": type(err).__name__, "message": str(err), "hint": err.hint(lang),
-            "exit_code": err.exit_code}}))
+            "type": type(err).__name__, "category": err.category.value,
+            "message": str(err), "hint": hint, "exit_code": err.exit_code}}))
 
 
 class SandiCLI(LocalizedGroup):

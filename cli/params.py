@@ -21,6 +21,7 @@ import sandi
 import sandi.agent
 
 from .context import Session, lang_of, option
+from .hints import hinted
 from .messages import t
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,6 +191,7 @@ def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
     home = session.home.path
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
+    check_member(session)
     pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
     if path is None:  # a service under systemd: its credential, never a prompt
         path = sandi.keys.credential_path()
@@ -235,6 +237,17 @@ def agent_keys(session: Session) -> sandi.agent.AgentKeystore | None:
     for warning in held.warnings:
         session.warn(session.words(warning))
     return held
+def check_member(session: Session) -> None:
+    """Before any passphrase is asked: in a members' vault, ``--member`` names a member
+    of this home (a mistyped id is not "no keystore", and needs no passphrase to tell)."""
+    home = session.home.path
+    if session.member is None or not sandi.Keystore.uses_vault(home):
+        return
+    if not sandi.keys.member_key_path(home, session.member).exists():
+        members = ", ".join(sandi.keys.member_ids(home)) or "-"
+        raise hinted(sandi.errors.InvalidArgument(session.t(
+            "member.unknown", member=session.member, home=home)),
+            session.t("hint.no_member", members=members))
 
 
 def installed_pola(session: Session) -> sandi.Pola:

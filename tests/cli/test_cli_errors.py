@@ -35,6 +35,7 @@ def test_wrong_passphrase(run: Run, envelope: Path, tmp_path: Path) -> None:
 
 
 def test_no_pola_says_how_to_install_one(tmp_path: Path, envelope: Path) -> None:
+    (tmp_path / "empty-home").mkdir()  # a home with no pola (a missing home: test_cli_hints)
     result = make_run(tmp_path / "empty-home")("verify", envelope)
     error, hint = assert_one_error(result, 2)
     assert "no pola" in error and "sandi pola update" in hint
@@ -183,6 +184,7 @@ def test_bad_parameters_are_usage_errors(run: Run, envelope: Path, argv: list[st
 
 
 def test_json_error_document(tmp_path: Path, envelope: Path) -> None:
+    (tmp_path / "nothing").mkdir()
     result = make_run(tmp_path / "nothing")("--json", "verify", envelope)
     assert result.exit_code == 2
     doc = json.loads(result.stdout)
