@@ -95,6 +95,11 @@ class SandiCLI(LocalizedGroup):
     """The root group: the single handler of sandi errors, interrupts and bugs, and
     the lazy loader of the commands (:data:`_COMMANDS`)."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as click does, once the global options typed after the subcommand
+        (``sandi seal ... --home DIR``) are moved before it (:func:`hoist_globals`)."""
+        return super().parse_args(ctx, hoist_globals(self, ctx, args))
+
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command, loaded or not."""
         return sorted({*self.commands, *_COMMANDS})
@@ -153,6 +158,61 @@ def _print_traceback() -> None:
     import traceback  # only with --debug: it pulls in linecache and tokenize
 
     traceback.print_exc()
+
+
+def _takes_value(cmd: click.Command, ctx: click.Context) -> dict[str, bool]:
+    """Each option name of ``cmd`` and whether it takes a value."""
+    names: dict[str, bool] = {}
+    for param in cmd.get_params(ctx):
+        if isinstance(param, click.Option):
+            for name in (*param.opts, *param.secondary_opts):
+                names[name] = not (param.is_flag or param.count)
+    return names
+
+
+def hoist_globals(root: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
+    """``args`` with the root's options that follow the subcommand moved to just before
+    it, so ``--home``, ``--member``, ``--lang``, ``--json``, ``-q``, ``--debug`` and
+    ``--audit-db`` work in either place (the tutorial adds ``--home DIR`` at the end).
+
+    The subcommands are followed as click will (so a value such as ``--subject
+    --home`` stays the subject), an option the subcommand itself defines stays its own
+    (``sandi demo --home``), and nothing after ``--`` moves. Typed in both places, the
+    one after the subcommand wins (it comes later)."""
+    roots = _takes_value(root, ctx)
+    cmd: click.Command = root
+    kept: list[str] = []
+    hoisted: list[str] = []
+    at_command: int | None = None  # where the subcommand's name is in ``kept``
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            kept.extend(args[i:])
+            break
+        if word.startswith("-") and word != "-":
+            name = word.split("=", 1)[0]
+            own = _takes_value(cmd, ctx)
+            if cmd is not root and name not in own and name in roots:
+                width = 2 if roots[name] and "=" not in word else 1
+                hoisted.extend(args[i:i + width])
+            else:
+                width = 2 if own.get(name) and "=" not in word else 1
+                kept.extend(args[i:i + width])
+            i += width
+            continue
+        kept.append(word)
+        i += 1
+        if isinstance(cmd, click.Group):
+            sub = cmd.get_command(ctx, word)
+            if sub is None:  # click will say "no such command"
+                kept.extend(args[i:])
+                break
+            at_command = len(kept) - 1 if at_command is None else at_command
+            cmd = sub
+    if not hoisted or at_command is None:
+        return args
+    return kept[:at_command] + hoisted + kept[at_command:]
 
 
 def _silence_stdout() -> None:

@@ -43,6 +43,13 @@ def _open(session: Session, note: AuditNote, file: Path, output: Path | None, fo
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
     if receipt is not None and receipt.exists():
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(receipt)))
+    if passphrase_file is None and receipt is None:
+        # Check first, ask last: before a person types a passphrase, everything that
+        # needs no key (an envelope at all, intact, signed, allowed by the pola) is
+        # checked. (With --receipt, a refusal is answered with a signed receipt, which
+        # needs the key: the open below checks the same things.)
+        with session.progress(file, "progress.verify") as progress:
+            note.envelope(sandi.verify(file, pola=pola, progress=progress))
     keystore = unlock_keys(session, passphrase_file)  # after the cheap checks
     dst = output if output is not None else file.parent
     try:
