@@ -19,6 +19,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 LANG_KEY = "sandi.lang"
 COMMAND_KEY = "sandi.command"  # the command running ("seal", "pola update"), for hints
+ARGS_KEY = "sandi.args"  # the arguments as typed (to know --json on a usage error)
 
 
 def lang_of(ctx: click.Context | None) -> str:
@@ -117,10 +118,30 @@ class LocalizedCommand(_Localized):
 
 def _localized_usage(exc: click.UsageError, ctx: click.Context) -> click.UsageError:
     """A usage error said in the session's language (``exc`` itself where click's words
-    stay as they are)."""
+    stay as they are); with ``--json``, also as the JSON error document on stdout."""
     from . import usage  # only on a usage error: start-up stays lean
 
-    return usage.localized(exc, lang_of(ctx))
+    said = usage.localized(exc, lang_of(ctx))
+    json_usage(said, ctx)
+    return said
+
+
+def json_usage(exc: click.UsageError, ctx: click.Context) -> None:
+    """With ``--json`` typed (anywhere before ``--``), print the usage error as the JSON
+    error document on stdout, as for every other failure (docs/cli.md); once."""
+    args = ctx.meta.get(ARGS_KEY)
+    typed = args[:args.index("--")] if isinstance(args, list) and "--" in args else args
+    if not isinstance(typed, list) or "--json" not in typed or vars(exc).get("_sandi_json"):
+        return
+    from .escape import json_text
+
+    vars(exc)["_sandi_json"] = True
+    lang = lang_of(ctx)
+    command = (exc.ctx or ctx).command_path
+    click.echo(json_text({"error": {
+        "type": "UsageError", "category": "bad-input", "message": exc.format_message(),
+        "hint": t("usage.try", lang, command=command, option="--help"),
+        "exit_code": exc.exit_code}}))
 
 
 def _format_options(cmd: click.Command, ctx: click.Context,

@@ -39,7 +39,7 @@ from .context import (
     option,
 )
 from .escape import json_text, printable
-from .localized import COMMAND_KEY
+from .localized import ARGS_KEY, COMMAND_KEY, json_usage
 from .messages import default_lang, t
 
 EXIT_INTERNAL = 70
@@ -98,6 +98,7 @@ class SandiCLI(LocalizedGroup):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Parse as click does, once the global options typed after the subcommand
         (``sandi seal ... --home DIR``) are moved before it (:func:`hoist_globals`)."""
+        ctx.meta[ARGS_KEY] = list(args)
         return super().parse_args(ctx, hoist_globals(self, ctx, args))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -136,6 +137,9 @@ class SandiCLI(LocalizedGroup):
         except sandi.SandiError as err:
             _report(ctx, err)
             ctx.exit(err.exit_code)
+        except click.UsageError as exc:  # raised by a command itself (seal's --from)
+            json_usage(exc, ctx)
+            raise
         except (click.ClickException, click.exceptions.Exit):
             raise
         except BrokenPipeError:

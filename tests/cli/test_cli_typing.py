@@ -174,3 +174,57 @@ def test_a_piped_passphrase_leaks_no_python_warning(world: DemoWorld, envelope: 
     assert result.returncode == 0, result.stderr
     assert "Warning" not in result.stderr and ".py" not in result.stderr, result.stderr
     assert (tmp_path / "out.txt").read_bytes() == b"Nota dinas"
+
+
+# --- an expiring pola warns before it expires ----------------------------------------------
+
+
+@pytest.mark.parametrize(("days_left", "warned"), [(5, True), (13.5, True), (15, False)])
+def test_an_expiring_pola_warns_from_fourteen_days_before(
+        world: DemoWorld, run: Run, envelope: Path, monkeypatch: pytest.MonkeyPatch,
+        days_left: float, warned: bool) -> None:
+    import sandi_cli.freshness
+
+    assert sandi_cli.freshness.EXPIRY_WARNING_DAYS == 14  # the number docs/cli.md gives
+    moment = world.pola.expires_at - days_left * 86400
+    monkeypatch.setattr(sandi_cli.freshness, "_now", lambda: moment)
+    result = run("verify", envelope)
+    assert result.exit_code == 0, result.stderr
+    assert ("expires on" in result.stderr) is warned, result.stderr
+    if warned:
+        assert f"in {int(days_left)} days" in result.stderr
+
+
+# --- --json usage errors ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("argv", [
+    ["--json", "seal", "x.txt"],                     # a missing option
+    ["seal", "x.txt", "--json", "--to", "dinkes"],   # --json after the command
+    ["--json", "no-such-command"],
+    ["--json", "--lang", "id", "seal", "x.txt", "--no-such-option"],
+])
+def test_json_usage_errors_print_json_on_stdout(run: Run, tmp_path: Path,
+                                                argv: list[str]) -> None:
+    (Path.cwd() / "x.txt").write_text("x", encoding="utf-8")
+    result = run(*argv)
+    assert result.exit_code == 2
+    error = json.loads(result.stdout)["error"]
+    assert error["type"] == "UsageError" and error["exit_code"] == 2
+    assert error["category"] == "bad-input" and "--help" in error["hint"]
+    assert result.stderr.strip()  # people still read it on stderr
+
+
+def test_without_json_a_usage_error_prints_nothing_on_stdout(run: Run) -> None:
+    result = run("seal", "x.txt")
+    assert result.exit_code == 2 and result.stdout == ""
+
+
+def test_the_readme_gives_officials_an_install_line_without_test_tools() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    developers, officials = readme.split("### On an official's computer", 1)
+    assert ".venv/bin/pip install -e '.[test]'" in developers  # the developers' two commands
+    assert ".venv/bin/python -m pytest" in developers
+    block = officials.split("```sh", 1)[1].split("```", 1)[0]
+    assert "pip install -e ." in block and "[test]" not in block
+    assert "~/.local/bin/sandi" in block and "sandi --version" in block
