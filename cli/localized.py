@@ -8,6 +8,7 @@ session's language by :mod:`sandi_cli.usage`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -43,10 +44,59 @@ class LocalizedOption(click.Option):
         self.help_id = self.help
 
     def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        """Translate the help text, then let click format it."""
+        """The option and its help, both in the session's language: click's own
+        ``[env var: ...; default: ...; required]`` too."""
+        lang = lang_of(ctx)
         if self.help_id:
-            self.help = t(self.help_id, lang_of(ctx))
-        return super().get_help_record(ctx)
+            self.help = t(self.help_id, lang)
+        if self.hidden:
+            return None
+        extra = self.get_help_extra(ctx)
+        items = []
+        if "envvars" in extra:
+            items.append(t("help.envvar", lang, var=", ".join(extra["envvars"])))
+        if "default" in extra:
+            items.append(t("help.default", lang, default=extra["default"]))
+        if "range" in extra:
+            items.append(extra["range"])
+        if "required" in extra:
+            items.append(t("help.required", lang))
+        text = self.help or ""
+        if items:
+            text = f"{text}  [{'; '.join(items)}]" if text else f"[{'; '.join(items)}]"
+        return self.get_help_spec(ctx), text
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        """The value's placeholder (``FILE``) in the session's language (``BERKAS``)."""
+        return metavar_in(super().make_metavar(ctx), lang_of(ctx))
+
+
+class LocalizedArgument(click.Argument):
+    """An argument whose placeholder (``FILE``) follows the session's language, in the
+    usage line and in usage errors (``Argumen 'BERKAS' wajib diisi``)."""
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        """The placeholder in the session's language."""
+        return metavar_in(super().make_metavar(ctx), lang_of(ctx))
+
+
+#: The placeholders of sandi's options and arguments, in Indonesian (a word not listed
+#: stays: URL, ID, NIP, ISO8601).
+_METAVARS_ID = {
+    "FILE": "BERKAS", "DIR": "DIREKTORI", "TEXT": "TEKS", "AGENCY": "INSTANSI",
+    "CODE": "KODE", "MEMBER": "ANGGOTA", "NAME": "NAMA", "PATH": "JALUR", "FROM": "DARI",
+    "TO": "KE", "HOURS": "JAM", "SOURCE": "SUMBER", "ENVELOPE": "AMPLOP",
+    "REQUEST": "PERMINTAAN", "SHARE": "BAGIAN", "INTEGER": "BILANGAN", "LEVEL": "TINGKAT",
+    "VERSION": "VERSI", "OUTPUT": "KELUARAN", "COMMAND": "PERINTAH", "ARGS": "ARG",
+    "OPTIONS": "OPSI", "YYYY-MM-DD": "TTTT-BB-HH", "KEY": "KUNCI", "REASON": "ALASAN",
+}
+
+
+def metavar_in(metavar: str, lang: str) -> str:
+    """``metavar`` with each of its words in ``lang`` (``FILE|URL`` -> ``BERKAS|URL``)."""
+    if lang != "id":
+        return metavar
+    return re.sub(r"[A-Z][A-Z-]*[A-Z]|[A-Z]", lambda m: _METAVARS_ID.get(m[0], m[0]), metavar)
 
 
 def option(*decls: str, help: str, **kw: Any) -> Callable[[F], F]:
@@ -68,6 +118,14 @@ class _Localized(click.Command):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.help_id = self.help
+        for param in self.params:  # @click.argument makes click's own class
+            if type(param) is click.Argument:
+                param.__class__ = LocalizedArgument
+
+    def collect_usage_pieces(self, ctx: click.Context) -> list[str]:
+        """``[OPTIONS] FILE`` in the session's language (``[OPSI] BERKAS``)."""
+        lang = lang_of(ctx)
+        return [metavar_in(piece, lang) for piece in super().collect_usage_pieces(ctx)]
 
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """Translate, then format as click does."""

@@ -138,8 +138,13 @@ class SandiCLI(LocalizedGroup):
             _report(ctx, err)
             ctx.exit(err.exit_code)
         except click.UsageError as exc:  # raised by a command itself (seal's --from)
-            json_usage(exc, ctx)
-            raise
+            from .usage import localized  # only on a usage error
+
+            said = localized(exc, lang_of(ctx))  # "Penggunaan: ... Galat: ..." in id
+            json_usage(said, ctx)
+            if said is exc:
+                raise
+            raise said from None
         except (click.ClickException, click.exceptions.Exit):
             raise
         except BrokenPipeError:

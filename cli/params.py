@@ -220,8 +220,10 @@ def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
     tries = TRIES if path is None and _interactive() else 1
     for attempt in range(1, tries + 1):
         try:
-            store = sandi.Keystore.open(home, passphrase=get_passphrase(session, path),
-                                        member=session.member, pola=pola)
+            asked = get_passphrase(session, path, prompt="pass.prompt" if pola is None
+                                   else "pass.prompt_member")  # a vault: one's own
+            store = sandi.Keystore.open(home, passphrase=asked, member=session.member,
+                                        pola=pola)
             break
         except sandi.errors.WrongPassphrase:
             if attempt == tries:
