@@ -84,6 +84,10 @@ SITUATIONS: dict[str, list[tuple[str, str]]] = {
 
 def test_every_error_class_is_in_the_situation_table() -> None:
     names = {c.__name__ for c in CLASSES}
+    missing = names - set(SITUATIONS)
+    assert not missing, (f"add {sorted(missing)} to SITUATIONS here, with the command that "
+                         "meets each and what its CLI hint says (a hint.<Class> message in "
+                         "cli/locale if the library hint does not fit the command line)")
     assert names == {n for n in SITUATIONS if n != "Category"}
 
 
@@ -94,7 +98,9 @@ def test_each_class_has_a_category_and_a_library_hint_without_cli_words(
     err = cls("x")
     for lang in ("en", "id"):
         hint = err.hint(lang)
-        assert hint and not CLI_WORDS.search(hint), (cls.__name__, lang, hint)
+        assert hint and not CLI_WORDS.search(hint), (
+            f"{cls.__name__}.hint_{lang} names the CLI ({hint!r}): say it for a library "
+            "caller, and put the CLI's words in hint.<Class> of cli/locale")
     assert err.hint("id") != err.hint("en")
 
 
