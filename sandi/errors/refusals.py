@@ -165,7 +165,7 @@ class KeyNotValid(Refusal):
     hint_id = "Pasang pola terbaru dari unit persandian (Home.install_pola), lalu coba lagi."
 
 
-class MemberNotActive(KeyNotValid):
+class InactiveMember(KeyNotValid):
     """The installed pola lists the official whose personal key unlocks a members'
     vault as suspended or removed, or with another personal key."""
 

@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 from sandi._internal import fs as _fs
 from sandi._internal.i18n import Phrase
 from sandi.errors import (
+    InactiveMember,
     InvalidArgument,
     KeyNotValid,
     KeyRevoked,
     KeystoreExists,
-    MemberNotActive,
 )
 from sandi.keys.agencykey import AgencyKey, PrivateKey, decode_key_records, encode_key_records
 from sandi.keys.secretfile import MEMBER_KEY, KdfParams, SealedFile, read_sealed
@@ -99,14 +99,14 @@ def check_member(agency: str, me: PrivateKey, pola: Pola, at: int) -> tuple[Phra
                        "pola; what they sign is refused until the authority enrols them",
                        member=me.agency, agency=agency),)
     if not any(k.version == me.version and k.keys == me.public for k in listed.keys):
-        raise MemberNotActive("the pola lists another personal key for {member}: this key "
+        raise InactiveMember("the pola lists another personal key for {member}: this key "
                               "file does not unlock the keys of {agency}", member=me.agency,
                               agency=agency)
     try:
         listed.check_active_at(agency, at)
     except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
         removed = listed.status.value == "removed"
-        raise MemberNotActive("the installed pola lists {member} as {status} from {agency}: "
+        raise InactiveMember("the installed pola lists {member} as {status} from {agency}: "
                               "they may not unlock its keys", member=me.agency, agency=agency,
                               status=Phrase("removed") if removed else Phrase("suspended")
                               ) from None

@@ -51,7 +51,7 @@ SITUATIONS: dict[str, list[tuple[str, str]]] = {
     "MalformedPola": [("pola update", "persandian authority")],
     "MalformedReceipt": [("receipt verify", "ask the recipient")],
     "MalformedRequest": [("pola request", "custodian")],
-    "MemberNotActive": [("seal", "key custodian"), ("open", "sandi members reinstate")],
+    "InactiveMember": [("seal", "key custodian"), ("open", "sandi members reinstate")],
     "Misuse": [("seal", "sandi --help")],
     "NoKeystore": [("open", "sandi keys init")],
     "NoPola": [("verify", "sandi pola update")],
