@@ -10,11 +10,16 @@ warns, so that nobody learns of the expiry only when sealing stops.
 
 from __future__ import annotations
 
-from time import time as _now
+from datetime import UTC, datetime
 
 import sandi
 
 from .context import Session, when
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
 
 #: Warn from this many days before the installed pola expires (docs/cli.md).
 EXPIRY_WARNING_DAYS = 14
@@ -23,7 +28,7 @@ EXPIRY_WARNING_DAYS = 14
 def warn_if_stale(session: Session, pola: sandi.Pola) -> sandi.Pola:
     """Warn on stderr when ``pola`` is not confirmed current, or expires within
     :data:`EXPIRY_WARNING_DAYS` days; return it."""
-    left = pola.expires_at - _now()
+    left = (pola.expires_at - _now()).total_seconds()
     if 0 < left <= EXPIRY_WARNING_DAYS * 86400:
         session.warn(session.t("pola.expiring", id=pola.id, version=pola.version,
                                when=when(pola.expires_at), days=max(1, int(left // 86400))))

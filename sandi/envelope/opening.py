@@ -185,8 +185,9 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
     named after the sender's encrypted filename reduced to a plain base name
     (``Opened.safe_filename``; a name that is not one, or longer than 255 bytes, falls
     back to the envelope's name without ``.sandi``); ``Opened.path`` says where it
-    went. In a directory an existing file is never replaced, even with ``force`` (OutputExists): the sender
-    chose that name, so ``force`` applies only to a ``dst`` the caller named. For a
+    went. In a directory an existing file is never replaced, even with ``force``
+    (OutputExists): the sender chose that name, so ``force`` applies only to a ``dst``
+    the caller named. For a
     stream destination the plaintext is staged once, in an anonymous temporary file,
     and copied out only after verification. ``receipt`` is as for :func:`open`.
     ``before_publish`` is called once everything is verified and before the plaintext

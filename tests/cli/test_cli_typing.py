@@ -9,6 +9,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -186,7 +187,7 @@ def test_an_expiring_pola_warns_from_fourteen_days_before(
     import sandi_cli.freshness
 
     assert sandi_cli.freshness.EXPIRY_WARNING_DAYS == 14  # the number docs/cli.md gives
-    moment = world.pola.expires_at - days_left * 86400
+    moment = world.pola.expires_at - timedelta(days=days_left)
     monkeypatch.setattr(sandi_cli.freshness, "_now", lambda: moment)
     result = run("verify", envelope)
     assert result.exit_code == 0, result.stderr
