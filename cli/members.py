@@ -308,6 +308,6 @@ def list_members(session: Session, agency: str | None) -> None:
     session.emit({"agency": agency, "members": rows})
     for row in rows:
         status = session.t(f"members.status.{row['status']}")  # JSON keeps the stable value
-        session.echo(f"{row['id']:<16} {status:<14} {row['name']}, {row['jabatan']}")
+        session.echo(f"{row['id']:<16} {status:<10} {row['name']}, {row['jabatan']}")
     if not rows:
         session.say("members.none", agency=agency)

@@ -43,7 +43,8 @@ def _open(session: Session, note: AuditNote, file: Path, output: Path | None, fo
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
     if receipt is not None and receipt.exists():
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(receipt)))
-    if passphrase_file is None and receipt is None:
+    if passphrase_file is None and receipt is None and file.is_file():
+        # (Only a regular file: a FIFO or a device would be consumed by reading it twice.)
         # Check first, ask last: before a person types a passphrase, everything that
         # needs no key (an envelope at all, intact, signed, allowed by the pola) is
         # checked. (With --receipt, a refusal is answered with a signed receipt, which
