@@ -12,17 +12,17 @@ come first: seal, open and rewrap append theirs (:meth:`AuditNote.commit`) befor
 the library publishes the envelope, the plaintext or the rewrapped file, and
 nothing is published if the log cannot be written.
 
-Help strings, option help and section headings are message ids, looked up in
-the session's language when help is shown, so ``sandi --lang id seal --help``
-is in Indonesian. Click's own usage errors ("Missing option ...") are said again
-in the session's language by :mod:`sandi_cli.usage`.
+Text another party chose (a sender's file name and subject, names in a pola, a
+receipt's member) is escaped where it leaves the CLI (:mod:`sandi_cli.escape`):
+``say`` escapes its parameters, ``table`` its values, ``echo`` and ``warn`` every
+non-printable character but the newlines sandi put there, ``emit`` inside JSON
+strings. The localized click classes live in :mod:`sandi_cli.localized`.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
-import json
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -34,11 +34,29 @@ import click
 
 import sandi
 
-from .messages import default_lang, t
+from .escape import json_text, printable
+from .localized import (
+    LANG_KEY as LANG_KEY,
+)
+from .localized import (
+    LocalizedCommand as LocalizedCommand,
+)
+from .localized import (
+    LocalizedGroup as LocalizedGroup,
+)
+from .localized import (
+    LocalizedOption as LocalizedOption,
+)
+from .localized import (
+    lang_of as lang_of,
+)
+from .localized import (
+    option as option,
+)
+from .messages import t
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-LANG_KEY = "sandi.lang"
 AUDIT_FILE = "audit.db"
 ENV_AUDIT_DB = "SANDI_AUDIT_DB"
 
@@ -105,29 +123,33 @@ class Session:
         return text.message(self.lang) if isinstance(text, sandi.errors.Phrase) else text
 
     def say(self, msg_id: str, **kw: object) -> None:
-        """Print a human line to stdout, unless --quiet or --json."""
-        self.echo(self.t(msg_id, **kw))
+        """Print a human line to stdout, unless --quiet or --json; each parameter is
+        shown escaped (a name or subject may be another party's)."""
+        self.echo(self.t(msg_id, **{k: printable(v) if isinstance(v, str) else v
+                                    for k, v in kw.items()}))
 
     def echo(self, text: str = "") -> None:
-        """Print text for people to stdout, unless --quiet or --json."""
+        """Print text for people to stdout, unless --quiet or --json (every
+        non-printable character but a newline escaped)."""
         if not (self.quiet or self.json):
-            click.echo(text)
+            click.echo(printable(text, lines=True))
 
     def warn(self, text: str) -> None:
         """A warning on stderr (shown even with --quiet)."""
-        click.echo(f"sandi: {self.t('label.warning')}: {text}", err=True)
+        click.echo(f"sandi: {self.t('label.warning')}: {printable(text, lines=True)}",
+                   err=True)
 
     def fail(self, message: str, hint: str, code: int = 1) -> NoReturn:
         """End the command with one error line and one hint, as the main handler does
         (for a command that reports its own results first, such as a batch)."""
-        click.echo(f"sandi: {self.t('label.error')}: {message}", err=True)
-        click.echo(f"sandi: {self.t('label.hint')}: {hint}", err=True)
+        click.echo(f"sandi: {self.t('label.error')}: {printable(message)}", err=True)
+        click.echo(f"sandi: {self.t('label.hint')}: {printable(hint)}", err=True)
         raise click.exceptions.Exit(code)
 
     def emit(self, doc: dict[str, Any]) -> None:
         """The one JSON document of a command, on stdout, if --json."""
         if self.json:
-            click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+            click.echo(json_text(doc))
 
     @contextlib.contextmanager
     def progress(self, path: Path, msg_id: str) -> Iterator[Callable[[int], object] | None]:
@@ -218,23 +240,11 @@ class Session:
         """Aligned ``label: value`` lines."""
         width = max((len(label) for label, _ in rows), default=0) + 1
         for label, value in rows:
-            self.echo(f"{label + ':':<{width}} {value}")
+            self.echo(f"{label + ':':<{width}} {printable(value)}")
 
 
 pass_session = click.make_pass_decorator(Session)
 PROGRESS_FROM = 16 * 1024 * 1024  # a bar for files of at least this size
-
-
-def lang_of(ctx: click.Context | None) -> str:
-    """The language for help texts: the session's, else --lang if parsed, else the env."""
-    if ctx is not None:
-        root = ctx.find_root()
-        if isinstance(root.obj, Session):
-            return root.obj.lang
-        lang = root.meta.get(LANG_KEY)
-        if isinstance(lang, str):
-            return lang
-    return default_lang()
 
 
 def when(moment: datetime | int) -> str:
@@ -257,8 +267,8 @@ def urgency_label(urgency: sandi.Urgency) -> str:
 
 
 def shown(path: Path | str) -> str:
-    """A path as the user should see it."""
-    return click.format_filename(path)
+    """A path as the user should see it (escaped: a name may be a sender's)."""
+    return printable(click.format_filename(path))
 
 
 def write_new(session: Session, path: Path, data: bytes, *, force: bool = False) -> None:
@@ -269,141 +279,6 @@ def write_new(session: Session, path: Path, data: bytes, *, force: bool = False)
         sandi.write_file(path, data, overwrite=force)
     except sandi.errors.OutputExists:
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(path))) from None
-
-
-# --- localized help ------------------------------------------------------------------
-
-
-class LocalizedOption(click.Option):
-    """An option whose ``help`` is a message id."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.help_id = self.help
-
-    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
-        """Translate the help text, then let click format it."""
-        if self.help_id:
-            self.help = t(self.help_id, lang_of(ctx))
-        return super().get_help_record(ctx)
-
-
-def option(*decls: str, help: str, **kw: Any) -> Callable[[F], F]:
-    """``click.option`` with a localized help text (``help`` is a message id)."""
-    return click.option(*decls, cls=LocalizedOption, help=help, **kw)
-
-
-def _localize(cmd: click.Command, ctx: click.Context | None) -> None:
-    help_id = getattr(cmd, "help_id", None)
-    if isinstance(help_id, str):
-        cmd.help = t(help_id, lang_of(ctx))
-        cmd.short_help = cmd.help.split("\n", 1)[0]
-
-
-class _Localized(click.Command):
-    """What commands and groups share: the help text, usage prefix and headings follow
-    the session language."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.help_id = self.help
-
-    def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Translate, then format as click does."""
-        _localize(self, ctx)
-        super().format_help(ctx, formatter)
-
-    def get_short_help_str(self, limit: int = 45) -> str:
-        """The one-line help, translated: shell completion (zsh, fish) shows it beside
-        each candidate without formatting any help page first."""
-        _localize(self, click.get_current_context(silent=True))
-        return super().get_short_help_str(limit)
-
-    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        """Parse as click does; a usage error is said in the session's language."""
-        try:
-            return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            said = _localized_usage(exc, ctx)
-            if said is exc:
-                raise
-            raise said from None
-
-    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The usage line with a localized prefix."""
-        pieces = self.collect_usage_pieces(ctx)
-        formatter.write_usage(ctx.command_path, " ".join(pieces),
-                              prefix=t("help.usage", lang_of(ctx)) + " ")
-
-
-class LocalizedCommand(_Localized):
-    """A command whose help, usage prefix and headings follow the session language."""
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The options with a localized heading."""
-        _format_options(self, ctx, formatter)
-
-
-def _localized_usage(exc: click.UsageError, ctx: click.Context) -> click.UsageError:
-    """A usage error said in the session's language (``exc`` itself where click's words
-    stay as they are)."""
-    from . import usage  # only on a usage error: start-up stays lean
-
-    return usage.localized(exc, lang_of(ctx))
-
-
-def _format_options(cmd: click.Command, ctx: click.Context,
-                    formatter: click.HelpFormatter) -> None:
-    # The -h/--help option's own help is translated here, when help is shown, so that
-    # parsing (`sandi --version`) loads no catalogue.
-    help_option = cmd.get_help_option(ctx)
-    if help_option is not None:
-        help_option.help = t("opt.help", lang_of(ctx))
-    records = [rv for p in cmd.get_params(ctx)
-               if not isinstance(p, click.Argument) and (rv := p.get_help_record(ctx))]
-    if records:
-        with formatter.section(t("help.options", lang_of(ctx))):
-            formatter.write_dl(records)
-
-
-class LocalizedGroup(_Localized, click.Group):
-    """A group of localized commands."""
-
-    command_class = LocalizedCommand
-    group_class = type  # subgroups are of this same class
-
-    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """Options, then commands, with localized headings."""
-        _format_options(self, ctx, formatter)
-        self.format_commands(ctx, formatter)
-
-    def resolve_command(self, ctx: click.Context, args: list[str]
-                        ) -> tuple[str | None, click.Command | None, list[str]]:
-        """Find the subcommand; "no such command" is said in the session's language."""
-        try:
-            return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            said = _localized_usage(exc, ctx)
-            if said is exc:
-                raise
-            raise said from None
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        """The subcommands with their localized one-line help."""
-        rows = []
-        for name in self.list_commands(ctx):
-            cmd = self.listed_command(ctx, name)
-            if cmd is None or cmd.hidden:
-                continue
-            _localize(cmd, ctx)
-            rows.append((name, cmd.get_short_help_str(formatter.width - 6 - len(name))))
-        if rows:
-            with formatter.section(t("help.commands", lang_of(ctx))):
-                formatter.write_dl(rows)
-
-    def listed_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        """The command as the help listing shows it (a lazy group need not import it)."""
-        return self.get_command(ctx, name)
 
 
 def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> None:

@@ -5,7 +5,9 @@ malformed input; 2 misuse (bad arguments, missing keystore or pola, an existing
 output file); 70 an internal error (a bug: run again with ``--debug``); 130
 interrupted. Errors go to stderr as ``sandi: error: ...`` and ``sandi: hint: ...``
 (``galat`` / ``petunjuk`` in Indonesian); with ``--json`` an error document
-``{"error": {"type", "message", "hint", "exit_code"}}`` is also printed on stdout.
+``{"error": {"type", "category", "message", "hint", "exit_code"}}`` is also printed
+on stdout. The hint is the command line's (:mod:`sandi_cli.hints`): it names sandi's
+commands and flags and fits the command that met the error.
 
 >>> from sandi_cli.main import main
 >>> main(["--version"])  # doctest: +SKIP
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import contextlib
 import importlib
-import json
 import os
 import sys
 from pathlib import Path
@@ -37,6 +38,8 @@ from .context import (
     lang_of,
     option,
 )
+from .escape import json_text, printable
+from .localized import ARGS_KEY, COMMAND_KEY, json_usage
 from .messages import default_lang, t
 
 EXIT_INTERNAL = 70
@@ -73,19 +76,30 @@ def _report(ctx: click.Context, err: sandi.SandiError) -> None:
     lang = lang_of(ctx)
     if session is not None and session.debug:
         _print_traceback()
-    click.echo(f"sandi: {t('label.error', lang)}: {err.describe(lang)}", err=True)
+    # One line each, escaped: a message may quote a sender's file name or subject.
+    click.echo(f"sandi: {t('label.error', lang)}: {printable(err.describe(lang))}", err=True)
     if session is not None and session.debug and (detail := err.debug_detail(lang)):
-        click.echo(f"sandi: {t('label.debug', lang)}: {detail}", err=True)
-    click.echo(f"sandi: {t('label.hint', lang)}: {err.hint(lang)}", err=True)
+        click.echo(f"sandi: {t('label.debug', lang)}: {printable(detail)}", err=True)
+    from .hints import hint_for  # only on an error: start-up stays lean
+
+    hint = hint_for(err, lang, str(ctx.meta.get(COMMAND_KEY, "")),
+                    None if session is None else session.home.path)
+    click.echo(f"sandi: {t('label.hint', lang)}: {printable(hint)}", err=True)
     if session is not None and session.json:
-        click.echo(json.dumps({"error": {
-            "type": type(err).__name__, "message": str(err), "hint": err.hint(lang),
-            "exit_code": err.exit_code}}, ensure_ascii=False, indent=2))
+        click.echo(json_text({"error": {
+            "type": type(err).__name__, "category": err.category.value,
+            "message": str(err), "hint": hint, "exit_code": err.exit_code}}))
 
 
 class SandiCLI(LocalizedGroup):
     """The root group: the single handler of sandi errors, interrupts and bugs, and
     the lazy loader of the commands (:data:`_COMMANDS`)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """Parse as click does, once the global options typed after the subcommand
+        (``sandi seal ... --home DIR``) are moved before it (:func:`hoist_globals`)."""
+        ctx.meta[ARGS_KEY] = list(args)
+        return super().parse_args(ctx, hoist_globals(self, ctx, args))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         """Every command, loaded or not."""
@@ -123,6 +137,14 @@ class SandiCLI(LocalizedGroup):
         except sandi.SandiError as err:
             _report(ctx, err)
             ctx.exit(err.exit_code)
+        except click.UsageError as exc:  # raised by a command itself (seal's --from)
+            from .usage import localized  # only on a usage error
+
+            said = localized(exc, lang_of(ctx))  # "Penggunaan: ... Galat: ..." in id
+            json_usage(said, ctx)
+            if said is exc:
+                raise
+            raise said from None
         except (click.ClickException, click.exceptions.Exit):
             raise
         except BrokenPipeError:
@@ -145,6 +167,61 @@ def _print_traceback() -> None:
     import traceback  # only with --debug: it pulls in linecache and tokenize
 
     traceback.print_exc()
+
+
+def _takes_value(cmd: click.Command, ctx: click.Context) -> dict[str, bool]:
+    """Each option name of ``cmd`` and whether it takes a value."""
+    names: dict[str, bool] = {}
+    for param in cmd.get_params(ctx):
+        if isinstance(param, click.Option):
+            for name in (*param.opts, *param.secondary_opts):
+                names[name] = not (param.is_flag or param.count)
+    return names
+
+
+def hoist_globals(root: click.Group, ctx: click.Context, args: list[str]) -> list[str]:
+    """``args`` with the root's options that follow the subcommand moved to just before
+    it, so ``--home``, ``--member``, ``--lang``, ``--json``, ``-q``, ``--debug`` and
+    ``--audit-db`` work in either place (the tutorial adds ``--home DIR`` at the end).
+
+    The subcommands are followed as click will (so a value such as ``--subject
+    --home`` stays the subject), an option the subcommand itself defines stays its own
+    (``sandi demo --home``), and nothing after ``--`` moves. Typed in both places, the
+    one after the subcommand wins (it comes later)."""
+    roots = _takes_value(root, ctx)
+    cmd: click.Command = root
+    kept: list[str] = []
+    hoisted: list[str] = []
+    at_command: int | None = None  # where the subcommand's name is in ``kept``
+    i = 0
+    while i < len(args):
+        word = args[i]
+        if word == "--":
+            kept.extend(args[i:])
+            break
+        if word.startswith("-") and word != "-":
+            name = word.split("=", 1)[0]
+            own = _takes_value(cmd, ctx)
+            if cmd is not root and name not in own and name in roots:
+                width = 2 if roots[name] and "=" not in word else 1
+                hoisted.extend(args[i:i + width])
+            else:
+                width = 2 if own.get(name) and "=" not in word else 1
+                kept.extend(args[i:i + width])
+            i += width
+            continue
+        kept.append(word)
+        i += 1
+        if isinstance(cmd, click.Group):
+            sub = cmd.get_command(ctx, word)
+            if sub is None:  # click will say "no such command"
+                kept.extend(args[i:])
+                break
+            at_command = len(kept) - 1 if at_command is None else at_command
+            cmd = sub
+    if not hoisted or at_command is None:
+        return args
+    return kept[:at_command] + hoisted + kept[at_command:]
 
 
 def _silence_stdout() -> None:

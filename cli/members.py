@@ -295,7 +295,8 @@ def reinstate(session: Session, member: str, request_out: Path | None,
         path, = deliver.paths
     session.emit({"agency": agency, "member": member, "status": "active",
                   "request": str(path)})
-    session.say("members.status_request", member=member, status="active", path=shown(path))
+    session.say("members.status_request", member=member,
+                status=session.t("members.status.active"), path=shown(path))
 
 
 @members.command("list", cls=LocalizedCommand, help="members.list.help")
@@ -313,6 +314,7 @@ def list_members(session: Session, agency: str | None) -> None:
             for m in pola.agency(agency).members]
     session.emit({"agency": agency, "members": rows})
     for row in rows:
-        session.echo(f"{row['id']:<16} {row['status']:<10} {row['name']}, {row['jabatan']}")
+        status = session.t(f"members.status.{row['status']}")  # JSON keeps the stable value
+        session.echo(f"{row['id']:<16} {status:<10} {row['name']}, {row['jabatan']}")
     if not rows:
         session.say("members.none", agency=agency)

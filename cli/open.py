@@ -3,8 +3,10 @@
 The plaintext is published only after every check passed (the library writes
 it atomically). Without ``-o`` (or with ``-o DIR``) the library names the output
 in that directory after the sender's encrypted file name, reduced to a plain,
-visible base name (or FILE without ``.sandi``); an existing file is never
-replaced without ``--force``.
+visible base name (``Opened.safe_filename``, or FILE without ``.sandi``), and an
+existing file there is never replaced: the sender chose that name. ``--force``
+replaces only a file the user names with ``-o FILE``. The sender's file name and
+subject are shown escaped (:mod:`sandi_cli.escape`).
 """
 
 from __future__ import annotations
@@ -25,17 +27,30 @@ from .context import (
     shown,
     write_new,
 )
+from .escape import printable
 from .params import passphrase_option, unlock_keys
 from .verify import info_doc
 
 
 def _open(session: Session, note: AuditNote, file: Path, output: Path | None, force: bool,
           passphrase_file: Path | None, receipt: Path | None) -> sandi.Opened:
+    if force and (output is None or output.is_dir()):
+        # The name in a folder is the sender's choice: --force would let a sender pick
+        # which of the recipient's files is replaced. It applies to a file named by -o.
+        raise sandi.errors.InvalidArgument(session.t("open.force_needs_output"))
     pola = session.pola()
     if output is not None and not output.is_dir() and output.exists() and not force:
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
     if receipt is not None and receipt.exists():
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(receipt)))
+    if passphrase_file is None and receipt is None and file.is_file():
+        # (Only a regular file: a FIFO or a device would be consumed by reading it twice.)
+        # Check first, ask last: before a person types a passphrase, everything that
+        # needs no key (an envelope at all, intact, signed, allowed by the pola) is
+        # checked. (With --receipt, a refusal is answered with a signed receipt, which
+        # needs the key: the open below checks the same things.)
+        with session.progress(file, "progress.verify") as progress:
+            note.envelope(sandi.verify(file, pola=pola, progress=progress))
     keystore = unlock_keys(session, passphrase_file)  # after the cheap checks
     dst = output if output is not None else file.parent
     try:
@@ -97,8 +112,8 @@ def open_command(session: Session, file: Path, output: Path | None, force: bool,
     receipt_path = _write_receipt(session, opened, receipt, target)
     if opened.filename and (output is None or output.is_dir()) \
             and target.name != opened.filename:
-        session.warn(session.t("open.unsafe_name", name=repr(opened.filename),
-                               saved=target.name))
+        session.warn(session.t("open.unsafe_name", name=printable(repr(opened.filename)),
+                               saved=printable(target.name)))
     for warning in opened.warnings:
         session.warn(session.words(warning))
     session.emit({

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,11 +22,13 @@ import sandi
 import sandi.agent
 
 from .context import Session, lang_of, option
+from .hints import hinted
 from .messages import t
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 ENV_PASSPHRASE_FILE = "SANDI_PASSPHRASE_FILE"  # noqa: S105  (a variable name)
+TRIES = 3  # a passphrase typed at a terminal: asked this many times
 _SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
 _MAX_PASSPHRASE_FILE = 64 * 1024
 
@@ -164,15 +167,33 @@ def get_passphrase(session: Session, path: Path | None, *, confirm: bool = False
     ``prompt`` is the message id of the prompt."""
     if path is not None:
         return read_passphrase_file(path, session)
+    if not _interactive():
+        # Piped: read the line(s) ourselves. getpass would print "Warning: Password input
+        # may be echoed" and Python's GetPassWarning naming its own source file.
+        first = _piped_line(session, session.t(prompt))
+        if confirm and _piped_line(session, session.t("pass.repeat")) != first:
+            raise click.UsageError(session.t("pass.mismatch"))
+        return first
     try:
         value = click.prompt(session.t(prompt), hide_input=True,
-                             confirmation_prompt=session.t("pass.repeat") if confirm else False,
-                             type=str, err=True)
+                             confirmation_prompt=session.t("pass.repeat") if confirm
+                             else False, type=str, err=True)
     except click.Abort:
         if _interactive():
             raise
         raise click.UsageError(session.t("pass.no_input", env=ENV_PASSPHRASE_FILE)) from None
     return str(value)
+
+
+def _piped_line(session: Session, prompt: str) -> str:
+    """One line of a piped stdin (the prompt still said on stderr, as at a terminal)."""
+    click.echo(f"{prompt}: ", nl=False, err=True)
+    line = sys.stdin.readline()
+    click.echo(err=True)
+    text = line.rstrip("\r\n")
+    if not line or not text:
+        raise click.UsageError(session.t("pass.no_input", env=ENV_PASSPHRASE_FILE))
+    return text
 
 
 def _interactive() -> bool:
@@ -190,11 +211,24 @@ def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
     home = session.home.path
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
+    check_member(session)
     pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
     if path is None:  # a service under systemd: its credential, never a prompt
         path = sandi.keys.credential_path()
-    store = sandi.Keystore.open(home, passphrase=get_passphrase(session, path),
-                                member=session.member, pola=pola)
+    # At a terminal a mistyped passphrase is asked again, up to TRIES times; from a file
+    # (or a pipe) once, since the same text would fail again.
+    tries = TRIES if path is None and _interactive() else 1
+    for attempt in range(1, tries + 1):
+        try:
+            asked = get_passphrase(session, path, prompt="pass.prompt" if pola is None
+                                   else "pass.prompt_member")  # a vault: one's own
+            store = sandi.Keystore.open(home, passphrase=asked, member=session.member,
+                                        pola=pola)
+            break
+        except sandi.errors.WrongPassphrase:
+            if attempt == tries:
+                raise
+            click.echo(f"sandi: {session.t('pass.again', left=tries - attempt)}", err=True)
     if store.member is not None:  # a member's keystore names who unlocked it
         session.member = store.member.agency
     from .passwd import warn_keystore
@@ -235,6 +269,23 @@ def agent_keys(session: Session) -> sandi.agent.AgentKeystore | None:
     for warning in held.warnings:
         session.warn(session.words(warning))
     return held
+def check_member(session: Session) -> None:
+    """Before any passphrase is asked: in a members' vault, ``--member`` names a member
+    of this home (a mistyped id is not "no keystore", and needs no passphrase to tell)."""
+    home = session.home.path
+    if not sandi.Keystore.uses_vault(home):
+        return
+    if session.member is None:
+        members = sandi.keys.member_ids(home)
+        if len(members) > 1:  # whose passphrase would the prompt ask for?
+            raise hinted(sandi.errors.InvalidArgument(session.t(
+                "member.which", home=home, count=len(members))),
+                session.t("hint.no_member", members=", ".join(members)))
+        return
+    if not sandi.keys.member_key_path(home, session.member).exists():
+        raise hinted(sandi.errors.InvalidArgument(session.t(
+            "member.unknown", member=session.member, home=home)),
+            session.t("hint.no_member", members=", ".join(sandi.keys.member_ids(home)) or "-"))
 
 
 def installed_pola(session: Session) -> sandi.Pola:

@@ -29,6 +29,17 @@ def sender_of(session: Session, keystore: sandi.keys.Keyring, sender: str | None
     raise click.UsageError(session.t("seal.which_sender", count=len(held), held=listed))
 
 
+def check_first(pola: sandi.Pola, sender: str | None, to: tuple[str, ...],
+                level: sandi.Classification) -> None:
+    """What the pola refuses, before a passphrase is typed: an agency it does not list,
+    and (when ``--from`` names the sender) a flow it does not allow. Seal checks all of
+    it again with the keys."""
+    for agency in (*([sender] if sender else []), *to):
+        pola.agency(agency)  # UnknownAgency
+    if sender is not None:
+        pola.check_flow(sender, list(to), level, pola.requirement(level).suite)
+
+
 @click.command("seal", cls=LocalizedCommand, help="seal.help")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @option("--to", "--kepada", "to", multiple=True, required=True, type=AGENCY,
@@ -61,6 +72,7 @@ def seal(session: Session, file: Path, to: tuple[str, ...],
         pola = session.pola()
         if out.exists() and not force:  # before asking for the passphrase
             raise sandi.errors.OutputExists(session.t("out.exists", path=shown(out)))
+        check_first(pola, sender, to, classification)  # before any passphrase is asked
         keystore = unlock_keys(session, passphrase_file)  # the agent's, if one runs
         note.agency = agency = sender_of(session, keystore, sender)
         with session.progress(file, "progress.seal") as progress:

@@ -27,7 +27,12 @@ from pathlib import Path
 from sandi._internal import fs as _fs
 from sandi._internal import system
 from sandi._internal.time import epoch, show
-from sandi.errors import ClockBehind, NoPola, PolaNotTrusted, PolaSignatureInvalid
+from sandi.errors import (
+    ClockBehind,
+    FingerprintUnconfirmed,
+    NoPola,
+    PolaNotTrusted,
+)
 from sandi.keys.keystore import KEYSTORE_FILE, Keystore
 from sandi.pola.freshness import FreshnessStatus, seen_for
 from sandi.pola.history import History, Installed, Seen, TrustState, flows_name, pola_name
@@ -202,7 +207,7 @@ class Home:
             if state is None:
                 actual = pola.authority.fingerprint()
                 if fingerprint is None or fingerprint.strip().upper() != actual:
-                    raise PolaSignatureInvalid(
+                    raise FingerprintUnconfirmed(
                         "first pola for this home: its authority fingerprint is {actual}; "
                         "confirm it with the persandian authority and pass it with "
                         "--fingerprint", actual=actual)

@@ -214,18 +214,21 @@ def test_open_into_a_directory_stays_in_it(world: DemoWorld, store: Keystore, tm
     assert _listing(tmp_path / "in") == ["surat.sandi"]
 
 
-def test_open_into_a_directory_never_overwrites_without_force(world: DemoWorld,
-                                                              store: Keystore,
-                                                              tmp_path: Path) -> None:
+@pytest.mark.parametrize("force", [False, True])
+def test_open_into_a_directory_never_overwrites(world: DemoWorld, store: Keystore,
+                                                tmp_path: Path, force: bool) -> None:
+    # The sender chooses the name: even with force, a sender must not choose which of
+    # the recipient's files is replaced (issue 15 §6). force applies to a named dst.
     (tmp_path / "laporan.pdf").write_bytes(OLD)
-    env = io.BytesIO(_sealed_named(world, "laporan.pdf"))
+    env = _sealed_named(world, "laporan.pdf")
     with pytest.raises(OutputExists):
-        sandi.open_file(env, tmp_path, keystore=store, pola=world.pola)
+        sandi.open_file(io.BytesIO(env), tmp_path, keystore=store, pola=world.pola,
+                        force=force)
     assert (tmp_path / "laporan.pdf").read_bytes() == OLD
-    sandi.open_file(io.BytesIO(env.getvalue()), tmp_path, keystore=store, pola=world.pola,
-                    force=True)
-    assert (tmp_path / "laporan.pdf").read_bytes() == PLAINTEXT
     assert _listing(tmp_path) == ["laporan.pdf"]
+    sandi.open_file(io.BytesIO(env), tmp_path / "laporan.pdf", keystore=store,
+                    pola=world.pola, force=True)  # the control: a name the caller chose
+    assert (tmp_path / "laporan.pdf").read_bytes() == PLAINTEXT
 
 
 # --- success, and overwriting only when asked ---------------------------------------------------

@@ -11,6 +11,34 @@ from sandi.envelope.receipts import Receipt
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.policy import Pola
 
+#: The longest file name, in UTF-8 bytes, that common file systems accept (NAME_MAX).
+NAME_MAX = 255
+_WINDOWS_RESERVED = frozenset(
+    ["con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+     *(f"lpt{i}" for i in range(1, 10))])
+
+
+def plain_name(name: str | None) -> str | None:
+    """The base name of a sender's ``name`` if it is safe to create in a folder, else None.
+
+    The base name is what follows the last ``/`` or ``\\``, with surrounding spaces
+    stripped. It is refused when it is empty or hidden (starts with ``.``, which
+    covers ``.`` and ``..``), holds a character :meth:`str.isprintable` rejects
+    (controls, ESC sequences, bidi overrides, line separators), holds a character
+    Windows forbids (``<>:"|?*``), ends with a dot or a space, is a Windows device
+    name (``CON``, ``nul.txt``, ``COM1``...), or is longer than 255 bytes in UTF-8.
+
+    >>> plain_name("../../etc/passwd"), plain_name("C:\\dok\\nota.docx"), plain_name(".bashrc")
+    ('passwd', 'nota.docx', None)
+    """
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if (not base or base.startswith(".") or not base.isprintable()
+            or not set(base).isdisjoint('<>:"|?*') or base.endswith((".", " "))
+            or base.split(".", 1)[0].strip().lower() in _WINDOWS_RESERVED
+            or len(base.encode("utf-8", "surrogatepass")) > NAME_MAX):
+        return None
+    return base
+
 
 @dataclass(frozen=True)
 class EnvelopeInfo:
@@ -50,6 +78,15 @@ class Opened(EnvelopeInfo):
     warnings: tuple[str, ...] = field(default=())
     path: str | None = None  # where open_file wrote the plaintext
     receipt: Receipt | None = None  # with ``receipt=True``: the signed receipt to return
+
+    @property
+    def safe_filename(self) -> str | None:
+        """The sender's :attr:`filename` reduced to a name safe to create in a folder
+        (:func:`plain_name`), or None if nothing of it is; the name ``open_file`` gives
+        the output in a directory. :attr:`filename` itself is exactly what the sender
+        wrote (``../../etc/passwd``, control characters and all): never use it as a
+        path, and escape it before showing it."""
+        return plain_name(self.filename)
 
 
 @dataclass(frozen=True, repr=False)

@@ -37,7 +37,14 @@ from sandi.crypto.primitives import (
 )
 from sandi.crypto.suite import Suite
 from sandi.envelope.format import Header, Stanza, decode_meta, read_header, signature_input
-from sandi.envelope.info import Document, EnvelopeInfo, Opened, describe, opened_from
+from sandi.envelope.info import (
+    Document,
+    EnvelopeInfo,
+    Opened,
+    describe,
+    opened_from,
+    plain_name,
+)
 from sandi.envelope.inputs import EnvelopeSource, envelope_input, envelope_reader
 from sandi.envelope.pipeline import Pipeline
 from sandi.envelope.policy import check_envelope
@@ -175,13 +182,17 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
     """Open to a file (published only when fully verified) or stream, in constant memory.
 
     ``src`` is as for :func:`open`. If ``dst`` is an existing directory, the file is
-    named after the sender's encrypted filename (its base name only; names that are
-    hidden, empty or path-like fall back to the envelope's name without ``.sandi``);
-    ``Opened.path`` says where it went. For a stream destination the plaintext is
-    staged once, in an anonymous temporary file, and copied out only after
-    verification. ``receipt`` is as for :func:`open`. ``before_publish`` is called
-    once everything is verified and before the plaintext is published (to record the
-    opening in an audit log): if it raises, nothing is published.
+    named after the sender's encrypted filename reduced to a plain base name
+    (``Opened.safe_filename``; a name that is not one, or longer than 255 bytes, falls
+    back to the envelope's name without ``.sandi``); ``Opened.path`` says where it
+    went. In a directory an existing file is never replaced, even with ``force``
+    (OutputExists): the sender chose that name, so ``force`` applies only to a ``dst``
+    the caller named. For a
+    stream destination the plaintext is staged once, in an anonymous temporary file,
+    and copied out only after verification. ``receipt`` is as for :func:`open`.
+    ``before_publish`` is called once everything is verified and before the plaintext
+    is published (to record the opening in an audit log): if it raises, nothing is
+    published.
     """
     publish = before_publish or (lambda _opened: None)
     with envelope_input(src, progress) as (read, into):
@@ -192,7 +203,9 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
             def name() -> str:
                 return output_name(result[0].filename, fallback)
 
-            with _fs.atomic_output_in(dst, name, overwrite=force, mode=0o600) as out:
+            # overwrite=False whatever ``force`` says: the name is the sender's choice,
+            # and a sender must not choose which of the recipient's files is replaced.
+            with _fs.atomic_output_in(dst, name, overwrite=False, mode=0o600) as out:
                 result.append(_open_stream(read, out.write, keystore, pola, now, receipt, into))
                 publish(result[0])
             return replace(result[0], path=str(Path(dst).absolute() / name()))
@@ -213,14 +226,15 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
 
 
 def output_name(filename: str | None, envelope_name: str) -> str:
-    """A safe output name: the sender's filename reduced to a plain, visible base name,
-    else the envelope's name without ``.sandi`` (never a path, never hidden)."""
-    # Never the envelope's own name: with force, the plaintext would replace it.
+    """A safe output name: the sender's filename reduced by :func:`plain_name`, else the
+    envelope's name without ``.sandi`` (or with ``.opened``), else ``dokumen.opened``;
+    never a path, never hidden, never longer than 255 bytes."""
+    # Never the envelope's own name: the plaintext would take its place.
     stem = envelope_name.replace("\\", "/").rsplit("/", 1)[-1]
     fallback = stem.removesuffix(".sandi") if stem.endswith(".sandi") else stem + ".opened"
-    for candidate in (filename or "", fallback):
-        base = candidate.replace("\\", "/").rsplit("/", 1)[-1].strip()
-        if base and base != stem and not base.startswith(".") and base.isprintable():
+    for candidate in (filename, fallback):
+        base = plain_name(candidate)
+        if base is not None and base != stem:
             return base
     return "dokumen.opened"
 

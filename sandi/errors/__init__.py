@@ -7,8 +7,11 @@ import them from here. No error class is defined anywhere else in sandi.
 Three families sit under :class:`SandiError`: :class:`MalformedInput` (bytes that do
 not parse; exit code 1), :class:`Refusal` (parses, but a cryptographic or policy check
 refuses it; exit code 1) and :class:`Misuse` (the caller asked for something that
-cannot be done; exit code 2). Each class carries a ``hint``: the fix, in English and
-Indonesian, in words an official understands.
+cannot be done; exit code 2). Each class carries a ``category`` (a :class:`Category`:
+refused by the pola, tampered, not addressed to you, bad input, key problem,
+unavailable), so a caller maps failures to its own answers (an HTTP status) without
+listing every class, and a ``hint``: the fix, in English and Indonesian, for the
+caller of the library (it names no CLI command; the CLI has its own hints).
 
 An error is raised with an English template and its parameters,
 ``OutputExists("{path} already exists", path=p)``: ``str(err)`` is the English
@@ -18,16 +21,17 @@ line for an official. Words given as a parameter are a :class:`Phrase`.
 
 >>> from sandi.errors import OutputExists
 >>> err = OutputExists("{path} already exists", path="surat.pdf")
->>> err.exit_code, str(err)
-(2, 'surat.pdf already exists')
+>>> err.exit_code, err.category.value, str(err)
+(2, 'bad-input', 'surat.pdf already exists')
 >>> err.describe("id")
 'berkas keluaran sudah ada (surat.pdf sudah ada)'
 """
 
-from sandi.errors.base import Phrase as Phrase  # words as an error parameter
 from sandi.errors.base import (
+    Category,
     SandiError,
 )
+from sandi.errors.base import Phrase as Phrase  # words as an error parameter
 from sandi.errors.malformed import (
     MalformedEnvelope,
     MalformedInput,
@@ -41,6 +45,7 @@ from sandi.errors.malformed import (
 )
 from sandi.errors.misuse import (
     AgentError,
+    FileUnreadable,
     InsecureKeyFile,
     InvalidArgument,
     KeyNotFound,
@@ -55,6 +60,8 @@ from sandi.errors.refusals import (
     AuditLogBroken,
     ClockBehind,
     EnvelopeFromFuture,
+    FingerprintUnconfirmed,
+    InactiveMember,
     KeyNotValid,
     KeyRevoked,
     MemberSignatureRequired,
@@ -81,8 +88,12 @@ from sandi.errors.refusals import (
 __all__ = [
     "AgentError",
     "AuditLogBroken",
+    "Category",
     "ClockBehind",
     "EnvelopeFromFuture",
+    "FileUnreadable",
+    "FingerprintUnconfirmed",
+    "InactiveMember",
     "InsecureKeyFile",
     "InvalidArgument",
     "KeyNotFound",

@@ -3,10 +3,37 @@ for an official in English and Indonesian (see :mod:`sandi.errors`)."""
 
 from __future__ import annotations
 
+import enum
 from typing import Self
 
 from sandi._internal.i18n import Phrase as Phrase  # re-exported: words as an error parameter
 from sandi._internal.i18n import render
+
+
+class Category(enum.Enum):
+    """What kind of failure an error is, for a caller that maps failures to its own
+    answers (an HTTP status, a retry, an alert) without listing every class.
+
+    The values are stable strings (for logs and JSON). docs/developers.md §8 gives the
+    HTTP status each maps to and the classes in each."""
+
+    #: The pola does not allow it: the flow, the classification's requirements, an
+    #: agency it does not list, an envelope made under another pola (403).
+    POLICY = "policy"
+    #: The bytes were changed, forged or replayed: a signature, a chunk, a wrapped
+    #: key, a receipt, a time-stamp, an older or foreign pola, the audit chain (422).
+    TAMPERED = "tampered"
+    #: The envelope is not addressed to any key this keystore holds (403).
+    NOT_ADDRESSED = "not-addressed"
+    #: The input does not parse, or an argument is wrong (400).
+    BAD_INPUT = "bad-input"
+    #: A key or keystore problem: wrong passphrase, a key revoked or not valid at the
+    #: time, a missing, damaged or loosely protected key file (409 for a key of the
+    #: request, 500 for the server's own keystore).
+    KEY = "key"
+    #: Something needed is not available now: a pola installed and current, the
+    #: time-stamping authority, the clock, disk space, a readable file (503).
+    UNAVAILABLE = "unavailable"
 
 
 class SandiError(Exception):
@@ -14,8 +41,9 @@ class SandiError(Exception):
 
     summary_id = "terjadi galat"
     exit_code = 1
-    hint_en = "See `sandi --help`."
-    hint_id = "Lihat `sandi --help`."
+    category = Category.BAD_INPUT
+    hint_en = "See the message for what went wrong, and docs/faq.md for this error."
+    hint_id = "Lihat pesannya untuk penyebabnya, dan docs/faq.md untuk galat ini."
 
     def __init__(self, template: str | Phrase = "", /, **params: object) -> None:
         """``template`` is English with ``{placeholders}`` from ``params`` (or a Phrase)."""
@@ -43,7 +71,8 @@ class SandiError(Exception):
         return f"{self.summary_id} ({detail})"
 
     def hint(self, lang: str = "en") -> str:
-        """The fix, in ``lang`` ("en" or "id")."""
+        """The fix, in ``lang`` ("en" or "id"), for the caller of the library (it names
+        no command; the CLI has its own hints, which name its commands and flags)."""
         return self.hint_id if lang == "id" else self.hint_en
 
     def debug_detail(self, lang: str = "en") -> str | None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from sandi.errors.base import SandiError
+from sandi.errors.base import Category, SandiError
 
 
 class MalformedInput(SandiError):
     """Bytes that should be a sandi structure do not parse."""
 
     summary_id = "berkas tidak dapat dibaca"
+    category = Category.BAD_INPUT
 
 
 class MalformedEnvelope(MalformedInput):
@@ -63,8 +64,9 @@ class MalformedKeyFile(MalformedInput):
     """A keystore file does not parse, or its content does not authenticate."""
 
     summary_id = "berkas kunci rusak atau tidak dikenal"
-    hint_en = "Restore the keystore from backup (`sandi keys restore`)."
-    hint_id = "Pulihkan keystore dari cadangan (`sandi keys restore`)."
+    category = Category.KEY
+    hint_en = "The key file is damaged or not a sandi key file; restore it from its backup."
+    hint_id = "Berkas kunci rusak atau bukan berkas kunci sandi; pulihkan dari cadangannya."
 
 
 class MalformedRequest(MalformedInput):

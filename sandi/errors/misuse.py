@@ -3,13 +3,14 @@ failures (exit code 1)."""
 
 from __future__ import annotations
 
-from sandi.errors.base import SandiError
+from sandi.errors.base import Category, SandiError
 
 
 class Misuse(SandiError):
     """The caller asked for something that cannot be done."""
 
     summary_id = "perintah tidak dapat dijalankan"
+    category = Category.BAD_INPUT
     exit_code = 2
 
 
@@ -17,56 +18,70 @@ class InvalidArgument(Misuse):
     """An argument is out of range (a classification, no recipients, a naive datetime)."""
 
     summary_id = "argumen tidak sah"
-    hint_en = "Correct the argument; see `sandi COMMAND --help`."
-    hint_id = "Perbaiki argumen; lihat `sandi PERINTAH --help`."
+    hint_en = "Correct the argument the message names."
+    hint_id = "Perbaiki argumen yang disebut dalam pesan."
+
+
+class FileUnreadable(InvalidArgument):
+    """A file sandi must read cannot be read: missing, a directory, permission denied,
+    an I/O error (a keystore, a key file, a document to seal)."""
+
+    summary_id = "berkas tidak dapat dibaca"
+    category = Category.UNAVAILABLE
+    hint_en = "Check that the file exists and that the user running sandi may read it."
+    hint_id = "Pastikan berkas ada dan pengguna yang menjalankan sandi boleh membacanya."
 
 
 class KeyNotFound(Misuse):
     """The keystore holds no key for the agency or key version asked for."""
 
     summary_id = "kunci tidak ditemukan di keystore"
-    hint_en = "Use the home that holds your agency's keys (--home or SANDI_HOME)."
-    hint_id = "Pakai home yang menyimpan kunci instansi Anda (--home atau SANDI_HOME)."
+    category = Category.KEY
+    hint_en = "Open the keystore of the home that holds this agency's keys."
+    hint_id = "Buka keystore dari home yang menyimpan kunci instansi ini."
 
 
 class KeystoreExists(Misuse):
     """A keystore already holds keys for that agency."""
 
     summary_id = "keystore sudah ada"
-    hint_en = "Use `sandi keys rotate` to replace keys, or choose another --home."
-    hint_id = "Pakai `sandi keys rotate` untuk mengganti kunci, atau pilih --home lain."
+    hint_en = "Open the existing keystore, or create the new one in another home."
+    hint_id = "Buka keystore yang sudah ada, atau buat yang baru di home lain."
 
 
 class NoKeystore(Misuse):
     """The home has no keystore (or no installed pola) yet."""
 
     summary_id = "belum ada keystore"
-    hint_en = "Create one with `sandi keys init`, or point --home at the right directory."
-    hint_id = "Buat dengan `sandi keys init`, atau arahkan --home ke direktori yang benar."
+    category = Category.KEY
+    hint_en = "Create a keystore in this home (Keystore.create), or use the home that holds one."
+    hint_id = "Buat keystore di home ini (Keystore.create), atau pakai home yang sudah memilikinya."
 
 
 class NoPola(Misuse):
     """The home has no installed pola."""
 
     summary_id = "belum ada pola terpasang"
-    hint_en = "Install the pola from the persandian authority with `sandi pola update FILE`."
-    hint_id = "Pasang pola dari unit persandian dengan `sandi pola update BERKAS`."
+    category = Category.UNAVAILABLE
+    hint_en = "Install the persandian authority's pola in this home first (Home.install_pola)."
+    hint_id = "Pasang dulu pola dari unit persandian di home ini (Home.install_pola)."
 
 
 class OutputExists(Misuse):
     """The output file exists and overwriting was not asked for."""
 
     summary_id = "berkas keluaran sudah ada"
-    hint_en = "Choose another output path, or pass --force to replace the file."
-    hint_id = "Pilih berkas keluaran lain, atau tambahkan --force untuk menimpanya."
+    hint_en = "Choose another output path, or pass force=True to replace a file you named."
+    hint_id = "Pilih berkas keluaran lain, atau force=True untuk menimpa berkas yang Anda sebut."
 
 
 class InsecureKeyFile(Misuse):
     """A private key file is readable by other users."""
 
     summary_id = "berkas kunci dapat dibaca pengguna lain"
-    hint_en = "Restrict it: chmod 600 FILE."
-    hint_id = "Batasi aksesnya: chmod 600 BERKAS."
+    category = Category.KEY
+    hint_en = "Make the key file readable and writable by its owner only (mode 0600)."
+    hint_id = "Batasi berkas kunci agar hanya dapat dibaca dan ditulis pemiliknya (mode 0600)."
 
 
 class StorageError(SandiError):
@@ -74,6 +89,7 @@ class StorageError(SandiError):
     Nothing partial is left behind and no existing file is changed."""
 
     summary_id = "gagal menulis berkas"
+    category = Category.UNAVAILABLE
     hint_en = "Free disk space or pick a writable directory, then run the command again."
     hint_id = "Kosongkan ruang disk atau pilih direktori yang dapat ditulis, lalu ulangi."
 
@@ -85,7 +101,6 @@ class AgentError(SandiError):
     keys never raise it for a missing or ended agent: they unlock as without one."""
 
     summary_id = "agen sandi tidak dapat dipakai"
-    hint_en = ("Run `sandi agent status`; if the agent misbehaves, `sandi agent stop` then "
-               "`sandi agent start`.")
-    hint_id = ("Jalankan `sandi agent status`; bila agen bermasalah, `sandi agent stop` lalu "
-               "`sandi agent start`.")
+    category = Category.UNAVAILABLE
+    hint_en = "Check the agent serving this home; if it misbehaves, stop it and start it again."
+    hint_id = "Periksa agen yang melayani home ini; bila bermasalah, hentikan lalu jalankan lagi."

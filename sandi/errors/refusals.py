@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sandi.errors.base import Phrase, SandiError
+from sandi.errors.base import Category, Phrase, SandiError
 
 # --- refusals: cryptographic -----------------------------------------------------------
 
@@ -11,6 +11,7 @@ class Refusal(SandiError):
     """Input parsed but a cryptographic or policy check refused it."""
 
     summary_id = "ditolak"
+    category = Category.POLICY
 
 
 class TamperedEnvelope(Refusal):
@@ -18,6 +19,7 @@ class TamperedEnvelope(Refusal):
     metadata or the end of the payload does not authenticate, or it was truncated."""
 
     summary_id = "amplop telah diubah sesudah disegel"
+    category = Category.TAMPERED
     hint_en = "Do not trust this file; ask the sender to send the document again."
     hint_id = "Jangan percayai berkas ini; minta pengirim mengirim ulang dokumen."
 
@@ -39,6 +41,7 @@ class ReceiptInvalid(Refusal):
     """A receipt's signature does not verify, or it names another envelope."""
 
     summary_id = "tanda terima tidak sah"
+    category = Category.TAMPERED
     hint_en = "Do not count this receipt; ask the recipient for a receipt from sandi."
     hint_id = "Jangan anggap tanda terima ini; minta penerima mengirim tanda terima dari sandi."
 
@@ -48,6 +51,7 @@ class TimestampInvalid(Refusal):
     the claimed time; or a required token is missing."""
 
     summary_id = "cap waktu tidak sah"
+    category = Category.TAMPERED
     hint_en = "Do not trust the document's date; ask the sender to seal it again."
     hint_id = "Jangan percayai tanggal dokumen; minta pengirim menyegelnya ulang."
 
@@ -56,6 +60,7 @@ class TimestampUnavailable(Refusal):
     """The pola requires a time-stamp and its TSA does not answer or refuses."""
 
     summary_id = "otoritas cap waktu tidak dapat dihubungi"
+    category = Category.UNAVAILABLE
     hint_en = "Check the network to the time-stamping authority, then try again."
     hint_id = "Periksa jaringan ke otoritas cap waktu, lalu coba lagi."
 
@@ -65,6 +70,7 @@ class NotARecipient(Refusal):
     holds and tried is kept for :meth:`debug_detail` (``sandi --debug``) only."""
 
     summary_id = "Anda bukan penerima amplop ini"
+    category = Category.NOT_ADDRESSED
     hint_en = "The document is not addressed to your agency, or needs a key you do not hold."
     hint_id = "Dokumen tidak ditujukan ke instansi Anda, atau perlu kunci yang tidak Anda miliki."
 
@@ -98,6 +104,7 @@ class WrongPassphrase(Refusal):
     """The passphrase does not unlock the keystore."""
 
     summary_id = "frasa sandi salah"
+    category = Category.KEY
     hint_en = "Type the passphrase again; it is case-sensitive."
     hint_id = "Ketik ulang frasa sandi; huruf besar dan kecil dibedakan."
 
@@ -106,6 +113,7 @@ class WrongShares(Refusal):
     """Backup shares do not rebuild the backup key (too few, mistyped, or of another backup)."""
 
     summary_id = "bagian cadangan tidak cukup atau salah"
+    category = Category.KEY
     hint_en = "Collect the threshold number of shares of this backup and type them exactly."
     hint_id = "Kumpulkan bagian cadangan sejumlah ambang dan ketik persis seperti tertulis."
 
@@ -117,8 +125,9 @@ class PolicyViolation(Refusal):
     """The pola does not allow this flow, or a classification's requirement is not met."""
 
     summary_id = "pola tidak mengizinkan pengiriman ini"
-    hint_en = "Check `sandi pola show` for what is allowed, or ask the authority to change it."
-    hint_id = "Periksa `sandi pola show` untuk alur yang diizinkan, atau ajukan perubahan."
+    category = Category.POLICY
+    hint_en = "The installed pola does not allow this; only the persandian authority can change it."
+    hint_id = "Pola terpasang tidak mengizinkannya; hanya unit persandian yang dapat mengubahnya."
 
 
 class MemberSignatureRequired(PolicyViolation):
@@ -136,24 +145,46 @@ class UnknownAgency(PolicyViolation):
     """An agency id is not in the pola."""
 
     summary_id = "instansi tidak ada dalam pola"
-    hint_en = "Check the agency id with `sandi pola show`."
-    hint_id = "Periksa id instansi dengan `sandi pola show`."
+    hint_en = "Use an agency id that the installed pola lists."
+    hint_id = "Pakai id instansi yang tercantum dalam pola terpasang."
 
 
 class KeyRevoked(Refusal):
     """A key was revoked, or retired (its successor published), before the time it was used."""
 
     summary_id = "kunci sudah dicabut"
-    hint_en = "Ask the sender to seal again with a current key; report it to the authority."
-    hint_id = "Minta pengirim menyegel ulang dengan kunci yang berlaku; laporkan ke persandian."
+    category = Category.KEY
+    hint_en = (
+        "Do not trust what this key signed after its end; the agency must use its current "
+        "key."
+    )
+    hint_id = (
+        "Jangan percayai yang ditandatangani kunci ini sesudah berakhir; instansi harus "
+        "memakai kuncinya yang berlaku."
+    )
 
 
 class KeyNotValid(Refusal):
     """A key version is unknown to the pola, or was not yet valid at the time it was used."""
 
     summary_id = "kunci tidak berlaku pada waktu itu"
-    hint_en = "Install the newest pola with `sandi pola update`, then try again."
-    hint_id = "Pasang pola terbaru dengan `sandi pola update`, lalu coba lagi."
+    category = Category.KEY
+    hint_en = (
+        "Install the newest pola from the persandian authority (Home.install_pola), then "
+        "try again."
+    )
+    hint_id = "Pasang pola terbaru dari unit persandian (Home.install_pola), lalu coba lagi."
+
+
+class InactiveMember(KeyNotValid):
+    """The installed pola lists the official whose personal key unlocks a members'
+    vault as suspended or removed, or with another personal key."""
+
+    summary_id = "anggota tidak aktif menurut pola"
+    hint_en = ("Only the agency's key custodian can reinstate the member or enrol a new "
+               "key; until then this member's key opens and signs nothing.")
+    hint_id = ("Hanya kustodian kunci instansi yang dapat mengaktifkan kembali anggota atau "
+               "mendaftarkan kunci baru; sampai itu kunci anggota ini tidak dapat dipakai.")
 
 
 class PolaSignatureInvalid(Refusal):
@@ -161,14 +192,28 @@ class PolaSignatureInvalid(Refusal):
     or an authority rotation is not signed by the old and the new threshold."""
 
     summary_id = "tanda tangan pola tidak cukup atau tidak sah"
+    category = Category.TAMPERED
     hint_en = "Do not install this pola; get it again from the persandian authority."
     hint_id = "Jangan pasang pola ini; ambil ulang dari unit persandian."
+
+
+class FingerprintUnconfirmed(PolaSignatureInvalid):
+    """The first pola of a home was offered without the authority's fingerprint, or with
+    another one: nothing anchors its signatures yet (docs/pola.md, "First install")."""
+
+    summary_id = "sidik jari unit persandian belum dikonfirmasi"
+    category = Category.BAD_INPUT
+    hint_en = ("Confirm the authority's fingerprint against the decree or the authority's "
+               "own copy, then install again passing it as ``fingerprint``.")
+    hint_id = ("Cocokkan sidik jari unit persandian dengan surat keputusan atau salinan dari "
+               "unit persandian, lalu pasang lagi dengan ``fingerprint`` itu.")
 
 
 class PolaRollback(Refusal):
     """A pola is older than the newest one this home has trusted."""
 
     summary_id = "pola yang ditawarkan lebih lama dari yang terpasang"
+    category = Category.TAMPERED
     hint_en = "Someone offers an old pola; get the newest one from the persandian authority."
     hint_id = "Ada pola lama yang disodorkan; ambil pola terbaru dari unit persandian."
 
@@ -177,6 +222,7 @@ class PolaExpired(Refusal):
     """A pola is past its expiry time."""
 
     summary_id = "pola sudah kedaluwarsa"
+    category = Category.UNAVAILABLE
     hint_en = "Ask the persandian authority for a renewed pola and install it."
     hint_id = "Minta pola yang diperbarui kepada unit persandian, lalu pasang."
 
@@ -186,8 +232,9 @@ class PolaNotTrusted(Refusal):
     injected or replaced file, an older version), or its trust state is unsafe."""
 
     summary_id = "berkas pola di home tidak dipasang oleh home ini"
-    hint_en = "Do not use it; reinstall the pola from the authority with `sandi pola update`."
-    hint_id = "Jangan dipakai: pasang ulang pola dari unit persandian (`sandi pola update`)."
+    category = Category.TAMPERED
+    hint_en = "Do not use it; install the pola from the authority again (Home.install_pola)."
+    hint_id = "Jangan dipakai; pasang ulang pola dari unit persandian (Home.install_pola)."
 
 
 class PolaStale(Refusal):
@@ -195,14 +242,22 @@ class PolaStale(Refusal):
     (docs/pola.md, "Freshness"), or a newer pola exists than the one offered."""
 
     summary_id = "pola belum dipastikan masih terbaru"
-    hint_en = "Run `sandi pola update` with the authority's address to fetch the newest pola."
-    hint_id = "Jalankan `sandi pola update` dengan alamat unit persandian untuk pola terbaru."
+    category = Category.UNAVAILABLE
+    hint_en = (
+        "Fetch the newest pola and its freshness statement from the authority and install "
+        "them."
+    )
+    hint_id = (
+        "Ambil pola terbaru beserta pernyataan kesegarannya dari unit persandian, lalu "
+        "pasang."
+    )
 
 
 class ClockBehind(Refusal):
     """This computer's clock is earlier than the latest trusted time the home has seen."""
 
     summary_id = "jam komputer ini mundur"
+    category = Category.UNAVAILABLE
     hint_en = "Set this computer's clock to the right time (NTP), then try again."
     hint_id = "Setel jam komputer ini ke waktu yang benar (NTP), lalu coba lagi."
 
@@ -211,6 +266,7 @@ class EnvelopeFromFuture(Refusal):
     """An envelope is dated later than now plus the allowed clock skew (5 minutes)."""
 
     summary_id = "amplop bertanggal di masa depan"
+    category = Category.TAMPERED
     hint_en = "Check this computer's clock; if it is right, the envelope is not to be trusted."
     hint_id = "Periksa jam komputer ini; bila sudah benar, amplop ini tidak dapat dipercaya."
 
@@ -219,13 +275,15 @@ class PolaMismatch(Refusal):
     """An envelope names a pola (id or version) that is not the installed one's."""
 
     summary_id = "amplop dibuat dengan pola lain"
-    hint_en = "Install the newest pola of the sender's government with `sandi pola update`."
-    hint_id = "Pasang pola terbaru pemerintah pengirim dengan `sandi pola update`."
+    category = Category.POLICY
+    hint_en = "Install the newest pola of the sender's government (Home.install_pola)."
+    hint_id = "Pasang pola terbaru pemerintah pengirim (Home.install_pola)."
 
 
 class AuditLogBroken(Refusal):
     """The audit log's hash chain or a checkpoint does not verify."""
 
     summary_id = "log audit rusak atau diubah"
+    category = Category.TAMPERED
     hint_en = "Keep the log as it is and report it to the Inspektorat."
     hint_id = "Biarkan log apa adanya dan laporkan ke Inspektorat."

@@ -31,7 +31,12 @@ if TYPE_CHECKING:
     )
     from sandi.keys.holdings import BackupKey, PendingRequest
     from sandi.keys.keystore import Keystore
-    from sandi.keys.members import create_member_key, member_key_path, unlock_member_key
+    from sandi.keys.members import (
+        create_member_key,
+        member_ids,
+        member_key_path,
+        unlock_member_key,
+    )
     from sandi.keys.passphrase import CREDENTIAL, Passphrase, credential_path, read_passphrase
     from sandi.keys.secretfile import KdfParams, KeyFileCost, change_passphrase, key_file_cost
     from sandi.keys.vault import adopt_keystore, init_vault
@@ -45,6 +50,7 @@ __getattr__, __dir__ = surface(__name__, {
     "KeyFileCost": "sandi.keys.secretfile",
     "BackupKey": "sandi.keys.holdings", "PendingRequest": "sandi.keys.holdings",
     "create_member_key": "sandi.keys.members", "member_key_path": "sandi.keys.members",
+    "member_ids": "sandi.keys.members",
     "unlock_member_key": "sandi.keys.members",
     "CREDENTIAL": "sandi.keys.passphrase", "Passphrase": "sandi.keys.passphrase",
     "credential_path": "sandi.keys.passphrase", "read_passphrase": "sandi.keys.passphrase",
@@ -77,6 +83,7 @@ __all__ = [
     "credential_path",
     "init_vault",
     "key_file_cost",
+    "member_ids",
     "member_key_path",
     "new_backup_key",
     "open_backup",

@@ -21,7 +21,13 @@ from typing import TYPE_CHECKING
 
 from sandi._internal import fs as _fs
 from sandi._internal.i18n import Phrase
-from sandi.errors import InvalidArgument, KeyNotValid, KeyRevoked, KeystoreExists, NoKeystore
+from sandi.errors import (
+    InactiveMember,
+    InvalidArgument,
+    KeyNotValid,
+    KeyRevoked,
+    KeystoreExists,
+)
 from sandi.keys.agencykey import AgencyKey, PrivateKey, decode_key_records, encode_key_records
 from sandi.keys.secretfile import MEMBER_KEY, KdfParams, SealedFile, read_sealed
 
@@ -74,9 +80,10 @@ def unlock_member_key(home: Path | str, member_id: str,
                       passphrase: str | bytes) -> tuple[AgencyKey, KdfParams]:
     """A member's personal key, and the Argon2id cost protecting its file."""
     path = member_key_path(home, member_id)
-    if not path.exists():
-        raise NoKeystore("no personal key for member {member} in {home}", member=member_id,
-                         home=home)
+    if not path.exists():  # a mistyped member id, most often: say who is here
+        raise InvalidArgument("{home} has no member {member}; its members are {members}",
+                              home=home, member=member_id,
+                              members=", ".join(member_ids(home)) or Phrase("none"))
     sealed, plain = read_sealed(path, MEMBER_MAGIC, passphrase)
     return decode_key_records(plain)[-1], sealed.params
 
@@ -92,17 +99,17 @@ def check_member(agency: str, me: PrivateKey, pola: Pola, at: int) -> tuple[Phra
                        "pola; what they sign is refused until the authority enrols them",
                        member=me.agency, agency=agency),)
     if not any(k.version == me.version and k.keys == me.public for k in listed.keys):
-        raise KeyNotValid("the pola lists another personal key for {member}: this key file "
-                            "does not unlock the keys of {agency}", member=me.agency,
-                            agency=agency)
+        raise InactiveMember("the pola lists another personal key for {member}: this key "
+                              "file does not unlock the keys of {agency}", member=me.agency,
+                              agency=agency)
     try:
         listed.check_active_at(agency, at)
     except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
         removed = listed.status.value == "removed"
-        raise KeyNotValid("the installed pola lists {member} as {status} from {agency}: they "
-                            "may not unlock its keys", member=me.agency, agency=agency,
-                            status=Phrase("removed") if removed else Phrase("suspended")
-                            ) from None
+        raise InactiveMember("the installed pola lists {member} as {status} from {agency}: "
+                              "they may not unlock its keys", member=me.agency, agency=agency,
+                              status=Phrase("removed") if removed else Phrase("suspended")
+                              ) from None
     except KeyNotValid:
         pass
     return ()

@@ -31,7 +31,7 @@ from sandi._internal import fs as _fs
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
 from sandi.crypto.primitives import LABEL_KEYSTORE, LABEL_KEYSTORE_CHECK, aead_open, hkdf, same
-from sandi.errors import InvalidArgument, MalformedKeyFile, WrongPassphrase
+from sandi.errors import FileUnreadable, InvalidArgument, MalformedKeyFile, WrongPassphrase
 
 MAX_SECRET_FILE = 16 * 1024 * 1024
 _MIB = 1024 * 1024
@@ -169,9 +169,9 @@ def read_sealed(path: Path, magic: bytes, passphrase: str | bytes) -> tuple[Seal
     """Read (refusing loose permissions) and unlock a sealed file."""
     try:
         data = _fs.read_private(path)
-    except FileNotFoundError:
-        raise InvalidArgument("cannot read {path}: {reason}", path=path,
-                              reason=Phrase("no such file")) from None
+    except OSError as exc:  # missing, a directory, permission denied, an I/O error
+        raise FileUnreadable("cannot read {path}: {reason}", path=path,
+                             reason=_fs.os_reason(exc, reading=True)) from None
     return SealedFile.unlock(magic, data, passphrase, str(path))
 
 
@@ -215,8 +215,8 @@ def key_file_cost(path: Path | str) -> KeyFileCost:
     try:
         data = _fs.read_private(path)
     except OSError as exc:
-        raise InvalidArgument("cannot read {path}: {reason}", path=path,
-                              reason=_fs.os_reason(exc, reading=True)) from None
+        raise FileUnreadable("cannot read {path}: {reason}", path=path,
+                             reason=_fs.os_reason(exc, reading=True)) from None
     kind = _KINDS.get(data[:6])
     if kind is None:
         raise MalformedKeyFile("{where}: not a sandi key file of this kind", where=str(path))

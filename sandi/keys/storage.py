@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sandi._internal import fs as _fs
-from sandi.errors import KeystoreExists, StorageError
+from sandi.errors import FileUnreadable, KeystoreExists, StorageError
 from sandi.keys.agencykey import AgencyKey
 from sandi.keys.holdings import Holdings, decode_holdings, encode_holdings
 from sandi.keys.secretfile import KEYSTORE, KdfParams, SealedFile, lock_path, read_sealed
@@ -124,7 +124,8 @@ class PassphraseFile:
         try:
             data = _fs.read_private(self._path)
         except OSError as exc:
-            raise _fs.storage_error(exc, self._path) from None
+            raise FileUnreadable("cannot read {path}: {reason}", path=self._path,
+                                 reason=_fs.os_reason(exc, reading=True)) from None
         self._loaded = digest(data)
         return decode_holdings(self._sealed.reopen(data, str(self._path)))
 

@@ -48,6 +48,7 @@ from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import GCM_NONCE_SIZE, KEY_SIZE, MLKEM768_PUBLIC_SIZE, X25519_SIZE, Suite
 from sandi.crypto.wrap import WrapLabels, unwrap_key, wrap_key
 from sandi.errors import (
+    FileUnreadable,
     InvalidArgument,
     KeystoreExists,
     MalformedKeyFile,
@@ -185,7 +186,8 @@ class Vault:
         try:
             data = _fs.read_private(self._path)
         except OSError as exc:
-            raise _fs.storage_error(exc, self._path) from None
+            raise FileUnreadable("cannot read {path}: {reason}", path=self._path,
+                                 reason=_fs.os_reason(exc, reading=True)) from None
         f = Fields(MalformedKeyFile, _WHAT)
         if not data.startswith(VAULT_MAGIC):
             f.fail("not a sandi vault of this version")

@@ -35,6 +35,7 @@ def test_wrong_passphrase(run: Run, envelope: Path, tmp_path: Path) -> None:
 
 
 def test_no_pola_says_how_to_install_one(tmp_path: Path, envelope: Path) -> None:
+    (tmp_path / "empty-home").mkdir()  # a home with no pola (a missing home: test_cli_hints)
     result = make_run(tmp_path / "empty-home")("verify", envelope)
     error, hint = assert_one_error(result, 2)
     assert "no pola" in error and "sandi pola update" in hint
@@ -92,8 +93,14 @@ def test_open_beside_refuses_to_overwrite(run: Run, envelope: Path, tmp_path: Pa
     assert_one_error(result, 2)
     assert (tmp_path / "nota.txt").read_text(encoding="utf-8") == "mine"
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
-    forced = run("open", envelope, "--force", "--passphrase-file", passfile)
-    assert forced.exit_code == 0, forced.stderr
+    # --force replaces only a file the user names: the name beside the envelope is the
+    # sender's choice (issue 15 §6), so it is refused before any passphrase is read.
+    forced = run("open", envelope, "--force", "--passphrase-file", tmp_path / "absent")
+    assert "-o" in assert_one_error(forced, 2)[0]
+    assert (tmp_path / "nota.txt").read_text(encoding="utf-8") == "mine"
+    named = run("open", envelope, "-o", tmp_path / "nota.txt", "--force",
+                "--passphrase-file", passfile)
+    assert named.exit_code == 0, named.stderr
     assert (tmp_path / "nota.txt").read_text(encoding="utf-8").startswith("Nota dinas")
 
 
@@ -177,6 +184,7 @@ def test_bad_parameters_are_usage_errors(run: Run, envelope: Path, argv: list[st
 
 
 def test_json_error_document(tmp_path: Path, envelope: Path) -> None:
+    (tmp_path / "nothing").mkdir()
     result = make_run(tmp_path / "nothing")("--json", "verify", envelope)
     assert result.exit_code == 2
     doc = json.loads(result.stdout)

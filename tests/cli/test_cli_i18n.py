@@ -204,10 +204,10 @@ def test_a_refused_flow_and_a_broken_file_in_indonesian(run: Run, tmp_path: Path
 
 
 @pytest.mark.parametrize(("argv", "said"), [
-    (["seal"], "Galat: Argumen 'FILE' wajib diisi."),
+    (["seal"], "Galat: Argumen 'BERKAS' wajib diisi."),
     (["seal", "x", "--too"], "Galat: Opsi tidak dikenal: --too (Opsi yang mungkin: --to)"),
     (["tidak-ada"], "Galat: Perintah 'tidak-ada' tidak ada."),
-    (["verify", "/tidak/ada.sandi"], "Galat: Nilai tidak sah untuk 'FILE': Berkas"
+    (["verify", "/tidak/ada.sandi"], "Galat: Nilai tidak sah untuk 'BERKAS': Berkas"
                                      " '/tidak/ada.sandi' tidak ada."),
     (["rewrap", "--jobs", "0", "x"], "Galat: Nilai tidak sah untuk '--jobs': 0 di luar"
                                      " rentang x>=1."),

@@ -132,6 +132,7 @@ def test_pola_update_refuses_junk(tmp_path: Path) -> None:
 @pytest.mark.parametrize("command", [["pola", "show"], ["verify", "x"]])
 def test_pola_missing(tmp_path: Path, command: list[str]) -> None:
     (tmp_path / "x").write_bytes(b"x")
+    (tmp_path / "h").mkdir()  # a home without a pola (a missing home: test_cli_hints)
     run = make_run(tmp_path / "h")
     result = run(*[str(tmp_path / c) if c == "x" else c for c in command])
     _, hint = assert_one_error(result, 2)
