@@ -60,8 +60,11 @@ def test_format_module_holds_no_crypto() -> None:
     assert not any("cryptography" in n or "nacl" in n or n == "hashlib" for n in names)
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "sandi").rglob("*.py")), ids=_rel)
+@pytest.mark.parametrize("path", sorted([*(ROOT / "sandi").rglob("*.py"),
+                                         *(ROOT / "cli").rglob("*.py")]), ids=_rel)
 def test_modules_stay_small(path: Path) -> None:
+    # The command line is held to the library's cap (issue 13: the CLI is under the same
+    # quality gate); cli/context.py had grown to 418 lines unnoticed.
     assert len(path.read_text().splitlines()) <= 400
 
 
