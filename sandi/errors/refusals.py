@@ -135,10 +135,12 @@ class MemberSignatureRequired(PolicyViolation):
     key signed (or would sign)."""
 
     summary_id = "pola mewajibkan tanda tangan pribadi anggota"
-    hint_en = ("Seal as one of the agency's members: open the keystore as that member "
-               "(`--member ID` in the CLI, with their own passphrase).")
-    hint_id = ("Segel sebagai salah satu anggota OPD: buka keystore sebagai anggota itu "
-               "(`--member ID` di CLI, dengan frasa sandi pribadinya).")
+    hint_en = ("Seal with a member's identity: open the agency's keys as one of its "
+               "members (their own key file and passphrase); at this level an envelope "
+               "signed with the agency key alone is refused, so it must be sealed again.")
+    hint_id = ("Segel dengan identitas anggota: buka kunci OPD sebagai salah satu anggotanya "
+               "(berkas kunci dan frasa sandi pribadinya); pada tingkat ini amplop yang "
+               "hanya ditandatangani kunci OPD ditolak, jadi harus disegel ulang.")
 
 
 class UnknownAgency(PolicyViolation):

@@ -21,12 +21,8 @@ from sandi.errors import Category, SandiError
 from sandi.pola.model import MemberStatus
 from sandi_cli.hints import hint_for
 
-#: Classes added by branches landing in parallel with this test (members: issue 15 §2);
-#: their hints are reviewed, and they join SITUATIONS, once both are on main.
-PENDING = frozenset({"MemberSignatureRequired"})
-
 CLASSES = sorted((obj for _, obj in inspect.getmembers(sandi.errors, inspect.isclass)
-                  if issubclass(obj, SandiError) and obj.__name__ not in PENDING),
+                  if issubclass(obj, SandiError)),
                  key=lambda c: c.__name__)
 
 #: A CLI command or flag, or the CLI's environment: not for a library caller.
@@ -57,6 +53,8 @@ SITUATIONS: dict[str, list[tuple[str, str]]] = {
     "MalformedReceipt": [("receipt verify", "ask the recipient")],
     "MalformedRequest": [("pola request", "custodian")],
     "InactiveMember": [("seal", "key custodian"), ("open", "sandi members reinstate")],
+    "MemberSignatureRequired": [("seal", "--member"), ("open", "Ask the sender"),
+                                ("verify", "Ask the sender")],
     "Misuse": [("seal", "sandi --help")],
     "NoKeystore": [("open", "sandi keys init")],
     "NoPola": [("verify", "sandi pola update")],
