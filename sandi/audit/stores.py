@@ -172,15 +172,22 @@ class SqliteStore:
         self.db.close()
 
 
+def require_psycopg() -> None:
+    """Refuse, with the fix, when the optional PostgreSQL driver is missing (the log and
+    the witness's state both live on PostgreSQL only with ``sandi[postgres]``)."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        raise InvalidArgument("a PostgreSQL audit log needs psycopg: pip install"
+                              " 'sandi[postgres]'") from None
+
+
 class PostgresStore:
     """The log in a PostgreSQL table, shared by the workstations of an agency."""
 
     def __init__(self, url: str) -> None:
-        try:
-            import psycopg
-        except ImportError:
-            raise InvalidArgument("a PostgreSQL audit log needs psycopg: pip install"
-                                  " 'sandi[postgres]'") from None
+        require_psycopg()
+        import psycopg
         self._psycopg = psycopg
         columns = ", ".join(f"{c} {t}" for c, t in zip(
             COLUMNS, (*_TYPES, "BYTEA NOT NULL", "BYTEA NOT NULL"), strict=True))

@@ -41,7 +41,7 @@ from typing import Any, TypeVar
 from sandi._internal.i18n import Phrase
 from sandi.audit.checkpoint import ORIGIN, Checkpoint, CheckpointKey, add_cosignature
 from sandi.audit.merkle import MAX_PROOF, check_consistency
-from sandi.audit.stores import connect_sqlite
+from sandi.audit.stores import connect_sqlite, require_psycopg
 from sandi.crypto.primitives import same
 from sandi.errors import AuditLogBroken, InvalidArgument, MalformedInput, StorageError
 from sandi.pola.policy import Pola
@@ -201,11 +201,8 @@ class _SqliteState:
 
 class _PgState:
     def __init__(self, url: str) -> None:
-        try:
-            import psycopg
-        except ImportError:
-            raise InvalidArgument("a PostgreSQL audit log needs psycopg: pip install"
-                                  " 'sandi[postgres]'") from None
+        require_psycopg()
+        import psycopg
         self._psycopg = psycopg
         self.where = url.split("@")[-1]  # never echo the password
         self.db = self._run(lambda: psycopg.connect(url))
