@@ -60,6 +60,17 @@ def authority_from_json(k: dict[str, Any]) -> AuthorityKey:
                         unb64(k["mldsa"], "authority key") if "mldsa" in k else None)
 
 
+def timestamp_from_json(value: object) -> AuthorityKey | None:
+    """The timestamp key as stored (None: there is none): an authority key (Ed25519, and
+    ML-DSA-65 if it has that half); an early registry kept the Ed25519 half alone, as
+    base64."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return authority_from_json(value)
+    return AuthorityKey("timestamp", unb64(value, "timestamp key"), "timestamp")
+
+
 def key_json(k: KeyVersion) -> dict[str, Any]:
     d = {"v": k.version, "x25519": b64(k.keys.x25519), "ed25519": b64(k.keys.ed25519),
          "mlkem": b64(k.keys.mlkem), "mldsa": b64(k.keys.mldsa), "state": k.state.value,
