@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+import string
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -227,6 +228,14 @@ def test_long_texts_are_measured_in_bytes() -> None:
     m["rules"]["texts"][2] = euro + "€"  # 1,026 bytes
     with pytest.raises(MalformedPola, match=r"text must be 1\.\.1024 bytes of text, is 1026"):
         decode_body(_pack(m))
+
+
+@given(st.text(alphabet="az09-\nZé_ ", max_size=34))
+def test_is_slug_is_the_rule_in_words(text: str) -> None:
+    # 1..32 characters of a-z, 0-9 and "-", not starting or ending with "-".
+    rule = (0 < len(text) <= 32 and set(text) <= set(string.ascii_lowercase + string.digits + "-")
+            and not text.startswith("-") and not text.endswith("-"))
+    assert is_slug(text) is rule
 
 
 @given(st.lists(st.text(alphabet="ab9-\nZé", max_size=6), min_size=1, max_size=5))

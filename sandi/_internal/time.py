@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time as _clock
 from datetime import UTC, datetime
 
 from sandi.errors import InvalidArgument
@@ -12,7 +13,7 @@ MAX_TIME = 2**40  # the largest time on any wire: seconds since the epoch, year 
 def epoch(now: datetime | None) -> int:
     """Seconds since the epoch of ``now`` (the current time if None); naive is refused."""
     if now is None:
-        return int(datetime.now(UTC).timestamp())
+        return int(_clock.time())  # what datetime.now(UTC).timestamp() gives, 10x faster
     if now.tzinfo is None or now.utcoffset() is None:
         raise InvalidArgument("a datetime without a time zone is ambiguous; pass one in UTC")
     return int(now.timestamp())

@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sandi._internal.codec import Fields, pack, unpack
+from sandi._internal.codec import Fields, pack_arrays, unpack
 from sandi._internal.i18n import Phrase, Said, said
 from sandi._internal.time import MAX_TIME
 from sandi.crypto.primitives import LABEL_ENVELOPE_SIGNATURE, header_hash
@@ -176,7 +176,7 @@ _HEADER = Fields(MalformedEnvelope, _HEADER_WORDS)
 def encode_signed_header(h: SignedHeader) -> bytes:
     """The canonical msgpack of a header (12-item array)."""
     rr = h.receipt_request
-    return pack([
+    return pack_arrays([
         int(h.suite), h.pola_id, h.pola_version, h.doc_id, h.created_at, h.sender,
         [int(h.signer.kind), h.signer.id, h.signer.key_version],
         list(h.to), h.classification.slug, h.urgency.slug, h.payload_nonce,
@@ -260,7 +260,7 @@ _BOUND = Fields(MalformedEnvelope, _BOUND_WORDS)
 
 def encode_bound(b: Bound) -> bytes:
     """The canonical msgpack of the bound block (2-item array)."""
-    return pack([b.commitment, b.meta])
+    return pack_arrays([b.commitment, b.meta])
 
 
 def decode_bound(data: bytes) -> Bound:
@@ -279,7 +279,7 @@ _STANZAS = Fields(MalformedEnvelope, _STANZAS_WORDS)
 
 def encode_stanzas(stanzas: tuple[Stanza, ...]) -> bytes:
     """The canonical msgpack of the stanza list."""
-    return pack([[s.agency, s.key_version, s.body] for s in stanzas])
+    return pack_arrays([[s.agency, s.key_version, s.body] for s in stanzas])
 
 
 def decode_stanzas(data: bytes, signed: SignedHeader) -> tuple[Stanza, ...]:
@@ -309,7 +309,7 @@ _META = Fields(MalformedEnvelope, _META_WORDS)
 
 def encode_meta(meta: Metadata) -> bytes:
     """The canonical msgpack of the metadata (before encryption)."""
-    data = pack([meta.filename, meta.subject, meta.content_type])
+    data = pack_arrays([meta.filename, meta.subject, meta.content_type])
     if len(data) > MAX_META:
         raise MalformedEnvelope("metadata: {size} bytes is over {limit}", size=len(data),
                                 limit=MAX_META)

@@ -116,7 +116,10 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
                  pola: Pola, now: datetime | None = None, receipt: bool = False,
-                 readinto: ReadInto | None = None) -> Opened:
+                 readinto: ReadInto | None = None,
+                 plaintext: Callable[[], bytes] | None = None) -> Opened:
+    """Open from ``read`` to ``write``; with ``plaintext`` (what ``write`` wrote, asked for
+    only once every check has passed), the result is a :class:`Document` holding it."""
     header = read_header(read)
     h = header.signed
     signer = check_envelope(pola, h, now)
@@ -132,8 +135,9 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
             pipe.write(plain)
     _check_signature(header, signer, reader.trailer, pipe.digest.digest())
     warnings = _recipient_warnings(pola, key)
-    opened = opened_from(describe(h, pola, witnessed=seen), meta=meta,
-                         opened_with=(key.agency, key.version), warnings=warnings)
+    kind, extra = (Opened, {}) if plaintext is None else (Document, {"plaintext": plaintext()})
+    opened = opened_from(kind, h, pola, witnessed=seen, meta=meta,
+                         opened_with=(key.agency, key.version), warnings=warnings, **extra)
     if not receipt:
         return opened
     # Only now, with every check passed: never a receipt for what failed verification.
@@ -170,8 +174,10 @@ def open(envelope: EnvelopeSource, *, keystore: Keyring, pola: Pola,
     """
     out = io.BytesIO()  # copies each block: the pipeline reuses its buffers
     with envelope_input(envelope) as (read, readinto):
-        opened = _open_stream(read, out.write, keystore, pola, now, receipt, readinto)
-    return Document(**vars(opened), plaintext=out.getvalue())
+        opened = _open_stream(read, out.write, keystore, pola, now, receipt, readinto,
+                              plaintext=out.getvalue)
+    assert isinstance(opened, Document)
+    return opened
 
 
 def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyring,

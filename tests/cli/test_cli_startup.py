@@ -118,8 +118,8 @@ def test_completion_help_is_the_translated_text(monkeypatch: pytest.MonkeyPatch,
 NOT_FOR_SEAL_OR_OPEN = ("cryptography.x509", "rfc3161_client", "sandi.authority",
                         "sandi.keys.backup", "sandi.envelope.rewrapping", "multiprocessing",
                         "concurrent", "tomllib", "tomlkit", "shamir_mnemonic", "psycopg",
-                        "email", "tempfile", "traceback", "sandi.audit.checkpoint",
-                        "sandi.audit.witness")
+                        "email", "tempfile", "traceback", "sandi.crypto.timestamps",
+                        "sandi.audit.checkpoint", "sandi.audit.witness")
 # With the keys held by `sandi agent`, the keystore file is never opened: none of its
 # modules (the vault, members' key files, sealed-file KDF) is loaded.
 KEYSTORE = ("sandi.keys.keystore", "sandi.keys.vault", "sandi.keys.members",
