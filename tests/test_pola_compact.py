@@ -23,7 +23,7 @@ import sandi.pola.policy
 from sandi._internal.codec import is_slug
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
 from sandi.crypto.public import PublicKeys
-from sandi.errors import MalformedPola, UnknownAgency
+from sandi.errors import InvalidArgument, MalformedPola, UnknownAgency
 from sandi.pola._wire import PolaBody, decode_body, encode_body
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
@@ -376,13 +376,15 @@ def test_decisions_match_a_naive_reading_of_the_rules(
 # --- the decision cache ------------------------------------------------------------------
 
 
-def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_decision_cache_stays_bounded() -> None:
     assert 1_000 <= sandi.pola.content.DECISION_CACHE <= 100_000
-    monkeypatch.setattr(sandi.pola.content, "DECISION_CACHE", 50)
     agencies = tuple(_agency(f"opd-{i}", f"g{i % 3}") for i in range(40))
     rules = (Rule(Effect.ALLOW, "group:g0", "*", Classification.RAHASIA),
              Rule(Effect.DENY, "*", "group:g1", Classification.TERBATAS))
-    pola = Pola.from_bytes(sign_body(_body(agencies, rules), AUTH).to_bytes())
+    data = sign_body(_body(agencies, rules), AUTH).to_bytes()
+    default = Pola.from_bytes(data)
+    assert default._limits.cache_info().maxsize == sandi.pola.content.DECISION_CACHE
+    pola = Pola.from_bytes(data, decision_cache=50)
     for _ in range(2):  # 1,600 distinct pairs, twice: each answer right after evictions too
         for s in agencies:
             for r in agencies:
@@ -393,6 +395,9 @@ def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(UnknownAgency):
         pola.may_send("opd-0", "bukan-opd", "biasa")
     assert len(pola._selectors) == len(agencies)  # one entry per known agency, no more
+    assert pickle.loads(pickle.dumps(pola))._limits.cache_info().maxsize == 50  # kept
+    with pytest.raises(InvalidArgument, match="decision_cache must be >= 0"):
+        Pola.from_bytes(data, decision_cache=-1)
 
 
 def test_a_loaded_pola_pickles_and_copies() -> None:
