@@ -12,6 +12,7 @@ Used by ``sandi demo``, the doctests and the tests. Every key is made fresh.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,7 +66,7 @@ class DemoWorld:
         return self.home.install_pola(self.pola.to_bytes(), freshness=statement, now=now)
 
 
-def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHRASE,
+def demo_world(home: str | os.PathLike[str] | None = None, *, passphrase: str = DEMO_PASSPHRASE,
                now: datetime | None = None, kdf: KdfParams = KdfParams.STANDARD) -> DemoWorld:
     """Create the demo in ``home`` (a new temporary directory if None); its key files are
     sealed at Argon2id cost ``kdf`` (test suites pass :attr:`KdfParams.TEST`)."""

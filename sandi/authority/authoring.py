@@ -12,6 +12,7 @@ source. Compiling refuses anything the loader would refuse, with the same
 
 from __future__ import annotations
 
+import os
 import secrets
 import tomllib
 from base64 import b64decode, b64encode
@@ -289,15 +290,15 @@ def add_signature(signed: SignedPola, signer: AuthorityKeyPair,
 CUSTODIAN_MAGIC = CUSTODIAN_KEY.magic
 
 
-def save_custodian_key(path: Path | str, key: AuthorityKeyPair, passphrase: str | bytes, *,
-                       kdf: KdfParams = KdfParams.CUSTODIAN) -> None:
+def save_custodian_key(path: str | os.PathLike[str], key: AuthorityKeyPair,
+                       passphrase: str | bytes, *, kdf: KdfParams = KdfParams.CUSTODIAN) -> None:
     """Write a custodian's private key, sealed under their own passphrase (0600) at
     Argon2id cost ``kdf`` (default 1 GiB x 3: this key signs a whole government's pola)."""
     sealed = SealedFile.new(CUSTODIAN_MAGIC, passphrase, kdf)
     _fs.atomic_write(path, sealed.seal(pack([key.id, key.custodian, key.seed])), mode=0o600)
 
 
-def load_custodian_key(path: Path | str, passphrase: str | bytes) -> AuthorityKeyPair:
+def load_custodian_key(path: str | os.PathLike[str], passphrase: str | bytes) -> AuthorityKeyPair:
     """Unlock a custodian's private key file (:func:`custodian_key_cost` tells its cost)."""
     _, plain = read_sealed(Path(path), CUSTODIAN_MAGIC, passphrase)
     f = Fields(MalformedKeyFile, Phrase("custodian key"))

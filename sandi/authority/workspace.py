@@ -18,6 +18,7 @@ threshold, or a version that does not grow, never leaves the workspace.
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ KEYS_FORMAT = "sandi-pola-keys/1"
 class Workspace:
     """One authority's pola workspace directory."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.source_path = self.path / "pola.toml"
         self.keys_path = self.path / "pola-keys.json"
@@ -76,7 +77,7 @@ class Workspace:
     # --- creation ---------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: Path | str, *, pola_id: str, name: str, authority_name: str,
+    def init(cls, path: str | os.PathLike[str], *, pola_id: str, name: str, authority_name: str,
              custodians: list[AuthorityKey], threshold: int, decree_number: str,
              decree_date: str, decree_title: str, valid_days: int = 365,
              timestamp_key: AuthorityKey | None = None) -> Workspace:
