@@ -41,7 +41,9 @@ Everything below is importable from the package: `import sandi`, then `sandi.NAM
 tools of key custodians and of the authority from the surfaces of its subpackages
 (`sandi.keys.NAME`, `sandi.authority.NAME`...). Nothing else is public.
 
-Conventions. An argument that can only be a file path takes a `str` or any
+Conventions. Every time a caller passes or reads is a timezone-aware `datetime` (a naive
+one, or epoch seconds, is refused with `InvalidArgument`); the byte formats keep integer
+seconds (docs/format.md). An argument that can only be a file path takes a `str` or any
 `os.PathLike`; an envelope argument (`open`, `verify`, `open_file`'s source) takes bytes,
 text or a binary stream as well, so there a `str` is armored text, never a file name.
 """

@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import sandi.pola.policy
 from sandi._internal.codec import is_slug
+from sandi._internal.time import from_epoch as T
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
 from sandi.crypto.public import PublicKeys
 from sandi.errors import InvalidArgument, MalformedPola, UnknownAgency
@@ -54,7 +55,7 @@ def _keys(pq: bool = False) -> PublicKeys:
 
 def _agency(agency_id: str, *groups: str, members: tuple[Member, ...] = ()) -> Agency:
     return Agency(agency_id, f"Dinas {agency_id}", agency_id[:8], None, groups,
-                  (KeyVersion(1, _keys(), KeyState.CURRENT, 100),), members)
+                  (KeyVersion(1, _keys(), KeyState.CURRENT, T(100)),), members)
 
 
 def _body(agencies: tuple[Agency, ...], rules: tuple[Rule, ...]) -> PolaBody:
@@ -65,14 +66,14 @@ def _body(agencies: tuple[Agency, ...], rules: tuple[Rule, ...]) -> PolaBody:
 
 def _rich_body() -> PolaBody:
     """Every optional field and every record shape at least once."""
-    old = KeyVersion(1, _keys(), KeyState.REVOKED, 100, 500, RevocationReason.COMPROMISED)
+    old = KeyVersion(1, _keys(), KeyState.REVOKED, T(100), T(500), RevocationReason.COMPROMISED)
     member = Member("rina", "Rina Marlina", "Kepala Bidang", "198001012005012001",
-                    (KeyVersion(1, _keys(pq=True), KeyState.CURRENT, 100),), 100,
-                    MemberStatus.SUSPENDED, 900)
+                    (KeyVersion(1, _keys(pq=True), KeyState.CURRENT, T(100)),), T(100),
+                    MemberStatus.SUSPENDED, T(900))
     setda = Agency("setda", "Sekretariat Daerah", "Setda", "4.01.0.00.0.00.01.0000",
                    ("sekretariat", "inti"),
-                   (old, KeyVersion(2, _keys(pq=True), KeyState.RETIRED, 400, retired_at=600),
-                    KeyVersion(3, _keys(), KeyState.CURRENT, 600)), (member,))
+                   (old, KeyVersion(2, _keys(pq=True), KeyState.RETIRED, T(400), retired_at=T(600)),
+                    KeyVersion(3, _keys(), KeyState.CURRENT, T(600))), (member,))
     agencies = (setda, _agency("dinkes", "dinas"), _agency("kec-a", "kecamatan"))
     rules = (Rule(Effect.ALLOW, "*", "*", Classification.TERBATAS),
              Rule(Effect.ALLOW, "setda", "group:dinas", Classification.SANGAT_RAHASIA,

@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 
 from sandi._internal.codec import pack
-from sandi._internal.time import epoch, from_epoch
+from sandi._internal.time import LAST_SECOND, epoch, from_epoch
 from sandi.audit.checkpoint import Checkpoint, CheckpointKey, sign_checkpoint
 from sandi.audit.merkle import MerkleTree, consistency_proof, tree_root
 from sandi.audit.stores import BUSY_TIMEOUT, SqliteStore, open_store
@@ -48,8 +48,6 @@ from sandi.pola.policy import Pola
 
 RECORD_LABEL = b"sandi/v1/audit-record\x00"
 GENESIS = bytes(32)
-#: The last second a record may carry (9999-12-31 23:59:59 UTC).
-LAST_SECOND = 253_402_300_799
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[PrivateKey, Sig
     agency = pola.agency(sender.agency)
     if sender.member is not None:
         person = agency.member(sender.member.agency)
-        person.check_active_at(sender.agency, at)
+        person._check_active_at(sender.agency, at)
         published = person.key(sender.member.version)
         key, signer = sender.member, Signer(SignerKind.MEMBER, person.id, published.version)
     else:
@@ -191,7 +191,7 @@ def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[PrivateKey, Sig
     if key.public != published.keys:
         raise KeyNotValid("keystore key {agency} v{version} is not the key the pola publishes for "
                           "it", agency=key.agency, version=key.version)
-    published.check_signed_at(key.agency, at)
+    published._check_signed_at(key.agency, at)
     return key, signer
 
 

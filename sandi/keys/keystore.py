@@ -351,7 +351,7 @@ class Keystore:
 def _next_keys(held: Holdings, agencies: Sequence[str], pq: bool,
                now: datetime | None) -> list[AgencyKey]:
     return [AgencyKey.generate(a, max((k.version for k in held.keys if k.agency == a),
-                                      default=0) + 1, pq=pq, now=epoch(now)) for a in agencies]
+                                      default=0) + 1, pq=pq, now=now) for a in agencies]
 
 
 def _with(held: Holdings, keys: Sequence[AgencyKey],

@@ -104,7 +104,7 @@ def check_member(agency: str, me: PrivateKey, pola: Pola, at: int) -> tuple[Phra
                               "file does not unlock the keys of {agency}", member=me.agency,
                               agency=agency)
     try:
-        listed.check_active_at(agency, at)
+        listed._check_active_at(agency, at)
     except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
         removed = listed.status.value == "removed"
         raise InactiveMember("the installed pola lists {member} as {status} from {agency}: "

@@ -29,7 +29,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from sandi._internal.time import epoch, show
+from sandi._internal.time import epoch, from_epoch, show
 from sandi.crypto.suite import Suite
 from sandi.errors import (
     ClockBehind,
@@ -117,7 +117,7 @@ class Pola(PolaContent):
         ``decision_cache`` bounds how many (sender, recipient) decisions it remembers
         (65,536 by default, about 10 MB)."""
         signed = decode_pola(data)
-        status = verify_pola(signed, trusted._signed if trusted else None, epoch(now))
+        status = verify_pola(signed, trusted._signed if trusted else None, now)
         return cls._verified(signed, status, decision_cache=decision_cache,
                              seen=None if freshness is None else seen_for(signed, freshness))
 
@@ -126,7 +126,8 @@ class Pola(PolaContent):
                 ) -> Pola:
         """A home's installed pola (signatures checked, expiry not), with its history."""
         signed = decode_pola(data)
-        return cls._verified(signed, verify_pola(signed, None, None), history=history, seen=seen)
+        return cls._verified(signed, verify_pola(signed, None, expiry=False), history=history,
+                             seen=seen)
 
     def _in_home(self, history: History, seen: Seen | None) -> Pola:
         """This verified pola as a home hands it out, with its history (no re-decoding)."""
@@ -146,9 +147,9 @@ class Pola(PolaContent):
     # --- what it says beyond its content ---------------------------------------------
 
     @property
-    def clock_floor(self) -> int:
-        """The latest trusted time known (seconds): no judgment uses an earlier clock."""
-        return self._floor
+    def clock_floor(self) -> datetime:
+        """The latest trusted time known: no judgment uses an earlier clock."""
+        return from_epoch(self._floor)
 
     def freshness_status(self, now: datetime | None = None) -> FreshnessStatus:
         """Whether this pola is known to be current at ``now``."""
