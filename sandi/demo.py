@@ -89,7 +89,7 @@ def demo_world(home: str | os.PathLike[str] | None = None, *, passphrase: str = 
     timestamp = AuthorityKeyPair.generate("stempel-waktu", "Server Persandian Kota Contoh")
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in authority],
                           threshold=2, issued_at=issued, members=members,
-                          timestamp_key=timestamp.public.ed25519)
+                          timestamp_key=timestamp.public)
     signed = sign_body(body, authority[:2])
     statement = freshness_statement(signed, timestamp, now=now)
     where = Home(path)

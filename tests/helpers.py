@@ -108,7 +108,7 @@ def pola_with(world: DemoWorld, keys: Mapping[str, Sequence[KeyVersion]], *,
     all_keys = {a.id: list(a.keys) for a in world.pola.agencies}
     all_keys.update({k: list(v) for k, v in keys.items()})
     body = compile_source(source, keys=all_keys,
-                          timestamp_key=world.timestamp.public.ed25519,
+                          timestamp_key=world.timestamp.public,
                           authority_keys=[a.public for a in world.authority],
                           threshold=2, issued_at=world.pola.issued_at)
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes())

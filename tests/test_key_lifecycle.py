@@ -70,7 +70,7 @@ def reissue(world: DemoWorld, version: int, keys: Mapping[str, Sequence[KeyVersi
     history = {a.id: list(a.keys) for a in world.pola.agencies}
     history.update({agency: list(v) for agency, v in keys.items()})
     body = compile_source(source, keys=history,
-                          timestamp_key=world.timestamp.public.ed25519,
+                          timestamp_key=world.timestamp.public,
                           authority_keys=[a.public for a in world.authority], threshold=2,
                           issued_at=issued)
     return sign_body(body, world.authority[1:]).to_bytes()

@@ -71,7 +71,7 @@ BASE = PolaBody(
      Rule(Effect.DENY, "*", "dinkes", C.SANGAT_RAHASIA)),
     (Requirement(C.RAHASIA, Suite.HYBRID, 10, True),),
     TimeStamping("https://tsa.example.go.id", (b"tsa-certificate", b"root-certificate")),
-    Freshness(b"\x05" * 32, 86_400, C.TERBATAS),
+    Freshness(b"\x05" * 32, 86_400, C.TERBATAS, b"\x05" * 1952),
     ((3, 5_000), (4, 8_000)))
 
 Edit = Callable[[PolaBody], PolaBody]
@@ -205,6 +205,7 @@ EDITS: dict[str, tuple[Edit, str | tuple[str, str | int]]] = {
     "Freshness.key": (_nested("freshness", key=b"\x06" * 32), "key"),
     "Freshness.max_age": (_nested("freshness", max_age=7_200), "max_age"),
     "Freshness.refuse_above": (_nested("freshness", refuse_above=C.BIASA), "refuse_above"),
+    "Freshness.mldsa": (_nested("freshness", mldsa=b"\x07" * 1952), "mldsa"),
 }
 
 

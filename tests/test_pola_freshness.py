@@ -19,7 +19,6 @@ from functools import partial
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives.asymmetric import ed25519
 from helpers import forge, known_parts, make_header
 
 import sandi
@@ -42,7 +41,7 @@ from sandi.errors import (
 from sandi.home import Home
 from sandi.keys.keystore import AgencyKey
 from sandi.pola.classification import Classification
-from sandi.pola.freshness import FRESHNESS_MAGIC, statement_body, statement_message
+from sandi.pola.freshness import FRESHNESS_MLDSA_CONTEXT, statement_body, statement_message
 from sandi.pola.model import KeyState, KeyVersion, RevocationReason
 from sandi.pola.policy import Pola
 
@@ -67,7 +66,7 @@ def v2_revoking(world: DemoWorld, issued: datetime) -> Pola:
                                KeyState.CURRENT, issued)]
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in world.authority],
                           threshold=2, issued_at=issued,
-                          timestamp_key=world.timestamp.public.ed25519)
+                          timestamp_key=world.timestamp.public)
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes(), now=issued)
 
 
@@ -157,9 +156,9 @@ def test_a_bad_statement_is_refused(world: DemoWorld, tmp_path: Path, name: str,
         hours = 25
     elif change == "body":
         digest = bytes(32)
-    body = statement_body(pola_id, 1, digest, epoch(T0), epoch(T0) + hours * 3600)
-    statement = FRESHNESS_MAGIC + body + ed25519.Ed25519PrivateKey.from_private_bytes(
-        key.seed).sign(statement_message(body))
+    signed = statement_body(pola_id, 1, digest, T0, T0 + hours * HOUR)
+    statement = signed + key.signature(statement_message(signed), hybrid=True,
+                                       context=FRESHNESS_MLDSA_CONTEXT)
     if change == "cut":
         statement = statement[:-1]
     with pytest.raises(error, match=match):

@@ -83,7 +83,7 @@ def reissue(world: DemoWorld, version: int, keys: Mapping[str, Sequence[KeyVersi
     history = {a.id: list(a.keys) for a in world.pola.agencies}
     history.update({agency: list(v) for agency, v in keys.items()})
     body = compile_source(source, keys=history,
-                          timestamp_key=world.timestamp.public.ed25519,
+                          timestamp_key=world.timestamp.public,
                           authority_keys=[a.public for a in world.authority], threshold=2,
                           issued_at=T1)
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes(),

@@ -84,7 +84,7 @@ def custodian(tmp_path_factory: pytest.TempPathFactory) -> Custodian:
                 KeyVersion(2, v2.public, KeyState.CURRENT, v2.created_at)]
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in world.authority],
                           threshold=2, issued_at=datetime.now(UTC),
-                          timestamp_key=world.timestamp.public.ed25519)
+                          timestamp_key=world.timestamp.public)
     rotated = sign_body(body, world.authority[:2]).to_bytes()
     home = root / "home"
     shutil.copytree(world.home.path, home,

@@ -39,7 +39,7 @@ def _rotate(world: DemoWorld, agency: str) -> int:
                        KeyVersion(made.version, made.public, KeyState.CURRENT, now)]
     source = parse_source(example_source())
     source["pola"]["version"] = installed.version + 1
-    body = compile_source(source, keys=history, timestamp_key=world.timestamp.public.ed25519,
+    body = compile_source(source, keys=history, timestamp_key=world.timestamp.public,
                           authority_keys=[a.public for a in world.authority], threshold=2,
                           issued_at=now, members=_members(installed))
     world.home.install_pola(sign_body(body, world.authority[:2]).to_bytes())
@@ -157,7 +157,7 @@ def test_a_reload_that_fails_keeps_the_pair_in_service(fresh_world: DemoWorld) -
     source = parse_source(example_source())
     source["pola"]["version"] = 2
     body = compile_source(source, keys=history,
-                          timestamp_key=fresh_world.timestamp.public.ed25519,
+                          timestamp_key=fresh_world.timestamp.public,
                           authority_keys=[a.public for a in fresh_world.authority], threshold=2,
                           issued_at=now, members=_members(pola))
     fresh_world.home.install_pola(sign_body(body, fresh_world.authority[:2]).to_bytes())

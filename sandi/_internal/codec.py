@@ -159,6 +159,8 @@ class Fields:
 
     def slug(self, value: object, name: str) -> str:
         """An identifier: lowercase letters, digits and inner hyphens, at most 32 bytes."""
+        if isinstance(value, str) and is_slug(value):  # ASCII: 1..32 characters are bytes
+            return value
         text = self.text(value, name, 32)
         if not is_slug(text):
             self.fail("{name} {text!r} is not a slug (a-z, 0-9, inner '-')", name=name, text=text)

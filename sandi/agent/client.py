@@ -36,7 +36,6 @@ from sandi.crypto.wrap import WrapLabels
 from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.errors import AgentError, InvalidArgument, SandiError
 from sandi.keys.agencykey import Identity, PrivateKey, held_identity, no_version
-from sandi.keys.members import check_member
 
 if TYPE_CHECKING:
     from sandi.pola.policy import Pola
@@ -204,6 +203,8 @@ class AgentKeystore:
         does not list yet is let in with a warning (:attr:`warnings`). Nothing to check
         when the agent holds no member's key."""
         if self.member is not None:
+            from sandi.keys.members import check_member  # only a member's agent needs it
+
             agency = self.agencies()[0] if self.agencies() else ""
             self.warnings = check_member(agency, self.member, pola, epoch(now))
 

@@ -98,8 +98,13 @@ class AuthorityKeyPair:
         """This custodian's signature on a pola body: Ed25519 then ML-DSA-65 (context
         ``sandi/v2/pola-signature``), or Ed25519 alone for a key listed without its
         ML-DSA-65 half (``hybrid=False``)."""
-        return self.id, self._key().sign(pola_message(body_bytes), hybrid=hybrid,
-                                         context=POLA_MLDSA_CONTEXT)
+        return self.id, self.signature(pola_message(body_bytes), hybrid=hybrid,
+                                       context=POLA_MLDSA_CONTEXT)
+
+    def signature(self, message: bytes, *, hybrid: bool, context: bytes) -> bytes:
+        """Ed25519 over ``message``, then ML-DSA-65 (with ``context``) if ``hybrid``: the
+        one signing path of every authority key (pola bodies, freshness statements)."""
+        return self._key().sign(message, hybrid=hybrid, context=context)
 
 
 def parse_source(text: str) -> dict[str, Any]:
@@ -188,9 +193,9 @@ def _tsa(src: Mapping[str, Any]) -> TimeStamping | None:
                         _flag(d.get("required", False), "tsa.required"))
 
 
-def _freshness(src: Mapping[str, Any], key: bytes | None) -> Freshness | None:
+def _freshness(src: Mapping[str, Any], key: AuthorityKey | None) -> Freshness | None:
     """The ``[freshness]`` table (defaults: 24 hours, refuse above terbatas) with the
-    timestamp key of the authority's registry."""
+    timestamp key of the authority's registry (both its halves, when it has them)."""
     table = src.get("freshness")
     if key is None:
         if table is not None:
@@ -200,21 +205,23 @@ def _freshness(src: Mapping[str, Any], key: bytes | None) -> Freshness | None:
     d = _SRC.map(table or {}, "freshness", set(), frozenset({"max_age_hours", "refuse_above"}))
     hours = _SRC.integer(d.get("max_age_hours", DEFAULT_FRESHNESS_HOURS), "max_age_hours", 1,
                          MAX_FRESHNESS_AGE // 3600)
-    return Freshness(key, hours * 3600, _level(d.get("refuse_above", "terbatas"),
-                                               "refuse_above"))
+    return Freshness(key.ed25519, hours * 3600,
+                     _level(d.get("refuse_above", "terbatas"), "refuse_above"), key.mldsa)
 
 
 def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVersion]],
                    authority_keys: Sequence[AuthorityKey], threshold: int,
                    issued_at: datetime,
                    members: Mapping[str, Sequence[Member]] | None = None,
-                   timestamp_key: bytes | None = None,
+                   timestamp_key: AuthorityKey | None = None,
                    history: Sequence[tuple[int, datetime]] = ()) -> PolaBody:
     """Compile parsed source plus each agency's key versions into a pola body, issued at
     ``issued_at``.
 
     ``timestamp_key`` is the public key of the timestamp role (freshness statements,
-    :mod:`sandi.pola.freshness`); ``history`` the ``(version, issued_at)`` of every
+    :mod:`sandi.pola.freshness`; its ``id`` and ``custodian`` are not published, and its
+    ML-DSA-65 half is required where the pola requires the hybrid suite); ``history``
+    the ``(version, issued_at)`` of every
     version published before.
     """
     f = _SRC

@@ -61,6 +61,17 @@ def authority_from_json(k: dict[str, Any]) -> AuthorityKey:
                         unb64(k["mldsa"], "authority key") if "mldsa" in k else None)
 
 
+def timestamp_from_json(value: object) -> AuthorityKey | None:
+    """The timestamp key as stored (None: there is none): an authority key (Ed25519, and
+    ML-DSA-65 if it has that half); an early registry kept the Ed25519 half alone, as
+    base64."""
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return authority_from_json(value)
+    return AuthorityKey("timestamp", unb64(value, "timestamp key"), "timestamp")
+
+
 # pola-keys.json keeps times as seconds, like the pola's wire: these four functions are
 # the one place they become the model's datetimes and back.
 

@@ -112,7 +112,7 @@ class Workspace:
                                 "authority": wj.authority_json(custodians, threshold),
                                 "agencies": {}}
         if timestamp_key is not None:
-            data["timestamp_key"] = wj.b64(timestamp_key.ed25519)
+            data["timestamp_key"] = wj.authority_json([timestamp_key], 1)["keys"][0]
         ws._save_keys(data, overwrite=False)
         return ws
 
@@ -293,7 +293,7 @@ class Workspace:
         data = self._keys()
         data["authority"] = wj.authority_json(custodians, threshold)
         if timestamp_key is not None:
-            data["timestamp_key"] = wj.b64(timestamp_key.ed25519)
+            data["timestamp_key"] = wj.authority_json([timestamp_key], 1)["keys"][0]
         self._save_keys(data)
 
     # --- build, sign, publish -----------------------------------------------------------
@@ -307,13 +307,12 @@ class Workspace:
                    for a, ms in data.get("members", {}).items()}
         auth = [wj.authority_from_json(k)
                 for k in data["authority"]["keys"]]
-        stamp = data.get("timestamp_key")
         source = doc.unwrap()
         source["pola"]["version"] = int(data["published_version"]) + 1
         body = compile_source(source, keys=keys, authority_keys=auth,
                               threshold=int(data["authority"]["threshold"]), issued_at=issued,
                               members=members,
-                              timestamp_key=None if stamp is None else wj.unb64(stamp, "key"),
+                              timestamp_key=wj.timestamp_from_json(data.get("timestamp_key")),
                               history=[(int(v), from_epoch(int(t)))
                                        for v, t in data.get("published", [])])
         return sign_body(body, [])

@@ -4,7 +4,7 @@ Read this file beside docs/format.md: the sections follow each other. An
 envelope is::
 
     "SANDI" 0x02                   magic and version (6 bytes)
-    u32be S, header                canonical msgpack array of 11, S <= 256 KiB;  hashed: H
+    u32be S, header                canonical msgpack array of 12, S <= 256 KiB;  hashed: H
     u32be B, bound block           canonical msgpack [commitment, meta], B <= 8 KiB
     u32be R, recipient stanzas     canonical msgpack array, R <= 4 MiB
     u32be U, attachments           canonical msgpack array, U <= 64 KiB (time-stamp token)
@@ -33,7 +33,7 @@ import enum
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase, Said, said
@@ -241,15 +241,15 @@ def hash_header(header_bytes: bytes) -> bytes:
     return header_hash(hashed_region(header_bytes))
 
 
-_KINDS: dict[type, Phrase] = {Classification: Phrase("classification"),
-                              Urgency: Phrase("urgency")}
+_ENUMS: dict[type, tuple[Phrase, dict[str, Any]]] = {  # its name; its members by slug
+    Classification: (Phrase("classification"), {c.slug: c for c in Classification}),
+    Urgency: (Phrase("urgency"), {u.slug: u for u in Urgency})}
 
 
 def _enum(cls: type[_E], slug: str) -> _E:
-    for level in cls:
-        if level.slug == slug:
-            return level
-    _HEADER.fail("unknown {kind} {slug!r}", kind=_KINDS[cls], slug=slug)
+    if (found := _ENUMS[cls][1].get(slug)) is None:
+        _HEADER.fail("unknown {kind} {slug!r}", kind=_ENUMS[cls][0], slug=slug)
+    return found  # type: ignore[no-any-return]
 
 
 # --- bound block -------------------------------------------------------------------

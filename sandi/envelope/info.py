@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sandi._internal.time import from_epoch
 from sandi.envelope.format import Metadata, SignedHeader
-from sandi.envelope.receipts import Receipt
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.policy import Pola
+
+if TYPE_CHECKING:  # made only with a receipt: not loaded by every open (issue 18 §1)
+    from sandi.envelope.receipts import Receipt
 
 #: The longest file name, in UTF-8 bytes, that common file systems accept (NAME_MAX).
 NAME_MAX = 255

@@ -126,7 +126,7 @@ def encode_body(b: PolaBody) -> bytes:
                                            "certificates": list(b.tsa.certificates)},
         "freshness": None if b.freshness is None else {
             "key": b.freshness.key, "max_age": b.freshness.max_age,
-            "refuse_above": b.freshness.refuse_above.slug},
+            "mldsa": b.freshness.mldsa, "refuse_above": b.freshness.refuse_above.slug},
         "history": [list(h) for h in b.history],
     })
 
@@ -175,13 +175,14 @@ def _tsa(m: object) -> TimeStamping | None:
 def _freshness(m: object) -> Freshness | None:
     if m is None:
         return None
-    d = fixed_map(m, "freshness", ("key", "max_age", "refuse_above"))
+    d = fixed_map(m, "freshness", ("key", "max_age", "mldsa", "refuse_above"))
     level = d["refuse_above"]
     if not isinstance(level, str) or level not in _LEVELS:
         _F.fail("unknown level {level!r}", level=level)
     return Freshness(_F.blob(d["key"], "timestamp key", 32),
                      _F.integer(d["max_age"], "max_age", 3600, MAX_FRESHNESS_AGE),
-                     _LEVELS[level])
+                     _LEVELS[level], None if d["mldsa"] is None else
+                     _F.blob(d["mldsa"], "timestamp ML-DSA-65 key", MLDSA65_PUBLIC_SIZE))
 
 
 def _history(m: object, version: int, issued: int) -> tuple[tuple[int, int], ...]:
@@ -235,6 +236,12 @@ def decode_body(data: bytes) -> PolaBody:
         f.fail("the pola requires the hybrid suite for {level}, so every authority key signs "
                "with ML-DSA-65 too; {key} has no ML-DSA-65 half", level=hybrid[0].label,
                key=classical[0])
+    freshness = _freshness(d["freshness"])
+    if hybrid and freshness is not None and freshness.mldsa is None:
+        # A classical timestamp key would let whoever breaks Ed25519 keep a withheld
+        # revocation fresh: the same rule as for the authority keys (docs/pola.md §9).
+        f.fail("the pola requires the hybrid suite for {level}, so the timestamp key signs "
+               "with ML-DSA-65 too; it has no ML-DSA-65 half", level=hybrid[0].label)
     return PolaBody(
         f.slug(d["id"], "pola id"), version,
         f.text(d["name"], "name", TEXT), issued, d["expires"],
@@ -242,7 +249,7 @@ def decode_body(data: bytes) -> PolaBody:
                f.text(dec["date"], "decree date", 32), f.text(dec["title"], "decree title", TEXT)),
         authority,
         AgencyTable.decode(f.array(d["agencies"], "agencies", 1, 100_000)),
-        RuleTable.decode(d["rules"]), reqs, _tsa(d["tsa"]), _freshness(d["freshness"]),
+        RuleTable.decode(d["rules"]), reqs, _tsa(d["tsa"]), freshness,
         _history(d["history"], version, issued))
 
 

@@ -62,6 +62,13 @@ class PolaContent:
         self._limits = lru_cache(maxsize=decision_cache)(self._decide)
         self._agencies: tuple[Agency, ...] | None = None
         self._rules: tuple[Rule, ...] | None = None
+        # Every level's requirement, looked up several times per seal and per open.
+        stated: dict[Classification, Requirement] = {}
+        for req in signed.body.requirements:
+            stated.setdefault(req.level, req)  # the first one stated, as a scan would find
+        self._requirement = {level: stated.get(level) or Requirement(level, Suite.CLASSICAL,
+                                                                     MAX_RECIPIENTS)
+                             for level in Classification}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
@@ -158,10 +165,7 @@ class PolaContent:
 
     def requirement(self, level: Classification) -> Requirement:
         """What ``level`` demands (defaults: classical suite, up to 1,024 recipients)."""
-        for req in self.requirements:
-            if req.level == level:
-                return req
-        return Requirement(level, Suite.CLASSICAL, MAX_RECIPIENTS)
+        return self._requirement[level]
 
     # --- decisions ------------------------------------------------------------------
 

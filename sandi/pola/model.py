@@ -18,7 +18,7 @@ from sandi._internal.i18n import Phrase
 from sandi._internal.time import epoch_of, optional_epoch, show
 from sandi.crypto.primitives import fingerprint
 from sandi.crypto.public import PublicKeys
-from sandi.crypto.suite import Suite
+from sandi.crypto.suite import MLDSA65_PUBLIC_SIZE, Suite
 from sandi.errors import KeyNotValid, KeyRevoked, MalformedPola
 from sandi.pola.classification import Classification
 
@@ -362,21 +362,32 @@ MAX_FRESHNESS_AGE = 31 * 86_400
 class Freshness:
     """The pola's timestamp role (docs/pola.md, "Freshness").
 
-    ``key`` signs short-lived freshness statements naming the current pola; a home
-    that has seen none for ``max_age`` seconds warns, and refuses envelopes above
-    ``refuse_above``.
+    ``key`` (Ed25519) signs short-lived freshness statements naming the current pola,
+    and ``mldsa`` (ML-DSA-65), when given, signs them too: both halves are then
+    required, as for a hybrid authority key. A pola that requires the hybrid suite
+    for any level names both. A home that has seen no statement for ``max_age``
+    seconds warns, and refuses envelopes above ``refuse_above``.
     """
 
     key: bytes
     max_age: int
     refuse_above: Classification
+    mldsa: bytes | None = None
 
     def __post_init__(self) -> None:
         if len(self.key) != 32:
             raise MalformedPola("the timestamp key must be 32 bytes of Ed25519")
+        if self.mldsa is not None and len(self.mldsa) != MLDSA65_PUBLIC_SIZE:
+            raise MalformedPola("the timestamp key's ML-DSA-65 half must be {size} bytes",
+                                size=MLDSA65_PUBLIC_SIZE)
         if not 3600 <= self.max_age <= MAX_FRESHNESS_AGE:
             raise MalformedPola("freshness max_age must be 1 hour to 31 days, got {seconds} "
                                 "seconds", seconds=self.max_age)
+
+    @property
+    def has_pq(self) -> bool:
+        """Whether its statements are hybrid (Ed25519 + ML-DSA-65, both required)."""
+        return self.mldsa is not None
 
 
 @dataclass(frozen=True)
