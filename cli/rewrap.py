@@ -241,7 +241,7 @@ def _progress(session: Session, length: int) -> Any:
 def _retire(session: Session, keystore: sandi.Keystore, pola: sandi.Pola,
             request_out: Path | None) -> list[dict[str, Any]]:
     """Revocation requests (superseded, from now) for every older, unrevoked version."""
-    now = int(datetime.now(UTC).timestamp())
+    now = datetime.now(UTC)
     written: list[dict[str, Any]] = []
     for agency in keystore.agencies():
         try:

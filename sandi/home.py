@@ -59,7 +59,7 @@ def default_home() -> Path:
 class Home:
     """Paths and trusted state of one home directory."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_home()
 
     def __repr__(self) -> str:

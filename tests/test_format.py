@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 import sandi
 import sandi.crypto.primitives
+from sandi._internal.time import epoch
 from sandi.crypto.primitives import DocumentKeys, hkdf
 from sandi.demo import DemoWorld
 from sandi.envelope.format import (
@@ -462,7 +463,7 @@ _SEALER = SealedFile.new(KEYSTORE_MAGIC, "x", KdfParams(ops=1, mem=8192))  # as 
 def test_keystore_contents_fuzz(world: DemoWorld, ks_home: Path, data: st.DataObject) -> None:
     # A correctly sealed keystore (right passphrase) whose content is hostile.
     keys = world.keystore.keys()[:3]
-    template = [[k.agency, k.version, k.created_at, k.x25519, k.ed25519, k.mlkem_seed,
+    template = [[k.agency, k.version, epoch(k.created_at), k.x25519, k.ed25519, k.mlkem_seed,
                  k.mldsa_seed] for k in keys]
     how = data.draw(st.sampled_from(["random", "mutated", "mutated", "valid"]), label="how")
     if how == "random":

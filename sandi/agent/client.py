@@ -230,7 +230,7 @@ def _index(keys: list[AgentKey]) -> Mapping[str, tuple[PrivateKey, ...]]:
     return {agency: tuple(held) for agency, held in index.items()}
 
 
-def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None = None,
+def connect(home: str | os.PathLike[str], *, pola: Pola | None = None, now: datetime | None = None,
             runtime: str | None = None) -> AgentKeystore | None:
     """The keys the agent serving ``home`` holds, or None if no agent runs for it.
 
@@ -266,7 +266,7 @@ def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None 
     return store
 
 
-def stop(home: Path | str, *, runtime: str | None = None) -> int | None:
+def stop(home: str | os.PathLike[str], *, runtime: str | None = None) -> int | None:
     """Make the agent serving ``home`` forget its keys and end; its pid, or None if
     none was running."""
     if not available():  # no agent can run here (Windows, macOS)

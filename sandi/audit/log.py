@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 import socket
 import sqlite3
 import threading
@@ -37,9 +38,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sandi._internal.codec import pack
-from sandi._internal.time import epoch, from_epoch
+from sandi._internal.time import LAST_SECOND, epoch, from_epoch
 from sandi.audit.merkle import MerkleTree, consistency_proof, tree_root
-from sandi.audit.stores import SqliteStore, open_store
+from sandi.audit.stores import BUSY_TIMEOUT, SqliteStore, open_store
 from sandi.crypto.primitives import same
 from sandi.errors import AuditLogBroken, InvalidArgument, MalformedInput
 from sandi.pola.policy import Pola
@@ -50,8 +51,6 @@ if TYPE_CHECKING:  # checkpoints load when one is made or read, not on every app
 
 RECORD_LABEL = b"sandi/v1/audit-record\x00"
 GENESIS = bytes(32)
-#: The last second a record may carry (9999-12-31 23:59:59 UTC).
-LAST_SECOND = 253_402_300_799
 
 
 @dataclass(frozen=True)
@@ -107,11 +106,15 @@ class AuditLog:
     Safe to share between threads: every use of the connection holds the log's lock.
     """
 
-    def __init__(self, target: Path | str) -> None:
-        self._store = open_store(target)
+    def __init__(self, target: str | os.PathLike[str], *,
+                 busy_timeout: float = BUSY_TIMEOUT) -> None:
+        """Open (or create) the log at ``target``: a SQLite file's path, or a
+        ``postgresql://`` URL. A SQLite writer waits up to ``busy_timeout`` seconds for
+        another's lock, then raises StorageError."""
+        self._store = open_store(target, busy_timeout=busy_timeout)
         self._lock = threading.Lock()
-        self.path = target if isinstance(target, Path) else Path(target) \
-            if not str(target).startswith(("postgresql://", "postgres://")) else Path()
+        text = os.fspath(target)
+        self.path = Path() if text.startswith(("postgresql://", "postgres://")) else Path(text)
 
     @property
     def _db(self) -> sqlite3.Connection:

@@ -180,7 +180,7 @@ def open(envelope: EnvelopeSource, *, keystore: Keyring, pola: Pola,
     return opened
 
 
-def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyring,
+def open_file(src: EnvelopeSource, dst: str | os.PathLike[str] | BinaryIO, *, keystore: Keyring,
               pola: Pola, force: bool = False, now: datetime | None = None,
               progress: Callable[[int], object] | None = None,
               receipt: bool = False,
@@ -202,7 +202,7 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
     """
     publish = before_publish or (lambda _opened: None)
     with envelope_input(src, progress) as (read, into):
-        if isinstance(dst, (str, Path)) and Path(dst).is_dir():
+        if isinstance(dst, (str, os.PathLike)) and Path(dst).is_dir():
             fallback = Path(src).name if isinstance(src, os.PathLike) else "dokumen.sandi"
             result: list[Opened] = []
 
@@ -215,7 +215,7 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
                 result.append(_open_stream(read, out.write, keystore, pola, now, receipt, into))
                 publish(result[0])
             return replace(result[0], path=str(Path(dst).absolute() / name()))
-        if isinstance(dst, (str, Path)):
+        if isinstance(dst, (str, os.PathLike)):
             with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
                 opened = _open_stream(read, out.write, keystore, pola, now, receipt, into)
                 publish(opened)

@@ -85,13 +85,13 @@ def check_signer(pola: Pola, h: SignedHeader) -> KeyVersion:
         # A person signs for the agency: they must have been a member of *this*
         # agency, in good standing, and their key valid, at the creation time.
         member = agency.member(h.signer.id)
-        member.check_active_at(h.sender, h.created_at)
+        member._check_active_at(h.sender, h.created_at)
         key = member.key(h.signer.key_version)
-        key.check_signed_at(f"{member.name} ({h.sender})", h.created_at)
+        key._check_signed_at(f"{member.name} ({h.sender})", h.created_at)
         return key
     if h.signer.id != h.sender:
         raise KeyNotValid("signer {signer!r} is not a key of {sender}", signer=h.signer.id,
                           sender=h.sender)
     key = agency.key(h.signer.key_version)
-    key.check_signed_at(h.sender, h.created_at)
+    key._check_signed_at(h.sender, h.created_at)
     return key

@@ -22,6 +22,7 @@ unlocked, so an app can warn when it is below the floor.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -93,25 +94,26 @@ class Keystore:
     # --- opening ------------------------------------------------------------------------
 
     @staticmethod
-    def exists(home: Path | str) -> bool:
+    def exists(home: str | os.PathLike[str]) -> bool:
         """Whether ``home`` has a keystore (its own, or a members' vault)."""
         return (Path(home) / KEYSTORE_FILE).exists() or (Path(home) / VAULT_FILE).exists()
 
     @staticmethod
-    def uses_vault(home: Path | str) -> bool:
+    def uses_vault(home: str | os.PathLike[str]) -> bool:
         """Whether ``home``'s keys are held in a members' vault (opened per member)."""
         return (Path(home) / VAULT_FILE).exists()
 
     @classmethod
-    def create(cls, home: Path | str, *, passphrase: str | bytes,
+    def create(cls, home: str | os.PathLike[str], *, passphrase: str | bytes,
                kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
         """A new, empty keystore in ``home`` sealed under ``passphrase`` at Argon2id cost
         ``kdf`` (default :attr:`KdfParams.STANDARD`, 64 MiB x 3)."""
         return cls._holding(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
 
     @classmethod
-    def open(cls, home: Path | str, *, passphrase: str | bytes, member: str | None = None,
-             pola: Pola | None = None, now: datetime | None = None) -> Keystore:
+    def open(cls, home: str | os.PathLike[str], *, passphrase: str | bytes,
+             member: str | None = None, pola: Pola | None = None,
+             now: datetime | None = None) -> Keystore:
         """Unlock the keystore in ``home``; WrongPassphrase if the passphrase is wrong.
 
         In a home whose agency keys are held for named members (a vault),
@@ -349,7 +351,7 @@ class Keystore:
 def _next_keys(held: Holdings, agencies: Sequence[str], pq: bool,
                now: datetime | None) -> list[AgencyKey]:
     return [AgencyKey.generate(a, max((k.version for k in held.keys if k.agency == a),
-                                      default=0) + 1, pq=pq, now=epoch(now)) for a in agencies]
+                                      default=0) + 1, pq=pq, now=now) for a in agencies]
 
 
 def _with(held: Holdings, keys: Sequence[AgencyKey],

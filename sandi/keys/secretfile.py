@@ -19,6 +19,7 @@ the file, so :func:`change_passphrase` can raise it later.
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -209,7 +210,7 @@ class KeyFileCost:
         return self.cost.below(self.kind.floor)
 
 
-def key_file_cost(path: Path | str) -> KeyFileCost:
+def key_file_cost(path: str | os.PathLike[str]) -> KeyFileCost:
     """The kind and Argon2id cost of a key file, read from its clear head (no passphrase)."""
     path = Path(path)
     try:
@@ -224,7 +225,7 @@ def key_file_cost(path: Path | str) -> KeyFileCost:
     return KeyFileCost(kind, KdfParams(fields["ops"], fields["mem"]))
 
 
-def change_passphrase(path: Path | str, old: str | bytes, new: str | bytes,
+def change_passphrase(path: str | os.PathLike[str], old: str | bytes, new: str | bytes,
                       kdf: KdfParams | None = None) -> tuple[KdfParams, KdfParams]:
     """Re-seal the key file at ``path`` (a keystore, a member's or a custodian's key)
     under a ``new`` passphrase at cost ``kdf`` (default: the floor of its kind), never

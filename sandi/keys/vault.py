@@ -33,6 +33,7 @@ generation grows by one on every write.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -165,7 +166,7 @@ class Vault:
         return self._member
 
     @classmethod
-    def unlock(cls, home: Path | str, member: str | None,
+    def unlock(cls, home: str | os.PathLike[str], member: str | None,
                passphrase: str | bytes) -> tuple[Vault, Holdings]:
         """Unlock ``member``'s personal key with their passphrase, then their slot."""
         home = Path(home)
@@ -255,7 +256,7 @@ def _encode(agency: str, generation: int, slots: list[Slot], vault_key: bytes,
     return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots], nonce, box])
 
 
-def create_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys],
+def create_vault(home: str | os.PathLike[str], agency: str, members: Mapping[str, PublicKeys],
                  held: Holdings) -> None:
     """Write a new vault of ``agency`` holding ``held``, with a slot for each member."""
     path = Path(home) / VAULT_FILE
@@ -267,7 +268,7 @@ def create_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys
         _fs.atomic_write(path, _encode(agency, 0, slots, vault_key, held), mode=0o600)
 
 
-def init_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys], *,
+def init_vault(home: str | os.PathLike[str], agency: str, members: Mapping[str, PublicKeys], *,
                keys: Sequence[AgencyKey] | None = None, pq: bool = False) -> None:
     """Create the vault of ``agency`` with a slot for each member, holding ``keys`` (or a
     first key version of the agency)."""
@@ -280,7 +281,7 @@ def init_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys],
 AdoptRequests = Callable[[AgencyKey, Sequence[AgencyKey]], Sequence[PendingRequest]]
 
 
-def adopt_keystore(home: Path | str, *, passphrase: str | bytes, member: str,
+def adopt_keystore(home: str | os.PathLike[str], *, passphrase: str | bytes, member: str,
                    member_passphrase: str | bytes, pq: bool = False,
                    kdf: KdfParams = KdfParams.STANDARD,
                    requests: AdoptRequests | None = None) -> None:
