@@ -6,6 +6,9 @@ the sender to send it again", sending the official to blame a sender whose envel
 sound. Now open says the keystore's key is not the registered one (KeyNotFound), in both
 languages, with a hint that names the request and the home; a stanza that really is
 damaged is still WrappedKeyInvalid (the control).
+
+A new terminal without SANDI_HOME: every command said to set it again, but `audit show`,
+`audit verify` and `witness show` said "fix the argument; see `sandi COMMAND --help`".
 """
 
 from __future__ import annotations
@@ -83,3 +86,16 @@ def test_the_command_line_names_the_unregistered_key(world: DemoWorld, tmp_path:
     assert said in error and hint in shown, result.stderr
     assert "pengirim" not in shown and "sender" not in shown  # not the sender's fault
     assert not (tmp_path / "nota.txt").exists()
+
+
+@pytest.mark.parametrize(("lang", "hint"), [("en", "set SANDI_HOME again"),
+                                            ("id", "setel lagi SANDI_HOME")])
+@pytest.mark.parametrize("command", [("audit", "show"), ("audit", "verify"),
+                                     ("witness", "show", "--log", "setda")])
+def test_the_audit_log_of_a_forgotten_home_says_set_sandi_home(
+        tmp_path: Path, lang: str, hint: str, command: tuple[str, ...]) -> None:
+    """A new terminal without SANDI_HOME: `audit show` was told "fix the argument; see
+    `sandi COMMAND --help`". Like every other command, it now says to set SANDI_HOME."""
+    result = make_run(tmp_path / "nowhere")("--lang", lang, *command)
+    _, shown = assert_one_error(result, 2, lang)
+    assert hint in shown and str(tmp_path / "nowhere") in shown, result.stderr
