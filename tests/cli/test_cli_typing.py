@@ -94,12 +94,17 @@ def test_seal_refuses_what_the_pola_refuses_before_asking(
     assert not (tmp_path / "surat.txt.sandi").exists()
 
 
-@pytest.mark.parametrize("damage", ["not an envelope", "forbidden", "not addressed"])
+@pytest.mark.parametrize("damage", ["not an envelope", "forbidden", "not addressed",
+                                    "unknown sender"])
 def test_open_refuses_what_needs_no_key_before_asking(
         world: DemoWorld, run: Run, envelope: Path, tmp_path: Path, damage: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     if damage == "not an envelope":
         envelope.write_bytes(b"%PDF-1.7 bukan amplop")
+    elif damage == "unknown sender":  # a header naming an agency the pola does not list
+        data = envelope.read_bytes()
+        assert data.count(b"\xa5setda") == 2  # the sender and its signing key
+        envelope.write_bytes(data.replace(b"\xa5setda", b"\xa5setdx"))
     elif damage == "not addressed":  # allowed, but to no agency this home holds keys of
         home = tmp_path / "home"
         shutil.copytree(world.home.path, home)
@@ -118,9 +123,31 @@ def test_open_refuses_what_needs_no_key_before_asking(
     result = run("open", envelope, "-o", tmp_path / "out.txt", input=DEMO_PASSPHRASE + "\n")
     _never_asked(result, 1)
     assert not (tmp_path / "out.txt").exists()
+    if damage == "unknown sender":
+        assert "'setdx' is not in pola" in result.stderr
     if damage == "not addressed":
         assert "is a recipient of this envelope" in result.stderr
         assert "not addressed to your agency" in result.stderr  # the hint
+
+
+def test_a_members_vault_refuses_a_letter_for_another_agency_before_asking(
+        world: DemoWorld, tmp_path: Path) -> None:
+    # The Dinkes workstation holds Dinkes's keys in a vault; a letter to Inspektorat is
+    # refused from the vault's public part, before the member's passphrase.
+    letter = tmp_path / "nota.sandi"
+    letter.write_bytes(sandi.seal(b"x", sender=world.keystore.identity("setda"),
+                                  to=["inspektorat"], classification="rahasia",
+                                  pola=world.pola))
+    run = make_run(world.workstation)
+    result = run("--member", "sari", "open", letter, "-o", tmp_path / "out.txt", input="x\n")
+    _never_asked(result, 1)
+    assert "is a recipient of this envelope" in result.stderr
+    assert "passphrase" not in result.stderr.lower()
+    dinkes = tmp_path / "dinkes.sandi"  # the control: a letter to Dinkes asks
+    dinkes.write_bytes(sandi.seal(b"x", sender=world.keystore.identity("setda"), to=["dinkes"],
+                                  classification="rahasia", pola=world.pola))
+    asked = run("--member", "sari", "open", dinkes, "-o", tmp_path / "out.txt", input="x\n")
+    assert asked.exit_code == 1 and "passphrase" in asked.stderr.lower(), asked.stderr
 
 
 def test_a_damaged_payload_is_refused_by_the_one_open_after_asking(
