@@ -276,9 +276,15 @@ def agent_keys(session: Session) -> sandi.agent.AgentKeystore | None:
     return held
 def check_member(session: Session) -> None:
     """Before any passphrase is asked: in a members' vault, ``--member`` names a member
-    of this home (a mistyped id is not "no keystore", and needs no passphrase to tell)."""
+    of this home (a mistyped id is not "no keystore", and needs no passphrase to tell).
+    In a home without a vault there are no members: a member named there would be
+    recorded in the audit log as the official who acted, unchecked, so it is refused."""
     home = session.home.path
     if not sandi.Keystore.uses_vault(home):
+        if session.member is not None:
+            raise hinted(sandi.errors.InvalidArgument(session.t(
+                "member.no_vault", member=session.member, home=home)),
+                session.t("hint.member_no_vault"))
         return
     if session.member is None:
         members = sandi.keys.member_ids(home)

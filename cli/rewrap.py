@@ -54,7 +54,7 @@ from .context import (
     shown,
 )
 from .lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
-from .params import Keys, agent_keys, get_passphrase, passphrase_option
+from .params import Keys, agent_keys, check_member, get_passphrase, passphrase_option
 from .passwd import warn_keystore
 
 FAILED = "failed"
@@ -312,6 +312,7 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
     if not retire and (held := agent_keys(session)) is not None:
         keystore = held  # the agent's keys: nothing asked, and workers ask the agent too
     else:
+        check_member(session)  # before the passphrase, as every command that unlocks
         passphrase = get_passphrase(session, passphrase_file)
         keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member,
                                        pola=pola if sandi.Keystore.uses_vault(home) else None)

@@ -14,6 +14,7 @@ A new terminal without SANDI_HOME: every command said to set it again, but `audi
 from __future__ import annotations
 
 import io
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -99,3 +100,42 @@ def test_the_audit_log_of_a_forgotten_home_says_set_sandi_home(
     result = make_run(tmp_path / "nowhere")("--lang", lang, *command)
     _, shown = assert_one_error(result, 2, lang)
     assert hint in shown and str(tmp_path / "nowhere") in shown, result.stderr
+
+
+@pytest.mark.parametrize(("lang", "said", "hint"), [
+    ("en", "has no members' vault", "Leave out --member"),
+    ("id", "tidak memiliki brankas anggota", "Hilangkan --member"),
+])
+def test_a_member_named_in_a_home_without_members_is_refused(
+        world: DemoWorld, tmp_path: Path, lang: str, said: str, hint: str) -> None:
+    """A home whose keys are one keystore has no members: `--member siapa-saja` was
+    accepted, ignored by the unlock, and written to the audit log as the official who
+    opened the letter. Now it is refused before the passphrase, and nothing is logged
+    under that name but the refusals."""
+    letter = tmp_path / "nota.sandi"
+    letter.write_bytes(_letter(world))
+    secret = write_secret(tmp_path / "frasa.txt")
+    run = make_run(world.home.path)
+    for command in (("open", letter, "-o", tmp_path / "nota.txt"), ("keys", "list"),
+                    ("rewrap", letter)):
+        result = run("--lang", lang, "--member", "siapa-saja", *command,
+                     "--passphrase-file", secret)
+        error, shown = assert_one_error(result, 2, lang)
+        assert said in error and "siapa-saja" in error and hint in shown, result.stderr
+    assert not (tmp_path / "nota.txt").exists()
+    records = json.loads(run("--json", "audit", "show").stdout)["records"]
+    claimed = [r for r in records if r["member"] == "siapa-saja"]
+    assert claimed and all(r["outcome"] != "ok" for r in claimed)  # the refusals only
+    opened = run("open", letter, "-o", tmp_path / "nota.txt", "--passphrase-file", secret)
+    assert opened.exit_code == 0, opened.stderr  # the control: without --member it opens
+
+
+def test_rewrap_names_a_mistyped_member_before_asking(world: DemoWorld, tmp_path: Path
+                                                      ) -> None:
+    """In a members' vault, `rewrap` now checks `--member` before the passphrase, as
+    every other command that unlocks does."""
+    letter = tmp_path / "nota.sandi"
+    letter.write_bytes(_letter(world))
+    result = make_run(world.workstation)("--member", "sarii", "rewrap", letter, input="x\n")
+    _, shown = assert_one_error(result, 2)
+    assert "sari" in shown and "passphrase" not in result.stderr.lower(), result.stderr
