@@ -35,7 +35,6 @@ import click
 import sandi
 
 from .escape import json_text, printable
-from .hints import hinted
 from .localized import (
     LANG_KEY as LANG_KEY,
 )
@@ -195,6 +194,8 @@ class Session:
     def no_home(self) -> sandi.SandiError:
         """The error for a home that does not exist (so has no audit log): most likely a
         new terminal without SANDI_HOME, and the hint says so."""
+        from .hints import hinted  # (not at start-up: `sandi --version` loads no commands)
+
         return hinted(sandi.errors.InvalidArgument(self.t("audit.no_home", home=self.home.path)),
                       self.t("hint.no_home", home=self.home.path))
 

@@ -38,16 +38,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from sandi._internal.time import from_epoch
 from sandi.envelope.format import Header, read_header
 from sandi.envelope.inputs import EnvelopeSource, envelope_reader
 from sandi.envelope.policy import check_envelope
 from sandi.errors import NotARecipient
-from sandi.keys.holdings import HeldKeys
 from sandi.pola.classification import Classification, Urgency
 from sandi.pola.policy import Pola
+
+if TYPE_CHECKING:  # an agent's open never loads the keystore's modules (issue 18 §1)
+    from sandi.keys.holdings import HeldKeys
 
 __all__ = ["UnverifiedHeader", "peek", "precheck"]
 
