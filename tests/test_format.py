@@ -450,7 +450,8 @@ def _open_keystore_bytes(home: Path, data: bytes) -> None:
 @FUZZ
 @given(data=st.one_of(st.binary(max_size=300),
                       st.binary(max_size=300).map(lambda b: KEYSTORE_MAGIC + b),
-                      MSGPACK_VALUES.map(lambda v: KEYSTORE_MAGIC + _pack(v))))
+                      MSGPACK_VALUES.map(lambda v: KEYSTORE_MAGIC + _pack(v)),
+                      MSGPACK_VALUES.map(lambda v: b"SANDK\x03" + _pack(v))))  # public part
 def test_keystore_file_fuzz(ks_home: Path, data: bytes) -> None:
     _open_keystore_bytes(ks_home, data)
 

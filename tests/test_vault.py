@@ -151,10 +151,12 @@ def test_the_slot_list_is_authenticated(home: Path) -> None:
     # Someone who can write the home swaps a slot's public key for their own: the vault
     # no longer opens for anyone, rather than wrapping the next vault key to them.
     path = home / VAULT_FILE
-    agency, generation, slots, nonce, box = msgpack.unpackb(path.read_bytes()[len(VAULT_MAGIC):])
+    agency, generation, slots, public, nonce, box = msgpack.unpackb(
+        path.read_bytes()[len(VAULT_MAGIC):])
     _, theirs = generate_x25519()
     slots[-1][2] = theirs
-    path.write_bytes(VAULT_MAGIC + msgpack.packb([agency, generation, slots, nonce, box]))
+    path.write_bytes(VAULT_MAGIC + msgpack.packb([agency, generation, slots, public, nonce,
+                                                  box]))
     with pytest.raises(MalformedKeyFile, match="damaged or altered"):
         _open(home, "ani")
 

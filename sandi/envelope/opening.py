@@ -47,7 +47,7 @@ from sandi.envelope.info import (
 )
 from sandi.envelope.inputs import EnvelopeSource, envelope_input, envelope_reader
 from sandi.envelope.pipeline import Pipeline
-from sandi.envelope.policy import check_envelope
+from sandi.envelope.policy import check_envelope, check_published
 from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.envelope.stream import ChunkReader, ReadInto, open_payload
 from sandi.envelope.timestamping import envelope_witnessed
@@ -104,6 +104,21 @@ def _my_stanza(header: Header, keystore: Keyring) -> tuple[DocumentKeys, Private
                            tried=tuple(tried))
 
 
+def _our_key_is_published(header: Header, keystore: Keyring, pola: Pola) -> None:
+    """After our stanza failed to unwrap: if the key version we tried is not the one the
+    pola publishes for it (a key whose request was never registered, or another home's
+    keystore), say so (KeyNotFound) rather than blame the envelope. Only on failure:
+    nothing is added to an open that succeeds."""
+    for stanza in header.stanzas:
+        if keystore.holds(stanza.agency):
+            try:
+                key = keystore.get(stanza.agency, stanza.key_version)
+            except KeyNotFound:
+                continue
+            check_published(pola, key.agency, key.version, key.public)
+            return
+
+
 def _check_signature(header: Header, signer: object, trailer: bytes, digest: bytes) -> None:
     from sandi.pola.model import KeyVersion
     assert isinstance(signer, KeyVersion)
@@ -124,7 +139,11 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
     h = header.signed
     signer = check_envelope(pola, h, now)
     seen = envelope_witnessed(header, pola)
-    doc_keys, key = _my_stanza(header, keystore)
+    try:
+        doc_keys, key = _my_stanza(header, keystore)
+    except WrappedKeyInvalid:
+        _our_key_is_published(header, keystore, pola)  # a truer error, if it is not
+        raise
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, header.bound.meta,
                                  LABEL_METADATA, TamperedEnvelope,
                                  _META_FAILS))

@@ -41,14 +41,14 @@ from sandi.keys.agencykey import Identity as Identity
 from sandi.keys.agencykey import decode_key_records as decode_key_records
 from sandi.keys.agencykey import encode_key_records as encode_key_records
 from sandi.keys.agencykey import held_identity, no_version
-from sandi.keys.holdings import BackupKey, Holdings, PendingRequest
+from sandi.keys.holdings import BackupKey, HeldKeys, Holdings, PendingRequest
 from sandi.keys.members import check_member, member_key_path
 from sandi.keys.secretfile import KdfParams as KdfParams
 from sandi.keys.secretfile import change_passphrase
 from sandi.keys.storage import KEYSTORE_FILE as KEYSTORE_FILE
 from sandi.keys.storage import KEYSTORE_MAGIC as KEYSTORE_MAGIC
 from sandi.keys.storage import PassphraseFile, Storage
-from sandi.keys.vault import VAULT_FILE, Vault
+from sandi.keys.vault import VAULT_FILE, Vault, peek_vault
 
 if TYPE_CHECKING:
     from sandi.pola.policy import Pola
@@ -102,6 +102,23 @@ class Keystore:
     def uses_vault(home: str | os.PathLike[str]) -> bool:
         """Whether ``home``'s keys are held in a members' vault (opened per member)."""
         return (Path(home) / VAULT_FILE).exists()
+
+    @staticmethod
+    def peek(home: Path | str) -> HeldKeys | None:
+        """Which agencies and key versions the keystore in ``home`` holds, read from its
+        public part without the passphrase; None if there is no keystore, or it was
+        written before keystores had a public part (its next change adds one).
+
+        Unauthenticated until unlocked (whoever can write the file can write this), so
+        use it only to refuse early what unlocking would refuse anyway: an envelope
+        addressed to none of these keys. Unlocking checks it against the sealed keys.
+        """
+        home = Path(home)
+        if (home / VAULT_FILE).exists():
+            return peek_vault(home / VAULT_FILE)
+        if not (home / KEYSTORE_FILE).exists():
+            return None
+        return PassphraseFile.peek(home / KEYSTORE_FILE)
 
     @classmethod
     def create(cls, home: str | os.PathLike[str], *, passphrase: str | bytes,

@@ -12,12 +12,16 @@ Dropping a slot (removing or suspending a member) makes a new vault key, wrapped
 the remaining slots only; the keystore then makes a new agency key version, so what
 is sealed after the change is out of reach of whatever the member kept.
 
-File: ``"SANDV" 0x02 || msgpack [agency, generation, [slot, ...], nonce, box]`` with
-``slot = [member, key version, x25519 public, ML-KEM-768 public or nil, wrapped key]``
-and ``box = AES-256-GCM(vault key, nonce, holdings)`` whose AAD is ``"SANDV" 0x02 ||
-msgpack [agency, generation, [slot, ...]]``: the slots and their public keys are
-authenticated, so nobody without the vault key can add, swap or replay one. The
-generation grows by one on every write.
+File: ``"SANDV" 0x03 || msgpack [agency, generation, [slot, ...], public, nonce, box]``
+with ``slot = [member, key version, x25519 public, ML-KEM-768 public or nil, wrapped
+key]``, ``public`` the keystore's public part (:class:`sandi.keys.holdings.HeldKeys`,
+read by :func:`peek_vault` without unlocking) and ``box = AES-256-GCM(vault key, nonce,
+holdings)`` whose AAD is ``"SANDV" 0x03 || msgpack [agency, generation, [slot, ...],
+public]``: the slots, their public keys and the public part are authenticated, so
+nobody without the vault key can add, swap or replay a slot or change the list of keys
+held. The generation grows by one on every write. A ``"SANDV" 0x02`` vault (before the
+public part: no ``public`` field, nor in the AAD) is read, and written as ``0x03`` on its
+next change.
 
 >>> import tempfile
 >>> from sandi.keys.members import create_member_key
@@ -38,6 +42,7 @@ import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -57,18 +62,28 @@ from sandi.errors import (
     NotARecipient,
 )
 from sandi.keys.agencykey import MAX_RECORDS, AgencyKey
-from sandi.keys.holdings import Holdings, PendingRequest, decode_holdings, encode_holdings
+from sandi.keys.holdings import (
+    HeldKeys,
+    Holdings,
+    PendingRequest,
+    check_public,
+    decode_holdings,
+    decode_public,
+    encode_holdings,
+    encode_public,
+)
 from sandi.keys.members import (
     choose_member,
     create_member_key,
     member_key_path,
     unlock_member_key,
 )
-from sandi.keys.secretfile import KdfParams, lock_path
+from sandi.keys.secretfile import MAX_PUBLIC, KdfParams, lock_path
 from sandi.keys.storage import KEYSTORE_FILE, PassphraseFile, check_unchanged, digest
 
 VAULT_FILE = "vault.sandi"
-VAULT_MAGIC = b"SANDV\x02"
+VAULT_MAGIC = b"SANDV\x03"
+_VAULT_MAGIC_V2 = b"SANDV\x02"  # read, never written: no public part
 SLOT_LABEL = b"sandi/v2/vault-slot"
 SLOT_LABELS = WrapLabels(SLOT_LABEL + b"/x25519", SLOT_LABEL + b"/mlkem768x25519")
 _WHAT = Phrase("vault")
@@ -129,8 +144,37 @@ def _slots(f: Fields, value: object) -> list[Slot]:
     return out
 
 
-def _aad(agency: str, generation: int, slots: list[Slot]) -> bytes:
-    return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots]])
+def _aad(agency: str, generation: int, slots: list[Slot], public: bytes | None) -> bytes:
+    records = [s.record() for s in slots]
+    if public is None:
+        return _VAULT_MAGIC_V2 + pack([agency, generation, records])
+    return VAULT_MAGIC + pack([agency, generation, records, public])
+
+
+def _fields(data: bytes) -> tuple[Fields, list[Any], bytes | None]:
+    """The vault's fields (without the public part) and its public part (None in a
+    ``0x02`` vault)."""
+    f = Fields(MalformedKeyFile, _WHAT)
+    if data.startswith(VAULT_MAGIC):
+        *head, public, nonce, box = f.record(
+            unpack(data[len(VAULT_MAGIC):], MalformedKeyFile, _WHAT, MAX_RECORDS), "vault", 6)
+        return f, [*head, nonce, box], f.blob(public, "public part", 1, MAX_PUBLIC)
+    if not data.startswith(_VAULT_MAGIC_V2):
+        f.fail("not a sandi vault of this version")
+    return f, f.record(unpack(data[len(_VAULT_MAGIC_V2):], MalformedKeyFile, _WHAT,
+                              MAX_RECORDS), "vault", 5), None
+
+
+def peek_vault(path: Path) -> HeldKeys | None:
+    """The public part of the vault at ``path``, unauthenticated; None for a vault
+    without one."""
+    try:
+        data = _fs.read_private(path)
+    except OSError as exc:
+        raise FileUnreadable("cannot read {path}: {reason}", path=path,
+                             reason=_fs.os_reason(exc, reading=True)) from None
+    public = _fields(data)[2]
+    return None if public is None else decode_public(public, _WHAT)
 
 
 class Vault:
@@ -189,11 +233,7 @@ class Vault:
         except OSError as exc:
             raise FileUnreadable("cannot read {path}: {reason}", path=self._path,
                                  reason=_fs.os_reason(exc, reading=True)) from None
-        f = Fields(MalformedKeyFile, _WHAT)
-        if not data.startswith(VAULT_MAGIC):
-            f.fail("not a sandi vault of this version")
-        agency, generation, raw_slots, nonce, box = f.record(
-            unpack(data[len(VAULT_MAGIC):], MalformedKeyFile, _WHAT, MAX_RECORDS), "vault", 5)
+        f, (agency, generation, raw_slots, nonce, box), public = _fields(data)
         agency = f.slug(agency, "agency")
         generation = f.integer(generation, "generation", 0, 2**62)
         slots = _slots(f, raw_slots)
@@ -206,12 +246,14 @@ class Vault:
         vault_key = unwrap_key(slot.body, slot.suite, slot.member, slot.version, me.x25519,
                                me.mlkem_key(), me.public.x25519, labels=SLOT_LABELS)
         plain = aead_open(vault_key, f.blob(nonce, "nonce", GCM_NONCE_SIZE),
-                          f.blob(box, "box", 16, MAX_RECORDS), _aad(agency, generation, slots),
-                          MalformedKeyFile,
+                          f.blob(box, "box", 16, MAX_RECORDS),
+                          _aad(agency, generation, slots, public), MalformedKeyFile,
                           Phrase("vault: the slot opens but the vault was damaged or altered"))
         self.agency, self._vault_key, self._slots = agency, vault_key, slots
         self._generation, self._loaded = generation, digest(data)
-        return decode_holdings(plain, _WHAT)
+        held = decode_holdings(plain, _WHAT)
+        check_public(public, held, _WHAT)
+        return held
 
     def save(self, held: Holdings) -> None:
         """Encrypt ``held`` under the vault key (compare-and-swap against :meth:`load`)."""
@@ -252,8 +294,11 @@ class Vault:
 def _encode(agency: str, generation: int, slots: list[Slot], vault_key: bytes,
             held: Holdings) -> bytes:
     nonce = secrets.token_bytes(GCM_NONCE_SIZE)
-    box = AESGCM(vault_key).encrypt(nonce, encode_holdings(held), _aad(agency, generation, slots))
-    return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots], nonce, box])
+    public = encode_public(HeldKeys.of(held.keys))
+    box = AESGCM(vault_key).encrypt(nonce, encode_holdings(held),
+                                    _aad(agency, generation, slots, public))
+    return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots], public, nonce,
+                               box])
 
 
 def create_vault(home: str | os.PathLike[str], agency: str, members: Mapping[str, PublicKeys],
