@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import sandi
+from sandi._internal.time import from_epoch
 from sandi.authority.authoring import sign_body
 from sandi.keys.keystore import AgencyKey, Identity
 from sandi.pola._wire import decode_pola
@@ -48,10 +49,10 @@ def _versions(count: int, now: int) -> tuple[bytes, bytes, AgencyKey, tuple[str,
     first agency's key is real."""
     scale = _worlds.pola_at_scale(count)
     signed = decode_pola(scale.data)
-    key = AgencyKey.generate(scale.ids[0], 1, now=now - 3 * HOUR)
+    key = AgencyKey.generate(scale.ids[0], 1, now=from_epoch(now - 3 * HOUR))
     agencies = list(signed.body.agencies)
     agencies[0] = replace(agencies[0], keys=(KeyVersion(1, key.public, KeyState.CURRENT,
-                                                        now - 3 * HOUR),))
+                                                        key.created_at),))
     auth = _worlds.authority()
     body = replace(signed.body, agencies=tuple(agencies), issued_at=now - 2 * HOUR,
                    authority=replace(signed.body.authority,

@@ -573,7 +573,7 @@ def _pola_size(plan: Plan, rec: Recorder, count: int) -> None:
     # A fresh SignedPola each time: the body's SHA-256 is cached on it after one check.
     rec.add(f"e/verify/{count}", Item("e", f"  of which verify_pola (SHA-256 + signatures),"
                                       f" {count:,}", repeat(lambda: _timed(lambda: verify_pola(
-                                          replace(signed), None, int(time.time()))), n,
+                                          replace(signed), None)), n,
                                           sync=False)[0]))
     rules = signed.body.rules
     assert isinstance(rules, RuleTable)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from sandi import Classification, Keystore, Pola
+from sandi._internal.time import from_epoch
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
 from sandi.crypto.suite import Suite
 from sandi.keys import PublicKeys
@@ -66,7 +67,7 @@ def _agency(agency_id: str, keys: tuple[KeyVersion, ...], groups: tuple[str, ...
 
 
 def _current(public: PublicKeys) -> KeyVersion:
-    return KeyVersion(1, public, KeyState.CURRENT, int(time.time()) - 3600)
+    return KeyVersion(1, public, KeyState.CURRENT, from_epoch(int(time.time()) - 3600))
 
 
 @dataclass(frozen=True)
@@ -112,9 +113,10 @@ def rotate(world: BenchWorld, agency: str) -> Pola:
     agencies = []
     for a in world.body.agencies:
         if a.id == agency:
-            old = tuple(k.retire(int(time.time()) - 60) for k in a.keys)
+            moment = from_epoch(int(time.time()) - 60)
+            old = tuple(k.retire(moment) for k in a.keys)
             a = replace(a, keys=(*old, KeyVersion(new.version, new.public, KeyState.CURRENT,
-                                                  int(time.time()) - 60)))
+                                                  moment)))
         agencies.append(a)
     body = replace(world.body, version=world.body.version + 1, agencies=tuple(agencies))
     return world.sign(body)
@@ -142,7 +144,8 @@ def pola_at_scale(agencies: int, *, seed: int = 2026) -> ScalePola:
     in ten from the agency to a group); signed 2-of-3."""
     rng = random.Random(seed)
     ids = tuple(f"opd-{i:05d}" for i in range(agencies))
-    keys = [KeyVersion(1, PublicKeys(os.urandom(32), os.urandom(32)), KeyState.CURRENT, 0)
+    keys = [KeyVersion(1, PublicKeys(os.urandom(32), os.urandom(32)), KeyState.CURRENT,
+                       from_epoch(0))
             for _ in ids]
     out = [_agency(a, (k,), (f"grup-{i % GROUPS:02d}",)) for i, (a, k) in enumerate(
         zip(ids, keys, strict=True))]

@@ -174,9 +174,11 @@ class AgeKeys:
 
 
 def age_setup(tmpdir: StrPath) -> AgeKeys:
-    """Generate an age key in ``tmpdir`` (``age-keygen -o``); not timed."""
+    """Generate an age key in ``tmpdir`` (``age-keygen -o``), or reuse the one a section
+    before made there (age-keygen refuses to overwrite); not timed."""
     identity = Path(tmpdir) / "age-key.txt"
-    subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
+    if not identity.exists():
+        subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
     lines = identity.read_text().splitlines()
     return AgeKeys(identity, next(x.split()[-1] for x in lines if x.startswith("# public key:")))
 

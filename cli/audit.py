@@ -59,7 +59,7 @@ def _log(session: Session) -> sandi.AuditLog:
     """The existing log (a missing SQLite file is a usage error, not a new empty log)."""
     target = session.audit_target()
     if target is None:
-        raise sandi.errors.InvalidArgument(session.t("audit.no_home", home=session.home.path))
+        raise session.no_home()
     if isinstance(target, Path) and not target.exists():
         raise sandi.errors.InvalidArgument(session.t("audit.none", path=shown(target)))
     return session.audit_log()

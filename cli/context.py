@@ -191,12 +191,20 @@ class Session:
             return f"{scheme}://{rest.rsplit('@', 1)[-1]}"
         return str(target if target is not None else self.home.path / AUDIT_FILE)
 
+    def no_home(self) -> sandi.SandiError:
+        """The error for a home that does not exist (so has no audit log): most likely a
+        new terminal without SANDI_HOME, and the hint says so."""
+        from .hints import hinted  # (not at start-up: `sandi --version` loads no commands)
+
+        return hinted(sandi.errors.InvalidArgument(self.t("audit.no_home", home=self.home.path)),
+                      self.t("hint.no_home", home=self.home.path))
+
     def audit_log(self) -> sandi.AuditLog:
         """The open audit log (opened once, closed when the command ends)."""
         if self._audit is None:
             target = self.audit_target()
             if target is None:
-                raise sandi.errors.InvalidArgument(self.t("audit.no_home", home=self.home.path))
+                raise self.no_home()
             self._audit = sandi.AuditLog(target)
             ctx = click.get_current_context(silent=True)
             if ctx is not None:

@@ -185,7 +185,7 @@ def revoke(session: Session, agency: str, version: int, reason: str,
                                                          version=version))
         signer = pola_current(pola, keystore, agency)
         write_request(session, path, sandi.authority.revocation(
-            signer, version, sandi.pola.RevocationReason(reason), int(moment.timestamp())))
+            signer, version, sandi.pola.RevocationReason(reason), moment))
     session.emit({"agency": agency, "version": version, "reason": reason,
                   "effective_at": iso(moment), "signed_by": signer.version,
                   "request": str(path)})

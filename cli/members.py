@@ -212,7 +212,7 @@ def _drop(session: Session, member: str, status: sandi.pola.MemberStatus,
                 _nothing_to_do(session, "members.no_slot", agency, member)
                 return
             current = pola_current(pola, store, agency)
-            at = int((effective or datetime.now(UTC)).timestamp())
+            at = effective or datetime.now(UTC)
             store.remove_member(member, pq=pq or current.public.has_pq, deliver=deliver,
                                 requests=lambda new: [
                 pending_request(operation, f"{agency}-v{new.version}{REQUEST_SUFFIX}",
@@ -286,7 +286,7 @@ def reinstate(session: Session, member: str, request_out: Path | None,
                 return
             key = listed.keys[-1]  # the personal key the pola publishes
             current = pola_current(pola, store, agency)
-            at = int(datetime.now(UTC).timestamp())
+            at = datetime.now(UTC)
             store.add_member(member, key.keys, version=key.version, deliver=deliver,
                              requests=[pending_request(
                 operation, f"{agency}-{member}-active{REQUEST_SUFFIX}",

@@ -28,7 +28,7 @@ from .context import (
     write_new,
 )
 from .escape import printable
-from .params import passphrase_option, unlock_keys
+from .params import agent_keys, open_keystore, passphrase_option, require_keystore
 from .verify import info_doc
 
 
@@ -43,15 +43,24 @@ def _open(session: Session, note: AuditNote, file: Path, output: Path | None, fo
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(output)))
     if receipt is not None and receipt.exists():
         raise sandi.errors.OutputExists(session.t("out.exists", path=shown(receipt)))
-    if passphrase_file is None and receipt is None and file.is_file():
+    # An agent serving this home holds the keys: nothing will be asked, and the keystore
+    # file is never read (nor its modules loaded). Otherwise: no keystore is said first.
+    held = agent_keys(session)
+    if held is None:
+        require_keystore(session)
+    if file.is_file():
         # (Only a regular file: a FIFO or a device would be consumed by reading it twice.)
-        # Check first, ask last: before a person types a passphrase, everything that
-        # needs no key (an envelope at all, intact, signed, allowed by the pola) is
-        # checked. (With --receipt, a refusal is answered with a signed receipt, which
-        # needs the key: the open below checks the same things.)
-        with session.progress(file, "progress.verify") as progress:
-            note.envelope(sandi.verify(file, pola=pola, progress=progress))
-    keystore = unlock_keys(session, passphrase_file)  # after the cheap checks
+        # Check first, ask last: before a passphrase is asked, the clear header (a few
+        # KiB) is checked against the pola and the keystore's public part: an envelope
+        # at all, allowed by the pola, addressed to a key held. The header is its
+        # writer's claim, so this only ever refuses; the one streaming open below
+        # verifies everything (signature, payload) as it reads the file, once. (With
+        # --receipt, a pola refusal is answered with a signed receipt, which needs the
+        # key: the open below checks the pola then.)
+        sandi.envelope.precheck(file, pola=None if receipt is not None else pola,
+                                held=None if held is not None else
+                                sandi.Keystore.peek(session.home.path))
+    keystore = held if held is not None else open_keystore(session, passphrase_file)
     dst = output if output is not None else file.parent
     try:
         with session.progress(file, "progress.open") as progress:

@@ -203,14 +203,19 @@ def _interactive() -> bool:
         return False
 
 
+def require_keystore(session: Session) -> None:
+    """NoKeystore, saying how to make one, if the home has none."""
+    if not sandi.Keystore.exists(session.home.path):
+        raise sandi.errors.NoKeystore(session.t("keystore.missing", home=session.home.path))
+
+
 def open_keystore(session: Session, path: Path | None) -> sandi.Keystore:
     """Unlock the home's keystore; say how to make one if there is none. The passphrase
     comes from ``path`` (--passphrase-file), else the systemd credential
     ``sandi-passphrase``, else a prompt. In a members' vault, the installed pola
     decides whether the member may unlock it."""
     home = session.home.path
-    if not sandi.Keystore.exists(home):
-        raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
+    require_keystore(session)
     check_member(session)
     pola = session.home.trusted_pola() if sandi.Keystore.uses_vault(home) else None
     if path is None:  # a service under systemd: its credential, never a prompt
@@ -271,9 +276,15 @@ def agent_keys(session: Session) -> sandi.agent.AgentKeystore | None:
     return held
 def check_member(session: Session) -> None:
     """Before any passphrase is asked: in a members' vault, ``--member`` names a member
-    of this home (a mistyped id is not "no keystore", and needs no passphrase to tell)."""
+    of this home (a mistyped id is not "no keystore", and needs no passphrase to tell).
+    In a home without a vault there are no members: a member named there would be
+    recorded in the audit log as the official who acted, unchecked, so it is refused."""
     home = session.home.path
     if not sandi.Keystore.uses_vault(home):
+        if session.member is not None:
+            raise hinted(sandi.errors.InvalidArgument(session.t(
+                "member.no_vault", member=session.member, home=home)),
+                session.t("hint.member_no_vault"))
         return
     if session.member is None:
         members = sandi.keys.member_ids(home)

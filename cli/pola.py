@@ -41,10 +41,10 @@ from .context import (
     pass_session,
     when,
 )
+from .escape import printable
 from .freshness import warn_if_stale
 from .keys import format_columns
 from .params import installed_pola
-from .pola_views import safe
 
 SCHEMA = "sandi.pola/1"
 
@@ -95,17 +95,17 @@ def _slug(level: sandi.Classification | None) -> str | None:
 def _summary(session: Session, p: sandi.pola.PolaContent) -> None:
     s = session.t
     status = p.signature_status()
-    signers = ", ".join(f"{k.id} ({safe(k.custodian)})" + ("" if k.id in status.valid
+    signers = ", ".join(f"{k.id} ({printable(k.custodian)})" + ("" if k.id in status.valid
                                                      else f" [{s('pola.not_signed')}]")
                         for k in p.authority.keys)
     expiry = when(p.expires_at) + (f" [{s('pola.expired')}]" if _expired(p) else "")
     signed = s("pola.signed", signed=len(status.valid), keys=len(p.authority.keys),
                threshold=p.authority.threshold)
     session.table([
-        (s("label.pola"), safe(p.name)),
+        (s("label.pola"), printable(p.name)),
         (s("label.id"), f"{p.id} v{p.version}"),
-        (s("label.decree"), f"{safe(p.decree.number)} ({safe(p.decree.date)})"),
-        (s("label.authority"), f"{safe(p.authority.name)}: " + (
+        (s("label.decree"), f"{printable(p.decree.number)} ({printable(p.decree.date)})"),
+        (s("label.authority"), f"{printable(p.authority.name)}: " + (
             signed if status.ok else s("diff.draft", signed=signed))),
         (s("label.custodians"), signers),
         (s("label.fingerprint"), p.authority.fingerprint()),
@@ -120,8 +120,8 @@ def _agencies(session: Session, p: sandi.pola.PolaContent) -> None:
     session.echo()
     session.say("pola.agencies", count=len(p.agencies))
     rows = [(s("col.agency"), s("col.abbrev"), s("col.name"), s("col.groups"), s("col.key"))]
-    rows += [(a.id, safe(a.abbrev), safe(a.name), ",".join(a.groups), f"v{a.current.version}")
-             for a in p.agencies]
+    rows += [(a.id, printable(a.abbrev), printable(a.name), ",".join(a.groups),
+              f"v{a.current.version}") for a in p.agencies]
     for line in format_columns(rows):
         session.echo("  " + line)
 
@@ -134,9 +134,9 @@ def _rules(session: Session, p: sandi.pola.PolaContent) -> None:
         text = s(f"pola.rule.{r.effect.value}", source=r.source, target=r.target,
                  level=r.level.label)
         if r.sarana:
-            text += f" [{safe(r.sarana)}]"
+            text += f" [{printable(r.sarana)}]"
         if r.note:
-            text += f": {safe(r.note)}"
+            text += f": {printable(r.note)}"
         session.echo(f"  {text}")
     if p.requirements:
         session.echo()

@@ -33,6 +33,7 @@ from .context import (
     when,
     write_new,
 )
+from .escape import printable
 from .params import installed_pola
 
 RENDERED = {".svg": "svg", ".png": "png"}
@@ -90,13 +91,7 @@ def _text(session: Session, value: object) -> str:
         return when(value)
     if isinstance(value, tuple):
         return "[" + ", ".join(_text(session, v) for v in value) + "]"
-    return safe(str(value))
-
-
-def safe(text: str) -> str:
-    """Text a pola's author chose, as it may be printed: escaped if it holds a control or
-    bidirectional character (which could make a line say something else)."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode("ascii")
+    return printable(str(value))
 
 
 #: Fields whose values are words of the model (key states, reasons, member statuses,

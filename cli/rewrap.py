@@ -54,7 +54,7 @@ from .context import (
     shown,
 )
 from .lifecycle import REQUEST_SUFFIX, request_out_option, request_path, write_request
-from .params import Keys, agent_keys, get_passphrase, passphrase_option
+from .params import Keys, agent_keys, check_member, get_passphrase, passphrase_option
 from .passwd import warn_keystore
 
 FAILED = "failed"
@@ -200,16 +200,34 @@ def _results(session: Session, files: list[Path], keystore: Keys,
                                  reason=str(exc), audit_outcome="error")
 
 
-def _check_keys_held(session: Session, keystore: Keys, pola: sandi.Pola) -> None:
-    """Refuse to rewrap to a current version this keystore cannot open."""
-    for agency in keystore.agencies():
+def _check_keys_held(session: Session, held: sandi.keys.HeldKeys, pola: sandi.Pola) -> None:
+    """Refuse to rewrap to a current version this keystore cannot open (before the
+    passphrase, from the keystore's public part; again once unlocked)."""
+    for agency in held.agencies():
         try:
             current = pola.agency(agency).current.version
         except sandi.SandiError:
             continue  # not in the pola: nothing is rewrapped for it
-        if current not in {k.version for k in keystore.keys(agency)}:
+        if not held.has(agency, current):
             raise sandi.errors.KeyNotFound(session.t("rewrap.not_held", agency=agency,
                                                      version=current))
+
+
+def _none_addressed(files: list[Path], held: sandi.keys.HeldKeys) -> bool:
+    """Whether no file is addressed to an agency whose keys the home holds, by the clear
+    headers (rewrap's own test: a stanza for a held agency). Then no key is needed:
+    each is "not addressed to us", as rewrap would find after unlocking. A header is
+    its writer's claim; it can only spare the passphrase for a file rewrap would leave
+    as it is. Stops at the first file that needs the keys (or does not parse)."""
+    agencies = set(held.agencies())
+    for file in files:
+        try:
+            header = sandi.envelope.peek(file)
+        except sandi.SandiError:
+            return False  # reported by the rewrap itself, after unlocking as before
+        if any(agency in agencies for agency, _ in header.stanzas):
+            return False
+    return True
 
 
 def _audit(session: Session, result: FileResult) -> None:
@@ -241,7 +259,7 @@ def _progress(session: Session, length: int) -> Any:
 def _retire(session: Session, keystore: sandi.Keystore, pola: sandi.Pola,
             request_out: Path | None) -> list[dict[str, Any]]:
     """Revocation requests (superseded, from now) for every older, unrevoked version."""
-    now = int(datetime.now(UTC).timestamp())
+    now = datetime.now(UTC)
     written: list[dict[str, Any]] = []
     for agency in keystore.agencies():
         try:
@@ -281,18 +299,27 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
     pola = session.pola()
     if not sandi.Keystore.exists(home):
         raise sandi.errors.NoKeystore(session.t("keystore.missing", home=home))
+    public = sandi.Keystore.peek(home)  # None for a keystore written before public parts
+    if public is not None:  # check first, ask last
+        _check_keys_held(session, public, pola)
+        files = collect(paths)
+        if not retire and _none_addressed(files, public):
+            _report(session, [FileResult(str(f), "not_addressed") for f in files], retire,
+                    None, pola, request_out)
+            return
     keystore: Keys
     passphrase: str | None = None
     if not retire and (held := agent_keys(session)) is not None:
         keystore = held  # the agent's keys: nothing asked, and workers ask the agent too
     else:
+        check_member(session)  # before the passphrase, as every command that unlocks
         passphrase = get_passphrase(session, passphrase_file)
         keystore = sandi.Keystore.open(home, passphrase=passphrase, member=session.member,
                                        pola=pola if sandi.Keystore.uses_vault(home) else None)
         if keystore.member is not None:
             session.member = keystore.member.agency
         warn_keystore(session, keystore)
-    _check_keys_held(session, keystore, pola)
+    _check_keys_held(session, sandi.keys.HeldKeys.of(keystore.keys()), pola)
     results: list[FileResult] = []
     with _taking_turns(session, paths):
         files = collect(paths)
@@ -309,7 +336,7 @@ def rewrap(session: Session, paths: tuple[Path, ...], retire: bool, jobs: int | 
 
 
 def _report(session: Session, results: list[FileResult], retire: bool,
-            keystore: Keys, pola: sandi.Pola, request_out: Path | None) -> None:
+            keystore: Keys | None, pola: sandi.Pola, request_out: Path | None) -> None:
     counts = {kind: sum(r.outcome == kind for r in results) for kind in KINDS}
     failed = [r for r in results if r.outcome == FAILED]
     requests = []

@@ -47,7 +47,7 @@ def _state(session: Session, state: str | None) -> Path | str:
     if state:
         return state if "://" in state else Path(state)
     if not session.home.path.is_dir():
-        raise sandi.errors.InvalidArgument(session.t("audit.no_home", home=session.home.path))
+        raise session.no_home()
     return session.home.path / WITNESS_FILE
 
 

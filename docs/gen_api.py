@@ -40,6 +40,12 @@ error means for an official is in [faq.md](faq.md).
 Everything below is importable from the package: `import sandi`, then `sandi.NAME`; the
 tools of key custodians and of the authority from the surfaces of its subpackages
 (`sandi.keys.NAME`, `sandi.authority.NAME`...). Nothing else is public.
+
+Conventions. Every time a caller passes or reads is a timezone-aware `datetime` (a naive
+one, or epoch seconds, is refused with `InvalidArgument`); the byte formats keep integer
+seconds (docs/format.md). An argument that can only be a file path takes a `str` or any
+`os.PathLike`; an envelope argument (`open`, `verify`, `open_file`'s source) takes bytes,
+text or a binary stream as well, so there a `str` is armored text, never a file name.
 """
 
 #: The subpackages whose ``__init__`` is a public surface, after the top-level names.

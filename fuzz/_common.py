@@ -13,6 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sandi._internal.time import from_epoch
 from sandi.keys.holdings import Holdings
 from sandi.keys.keystore import AgencyKey, Keystore
 from sandi.keys.secretfile import KdfParams
@@ -31,7 +32,7 @@ def _opt(text: str | None) -> bytes | None:
 
 
 #: Every private key of the world (test keys only).
-KEYS = [AgencyKey(agency, k["version"], k["created_at"], b64decode(k["x25519"]),
+KEYS = [AgencyKey(agency, k["version"], from_epoch(k["created_at"]), b64decode(k["x25519"]),
                   b64decode(k["ed25519"]), _opt(k["mlkem_seed"]), _opt(k["mldsa_seed"]))
         for agency, versions in WORLD["agencies"].items() for k in versions]
 

@@ -57,8 +57,8 @@ def main() -> None:
                       b"\x02" + custodian_file])
     write("request", [enrollment(by["sekda", 1]), enrollment(by["kec-a", 2]),
                       key_change(by["bkpsdmd", 2], by["bkpsdmd", 1]),
-                      revocation(by["inspektorat", 2], 1, "superseded", 1_700_000_000),
-                      revocation(by["kec-a", 2], 1, "compromised", 1_700_000_000)])
+                      revocation(by["inspektorat", 2], 1, "superseded", from_epoch(1_700_000_000)),
+                      revocation(by["kec-a", 2], 1, "compromised", from_epoch(1_700_000_000))])
     key = by["sekda", 1]
     signed = sign_checkpoint(key, 42, bytes(range(32)), pola=POLA)
     cosigned = add_cosignature(signed, by["inspektorat", 2], pola=POLA,

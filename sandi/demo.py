@@ -12,6 +12,7 @@ Used by ``sandi demo``, the doctests and the tests. Every key is made fresh.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -65,16 +66,16 @@ class DemoWorld:
         return self.home.install_pola(self.pola.to_bytes(), freshness=statement, now=now)
 
 
-def demo_world(home: Path | str | None = None, *, passphrase: str = DEMO_PASSPHRASE,
+def demo_world(home: str | os.PathLike[str] | None = None, *, passphrase: str = DEMO_PASSPHRASE,
                now: datetime | None = None, kdf: KdfParams = KdfParams.STANDARD) -> DemoWorld:
     """Create the demo in ``home`` (a new temporary directory if None); its key files are
     sealed at Argon2id cost ``kdf`` (test suites pass :attr:`KdfParams.TEST`)."""
     path = Path(home) if home is not None else Path(tempfile.mkdtemp(prefix="sandi-demo-"))
     source = parse_source(example_source())
-    issued = epoch(now)
+    issued = from_epoch(epoch(now))  # whole seconds, as on the wire
     ids = [a["id"] for a in source["agency"]]
     keystore = Keystore.create(path, passphrase=passphrase, kdf=kdf)
-    made = keystore.generate_batch(ids, pq=True, now=from_epoch(issued))
+    made = keystore.generate_batch(ids, pq=True, now=issued)
     keys = {k.agency: [KeyVersion(k.version, k.public, KeyState.CURRENT, issued)] for k in made}
     workstation = path / f"{MEMBER_AGENCY}-workstation"
     people = {m: create_member_key(workstation, m, passphrase=p, pq=True, kdf=kdf)

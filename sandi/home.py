@@ -23,6 +23,7 @@ import os
 import stat
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandi._internal import fs as _fs
 from sandi._internal import system
@@ -33,10 +34,12 @@ from sandi.errors import (
     NoPola,
     PolaNotTrusted,
 )
-from sandi.keys.keystore import KEYSTORE_FILE, Keystore
 from sandi.pola.freshness import FreshnessStatus, seen_for
 from sandi.pola.history import History, Installed, Seen, TrustState, flows_name, pola_name
 from sandi.pola.policy import MAX_SKEW, Pola
+
+if TYPE_CHECKING:  # the keystore's modules load when it is opened (issue 18 §1: an agent's
+    from sandi.keys.keystore import Keystore  # seal or open never opens it)
 
 ENV_HOME = "SANDI_HOME"
 POLA_FILE = "pola.sandi"
@@ -56,7 +59,7 @@ def default_home() -> Path:
 class Home:
     """Paths and trusted state of one home directory."""
 
-    def __init__(self, path: Path | str | None = None) -> None:
+    def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
         self.path = Path(path) if path is not None else default_home()
 
     def __repr__(self) -> str:
@@ -65,6 +68,8 @@ class Home:
     @property
     def keystore_path(self) -> Path:
         """The keystore file."""
+        from sandi.keys.storage import KEYSTORE_FILE
+
         return self.path / KEYSTORE_FILE
 
     @property
@@ -82,6 +87,8 @@ class Home:
         """Unlock this home's keystore, judged by its installed pola (if one is installed):
         in a members' vault, a member the pola lists as suspended or removed at ``now``,
         or with another personal key, is refused (see :meth:`Keystore.open`)."""
+        from sandi.keys.keystore import Keystore
+
         return Keystore.open(self.path, passphrase=passphrase, member=member,
                              pola=self.trusted_pola(), now=now)
 

@@ -32,10 +32,10 @@ b'Nota dinas'
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sandi.errors import KeyNotFound, UnknownAgency
 from sandi.home import Home
@@ -63,7 +63,7 @@ class Service:
     :meth:`Keystore.open`.
     """
 
-    def __init__(self, home: Home | Path | str, *, passphrase: Passphrase,
+    def __init__(self, home: Home | str | os.PathLike[str], *, passphrase: Passphrase,
                  member: str | None = None, now: datetime | None = None) -> None:
         self.home = home if isinstance(home, Home) else Home(home)
         self._passphrase = passphrase

@@ -110,7 +110,7 @@ def pola_with(world: DemoWorld, keys: Mapping[str, Sequence[KeyVersion]], *,
     body = compile_source(source, keys=all_keys,
                           timestamp_key=world.timestamp.public,
                           authority_keys=[a.public for a in world.authority],
-                          threshold=2, issued_at=epoch(world.pola.issued_at))
+                          threshold=2, issued_at=world.pola.issued_at)
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes())
 
 

@@ -157,6 +157,26 @@ def test_opening_the_log_waits_while_the_last_connection_closes(
 def test_a_log_locked_for_good_is_reported(tmp_path: Path,
                                             monkeypatch: pytest.MonkeyPatch) -> None:
     _lock_at_open(monkeypatch, 10**9)
-    monkeypatch.setattr(audit_store, "BUSY_TIMEOUT", 0.05)
     with pytest.raises(StorageError, match=r"cannot open the audit log .*database is locked"):
-        AuditLog(tmp_path / "audit.db")
+        AuditLog(tmp_path / "audit.db", busy_timeout=0.05)
+
+
+def test_a_writer_waits_for_another_no_longer_than_its_busy_timeout(tmp_path: Path) -> None:
+    path = tmp_path / "audit.db"
+    AuditLog(path).close()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another writer, holding the write lock
+    try:
+        log = AuditLog(path, busy_timeout=0.2)
+        started = time.monotonic()
+        with pytest.raises(StorageError, match="cannot append to the audit log"):
+            log.append(Event("open", agency="inspektorat", doc_id="d1"))
+        assert 0.15 <= time.monotonic() - started < 5  # its own timeout, not the 60 s default
+        log.close()
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    log = AuditLog(path)
+    log.append(Event("open", agency="inspektorat", doc_id="d1"))  # the control: lock gone
+    assert log.verify().size == 1
+    log.close()

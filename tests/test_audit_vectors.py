@@ -17,6 +17,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa
 
 import sandi
+from sandi._internal.time import from_epoch
 from sandi.audit import Checkpoint, CosignRequest, Witness
 from sandi.audit.merkle import tree_root
 from sandi.keys.agencykey import AgencyKey
@@ -35,7 +36,7 @@ def _pola() -> sandi.Pola:
 
 def _key(agency: str, version: int) -> AgencyKey:
     k = next(k for k in WORLD["agencies"][agency] if k["version"] == version)
-    return AgencyKey(agency, version, k["created_at"], b64decode(k["x25519"]),
+    return AgencyKey(agency, version, from_epoch(k["created_at"]), b64decode(k["x25519"]),
                      b64decode(k["ed25519"]), _opt(k["mlkem_seed"]), _opt(k["mldsa_seed"]))
 
 

@@ -18,7 +18,7 @@ from sandi.crypto.primitives import DocumentKeys
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
 from sandi.envelope.stanzas import unwrap
-from sandi.errors import NotARecipient, WrappedKeyInvalid
+from sandi.errors import KeyNotFound, NotARecipient, WrappedKeyInvalid
 from sandi.keys.keystore import AgencyKey, Keystore
 from sandi.keys.secretfile import KdfParams
 
@@ -200,11 +200,15 @@ def test_sender_reads_its_own_copy_only_when_addressed(world: DemoWorld,
 
 def test_an_impostor_key_with_a_recipients_name_does_not_unwrap(
         world: DemoWorld, tmp_path: Path) -> None:
-    # A keystore that claims to hold dinkes v1 but has other private keys.
+    # A keystore that claims to hold dinkes v1 but has other private keys. The unwrap
+    # fails; open then says why in the holder's terms (the key is not the registered
+    # one: KeyNotFound), raised from the unwrap's own failure.
     store = Keystore.create(tmp_path / "impostor", passphrase="x", kdf=KdfParams.TEST)
     store.add_keys([AgencyKey.generate("dinkes", 1, pq=True)])
-    with pytest.raises(WrappedKeyInvalid, match="dinkes v1 does not open"):
+    with pytest.raises(KeyNotFound, match="not the key the pola lists as dinkes v1") as caught:
         sandi.open(_seal(world), keystore=store, pola=world.pola)
+    assert isinstance(caught.value.__context__, WrappedKeyInvalid)
+    assert "dinkes v1 does not open" in str(caught.value.__context__)
 
 
 def test_stanza_for_another_agency_does_not_unwrap_with_our_key(world: DemoWorld) -> None:

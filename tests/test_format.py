@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 
 import sandi
 import sandi.crypto.primitives
+from sandi._internal.time import epoch
 from sandi.crypto.primitives import DocumentKeys, hkdf
 from sandi.demo import DemoWorld
 from sandi.envelope.format import (
@@ -449,7 +450,8 @@ def _open_keystore_bytes(home: Path, data: bytes) -> None:
 @FUZZ
 @given(data=st.one_of(st.binary(max_size=300),
                       st.binary(max_size=300).map(lambda b: KEYSTORE_MAGIC + b),
-                      MSGPACK_VALUES.map(lambda v: KEYSTORE_MAGIC + _pack(v))))
+                      MSGPACK_VALUES.map(lambda v: KEYSTORE_MAGIC + _pack(v)),
+                      MSGPACK_VALUES.map(lambda v: b"SANDK\x03" + _pack(v))))  # public part
 def test_keystore_file_fuzz(ks_home: Path, data: bytes) -> None:
     _open_keystore_bytes(ks_home, data)
 
@@ -462,7 +464,7 @@ _SEALER = SealedFile.new(KEYSTORE_MAGIC, "x", KdfParams(ops=1, mem=8192))  # as 
 def test_keystore_contents_fuzz(world: DemoWorld, ks_home: Path, data: st.DataObject) -> None:
     # A correctly sealed keystore (right passphrase) whose content is hostile.
     keys = world.keystore.keys()[:3]
-    template = [[k.agency, k.version, k.created_at, k.x25519, k.ed25519, k.mlkem_seed,
+    template = [[k.agency, k.version, epoch(k.created_at), k.x25519, k.ed25519, k.mlkem_seed,
                  k.mldsa_seed] for k in keys]
     how = data.draw(st.sampled_from(["random", "mutated", "mutated", "valid"]), label="how")
     if how == "random":

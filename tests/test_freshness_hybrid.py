@@ -21,7 +21,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sandi._internal.time import epoch
+from sandi._internal.time import from_epoch
 from sandi.authority.authoring import (
     AuthorityKeyPair,
     compile_source,
@@ -146,11 +146,11 @@ def test_a_hybrid_pola_cannot_name_a_classical_timestamp_key(world: DemoWorld) -
     with pytest.raises(MalformedPola, match=r"pola source: .*the timestamp key signs with "
                                             r"ML-DSA-65 too"):
         compile_source(source, keys=keys, authority_keys=body.authority.keys, threshold=2,
-                       issued_at=body.issued_at,
+                       issued_at=from_epoch(body.issued_at),
                        timestamp_key=replace(world.timestamp.public, mldsa=None))
     # The honest control: the key with both halves compiles.
     assert compile_source(source, keys=keys, authority_keys=body.authority.keys, threshold=2,
-                          issued_at=body.issued_at,
+                          issued_at=from_epoch(body.issued_at),
                           timestamp_key=world.timestamp.public).freshness is not None
 
 
@@ -174,7 +174,7 @@ def test_a_workspace_keeps_both_halves_of_the_timestamp_key(tmp_path: Path) -> N
                         custodians=[c.public for c in custodians], threshold=1,
                         decree_number="1", decree_date="2026-03-02", decree_title="t",
                         timestamp_key=stamp.public)
-    ws.add_agency(enrollment(AgencyKey.generate("setda", 1, now=epoch(T0 - HOUR)),
+    ws.add_agency(enrollment(AgencyKey.generate("setda", 1, now=T0 - HOUR),
                              now=T0 - HOUR), name="Setda", abbrev="Setda", groups=[])
     freshness = ws.build(now=T0).body.freshness
     assert freshness is not None and freshness.mldsa == stamp.public.mldsa

@@ -42,7 +42,7 @@ def reissue(world: DemoWorld, version: int, issued: datetime, *, hybrid_sangat: 
     signers = authority or world.authority
     body = compile_source(source, keys={a.id: list(a.keys) for a in world.pola.agencies},
                           authority_keys=[a.public for a in signers], threshold=2,
-                          issued_at=epoch(issued), timestamp_key=world.timestamp.public)
+                          issued_at=issued, timestamp_key=world.timestamp.public)
     return sign_body(body, signers[:2]).to_bytes()
 
 

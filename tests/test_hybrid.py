@@ -13,6 +13,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import mlkem, x25519
 
 import sandi
+from sandi._internal.time import from_epoch as T
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
 from sandi.envelope.format import Stanza
@@ -132,7 +133,7 @@ def test_seal_names_the_recipient_without_post_quantum_keys(world: DemoWorld) ->
 
     classical_only = AgencyKey.generate("setda", 1, pq=False)
     pola = pola_with(world, {"setda": [KeyVersion(1, classical_only.public, KeyState.CURRENT,
-                                                  0)]})
+                                                  T(0))]})
     with pytest.raises(PolicyViolation, match=r"setda .*no post-quantum key.*--pq"):
         sandi.seal(b"x", sender=world.keystore.identity("inspektorat"), to=["setda"],
                    classification=SANGAT, pola=pola)

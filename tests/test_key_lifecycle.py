@@ -26,7 +26,7 @@ import pytest
 
 import sandi
 import sandi.keys.keystore
-from sandi._internal.time import epoch
+from sandi._internal.time import from_epoch as T
 from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.crypto.public import PublicKeys
 from sandi.demo import DEMO_PASSPHRASE, DemoWorld, demo_world, example_source
@@ -72,12 +72,12 @@ def reissue(world: DemoWorld, version: int, keys: Mapping[str, Sequence[KeyVersi
     body = compile_source(source, keys=history,
                           timestamp_key=world.timestamp.public,
                           authority_keys=[a.public for a in world.authority], threshold=2,
-                          issued_at=epoch(issued))
+                          issued_at=issued)
     return sign_body(body, world.authority[1:]).to_bytes()
 
 
 def revoked(key: KeyVersion, reason: RevocationReason) -> KeyVersion:
-    return replace(key, state=KeyState.REVOKED, revoked_at=epoch(T2), reason=reason)
+    return replace(key, state=KeyState.REVOKED, revoked_at=T2, reason=reason)
 
 
 @pytest.fixture(scope="module")
@@ -87,8 +87,8 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     for agency in (SENDER, RECIPIENT):
         v1 = world.pola.agency(agency).current
         v2 = world.keystore.generate(agency, now=T1)
-        history[agency] = [v1.retire(epoch(T1)),
-                           KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]
+        history[agency] = [v1.retire(T1),
+                           KeyVersion(2, v2.public, KeyState.CURRENT, T1)]
     # The authority publishes each change; the demo home installs them in order.
     home = world.home
     rotated = home.install_pola(reissue(world, 2, history, T1), now=T1)
@@ -104,7 +104,7 @@ def city(tmp_path_factory: pytest.TempPathFactory) -> Iterator[City]:
     # What a holder of v2 would need to backdate a document: a pola (never
     # published) in which v2 was valid from T0.
     backdating = Pola.from_bytes(reissue(world, 2, {SENDER: [
-        history[SENDER][0], replace(history[SENDER][1], not_before=epoch(T0))]}, T0),
+        history[SENDER][0], replace(history[SENDER][1], not_before=T0)]}, T0),
         now=T0)
     yield City(world, {"original": world.pola, "rotated": rotated,
                        "superseded": superseded, "compromised": compromised,
@@ -210,7 +210,7 @@ def test_seal_refuses_what_open_would_refuse(city: City) -> None:
         sandi.seal(DOCUMENT, sender=v1_only, to=["setda"], classification="terbatas",
                    pola=city.polas["rotated"], now=T1 + DAY)
     # A key the pola does not publish under that version:
-    impostor = sandi.keys.keystore.AgencyKey.generate(SENDER, 2, now=epoch(T1))
+    impostor = sandi.keys.keystore.AgencyKey.generate(SENDER, 2, now=T1)
     with pytest.raises(KeyNotValid, match=r"is not the key the pola publishes for it"):
         sandi.seal(DOCUMENT, sender=Identity(SENDER, (impostor,)), to=["setda"],
                    classification="terbatas", pola=city.polas["rotated"], now=T1 + DAY)
@@ -266,12 +266,12 @@ KEYS = PublicKeys(bytes(32), bytes(range(32)))
 BAD_VERSIONS: dict[str, object] = {
     "revoked without a time": {"state": KeyState.REVOKED,
                                "reason": RevocationReason.SUPERSEDED},
-    "revoked without a reason": {"state": KeyState.REVOKED, "revoked_at": 1},
-    "retired with a revocation time": {"state": KeyState.RETIRED, "revoked_at": 1,
+    "revoked without a reason": {"state": KeyState.REVOKED, "revoked_at": T(1)},
+    "retired with a revocation time": {"state": KeyState.RETIRED, "revoked_at": T(1),
                                        "reason": RevocationReason.COMPROMISED},
     "current with a reason": {"state": KeyState.CURRENT,
                               "reason": RevocationReason.COMPROMISED},
-    "retired with a time only": {"state": KeyState.RETIRED, "revoked_at": 1},
+    "retired with a time only": {"state": KeyState.RETIRED, "revoked_at": T(1)},
 }
 
 
@@ -280,4 +280,4 @@ def test_a_key_version_carries_revocation_fields_only_when_revoked(
         fields: dict[str, object]) -> None:
     with pytest.raises(MalformedPola, match=r"revoked_at and reason go with, and only with,"
                                             r" state revoked"):
-        KeyVersion(version=3, keys=KEYS, not_before=0, **fields)  # type: ignore[arg-type]
+        KeyVersion(version=3, keys=KEYS, not_before=T(0), **fields)  # type: ignore[arg-type]

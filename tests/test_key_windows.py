@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 import sandi
-from sandi._internal.time import epoch
+from sandi._internal.time import from_epoch as T
 from sandi.authority.authoring import AuthorityKeyPair
 from sandi.authority.requests import enrollment, key_change, member_status, revocation
 from sandi.authority.workspace import Workspace
@@ -78,7 +78,7 @@ def city(tmp_path: Path) -> City:
                         authority_name="Persandian", custodians=[c.public for c in C],
                         threshold=2, decree_number="Perwal 1/2026", decree_date="2026-03-02",
                         decree_title="Pola")
-    keys = {(a, 1): AgencyKey.generate(a, 1, now=epoch(T0 - DAY), pq=True)
+    keys = {(a, 1): AgencyKey.generate(a, 1, now=T0 - DAY, pq=True)
             for a in ("setda", "bkpsdmd")}
     for (agency, _), key in keys.items():
         ws.add_agency(enrollment(key, now=T0 - DAY), name=agency.upper(), abbrev=agency,
@@ -86,7 +86,7 @@ def city(tmp_path: Path) -> City:
     ws.add_rule("allow", "*", "*", Classification.TERBATAS)
     city = City(ws, Home(tmp_path / "setda-home"), keys, {})
     city.publish(T0)
-    keys["bkpsdmd", 2] = AgencyKey.generate("bkpsdmd", 2, now=epoch(T1 - DAY), pq=True)
+    keys["bkpsdmd", 2] = AgencyKey.generate("bkpsdmd", 2, now=T1 - DAY, pq=True)
     ws.apply_request(key_change(keys["bkpsdmd", 2], keys["bkpsdmd", 1], now=T1 - DAY))
     city.publish(T1)
     return city
@@ -97,11 +97,11 @@ def city(tmp_path: Path) -> City:
 
 def test_publishing_a_successor_ends_the_old_version(city: City) -> None:
     v1, v2 = city.polas[2].agency("bkpsdmd").keys
-    assert (v1.state, v1.retired_at) == (KeyState.RETIRED, epoch(T1))
-    assert (v2.state, v2.retired_at, v2.not_before) == (KeyState.CURRENT, None, epoch(T1 - DAY))
+    assert (v1.state, v1.retired_at) == (KeyState.RETIRED, T1)
+    assert (v2.state, v2.retired_at, v2.not_before) == (KeyState.CURRENT, None, T1 - DAY)
     # The end is recorded once: later builds keep it.
     city.ws.add_rule("allow", "setda", "bkpsdmd", Classification.RAHASIA)
-    assert city.publish(T1 + DAY).agency("bkpsdmd").key(1).retired_at == epoch(T1)
+    assert city.publish(T1 + DAY).agency("bkpsdmd").key(1).retired_at == T1
 
 
 def test_a_retired_key_cannot_sign_300_days_after_the_rotation(city: City) -> None:
@@ -126,7 +126,7 @@ def test_a_superseded_key_cannot_backdate_to_just_before_its_revocation(city: Ci
     # The review's second attack: v1, revoked as superseded from T2, signs a letter
     # dated one second before T2 and presents it 200 days later. Its window ended at
     # T1 already, when v2 was published.
-    city.ws.apply_request(revocation(city.keys["bkpsdmd", 2], 1, "superseded", epoch(T2)))
+    city.ws.apply_request(revocation(city.keys["bkpsdmd", 2], 1, "superseded", T2))
     city.publish(T2)
     judged = T2 + 200 * DAY
     pola = city.home.pola(now=judged)
@@ -146,13 +146,13 @@ def test_member_removal_retires_the_exposed_key(city: City) -> None:
     # `sandi members remove` writes two requests, signed by the agency key the removed
     # official held (v2): the key change to v3 and the removal. The authority applies
     # both; v2's window ends when v3 is published.
-    v2, v3 = city.keys["bkpsdmd", 2], AgencyKey.generate("bkpsdmd", 3, now=epoch(T2), pq=True)
+    v2, v3 = city.keys["bkpsdmd", 2], AgencyKey.generate("bkpsdmd", 3, now=T2, pq=True)
     city.keys["bkpsdmd", 3] = v3
-    person = AgencyKey.generate("budi", 1, now=epoch(T0), pq=True)
+    person = AgencyKey.generate("budi", 1, now=T0, pq=True)
     from sandi.authority.requests import member_enrollment
 
     city.ws.add_member(member_enrollment(person, v2, now=T1), name="Budi", jabatan="Analis")
-    removed_at = epoch(T2)
+    removed_at = T2
     city.ws.apply_request(member_status(v2, "budi", "removed", removed_at, now=T2))
     # The removal alone would leave v2, which Budi still holds, current: refused.
     with pytest.raises(InvalidArgument, match=r"budi was removed from bkpsdmd on 2026-04-11"
@@ -161,7 +161,7 @@ def test_member_removal_retires_the_exposed_key(city: City) -> None:
         city.ws.build(now=T2 + DAY)
     city.ws.apply_request(key_change(v3, v2, now=T2))
     published = city.publish(T2 + DAY)
-    assert published.agency("bkpsdmd").key(2).retired_at == epoch(T2 + DAY)
+    assert published.agency("bkpsdmd").key(2).retired_at == T2 + DAY
     # Budi signs as the agency with his copy of v2, a week after he left: refused.
     later = T2 + 8 * DAY
     forged = city.seal(("bkpsdmd", 2), later, under=2)
@@ -219,7 +219,7 @@ def test_a_home_never_judges_with_a_clock_before_its_floor(city: City) -> None:
 def test_the_floor_only_rises(city: City) -> None:
     # Re-installing an older pola's bytes is refused (rollback); the floor stays.
     floor = city.home.pola(now=T1).clock_floor
-    assert floor == epoch(T1)
+    assert floor == T1
     with pytest.raises(sandi.errors.PolaRollback):
         city.home.install_pola(city.polas[1].to_bytes(), now=T1)
     assert city.home.pola(now=T1).clock_floor == floor
@@ -240,13 +240,14 @@ def test_the_trust_state_is_this_users_alone(city: City) -> None:
 
 @pytest.mark.parametrize(("state", "retired_at", "match"), [
     (KeyState.RETIRED, None, r"a retired key has an end"),
-    (KeyState.CURRENT, 5, r"a retired key has an end"),
-    (KeyState.RETIRED, 9, r"retired_at is before not_before"),
+    (KeyState.CURRENT, T(5), r"a retired key has an end"),
+    (KeyState.RETIRED, T(9), r"retired_at is before not_before"),
 ])
-def test_a_key_window_is_well_formed(state: KeyState, retired_at: int | None,
+def test_a_key_window_is_well_formed(state: KeyState, retired_at: datetime | None,
                                      match: str) -> None:
     keys = AgencyKey.generate("setda", 1, pq=True).public
     with pytest.raises(MalformedPola, match=match):
-        KeyVersion(1, keys, state, 10, retired_at=retired_at)
-    assert KeyVersion(1, keys, KeyState.CURRENT, 10).retire(20).retired_at == 20
-    assert KeyVersion(1, keys, KeyState.CURRENT, 10).retire(20).retire(30).retired_at == 20
+        KeyVersion(1, keys, state, T(10), retired_at=retired_at)
+    current = KeyVersion(1, keys, KeyState.CURRENT, T(10))
+    assert current.retire(T(20)).retired_at == T(20)
+    assert current.retire(T(20)).retire(T(30)).retired_at == T(20)  # an end never moves later

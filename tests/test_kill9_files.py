@@ -243,9 +243,9 @@ def test_kill_9_while_rewrapping_by_copy(city: City) -> None:
     # inspektorat moves from v1 to v200: the stanza grows by a byte, so each file is
     # copied to a new file and renamed over the original (not the in-place journal).
     world = demo_world(city.scratch / "rewrap-city", now=T0, kdf=KdfParams.TEST)
-    v1, v200 = world.keystore.get(US, 1), AgencyKey.generate(US, 200, now=epoch(T1))
-    far = reissue(world, 3, {US: [world.pola.agency(US).current.retire(epoch(T1)),
-                                  KeyVersion(200, v200.public, KeyState.CURRENT, epoch(T1))]})
+    v1, v200 = world.keystore.get(US, 1), AgencyKey.generate(US, 200, now=T1)
+    far = reissue(world, 3, {US: [world.pola.agency(US).current.retire(T1),
+                                  KeyVersion(200, v200.public, KeyState.CURRENT, T1)]})
     rewrap_city = replace(city, pola_file=city.scratch / "far.sandi", pola=far,
                           reader=_home(city.scratch / "both", [v1, v200]))
     rewrap_city.pola_file.write_bytes(far.to_bytes())

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 import sandi
+from sandi._internal.time import from_epoch as T
 from sandi.audit.log import AuditLog, Event
 from sandi.authority.authoring import AuthorityKeyPair
 from sandi.authority.registry import changed_status
@@ -134,7 +135,7 @@ def test_a_suspended_members_later_signatures_are_rejected(city: City) -> None:
     before = sandi.seal(b"sebelum", sender=store.identity("bkpsdmd"), to=["setda"],
                         classification="terbatas", pola=city.pola, now=T0 + timedelta(hours=1))
     city.ws.set_member_status("bkpsdmd", "budi", MemberStatus.SUSPENDED,
-                              at=int((T0 + timedelta(days=1)).timestamp()))
+                              at=T0 + timedelta(days=1))
     city.publish()
     after_pola = city.pola
     assert sandi.verify(before, pola=after_pola, now=T0 + timedelta(hours=2)).signer == "budi"
@@ -150,7 +151,7 @@ def test_a_removed_member_can_neither_open_new_documents_nor_sign(city: City) ->
     new_key = ani.remove_member("budi")
     city.ws.apply_request(key_change(new_key, old_key))
     city.ws.set_member_status("bkpsdmd", "budi", MemberStatus.REMOVED,
-                              at=int((T0 + timedelta(days=1)).timestamp()))
+                              at=T0 + timedelta(days=1))
     pola = city.publish()
     assert pola.agency("bkpsdmd").current.version == new_key.version
     env = sandi.seal(b"baru", sender=city.setda.identity("setda"), to=["bkpsdmd"],
@@ -162,7 +163,7 @@ def test_a_removed_member_can_neither_open_new_documents_nor_sign(city: City) ->
     assert budi_pub  # budi's personal key is still published, but as removed:
     header_member = pola.agency("bkpsdmd").member("budi")
     with pytest.raises(KeyRevoked, match="removed"):
-        header_member.check_active_at("bkpsdmd", int((T0 + timedelta(days=2)).timestamp()))
+        header_member.check_active_at("bkpsdmd", T0 + timedelta(days=2))
 
 
 def test_a_member_of_one_agency_cannot_sign_for_another(city: City) -> None:
@@ -177,14 +178,14 @@ def test_member_status_requests_tighten_with_any_valid_key_but_reinstate_only_wi
         city: City) -> None:
     store = _member_store(city.bkpsdmd, "ani", "sandi milik ani")
     old = store.identity("bkpsdmd").keys[-1]
-    at = int((T0 + timedelta(days=1)).timestamp())
+    at = T0 + timedelta(days=1)
     new = store.generate("bkpsdmd")
     city.ws.apply_request(key_change(new, old))  # `old` is retired from here on
     city.ws.apply_request(member_status(old, "budi", "suspended", at))
     assert city.ws.members()["bkpsdmd"][1].status is MemberStatus.SUSPENDED
     with pytest.raises(MalformedRequest, match="current key"):
-        city.ws.apply_request(member_status(old, "budi", "active", at + 10))
-    city.ws.apply_request(member_status(new, "budi", "active", at + 10))
+        city.ws.apply_request(member_status(old, "budi", "active", at + timedelta(seconds=10)))
+    city.ws.apply_request(member_status(new, "budi", "active", at + timedelta(seconds=10)))
     assert city.ws.members()["bkpsdmd"][1].status is MemberStatus.ACTIVE
 
 
@@ -193,8 +194,8 @@ def test_member_status_requests_tighten_with_any_valid_key_but_reinstate_only_wi
 ACTIVE, SUSPENDED, REMOVED = MemberStatus.ACTIVE, MemberStatus.SUSPENDED, MemberStatus.REMOVED
 
 
-def _t(days: float) -> int:
-    return int((T0 + timedelta(days=days)).timestamp())
+def _t(days: float) -> datetime:
+    return T0 + timedelta(seconds=int(days * 86_400))
 
 
 def _budi(city: City) -> Member:
@@ -320,36 +321,42 @@ def test_an_envelope_signed_while_suspended_stays_refused_after_reinstatement(
 
 def _member(status: MemberStatus = ACTIVE, at: int | None = None,
             suspensions: tuple[tuple[int, int], ...] = ()) -> Member:
-    key = KeyVersion(1, AgencyKey.generate("budi", 1).public, KeyState.CURRENT, 0)
-    return Member("budi", "Budi", "Analis", None, (key,), 0, status, at, suspensions)
+    """A member record; the times in seconds, for short tables."""
+    key = KeyVersion(1, AgencyKey.generate("budi", 1).public, KeyState.CURRENT, T(0))
+    return Member("budi", "Budi", "Analis", None, (key,), T(0), status,
+                  None if at is None else T(at), _ts(suspensions))
+
+
+def _ts(suspensions: tuple[tuple[int, int], ...]) -> tuple[tuple[datetime, datetime], ...]:
+    return tuple((T(start), T(until)) for start, until in suspensions)
 
 
 def test_a_cut_off_only_moves_earlier_and_a_removal_stays_a_removal() -> None:
     out = _member(SUSPENDED, 100)
-    assert (changed_status(out, SUSPENDED, 500, 50).status_at) == 100
-    assert (changed_status(out, SUSPENDED, 80, 50).status_at) == 80
-    removed = changed_status(_member(REMOVED, 100), SUSPENDED, 90, 50)
-    assert (removed.status, removed.status_at) == (REMOVED, 90)
-    assert changed_status(out, REMOVED, 500, 50).status is REMOVED
+    assert (changed_status(out, SUSPENDED, T(500), T(50)).status_at) == T(100)
+    assert (changed_status(out, SUSPENDED, T(80), T(50)).status_at) == T(80)
+    removed = changed_status(_member(REMOVED, 100), SUSPENDED, T(90), T(50))
+    assert (removed.status, removed.status_at) == (REMOVED, T(90))
+    assert changed_status(out, REMOVED, T(500), T(50)).status is REMOVED
 
 
 def test_a_reinstatement_ends_a_suspension_never_before_it_was_made() -> None:
     out = _member(SUSPENDED, 100, ((10, 20),))
-    back = changed_status(out, ACTIVE, 150, 120)
+    back = changed_status(out, ACTIVE, T(150), T(120))
     assert (back.status, back.status_at, back.suspensions) == (ACTIVE, None,
-                                                               ((10, 20), (100, 150)))
+                                                               _ts(((10, 20), (100, 150))))
     # Backdated (effective 50, made at 300): the suspension still ran until 300.
-    assert changed_status(out, ACTIVE, 50, 300).suspensions == ((10, 20), (100, 300))
+    assert changed_status(out, ACTIVE, T(50), T(300)).suspensions == _ts(((10, 20), (100, 300)))
     # Made before the suspension began: it is cancelled, nothing was refused yet.
-    assert changed_status(out, ACTIVE, 50, 60).suspensions == ((10, 20),)
+    assert changed_status(out, ACTIVE, T(50), T(60)).suspensions == _ts(((10, 20),))
 
 
 def test_a_new_suspension_absorbs_the_ended_ones_it_reaches() -> None:
     m = _member(ACTIVE, None, ((10, 20), (30, 40), (50, 60)))
-    out = changed_status(m, SUSPENDED, 35, 0)
-    assert (out.status_at, out.suspensions) == (30, ((10, 20),))
-    assert changed_status(m, SUSPENDED, 40, 0).suspensions == ((10, 20),)
-    assert changed_status(m, SUSPENDED, 41, 0).suspensions == ((10, 20), (30, 40))
+    out = changed_status(m, SUSPENDED, T(35), T(0))
+    assert (out.status_at, out.suspensions) == (T(30), _ts(((10, 20),)))
+    assert changed_status(m, SUSPENDED, T(40), T(0)).suspensions == _ts(((10, 20),))
+    assert changed_status(m, SUSPENDED, T(41), T(0)).suspensions == _ts(((10, 20), (30, 40)))
 
 
 @pytest.mark.parametrize("suspensions, at", [

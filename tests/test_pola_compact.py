@@ -10,6 +10,7 @@ from __future__ import annotations
 import copy
 import os
 import pickle
+import string
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -21,9 +22,10 @@ from hypothesis import strategies as st
 
 import sandi.pola.policy
 from sandi._internal.codec import is_slug
+from sandi._internal.time import from_epoch as T
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
 from sandi.crypto.public import PublicKeys
-from sandi.errors import MalformedPola, UnknownAgency
+from sandi.errors import InvalidArgument, MalformedPola, UnknownAgency
 from sandi.pola._wire import PolaBody, decode_body, encode_body
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
@@ -54,7 +56,7 @@ def _keys(pq: bool = False) -> PublicKeys:
 
 def _agency(agency_id: str, *groups: str, members: tuple[Member, ...] = ()) -> Agency:
     return Agency(agency_id, f"Dinas {agency_id}", agency_id[:8], None, groups,
-                  (KeyVersion(1, _keys(), KeyState.CURRENT, 100),), members)
+                  (KeyVersion(1, _keys(), KeyState.CURRENT, T(100)),), members)
 
 
 def _body(agencies: tuple[Agency, ...], rules: tuple[Rule, ...]) -> PolaBody:
@@ -65,14 +67,14 @@ def _body(agencies: tuple[Agency, ...], rules: tuple[Rule, ...]) -> PolaBody:
 
 def _rich_body() -> PolaBody:
     """Every optional field and every record shape at least once."""
-    old = KeyVersion(1, _keys(), KeyState.REVOKED, 100, 500, RevocationReason.COMPROMISED)
+    old = KeyVersion(1, _keys(), KeyState.REVOKED, T(100), T(500), RevocationReason.COMPROMISED)
     member = Member("rina", "Rina Marlina", "Kepala Bidang", "198001012005012001",
-                    (KeyVersion(1, _keys(pq=True), KeyState.CURRENT, 100),), 100,
-                    MemberStatus.SUSPENDED, 900)
+                    (KeyVersion(1, _keys(pq=True), KeyState.CURRENT, T(100)),), T(100),
+                    MemberStatus.SUSPENDED, T(900))
     setda = Agency("setda", "Sekretariat Daerah", "Setda", "4.01.0.00.0.00.01.0000",
                    ("sekretariat", "inti"),
-                   (old, KeyVersion(2, _keys(pq=True), KeyState.RETIRED, 400, retired_at=600),
-                    KeyVersion(3, _keys(), KeyState.CURRENT, 600)), (member,))
+                   (old, KeyVersion(2, _keys(pq=True), KeyState.RETIRED, T(400), retired_at=T(600)),
+                    KeyVersion(3, _keys(), KeyState.CURRENT, T(600))), (member,))
     agencies = (setda, _agency("dinkes", "dinas"), _agency("kec-a", "kecamatan"))
     rules = (Rule(Effect.ALLOW, "*", "*", Classification.TERBATAS),
              Rule(Effect.ALLOW, "setda", "group:dinas", Classification.SANGAT_RAHASIA,
@@ -229,6 +231,14 @@ def test_long_texts_are_measured_in_bytes() -> None:
         decode_body(_pack(m))
 
 
+@given(st.text(alphabet="az09-\nZé_ ", max_size=34))
+def test_is_slug_is_the_rule_in_words(text: str) -> None:
+    # 1..32 characters of a-z, 0-9 and "-", not starting or ending with "-".
+    rule = (0 < len(text) <= 32 and set(text) <= set(string.ascii_lowercase + string.digits + "-")
+            and not text.startswith("-") and not text.endswith("-"))
+    assert is_slug(text) is rule
+
+
 @given(st.lists(st.text(alphabet="ab9-\nZé", max_size=6), min_size=1, max_size=5))
 def test_the_column_slug_check_agrees_with_is_slug(column: list[str]) -> None:
     assert _all_slugs(column) is all(is_slug(t) for t in column)
@@ -376,13 +386,15 @@ def test_decisions_match_a_naive_reading_of_the_rules(
 # --- the decision cache ------------------------------------------------------------------
 
 
-def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_decision_cache_stays_bounded() -> None:
     assert 1_000 <= sandi.pola.content.DECISION_CACHE <= 100_000
-    monkeypatch.setattr(sandi.pola.content, "DECISION_CACHE", 50)
     agencies = tuple(_agency(f"opd-{i}", f"g{i % 3}") for i in range(40))
     rules = (Rule(Effect.ALLOW, "group:g0", "*", Classification.RAHASIA),
              Rule(Effect.DENY, "*", "group:g1", Classification.TERBATAS))
-    pola = Pola.from_bytes(sign_body(_body(agencies, rules), AUTH).to_bytes())
+    data = sign_body(_body(agencies, rules), AUTH).to_bytes()
+    default = Pola.from_bytes(data)
+    assert default._limits.cache_info().maxsize == sandi.pola.content.DECISION_CACHE
+    pola = Pola.from_bytes(data, decision_cache=50)
     for _ in range(2):  # 1,600 distinct pairs, twice: each answer right after evictions too
         for s in agencies:
             for r in agencies:
@@ -393,6 +405,9 @@ def test_the_decision_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> No
     with pytest.raises(UnknownAgency):
         pola.may_send("opd-0", "bukan-opd", "biasa")
     assert len(pola._selectors) == len(agencies)  # one entry per known agency, no more
+    assert pickle.loads(pickle.dumps(pola))._limits.cache_info().maxsize == 50  # kept
+    with pytest.raises(InvalidArgument, match="decision_cache must be >= 0"):
+        Pola.from_bytes(data, decision_cache=-1)
 
 
 def test_a_loaded_pola_pickles_and_copies() -> None:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from sandi._internal.time import from_epoch as T
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
 from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import Suite
@@ -47,18 +48,19 @@ def _pk(n: int, pq: bool = False) -> PublicKeys:
 
 
 RINA = Member("rina", "Rina Marlina", "Kepala Bidang", "198001012005012001",
-              (KeyVersion(1, _pk(20), KeyState.CURRENT, 100),), 100)
+              (KeyVersion(1, _pk(20), KeyState.CURRENT, T(100)),), T(100))
 BUDI = Member("budi", "Budi Santoso", "Sekretaris", None,
-              (KeyVersion(1, _pk(30), KeyState.CURRENT, 100),), 100,
-              MemberStatus.SUSPENDED, 900)
+              (KeyVersion(1, _pk(30), KeyState.CURRENT, T(100)),), T(100),
+              MemberStatus.SUSPENDED, T(900))
 SETDA = Agency("setda", "Sekretariat Daerah", "Setda", "4.01.0.00", ("inti",),
-               (KeyVersion(1, _pk(40), KeyState.RETIRED, 100, retired_at=600),
-                KeyVersion(2, _pk(50, pq=True), KeyState.CURRENT, 600)), (RINA, BUDI))
+               (KeyVersion(1, _pk(40), KeyState.RETIRED, T(100), retired_at=T(600)),
+                KeyVersion(2, _pk(50, pq=True), KeyState.CURRENT, T(600))), (RINA, BUDI))
 DINKES = Agency("dinkes", "Dinas Kesehatan", "Dinkes", None, ("dinas",),
-                (KeyVersion(1, _pk(60), KeyState.CURRENT, 100),))
+                (KeyVersion(1, _pk(60), KeyState.CURRENT, T(100)),))
 KEC = Agency("kec-a", "Kecamatan A", "Kec. A", None, ("kecamatan",),
-             (KeyVersion(1, _pk(70), KeyState.REVOKED, 100, 300, RevocationReason.COMPROMISED),
-              KeyVersion(2, _pk(80), KeyState.CURRENT, 300)))
+             (KeyVersion(1, _pk(70), KeyState.REVOKED, T(100), T(300),
+                          RevocationReason.COMPROMISED),
+              KeyVersion(2, _pk(80), KeyState.CURRENT, T(300))))
 BASE = PolaBody(
     "kota-uji", 5, "Pola Hubungan Komunikasi Sandi Kota Uji", 10_000, 2_000_000_000,
     Decree("Perwal 7/2026", "2026-03-01", "Pola Hubungan Komunikasi Sandi"),
@@ -158,17 +160,17 @@ EDITS: dict[str, tuple[Edit, str | tuple[str, str | int]]] = {
     "Agency.sipd": (_agency("dinkes", sipd="1.02.0.00"), "sipd"),
     "Agency.groups": (_agency("dinkes", groups=("dinas", "kesehatan")), "groups"),
     "Agency.keys": (_agency("dinkes", keys=(
-        KeyVersion(1, _pk(60), KeyState.RETIRED, 100, retired_at=9_000),
-        KeyVersion(2, _pk(90), KeyState.CURRENT, 9_000))), ("keys", 2)),
+        KeyVersion(1, _pk(60), KeyState.RETIRED, T(100), retired_at=T(9_000)),
+        KeyVersion(2, _pk(90), KeyState.CURRENT, T(9_000)))), ("keys", 2)),
     "Agency.members": (_agency("dinkes", members=(RINA,)), ("members", "rina")),
     "KeyVersion.version": (_key("setda", 2, version=3), ("keys", 3)),
     "KeyVersion.keys": (_key("dinkes", 1, keys=_pk(99)), "keys"),
-    "KeyVersion.state": (_key("setda", 1, state=KeyState.REVOKED, revoked_at=500,
+    "KeyVersion.state": (_key("setda", 1, state=KeyState.REVOKED, revoked_at=T(500),
                               reason=RevocationReason.SUPERSEDED), "state"),
-    "KeyVersion.not_before": (_key("setda", 1, not_before=50), "not_before"),
-    "KeyVersion.revoked_at": (_key("kec-a", 1, revoked_at=250), "revoked_at"),
+    "KeyVersion.not_before": (_key("setda", 1, not_before=T(50)), "not_before"),
+    "KeyVersion.revoked_at": (_key("kec-a", 1, revoked_at=T(250)), "revoked_at"),
     "KeyVersion.reason": (_key("kec-a", 1, reason=RevocationReason.SUPERSEDED), "reason"),
-    "KeyVersion.retired_at": (_key("setda", 1, retired_at=550), "retired_at"),
+    "KeyVersion.retired_at": (_key("setda", 1, retired_at=T(550)), "retired_at"),
     "PublicKeys.x25519": (_pubkey(x25519=b"\x0a" * 32), "keys"),
     "PublicKeys.ed25519": (_pubkey(ed25519=b"\x0b" * 32), "keys"),
     "PublicKeys.mlkem": (_pubkey(mlkem=b"\x0c" * 1184), "keys"),
@@ -178,12 +180,12 @@ EDITS: dict[str, tuple[Edit, str | tuple[str, str | int]]] = {
     "Member.jabatan": (_member("rina", jabatan="Sekretaris Daerah"), "jabatan"),
     "Member.nip": (_member("rina", nip=None), "nip"),
     "Member.keys": (_member("rina", keys=(
-        KeyVersion(1, _pk(20), KeyState.RETIRED, 100, retired_at=900),
-        KeyVersion(2, _pk(21), KeyState.CURRENT, 900))), ("keys", 2)),
-    "Member.joined_at": (_member("rina", joined_at=50), "joined_at"),
-    "Member.status": (_member("rina", status=MemberStatus.REMOVED, status_at=950), "status"),
-    "Member.status_at": (_member("budi", status_at=950), "status_at"),
-    "Member.suspensions": (_member("rina", suspensions=((150, 160),)), "suspensions"),
+        KeyVersion(1, _pk(20), KeyState.RETIRED, T(100), retired_at=T(900)),
+        KeyVersion(2, _pk(21), KeyState.CURRENT, T(900)))), ("keys", 2)),
+    "Member.joined_at": (_member("rina", joined_at=T(50)), "joined_at"),
+    "Member.status": (_member("rina", status=MemberStatus.REMOVED, status_at=T(950)), "status"),
+    "Member.status_at": (_member("budi", status_at=T(950)), "status_at"),
+    "Member.suspensions": (_member("rina", suspensions=((T(150), T(160)),)), "suspensions"),
     "Member.seq": (_member("rina", seq=7), "seq"),
     "Rule.effect": (_rule(2, effect=Effect.ALLOW), "effect"),
     "Rule.source": (_rule(1, source="kec-a"), "source"),
@@ -283,7 +285,7 @@ def test_the_issue_example_is_reported_in_full() -> None:
 
 
 def test_values_are_shown_for_people() -> None:
-    new = _key("setda", 1, state=KeyState.REVOKED, revoked_at=500,
+    new = _key("setda", 1, state=KeyState.REVOKED, revoked_at=T(500),
                reason=RevocationReason.COMPROMISED)(BASE)
     by_field = {c.field: c for c in diff(draft(BASE), draft(new))}
     assert by_field["state"].old == "retired" and by_field["state"].new == "revoked"

@@ -22,7 +22,7 @@ import pytest
 from helpers import forge, known_parts, make_header
 
 import sandi
-from sandi._internal.time import epoch
+from sandi._internal.time import epoch, from_epoch
 from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
 from sandi.authority.requests import enrollment
 from sandi.authority.timestamping import freshness_statement
@@ -60,12 +60,12 @@ def v2_revoking(world: DemoWorld, issued: datetime) -> Pola:
     source = parse_source(example_source())
     source["pola"]["version"] = 2
     keys = {a.id: list(a.keys) for a in world.pola.agencies}
-    keys[STOLEN] = [replace(keys[STOLEN][0].retire(epoch(issued)), state=KeyState.REVOKED,
-                            revoked_at=epoch(T0 + DAY), reason=RevocationReason.COMPROMISED),
+    keys[STOLEN] = [replace(keys[STOLEN][0].retire(issued), state=KeyState.REVOKED,
+                            revoked_at=T0 + DAY, reason=RevocationReason.COMPROMISED),
                     KeyVersion(2, AgencyKey.generate(STOLEN, 2, pq=True).public,
-                               KeyState.CURRENT, epoch(issued))]
+                               KeyState.CURRENT, issued)]
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in world.authority],
-                          threshold=2, issued_at=epoch(issued),
+                          threshold=2, issued_at=issued,
                           timestamp_key=world.timestamp.public)
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes(), now=issued)
 
@@ -132,7 +132,7 @@ def test_renewing_keeps_a_pola_fresh_and_raises_the_floor(world: DemoWorld,
         statement = freshness_statement(world.pola.signed, world.timestamp, now=at)
         pola = home.install_pola(world.pola.to_bytes(), freshness=statement, now=at)
         assert pola.freshness_status(at + 12 * HOUR).fresh_until == at + DAY
-        assert pola.clock_floor == epoch(at)
+        assert pola.clock_floor == from_epoch(epoch(at))
     with pytest.raises(ClockBehind):
         home.pola(now=T0 + DAY)
 
@@ -195,7 +195,7 @@ def test_custodians_renew_with_the_timestamp_key(tmp_path: Path) -> None:
                         custodians=[c.public for c in custodians], threshold=2,
                         decree_number="1", decree_date="2026-03-02", decree_title="t",
                         timestamp_key=stamp.public)
-    ws.add_agency(enrollment(AgencyKey.generate("setda", 1, now=epoch(T0 - DAY)),
+    ws.add_agency(enrollment(AgencyKey.generate("setda", 1, now=T0 - DAY),
                              now=T0 - DAY), name="Setda", abbrev="Setda", groups=[])
     with pytest.raises(InvalidArgument, match=r"nothing is published yet"):
         ws.timestamp(stamp, now=T0)

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from sandi._internal.time import from_epoch as T
 from sandi.crypto.public import PublicKeys
 from sandi.pola._wire import PolaBody, decode_body, encode_body
 from sandi.pola.model import Agency, Authority, AuthorityKey, Decree, KeyState, KeyVersion
@@ -29,7 +30,7 @@ def _big_body() -> bytes:
     agencies = tuple(
         Agency(f"opd-{i}", f"Perangkat Daerah {i}", f"OPD{i}", None, (f"g{i % 50}",),
                (KeyVersion(1, PublicKeys(raw[64 * i:64 * i + 32], raw[64 * i + 32:64 * i + 64]),
-                           KeyState.CURRENT, 1_700_000_000),))
+                           KeyState.CURRENT, T(1_700_000_000)),))
         for i in range(AGENCIES))
     authority = Authority("Persandian", 1, (AuthorityKey("k1", os.urandom(32), "Kustodian"),))
     return encode_body(PolaBody(

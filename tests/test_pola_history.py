@@ -43,7 +43,7 @@ LETTER = b"Data NIK penduduk rentan untuk program vaksinasi"
 
 
 def reissue(world: DemoWorld, version: int, issued: datetime, *, withdraw: bool,
-            hybrid: bool, cap: int, history: tuple[tuple[int, int], ...] = ()) -> bytes:
+            hybrid: bool, cap: int, history: tuple[tuple[int, datetime], ...] = ()) -> bytes:
     """The demo pola at ``version``: with or without A -> C, rahasia's suite and cap."""
     source = parse_source(example_source())
     source["pola"].update(version=version, valid_days=30 if version == 1 else 365)
@@ -54,7 +54,7 @@ def reissue(world: DemoWorld, version: int, issued: datetime, *, withdraw: bool,
                                         "max_recipients": cap}
     keys = {a.id: list(a.keys) for a in world.pola.agencies}
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in world.authority],
-                          threshold=2, issued_at=epoch(issued), history=history)
+                          threshold=2, issued_at=issued, history=history)
     return sign_body(body, world.authority[:2]).to_bytes()
 
 
@@ -193,7 +193,7 @@ def test_a_skipped_version_still_ends_the_one_before(city: City, tmp_path: Path)
     # v1 is in force only until then, not until v3.
     v2_issued = T1
     v3 = reissue(city.world, 3, T1 + 5 * DAY, withdraw=True, hybrid=True, cap=2,
-                 history=((1, epoch(T0)), (2, epoch(v2_issued))))
+                 history=((1, T0), (2, v2_issued)))
     home = Home(tmp_path / "skipper")
     home.install_pola(city.v1, fingerprint=city.world.pola.authority.fingerprint(), now=T0)
     home.install_pola(v3, now=T1 + 5 * DAY)

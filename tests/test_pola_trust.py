@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sandi._internal.codec import pack
+from sandi._internal.time import from_epoch
 from sandi.authority.authoring import AuthorityKeyPair, sign_body
 from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import Suite
@@ -78,7 +79,7 @@ def fake_keys() -> PublicKeys:
 
 def agency(agency_id: str, *groups: str) -> Agency:
     return Agency(agency_id, f"Perangkat Daerah {agency_id}", agency_id.upper(), None, groups,
-                  (KeyVersion(1, fake_keys(), KeyState.CURRENT, _epoch(ISSUED)),))
+                  (KeyVersion(1, fake_keys(), KeyState.CURRENT, ISSUED),))
 
 
 AGENCIES = (agency("setda", "sekretariat"), agency("dinkes", "dinas"),
@@ -235,7 +236,7 @@ def test_a_tampered_rule_under_the_old_signatures_is_refused() -> None:
 
 def test_a_substituted_agency_key_under_the_old_signatures_is_refused() -> None:
     b = decode_body(decode_pola(V1).body_bytes)
-    attacker = KeyVersion(1, fake_keys(), KeyState.CURRENT, _epoch(ISSUED))
+    attacker = KeyVersion(1, fake_keys(), KeyState.CURRENT, ISSUED)
     agencies = tuple(replace(a, keys=(attacker,)) if a.id == "dinkes" else a
                      for a in b.agencies)
     with pytest.raises(PolaSignatureInvalid, match=r"signed 0/2"):
@@ -443,7 +444,7 @@ def test_a_body_breaking_the_model_is_malformed() -> None:
     ):
         with pytest.raises(MalformedPola, match=match):
             decode_body(pack(broken))
-    current = KeyVersion(1, fake_keys(), KeyState.CURRENT, 0)
+    current = KeyVersion(1, fake_keys(), KeyState.CURRENT, from_epoch(0))
     for keys in ((), (current, replace(current, version=2))):
         with pytest.raises(MalformedPola, match=r"exactly one current key version"):
             Agency("dinkes", "Dinas Kesehatan", "Dinkes", None, (), keys)
@@ -624,7 +625,7 @@ def test_a_pola_of_thousands_of_agencies_loads_and_decides() -> None:
     agencies = tuple(
         Agency(f"opd-{i}", f"Perangkat Daerah {i}", f"OPD{i}", None, (f"g{i % n_groups}",),
                (KeyVersion(1, PublicKeys(raw[64 * i:64 * i + 32], raw[64 * i + 32:64 * i + 64]),
-                           KeyState.CURRENT, _epoch(ISSUED)),))
+                           KeyState.CURRENT, ISSUED),))
         for i in range(n_agencies))
     levels = list(Classification)
     rng = random.Random(25_000)

@@ -12,6 +12,7 @@ import msgpack
 import pytest
 
 from sandi._internal.codec import pack
+from sandi._internal.time import from_epoch as T
 from sandi.authority.requests import (
     REQUEST_MAGIC,
     EnrollRequest,
@@ -49,10 +50,10 @@ def test_each_kind_reads_as_its_own_type_with_only_its_fields() -> None:
     cases = [
         (enrollment(V1), EnrollRequest, {"version", "keys"}),
         (key_change(V2, V1), RotateRequest, {"version", "keys"}),
-        (revocation(V2, 1, RevocationReason.SUPERSEDED, 1_800_000_000), RevokeRequest,
+        (revocation(V2, 1, RevocationReason.SUPERSEDED, T(1_800_000_000)), RevokeRequest,
          {"version", "reason", "effective_at"}),
         (member_enrollment(ANI, V1), MemberRequest, {"member", "version", "keys"}),
-        (member_status(V1, "ani", MemberStatus.SUSPENDED, 1_800_000_000), MemberStatusRequest,
+        (member_status(V1, "ani", MemberStatus.SUSPENDED, T(1_800_000_000)), MemberStatusRequest,
          {"member", "status", "effective_at", "seq"}),
     ]
     for data, cls, own in cases:
@@ -63,7 +64,7 @@ def test_each_kind_reads_as_its_own_type_with_only_its_fields() -> None:
     status = read_request(cases[4][0])
     assert isinstance(status, MemberStatusRequest)
     assert (status.member, status.status, status.effective_at) == (
-        "ani", MemberStatus.SUSPENDED, 1_800_000_000)
+        "ani", MemberStatus.SUSPENDED, T(1_800_000_000))
     revoke = read_request(cases[2][0])
     assert isinstance(revoke, RevokeRequest) and revoke.reason is RevocationReason.SUPERSEDED
 
@@ -103,9 +104,9 @@ def test_a_member_request_without_the_member_is_refused() -> None:
 
 def test_closed_values_are_checked_when_a_request_is_made() -> None:
     with pytest.raises(MalformedRequest, match="status must be active, suspended or removed"):
-        member_status(V1, "ani", "pensiun", 1)  # type: ignore[arg-type]
+        member_status(V1, "ani", "pensiun", T(1))  # type: ignore[arg-type]
     with pytest.raises(MalformedRequest, match="reason must be superseded or compromised"):
-        revocation(V1, 1, "lost", 1)  # type: ignore[arg-type]
+        revocation(V1, 1, "lost", T(1))  # type: ignore[arg-type]
 
 
 def test_the_authority_code_has_no_assert_that_python_O_would_remove() -> None:
@@ -134,8 +135,8 @@ def _repack(outer: list[object]) -> bytes:
 
 
 def test_a_hybrid_agency_key_signs_its_requests_with_both_halves() -> None:
-    for data in (key_change(H2, H1), revocation(H1, 1, RevocationReason.SUPERSEDED, 1),
-                 member_status(H1, "ani", MemberStatus.SUSPENDED, 1),
+    for data in (key_change(H2, H1), revocation(H1, 1, RevocationReason.SUPERSEDED, T(1)),
+                 member_status(H1, "ani", MemberStatus.SUSPENDED, T(1)),
                  member_enrollment(AgencyKey.generate("ani", 1, pq=True), H1)):
         outer = _outer(data)
         assert len(outer[3]) == 64 and len(outer[4]) == 3309  # type: ignore[arg-type]

@@ -85,7 +85,7 @@ def reissue(world: DemoWorld, version: int, keys: Mapping[str, Sequence[KeyVersi
     body = compile_source(source, keys=history,
                           timestamp_key=world.timestamp.public,
                           authority_keys=[a.public for a in world.authority], threshold=2,
-                          issued_at=epoch(T1))
+                          issued_at=T1)
     return Pola.from_bytes(sign_body(body, world.authority[:2]).to_bytes(),
                            trusted=world.pola, now=T1)
 
@@ -102,8 +102,8 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Archive]:
     v1 = world.keystore.get(US, 1)
     v2 = world.keystore.generate(US, now=T1)
     rotated = reissue(world, 2, {US: [
-        world.pola.agency(US).current.retire(epoch(T1)),
-        KeyVersion(2, v2.public, KeyState.CURRENT, epoch(T1))]})
+        world.pola.agency(US).current.retire(T1),
+        KeyVersion(2, v2.public, KeyState.CURRENT, T1)]})
     home = tmp_path_factory.mktemp("inspektorat")
     yield Archive(world, world.pola, rotated, home, keystore(home, [v1, v2]),
                   keystore(tmp_path_factory.mktemp("old"), [v1]),
@@ -230,10 +230,10 @@ def test_rewrap_file_in_place(archive: Archive, tmp_path: Path) -> None:
 def test_rewrap_file_when_the_header_changes_length(archive: Archive, tmp_path: Path) -> None:
     # Version 200 takes one more byte than version 1 in msgpack: the whole file is
     # rewritten beside the original and renamed over it.
-    v200 = AgencyKey.generate(US, 200, now=epoch(T1))
+    v200 = AgencyKey.generate(US, 200, now=T1)
     far = reissue(archive.world, 3, {US: [
-        archive.original.agency(US).current.retire(epoch(T1)),
-        KeyVersion(200, v200.public, KeyState.CURRENT, epoch(T1))]})
+        archive.original.agency(US).current.retire(T1),
+        KeyVersion(200, v200.public, KeyState.CURRENT, T1)]})
     store = keystore(tmp_path / "home", [archive.world.keystore.get(US, 1), v200])
     env = seal(archive, [US], data=DOCUMENT * 3000)  # 170 KiB: three payload chunks
     path = tmp_path / "lhp.sandi"

@@ -22,12 +22,12 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 import sandi
-from sandi._internal.time import epoch
 from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.demo import DEMO_PASSPHRASE, demo_world, example_source
 from sandi.envelope.armor import dearmor
@@ -83,7 +83,7 @@ def custodian(tmp_path_factory: pytest.TempPathFactory) -> Custodian:
     keys[US] = [world.pola.agency(US).current.retire(v2.created_at),
                 KeyVersion(2, v2.public, KeyState.CURRENT, v2.created_at)]
     body = compile_source(source, keys=keys, authority_keys=[a.public for a in world.authority],
-                          threshold=2, issued_at=epoch(None),
+                          threshold=2, issued_at=datetime.now(UTC),
                           timestamp_key=world.timestamp.public)
     rotated = sign_body(body, world.authority[:2]).to_bytes()
     home = root / "home"

@@ -9,7 +9,7 @@ signature are kept byte for byte.
 from __future__ import annotations
 
 import random
-import time
+from datetime import UTC, datetime
 
 import pytest
 from helpers import Layout, keystore_with, known_parts, pola_with, seal_known
@@ -84,7 +84,7 @@ def test_rewrap_to_a_new_key_version_after_rotation(world: DemoWorld,
     v1 = world.pola.agency("dinkes").key(1)
     v2 = AgencyKey.generate("dinkes", 2, pq=True)
     rotated = pola_with(world, {"dinkes": [
-        v1.retire(int(time.time())),
+        v1.retire(datetime.now(UTC)),
         KeyVersion(2, v2.public, KeyState.CURRENT, v1.not_before)]})
     only_v2 = keystore_with(world, tmp_path_factory.mktemp("dinkes-v2"), [])
     only_v2.add_keys([v2])
@@ -142,7 +142,7 @@ def test_library_rewrap_keeps_signed_region_payload_and_signature(
     v1 = world.pola.agency("dinkes").key(1)
     v2 = AgencyKey.generate("dinkes", 2, pq=True)
     rotated = pola_with(world, {"dinkes": [
-        v1.retire(int(time.time())),
+        v1.retire(datetime.now(UTC)),
         KeyVersion(2, v2.public, KeyState.CURRENT, v1.not_before)]})
     custodian = keystore_with(world, tmp_path_factory.mktemp("custodian"), ["dinkes"])
     custodian.add_keys([v2])

@@ -14,7 +14,7 @@ import pytest
 import vaultcity
 
 import sandi
-from sandi._internal.time import epoch
+from sandi._internal.time import from_epoch
 from sandi.authority.authoring import compile_source, parse_source, sign_body
 from sandi.demo import DEMO_PASSPHRASE, DemoWorld, example_source
 from sandi.envelope.format import parse_header
@@ -34,14 +34,14 @@ def _rotate(world: DemoWorld, agency: str) -> int:
     made = custodian.generate(agency, pq=True, now=now)
     installed = world.home.pola()
     history = {a.id: list(a.keys) for a in installed.agencies}
-    history[agency] = [*(k.retire(epoch(now)) if k.state is KeyState.CURRENT else k
+    history[agency] = [*(k.retire(now) if k.state is KeyState.CURRENT else k
                          for k in history[agency]),
-                       KeyVersion(made.version, made.public, KeyState.CURRENT, epoch(now))]
+                       KeyVersion(made.version, made.public, KeyState.CURRENT, now)]
     source = parse_source(example_source())
     source["pola"]["version"] = installed.version + 1
     body = compile_source(source, keys=history, timestamp_key=world.timestamp.public,
                           authority_keys=[a.public for a in world.authority], threshold=2,
-                          issued_at=epoch(now), members=_members(installed))
+                          issued_at=now, members=_members(installed))
     world.home.install_pola(sign_body(body, world.authority[:2]).to_bytes())
     return made.version
 
@@ -129,7 +129,7 @@ def test_threads_seal_and_open_while_keys_rotate_and_reload(
         assert SENDER in rotations and isinstance(exc, KeyRevoked), exc
         signed = parse_header(env)[0].signed
         retired = final.agency(SENDER).key(signed.signer.key_version).retired_at
-        assert retired is not None and signed.created_at >= retired
+        assert retired is not None and from_epoch(signed.created_at) >= retired
     if SENDER not in rotations:
         assert not failures
     # Documents were sealed and opened under every pair: the test saw the rotations.
@@ -149,7 +149,7 @@ def test_a_reload_that_fails_keeps_the_pair_in_service(fresh_world: DemoWorld) -
     lone.generate(SENDER, pq=True)
     lone.generate(SENDER, pq=True)
     v2 = lone.get(SENDER, 2)
-    now = epoch(datetime.now(UTC))
+    now = datetime.now(UTC)
     pola = fresh_world.home.pola()
     history = {a.id: list(a.keys) for a in pola.agencies}
     history[SENDER] = [history[SENDER][0].retire(now),

@@ -13,7 +13,7 @@ import inspect
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from helpers import (
@@ -34,7 +34,7 @@ from helpers import (
 )
 
 import sandi
-from sandi._internal.time import epoch
+from sandi._internal.time import epoch, from_epoch
 from sandi.crypto.suite import Suite
 from sandi.demo import DemoWorld
 from sandi.envelope.format import (
@@ -289,6 +289,10 @@ T = 120  # seconds after the demo pola's issue time at which the document is sea
 # (within the clock skew: open and verify run at the real time, maybe before it)
 
 
+def _s(seconds: int) -> timedelta:
+    return timedelta(seconds=seconds)
+
+
 @dataclass(frozen=True)
 class KeyCase:
     """The sender's v1 key as a later pola describes it, and what open and verify say."""
@@ -341,10 +345,11 @@ def test_signer_key_history(world: DemoWorld, stores: dict[str, Keystore],
     env, at = sealed_at_t
     v1 = world.pola.agency("dispendukcapil").key(1)
     v2 = AgencyKey.generate("dispendukcapil", 2, pq=True)
-    old = KeyVersion(1, v1.keys, case.state, epoch(world.pola.issued_at) + case.not_before,
-                     None if case.revoked_at is None else at + case.revoked_at, case.reason,
-                     None if case.retired_at is None else at + case.retired_at)
-    new = KeyVersion(2, v2.public, KeyState.CURRENT, epoch(world.pola.issued_at))
+    old = KeyVersion(1, v1.keys, case.state, world.pola.issued_at + _s(case.not_before),
+                     None if case.revoked_at is None else from_epoch(at) + _s(case.revoked_at),
+                     case.reason,
+                     None if case.retired_at is None else from_epoch(at) + _s(case.retired_at))
+    new = KeyVersion(2, v2.public, KeyState.CURRENT, world.pola.issued_at)
     later = pola_with(world, {"dispendukcapil": [old, new]})
     if case.error is None:
         sandi.verify(env, pola=later)
@@ -361,7 +366,7 @@ def test_revoked_key_warns_the_recipient_who_opens_with_it(world: DemoWorld,
     v1 = world.pola.agency("dinkes").key(1)
     v2 = AgencyKey.generate("dinkes", 2, pq=True)
     later = pola_with(world, {"dinkes": [
-        KeyVersion(1, v1.keys, KeyState.REVOKED, v1.not_before, at + 10,
+        KeyVersion(1, v1.keys, KeyState.REVOKED, v1.not_before, from_epoch(at + 10),
                    RevocationReason.SUPERSEDED),
         KeyVersion(2, v2.public, KeyState.CURRENT, v1.not_before)]})
     doc = sandi.open(env, keystore=stores["dinkes"], pola=later)

@@ -9,7 +9,7 @@ reused the envelope's wrap label. Each attack below is built, with an honest con
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import msgpack
@@ -57,7 +57,7 @@ def _pola_with(city: VaultCity, member: str, status: MemberStatus) -> sandi.Pola
     from sandi.authority.authoring import AuthorityKeyPair, sign_body
 
     body = city.pola._signed.body
-    at = int(datetime.now(UTC).timestamp()) - 1
+    at = datetime.now(UTC) - timedelta(seconds=1)
     agencies = tuple(replace(a, members=tuple(
         replace(m, status=status, status_at=at) if m.id == member else m for m in a.members))
         if a.id == AGENCY else a for a in body.agencies)
@@ -152,10 +152,12 @@ def test_the_slot_list_is_authenticated(home: Path) -> None:
     # Someone who can write the home swaps a slot's public key for their own: the vault
     # no longer opens for anyone, rather than wrapping the next vault key to them.
     path = home / VAULT_FILE
-    agency, generation, slots, nonce, box = msgpack.unpackb(path.read_bytes()[len(VAULT_MAGIC):])
+    agency, generation, slots, public, nonce, box = msgpack.unpackb(
+        path.read_bytes()[len(VAULT_MAGIC):])
     _, theirs = generate_x25519()
     slots[-1][2] = theirs
-    path.write_bytes(VAULT_MAGIC + msgpack.packb([agency, generation, slots, nonce, box]))
+    path.write_bytes(VAULT_MAGIC + msgpack.packb([agency, generation, slots, public, nonce,
+                                                  box]))
     with pytest.raises(MalformedKeyFile, match="damaged or altered"):
         _open(home, "ani")
 

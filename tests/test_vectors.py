@@ -26,6 +26,7 @@ import pytest
 
 import sandi
 import sandi.keys.keystore
+from sandi._internal.time import from_epoch
 from sandi.envelope.format import (
     PREFIX,
     encode_bound,
@@ -95,7 +96,7 @@ def keystores(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Ke
     for agency, versions in WORLD["agencies"].items():
         store = Keystore.create(tmp_path_factory.mktemp(agency), passphrase=PASSPHRASE,
                                 kdf=KdfParams.TEST)
-        store.add_keys([AgencyKey(agency, k["version"], k["created_at"],
+        store.add_keys([AgencyKey(agency, k["version"], from_epoch(k["created_at"]),
                                   b64decode(k["x25519"]), b64decode(k["ed25519"]),
                                   _opt(k["mlkem_seed"]), _opt(k["mldsa_seed"]))
                         for k in versions])

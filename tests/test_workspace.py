@@ -19,6 +19,7 @@ import msgpack
 import pytest
 
 from sandi._internal.codec import pack
+from sandi._internal.time import from_epoch as T
 from sandi.authority.authoring import (
     AuthorityKeyPair,
     add_signature,
@@ -190,7 +191,7 @@ def test_an_enrollment_without_proof_of_possession_is_refused(ws: Workspace) -> 
 def test_add_agency_takes_only_enrollment_requests(ws: Workspace) -> None:
     current = AgencyKey.generate("dinkes", 1, pq=True)
     for request in (key_change(AgencyKey.generate("dinkes", 2, pq=True), current),
-                    revocation(current, 1, "compromised", 0)):
+                    revocation(current, 1, "compromised", T(0))):
         with pytest.raises(MalformedRequest, match=r"takes an enrollment request"):
             ws.add_agency(request, name="Dinas Kesehatan", abbrev="Dinkes", groups=["dinas"])
     assert "dinkes" not in ws.agency_keys()
@@ -430,7 +431,7 @@ def test_a_retired_key_cannot_change_the_current_key(
 def test_revocation_with_reason_and_effective_time(
         rotated: tuple[Workspace, AgencyKey, AgencyKey], reason: str) -> None:
     ws, _, v2 = rotated
-    effective = int(datetime(2026, 6, 1, tzinfo=UTC).timestamp())
+    effective = datetime(2026, 6, 1, tzinfo=UTC)
     req = ws.apply_request(revocation(v2, 1, RevocationReason(reason), effective))
     assert isinstance(req, RevokeRequest)
     assert (req.reason, req.effective_at, req.signed_by) == (RevocationReason(reason),
@@ -446,7 +447,7 @@ def test_revocation_with_reason_and_effective_time(
 def test_a_key_can_ask_for_its_own_revocation(
         rotated: tuple[Workspace, AgencyKey, AgencyKey]) -> None:
     ws, v1, _ = rotated
-    ws.apply_request(revocation(v1, 1, "compromised", 1_800_000_000))
+    ws.apply_request(revocation(v1, 1, "compromised", T(1_800_000_000)))
     assert ws.agency_keys()["bkpsdmd"][0].state is KeyState.REVOKED
 
 
@@ -454,14 +455,14 @@ def test_a_revocation_is_never_loosened(rotated: tuple[Workspace, AgencyKey, Age
     # A thief holding the compromised v1 re-revokes it as merely "superseded", effective
     # far in the future: that would make every signature it forges valid again.
     ws, v1, v2 = rotated
-    ws.apply_request(revocation(v2, 1, "compromised", 1_800_000_000))
-    ws.apply_request(revocation(v1, 1, "superseded", 4_000_000_000))
+    ws.apply_request(revocation(v2, 1, "compromised", T(1_800_000_000)))
+    ws.apply_request(revocation(v1, 1, "superseded", T(4_000_000_000)))
     old = ws.agency_keys()["bkpsdmd"][0]
     assert (old.state, old.reason, old.revoked_at) == (
-        KeyState.REVOKED, RevocationReason.COMPROMISED, 1_800_000_000)
+        KeyState.REVOKED, RevocationReason.COMPROMISED, T(1_800_000_000))
     # A stricter revocation (earlier) is taken.
-    ws.apply_request(revocation(v2, 1, "superseded", 1_700_000_000))
-    assert ws.agency_keys()["bkpsdmd"][0].revoked_at == 1_700_000_000
+    ws.apply_request(revocation(v2, 1, "superseded", T(1_700_000_000)))
+    assert ws.agency_keys()["bkpsdmd"][0].revoked_at == T(1_700_000_000)
 
 
 def test_a_revoked_key_can_revoke_nothing_but_itself(
@@ -469,13 +470,13 @@ def test_a_revoked_key_can_revoke_nothing_but_itself(
     ws, v1, v2 = rotated
     v3 = AgencyKey.generate("bkpsdmd", 3, pq=True)
     ws.apply_request(key_change(v3, v2))
-    ws.apply_request(revocation(v3, 1, "compromised", 1_800_000_000))
+    ws.apply_request(revocation(v3, 1, "compromised", T(1_800_000_000)))
     before = ws.keys_path.read_bytes()
     # The thief of v1 would discredit every document v2 ever signed:
     with pytest.raises(MalformedRequest, match=r"signed by bkpsdmd v1, which is revoked"):
-        ws.apply_request(revocation(v1, 2, "compromised", 0))
+        ws.apply_request(revocation(v1, 2, "compromised", T(0)))
     assert ws.keys_path.read_bytes() == before
-    ws.apply_request(revocation(v3, 2, "superseded", 1_800_000_000))
+    ws.apply_request(revocation(v3, 2, "superseded", T(1_800_000_000)))
     assert [k.state for k in ws.agency_keys()["bkpsdmd"]] == [
         KeyState.REVOKED, KeyState.REVOKED, KeyState.CURRENT]
 
@@ -487,11 +488,11 @@ def test_revoking_the_only_current_key_is_refused(
     for signer in (v2, v1):
         with pytest.raises(MalformedRequest, match=r"revoking bkpsdmd v2 leaves no current"
                                                    r" key: rotate first"):
-            ws.apply_request(revocation(signer, 2, "compromised", 1_800_000_000))
+            ws.apply_request(revocation(signer, 2, "compromised", T(1_800_000_000)))
     with pytest.raises(MalformedRequest, match=r"bkpsdmd has no key v9 to revoke"):
-        ws.apply_request(revocation(v2, 9, "superseded", 1_800_000_000))
+        ws.apply_request(revocation(v2, 9, "superseded", T(1_800_000_000)))
     with pytest.raises(MalformedRequest, match=r"reason must be superseded or compromised"):
-        revocation(v2, 1, "lost", 1_800_000_000)
+        revocation(v2, 1, "lost", T(1_800_000_000))
     assert ws.keys_path.read_bytes() == before
 
 

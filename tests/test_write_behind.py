@@ -19,13 +19,14 @@ from helpers import Layout
 
 import sandi
 from sandi._internal import fs as _fs
-from sandi._internal import system
+from sandi._internal import system, writeback
 from sandi.demo import DemoWorld
 from sandi.envelope.format import CHUNK_SIZE
 from sandi.errors import StorageError, TamperedEnvelope
 
 SIZE = 6 * 1024 * 1024 + 12_345  # seven blocks: the worker threads start after two
 DATA = random.Random(9).randbytes(SIZE)
+STEP = 256 * 1024  # write-behind in small steps, so that a few MiB meet it many times
 
 
 @pytest.fixture
@@ -39,8 +40,7 @@ def small_steps(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int, int]]:
         calls.append((offset, count, flags))
         return real(fd, offset, count, flags)
 
-    monkeypatch.setattr(_fs, "WRITEBACK_STEP", 256 * 1024)
-    monkeypatch.setattr(_fs, "_sync_file_range", lambda: spy)
+    monkeypatch.setattr(writeback, "current", lambda: writeback.WriteBack(spy, STEP))
     return calls
 
 
@@ -75,6 +75,7 @@ def test_write_behind_round_trip_and_the_fsync_stays(
     started = [(o, c) for o, c, flags in small_steps if flags == 2]
     assert all(a[0] + a[1] == b[0] for a, b in itertools.pairwise(started)
                if b[0] != 0), "write-back starts where the previous range ended"
+    assert all(c >= STEP for _, c in started), "and only once a whole step was written"
     # Each output was still fsynced whole before it was published (then its directory).
     assert env.stat().st_size in fsynced and SIZE in fsynced
 
@@ -84,27 +85,26 @@ def test_without_sync_file_range_nothing_changes(world: DemoWorld, tmp_path: Pat
     def refused(fd: int, offset: int, count: int, flags: int) -> None:
         raise OSError(errno.EINVAL, "Invalid argument")
 
-    monkeypatch.setattr(_fs, "WRITEBACK_STEP", 256 * 1024)
-    monkeypatch.setattr(_fs, "_sync_file_range", lambda: refused)
+    monkeypatch.setattr(writeback, "current", lambda: writeback.WriteBack(refused, STEP))
     src, env, out = tmp_path / "a.bin", tmp_path / "a.sandi", tmp_path / "a.out"
     src.write_bytes(DATA)
     _seal(world, src, env)
-    monkeypatch.setattr(_fs, "_sync_file_range", lambda: None)  # not Linux
+    monkeypatch.setattr(writeback, "current", lambda: None)  # not Linux
     _open(world, env, out)
     assert out.read_bytes() == DATA
 
 
 def _disk_full_after(monkeypatch: pytest.MonkeyPatch, writes: int) -> None:
-    real = _fs._Output.write
+    real = writeback.Output.write
     count = [0]
 
-    def write(self: _fs._Output, data: bytes | memoryview) -> int:
+    def write(self: writeback.Output, data: bytes | memoryview) -> int:
         count[0] += 1
         if count[0] > writes:
             raise OSError(errno.ENOSPC, "No space left on device")
         return real(self, data)
 
-    monkeypatch.setattr(_fs._Output, "write", write)
+    monkeypatch.setattr(writeback.Output, "write", write)
 
 
 def _no_thread_left(before: int) -> None:

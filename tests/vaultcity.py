@@ -50,7 +50,7 @@ class VaultCity:
         """The authority sets ``member``'s status from now and publishes; ``home``
         installs the new pola."""
         self.ws.set_member_status(AGENCY, member, status,
-                                  at=int(datetime.now(UTC).timestamp()) - 1)
+                                  at=datetime.now(UTC) - timedelta(seconds=1))
         self.ws.build()
         for custodian in self.custodians:
             self.ws.sign(custodian)
@@ -74,7 +74,7 @@ def build(root: Path) -> VaultCity:
     for member in (*ACTIVE, *SUSPENDED):
         people[member] = create_member_key(home, member, passphrase=passphrase(member),
                                            kdf=KdfParams.TEST, pq=True)
-    agency_key = sandi.keys.AgencyKey.generate(AGENCY, 1, now=int(now.timestamp()), pq=True)
+    agency_key = sandi.keys.AgencyKey.generate(AGENCY, 1, now=now, pq=True)
     init_vault(home, AGENCY, {m: people[m].public for m in ACTIVE}, keys=[agency_key])
     ws.add_agency(enrollment(agency_key), name="Badan Kepegawaian", abbrev="BKPSDMD",
                   groups=["badan"])
@@ -83,7 +83,7 @@ def build(root: Path) -> VaultCity:
                       jabatan="Analis")
     for member in SUSPENDED:
         ws.set_member_status(AGENCY, member, MemberStatus.SUSPENDED,
-                             at=int(datetime.now(UTC).timestamp()))
+                             at=datetime.now(UTC))
     ws.add_rule("allow", "*", "*", sandi.Classification.RAHASIA)
     ws.build(now=now)
     for custodian in custodians:

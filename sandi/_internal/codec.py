@@ -9,6 +9,7 @@ msgpack, ``ValueError`` or ``KeyError``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any, NoReturn
 
@@ -23,6 +24,13 @@ Raise = Callable[[str], NoReturn]
 def pack(obj: object) -> bytes:
     """Encode ``obj`` canonically (maps with sorted keys, bin for bytes)."""
     return msgpack.packb(_sorted(obj), use_bin_type=True)  # type: ignore[no-any-return]
+
+
+def pack_arrays(obj: object) -> bytes:
+    """:func:`pack` for a structure of arrays and scalars only (an envelope's blocks): with
+    no map in it there is nothing to sort, so it is not walked first. A map given here
+    would not be sorted, and the strict decoder would refuse what came out."""
+    return msgpack.packb(obj, use_bin_type=True)  # type: ignore[no-any-return]
 
 
 def _sorted(obj: object) -> object:
@@ -159,20 +167,19 @@ class Fields:
 
     def slug(self, value: object, name: str) -> str:
         """An identifier: lowercase letters, digits and inner hyphens, at most 32 bytes."""
+        if isinstance(value, str) and is_slug(value):  # ASCII: 1..32 characters are bytes
+            return value
         text = self.text(value, name, 32)
         if not is_slug(text):
             self.fail("{name} {text!r} is not a slug (a-z, 0-9, inner '-')", name=name, text=text)
         return text
 
 
-_SLUG_CHARS = frozenset("abcdefghijklmnopqrstuvwxyz0123456789-")
+# 1..32 of a-z, 0-9 and "-", neither first nor last; ASCII only (no re.IGNORECASE or
+# \w), and fullmatch allows no trailing newline.
+_SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,30}[a-z0-9])?")
 
 
 def is_slug(text: str) -> bool:
     """Whether ``text`` is a valid agency, member or group id."""
-    return (
-        0 < len(text) <= 32
-        and set(text) <= _SLUG_CHARS
-        and not text.startswith("-")
-        and not text.endswith("-")
-    )
+    return _SLUG.fullmatch(text) is not None

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import io
 import os
 import re
 import secrets
@@ -34,7 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from sandi._internal import system
+from sandi._internal import system, writeback
 from sandi._internal.i18n import Phrase
 from sandi.errors import InsecureKeyFile, InvalidArgument, OutputExists, StorageError
 
@@ -58,7 +57,7 @@ def os_reason(exc: OSError, *, reading: bool = False) -> Phrase | str:
     return reasons.get(exc.errno or 0) or exc.strerror or Phrase("I/O error")
 
 
-def storage_error(exc: OSError, path: Path | str) -> StorageError:
+def storage_error(exc: OSError, path: str | os.PathLike[str]) -> StorageError:
     """A StorageError naming the path and the reason, for the user."""
     return StorageError("cannot write {path}: {reason}; nothing was written", path=path,
                         reason=os_reason(exc))
@@ -155,64 +154,8 @@ def _publish(fd: int, temp: Path | None, target: Path, overwrite: bool) -> None:
         system.rename_new(temp, target)
 
 
-# --- write-behind ----------------------------------------------------------------------
-
-WRITEBACK_STEP = 8 * 1024 * 1024  # bytes between two starts of write-back
-_WRITE = 2  # SYNC_FILE_RANGE_WRITE (<linux/fs.h>): start write-back of dirty pages
-_WAIT = 1 | 2 | 4  # WAIT_BEFORE | WRITE | WAIT_AFTER: write back and wait until on disk
-
-_sync_file_range = system.sync_file_range  # a name here, for tests to replace
-
-
-class _Output(io.BufferedWriter):
-    """The output file, written back to disk while it grows.
-
-    Every :data:`WRITEBACK_STEP` bytes it starts the kernel's write-back of what
-    was just written, and waits until the step before that is on disk. Write-back
-    then overlaps the encryption (on the writer's thread, which the wait releases),
-    dirty memory stays at a few steps, and the fsync before publishing waits for
-    about one step instead of the whole file (1.2-1.7 s for 1 GiB on the benchmark
-    VM). That fsync stays and is the durability guarantee: ``sync_file_range``
-    flushes neither the metadata nor the disk's cache. A file system that refuses
-    ``sync_file_range`` just gets no write-behind; a real I/O error there would
-    also fail the fsync, which reports it.
-    """
-
-    def __init__(self, fd: int) -> None:
-        super().__init__(io.FileIO(fd, "wb", closefd=False))
-        self._fd = fd
-        self._written = 0  # bytes written so far
-        self._started = 0  # write-back started for [0, _started)
-        self._previous = 0  # where the latest started range begins
-        self._waited = 0  # [0, _waited) is known to be on disk
-        self._behind = True  # cleared where there is no sync_file_range
-
-    def write(self, data: bytes | memoryview) -> int:  # type: ignore[override]
-        """Write ``data``; every step, start write-back (and wait for the older step)."""
-        count = super().write(data)
-        self._written += count
-        if self._behind and self._written - self._started >= WRITEBACK_STEP:
-            self._write_behind()
-        return count
-
-    def _write_behind(self) -> None:
-        sync = _sync_file_range()
-        if sync is None:
-            self._behind = False
-            return
-        self.flush()
-        try:
-            sync(self._fd, self._started, self._written - self._started, _WRITE)
-            if self._previous > self._waited:
-                sync(self._fd, self._waited, self._previous - self._waited, _WAIT)
-                self._waited = self._previous
-        except OSError:
-            self._behind = False  # an optimisation only; the fsync reports real errors
-        self._previous, self._started = self._started, self._written
-
-
 @contextlib.contextmanager
-def atomic_output(target: Path | str, *, overwrite: bool = False,
+def atomic_output(target: str | os.PathLike[str], *, overwrite: bool = False,
                   mode: int = 0o644) -> Iterator[BinaryIO]:
     """Yield a binary file; on normal exit it becomes ``target``, else it vanishes."""
     path = Path(target).absolute()
@@ -223,7 +166,7 @@ def atomic_output(target: Path | str, *, overwrite: bool = False,
 
 
 @contextlib.contextmanager
-def atomic_output_in(directory: Path | str, name: Callable[[], str], *,
+def atomic_output_in(directory: str | os.PathLike[str], name: Callable[[], str], *,
                      overwrite: bool = False, mode: int = 0o644) -> Iterator[BinaryIO]:
     """Like :func:`atomic_output`, but the file's name in ``directory`` is asked of
     ``name()`` only once the content is complete (e.g. a name that was encrypted)."""
@@ -253,7 +196,7 @@ def _atomic(folder: Path, resolve: Callable[[], Path], overwrite: bool,
         raise storage_error(exc, folder) from None
     target, held = folder, fd
     try:
-        with _Output(fd) as out:
+        with writeback.Output(fd, writeback.current()) as out:
             yield out
             out.flush()
             os.fsync(fd)
@@ -278,14 +221,14 @@ def _atomic(folder: Path, resolve: Callable[[], Path], overwrite: bool,
                 os.unlink(temp)
 
 
-def atomic_write(target: Path | str, data: bytes, *, overwrite: bool = False,
+def atomic_write(target: str | os.PathLike[str], data: bytes, *, overwrite: bool = False,
                  mode: int = 0o644) -> None:
     """Write ``data`` to ``target`` atomically."""
     with atomic_output(target, overwrite=overwrite, mode=mode) as out:
         out.write(data)
 
 
-def write_file(path: Path | str, data: bytes, *, overwrite: bool = False,
+def write_file(path: str | os.PathLike[str], data: bytes, *, overwrite: bool = False,
                mode: int = 0o644) -> None:
     """Write ``data`` to ``path`` atomically and durably, as sandi writes its own files.
 
@@ -358,13 +301,13 @@ def lock_at(path: Path, *, create: bool = False,
         os.close(fd)
 
 
-Source = Path | str | BinaryIO
+Source = str | os.PathLike[str] | BinaryIO
 
 
 @contextlib.contextmanager
 def reader(src: Source) -> Iterator[BinaryIO]:
     """The binary stream of a path (opened and closed here), or the stream itself."""
-    if not isinstance(src, (str, Path)):
+    if not isinstance(src, (str, os.PathLike)):
         yield src
         return
     try:

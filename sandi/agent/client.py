@@ -36,7 +36,6 @@ from sandi.crypto.wrap import WrapLabels
 from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.errors import AgentError, InvalidArgument, SandiError
 from sandi.keys.agencykey import Identity, PrivateKey, held_identity, no_version
-from sandi.keys.members import check_member
 
 if TYPE_CHECKING:
     from sandi.pola.policy import Pola
@@ -204,6 +203,8 @@ class AgentKeystore:
         does not list yet is let in with a warning (:attr:`warnings`). Nothing to check
         when the agent holds no member's key."""
         if self.member is not None:
+            from sandi.keys.members import check_member  # only a member's agent needs it
+
             agency = self.agencies()[0] if self.agencies() else ""
             self.warnings = check_member(agency, self.member, pola, epoch(now))
 
@@ -229,7 +230,7 @@ def _index(keys: list[AgentKey]) -> Mapping[str, tuple[PrivateKey, ...]]:
     return {agency: tuple(held) for agency, held in index.items()}
 
 
-def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None = None,
+def connect(home: str | os.PathLike[str], *, pola: Pola | None = None, now: datetime | None = None,
             runtime: str | None = None) -> AgentKeystore | None:
     """The keys the agent serving ``home`` holds, or None if no agent runs for it.
 
@@ -265,7 +266,7 @@ def connect(home: Path | str, *, pola: Pola | None = None, now: datetime | None 
     return store
 
 
-def stop(home: Path | str, *, runtime: str | None = None) -> int | None:
+def stop(home: str | os.PathLike[str], *, runtime: str | None = None) -> int | None:
     """Make the agent serving ``home`` forget its keys and end; its pid, or None if
     none was running."""
     if not available():  # no agent can run here (Windows, macOS)

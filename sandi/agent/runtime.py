@@ -41,7 +41,7 @@ def socket_dir(runtime: str | None = None) -> Path:
     return Path.home() / _FALLBACK
 
 
-def socket_path(home: Path | str, *, runtime: str | None = None) -> Path:
+def socket_path(home: str | os.PathLike[str], *, runtime: str | None = None) -> Path:
     """The socket of the agent serving ``home``."""
     key = hashlib.sha256(os.fsencode(Path(home).resolve())).hexdigest()[:16]
     path = socket_dir(runtime) / f"agent-{key}.sock"

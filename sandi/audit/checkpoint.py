@@ -32,7 +32,7 @@ from datetime import datetime
 from typing import Protocol
 
 from sandi._internal.codec import is_slug
-from sandi._internal.time import epoch, from_epoch
+from sandi._internal.time import LAST_SECOND, epoch, from_epoch
 from sandi.crypto.primitives import SigningKey, same, verify_signature
 from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import Suite
@@ -47,7 +47,6 @@ EM_DASH = "\u2014 "
 #: The most signature lines a checkpoint may carry (C2SP asks verifiers to accept 16).
 MAX_SIGNATURES = 16
 MAX_SIZE = 2**63 - 1
-_LAST_SECOND = 253_402_300_799  # 9999-12-31 23:59:59 UTC
 _SIG_LENGTHS = {Suite.CLASSICAL.signature_len: False, Suite.HYBRID.signature_len: True}
 
 
@@ -140,7 +139,7 @@ class Checkpoint:
         _verify(witness_key.keys, self.cosigned_message(cosigned.time), cosigned.key_id,
                 cosigned.signature, hybrid, LABEL_COSIGNATURE,
                 f"{witness}/v{cosigned.key_version}")
-        witness_key.check_signed_at(witness, epoch(cosigned.time))
+        witness_key.check_signed_at(witness, cosigned.time)
 
 
 class CheckpointKey(Protocol):
@@ -287,7 +286,7 @@ def _parse(text: str) -> Checkpoint:
         if len(body) - 8 not in _SIG_LENGTHS or witness == agency:
             raise ValueError("cosignature")
         at = int.from_bytes(body[:8], "big")
-        if at > _LAST_SECOND:
+        if at > LAST_SECOND:
             raise ValueError("time")
         cosignatures.append(Cosignature(witness, wversion, wkid, from_epoch(at), body[8:]))
     if len({c.witness for c in cosignatures}) != len(cosignatures):

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import os
 import socket
 import sqlite3
 import threading
@@ -34,21 +35,22 @@ from collections.abc import Iterator
 from dataclasses import astuple, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sandi._internal.codec import pack
-from sandi._internal.time import epoch, from_epoch
-from sandi.audit.checkpoint import Checkpoint, CheckpointKey, sign_checkpoint
+from sandi._internal.time import LAST_SECOND, epoch, from_epoch
 from sandi.audit.merkle import MerkleTree, consistency_proof, tree_root
-from sandi.audit.stores import SqliteStore, open_store
-from sandi.audit.witness import CosignRequest
+from sandi.audit.stores import BUSY_TIMEOUT, SqliteStore, open_store
 from sandi.crypto.primitives import same
 from sandi.errors import AuditLogBroken, InvalidArgument, MalformedInput
 from sandi.pola.policy import Pola
 
+if TYPE_CHECKING:  # checkpoints load when one is made or read, not on every append
+    from sandi.audit.checkpoint import Checkpoint, CheckpointKey
+    from sandi.audit.witness import CosignRequest
+
 RECORD_LABEL = b"sandi/v1/audit-record\x00"
 GENESIS = bytes(32)
-#: The last second a record may carry (9999-12-31 23:59:59 UTC).
-LAST_SECOND = 253_402_300_799
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,15 @@ class AuditLog:
     Safe to share between threads: every use of the connection holds the log's lock.
     """
 
-    def __init__(self, target: Path | str) -> None:
-        self._store = open_store(target)
+    def __init__(self, target: str | os.PathLike[str], *,
+                 busy_timeout: float = BUSY_TIMEOUT) -> None:
+        """Open (or create) the log at ``target``: a SQLite file's path, or a
+        ``postgresql://`` URL. A SQLite writer waits up to ``busy_timeout`` seconds for
+        another's lock, then raises StorageError."""
+        self._store = open_store(target, busy_timeout=busy_timeout)
         self._lock = threading.Lock()
-        self.path = target if isinstance(target, Path) else Path(target) \
-            if not str(target).startswith(("postgresql://", "postgres://")) else Path()
+        text = os.fspath(target)
+        self.path = Path() if text.startswith(("postgresql://", "postgres://")) else Path(text)
 
     @property
     def _db(self) -> sqlite3.Connection:
@@ -218,6 +224,8 @@ class AuditLog:
     def checkpoint(self, key: CheckpointKey, *, pola: Pola) -> Checkpoint:
         """Sign the log's current size and Merkle root with an agency key (a
         ``sandi.keys.AgencyKey`` published in ``pola``), hybrid if the pola requires it."""
+        from sandi.audit.checkpoint import sign_checkpoint
+
         return sign_checkpoint(key, *self._size_and_root(), pola=pola)
 
     def _size_and_root(self) -> tuple[int, bytes]:
@@ -244,6 +252,8 @@ class AuditLog:
                                  "{size}: records were removed", count=checkpoint.size,
                                  size=old_size)
         proof = consistency_proof(leaves[:checkpoint.size], old_size)
+        from sandi.audit.witness import CosignRequest
+
         return CosignRequest(old_size, tuple(proof), checkpoint)
 
     def keep(self, checkpoint: Checkpoint, *, pola: Pola, witness: str) -> LogStatus:
@@ -261,6 +271,8 @@ class AuditLog:
             text = self._store.checkpoint_text()
         if text is None:
             return None
+        from sandi.audit.checkpoint import Checkpoint
+
         try:
             return Checkpoint.from_text(text)
         except MalformedInput:

@@ -86,16 +86,18 @@ def _where(since: int | None, doc_id: str | None, after: int,
     return " WHERE " + " AND ".join(clauses), args
 
 
-def connect_sqlite(path: Path, what: Phrase, schema: list[str]) -> sqlite3.Connection:
+def connect_sqlite(path: Path, what: Phrase, schema: list[str], *,
+                   busy_timeout: float = BUSY_TIMEOUT) -> sqlite3.Connection:
     """A connection to the SQLite file ``path`` (made 0600 if new), in WAL mode with full
-    sync, ``schema`` applied; StorageError naming ``what`` if it cannot be opened."""
-    deadline = time.monotonic() + BUSY_TIMEOUT
+    sync, ``schema`` applied; StorageError naming ``what`` if it cannot be opened. Waits
+    up to ``busy_timeout`` seconds for another connection's lock, at open and later."""
+    deadline = time.monotonic() + busy_timeout
     pause = 0.001
     while True:
         try:
             if not path.exists():  # the log names people and documents: 0600, like keys
                 os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-            db = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None,
+            db = sqlite3.connect(path, timeout=busy_timeout, isolation_level=None,
                                  check_same_thread=False)  # the owner's lock guards it
             try:
                 db.execute("PRAGMA journal_mode=WAL")
@@ -126,13 +128,14 @@ def connect_sqlite(path: Path, what: Phrase, schema: list[str]) -> sqlite3.Conne
 class SqliteStore:
     """The log in one SQLite file, in WAL mode."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, busy_timeout: float = BUSY_TIMEOUT) -> None:
         self.path = path
         blob = "BLOB NOT NULL"
         columns = ", ".join(f"{c} {t}" for c, t in zip(COLUMNS, (*_TYPES, blob, blob),
                                                         strict=True))
         self.db = connect_sqlite(path, Phrase("the audit log"), [
-            f"CREATE TABLE IF NOT EXISTS records ({columns})", _CHECKPOINTS])
+            f"CREATE TABLE IF NOT EXISTS records ({columns})", _CHECKPOINTS],
+            busy_timeout=busy_timeout)
 
     def append(self, build: Build) -> tuple[Any, ...]:
         try:
@@ -259,9 +262,11 @@ class PostgresStore:
         self.db.close()
 
 
-def open_store(target: Path | str) -> SqliteStore | PostgresStore:
-    """A PostgreSQL store for a ``postgresql://`` URL, else a SQLite file."""
-    text = str(target)
+def open_store(target: str | os.PathLike[str], *, busy_timeout: float = BUSY_TIMEOUT
+               ) -> SqliteStore | PostgresStore:
+    """A PostgreSQL store for a ``postgresql://`` URL, else a SQLite file (whose writers
+    wait up to ``busy_timeout`` seconds for each other)."""
+    text = os.fspath(target)
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresStore(text)
-    return SqliteStore(Path(target))
+    return SqliteStore(Path(text), busy_timeout=busy_timeout)

@@ -29,6 +29,7 @@ does not move. The witness learns only sizes and hashes, never a record.
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 from base64 import b64decode, b64encode
@@ -94,7 +95,7 @@ class Witness:
     """The witness of one agency (``key``, its private key version, published in
     ``pola``), keeping its state in a SQLite file or a ``postgresql://`` URL."""
 
-    def __init__(self, target: Path | str, *, pola: Pola, key: CheckpointKey) -> None:
+    def __init__(self, target: str | os.PathLike[str], *, pola: Pola, key: CheckpointKey) -> None:
         self._pola, self._key = pola, key
         self._lock = threading.Lock()
         self._state = _open_state(target)
@@ -144,7 +145,7 @@ class Witness:
             return self._state.transaction(origin, advance)
 
 
-def witnessed(target: Path | str, agency: str) -> Checkpoint | None:
+def witnessed(target: str | os.PathLike[str], agency: str) -> Checkpoint | None:
     """The last checkpoint the witness with state ``target`` cosigned for ``agency``'s
     log, as it handed it out: what an auditor checks the agency's log against (with
     ``AuditLog.verify(checkpoint, pola=..., witness=...)``)."""
@@ -156,9 +157,9 @@ def witnessed(target: Path | str, agency: str) -> Checkpoint | None:
     return None if text is None else Checkpoint.from_text(text)
 
 
-def _open_state(target: Path | str) -> _SqliteState | _PgState:
-    if str(target).startswith(("postgresql://", "postgres://")):
-        return _PgState(str(target))
+def _open_state(target: str | os.PathLike[str]) -> _SqliteState | _PgState:
+    if os.fspath(target).startswith(("postgresql://", "postgres://")):
+        return _PgState(os.fspath(target))
     return _SqliteState(Path(target))
 
 

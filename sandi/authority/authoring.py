@@ -12,12 +12,13 @@ source. Compiling refuses anything the loader would refuse, with the same
 
 from __future__ import annotations
 
+import os
 import secrets
 import tomllib
 from base64 import b64decode, b64encode
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from sandi._internal import fs as _fs
 from sandi._internal.codec import Fields, is_slug, pack, unpack
 from sandi._internal.i18n import Phrase
+from sandi._internal.time import epoch_of
 from sandi.crypto.primitives import SigningKey, hkdf
 from sandi.crypto.suite import MLDSA65_PUBLIC_SIZE, Suite
 from sandi.errors import MalformedKeyFile, MalformedPola
@@ -210,10 +212,12 @@ def _freshness(src: Mapping[str, Any], key: AuthorityKey | None) -> Freshness | 
 
 def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVersion]],
                    authority_keys: Sequence[AuthorityKey], threshold: int,
-                   issued_at: int, members: Mapping[str, Sequence[Member]] | None = None,
+                   issued_at: datetime,
+                   members: Mapping[str, Sequence[Member]] | None = None,
                    timestamp_key: AuthorityKey | None = None,
-                   history: Sequence[tuple[int, int]] = ()) -> PolaBody:
-    """Compile parsed source plus each agency's key versions into a pola body.
+                   history: Sequence[tuple[int, datetime]] = ()) -> PolaBody:
+    """Compile parsed source plus each agency's key versions into a pola body, issued at
+    ``issued_at``.
 
     ``timestamp_key`` is the public key of the timestamp role (freshness statements,
     :mod:`sandi.pola.freshness`; its ``id`` and ``custodian`` are not published, and its
@@ -222,6 +226,8 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
     version published before.
     """
     f = _SRC
+    issued = epoch_of(issued_at)  # the body is the wire's: seconds
+    published = tuple((version, epoch_of(at)) for version, at in history)
     top = f.map(dict(src), "source", {"pola", "decree", "agency"},
                 frozenset({"allow", "deny", "requirement", "tsa", "freshness"}))
     meta = f.map(top["pola"], "pola", {"id", "name", "authority", "valid_days"},
@@ -250,13 +256,13 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
     valid = f.integer(meta["valid_days"], "valid_days", 1, 3660)
     return _as_loaded(PolaBody(
         f.slug(meta["id"], "pola id"), f.integer(meta.get("version", 1), "version", 1, 2**62),
-        f.text(meta["name"], "name", 1024), issued_at, issued_at + valid * _DAY,
+        f.text(meta["name"], "name", 1024), issued, issued + valid * _DAY,
         Decree(f.text(dec["number"], "decree number", 1024), f.text(decree_date, "date", 32),
                f.text(dec["title"], "decree title", 1024)),
         Authority(f.text(meta["authority"], "authority", 1024), threshold,
                   tuple(authority_keys)),
         tuple(agencies), _rules(top, ids, groups), source_requirements(top), _tsa(top),
-        _freshness(top, timestamp_key), tuple(history)))
+        _freshness(top, timestamp_key), published))
 
 
 def _as_loaded(body: PolaBody) -> PolaBody:
@@ -297,15 +303,15 @@ def add_signature(signed: SignedPola, signer: AuthorityKeyPair,
 CUSTODIAN_MAGIC = CUSTODIAN_KEY.magic
 
 
-def save_custodian_key(path: Path | str, key: AuthorityKeyPair, passphrase: str | bytes, *,
-                       kdf: KdfParams = KdfParams.CUSTODIAN) -> None:
+def save_custodian_key(path: str | os.PathLike[str], key: AuthorityKeyPair,
+                       passphrase: str | bytes, *, kdf: KdfParams = KdfParams.CUSTODIAN) -> None:
     """Write a custodian's private key, sealed under their own passphrase (0600) at
     Argon2id cost ``kdf`` (default 1 GiB x 3: this key signs a whole government's pola)."""
     sealed = SealedFile.new(CUSTODIAN_MAGIC, passphrase, kdf)
     _fs.atomic_write(path, sealed.seal(pack([key.id, key.custodian, key.seed])), mode=0o600)
 
 
-def load_custodian_key(path: Path | str, passphrase: str | bytes) -> AuthorityKeyPair:
+def load_custodian_key(path: str | os.PathLike[str], passphrase: str | bytes) -> AuthorityKeyPair:
     """Unlock a custodian's private key file (:func:`custodian_key_cost` tells its cost)."""
     _, plain = read_sealed(Path(path), CUSTODIAN_MAGIC, passphrase)
     f = Fields(MalformedKeyFile, Phrase("custodian key"))

@@ -9,11 +9,12 @@ ends at the issue time of the build that publishes its successor
 from __future__ import annotations
 
 import base64
+from datetime import datetime
 from typing import Any
 
 import tomlkit
 
-from sandi._internal.time import MAX_TIME
+from sandi._internal.time import LAST_SECOND, from_epoch
 from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedPola
 from sandi.pola.model import (
@@ -71,28 +72,45 @@ def timestamp_from_json(value: object) -> AuthorityKey | None:
     return AuthorityKey("timestamp", unb64(value, "timestamp key"), "timestamp")
 
 
+# pola-keys.json keeps times as seconds, like the pola's wire: these four functions are
+# the one place they become the model's datetimes and back.
+
+
 def key_json(k: KeyVersion) -> dict[str, Any]:
+    not_before, retired_at, revoked_at = k._window
     d = {"v": k.version, "x25519": b64(k.keys.x25519), "ed25519": b64(k.keys.ed25519),
          "mlkem": b64(k.keys.mlkem), "mldsa": b64(k.keys.mldsa), "state": k.state.value,
-         "not_before": k.not_before, "retired_at": k.retired_at, "revoked_at": k.revoked_at,
+         "not_before": not_before, "retired_at": retired_at, "revoked_at": revoked_at,
          "reason": k.reason.value if k.reason else None}
     return {key: value for key, value in d.items() if value is not None}
 
 
 def member_json(m: Member) -> dict[str, Any]:
+    joined_at, status_at, suspensions = m._seconds
     d = {"id": m.id, "name": m.name, "jabatan": m.jabatan, "nip": m.nip,
-         "keys": [key_json(k) for k in m.keys], "joined": m.joined_at,
-         "status": m.status.value, "status_at": m.status_at,
-         "suspensions": [list(s) for s in m.suspensions] or None, "seq": m.seq or None}
+         "keys": [key_json(k) for k in m.keys], "joined": joined_at,
+         "status": m.status.value, "status_at": status_at,
+         "suspensions": [list(s) for s in suspensions] or None, "seq": m.seq or None}
     return {key: value for key, value in d.items() if value is not None}
+
+
+def _time(value: Any) -> datetime:
+    seconds = int(value)
+    if not 0 <= seconds <= LAST_SECOND:
+        raise ValueError(f"time {seconds} out of range")
+    return from_epoch(seconds)
+
+
+def _optional_time(value: Any) -> datetime | None:
+    return None if value is None else _time(value)
 
 
 def member_from_json(d: dict[str, Any]) -> Member:
     try:
         return Member(d["id"], d["name"], d["jabatan"], d.get("nip"),
-                      tuple(key_from_json(k) for k in d["keys"]), int(d["joined"]),
-                      MemberStatus(d["status"]), d.get("status_at"),
-                      tuple((int(f), int(u)) for f, u in d.get("suspensions", [])),
+                      tuple(key_from_json(k) for k in d["keys"]), _time(d["joined"]),
+                      MemberStatus(d["status"]), _optional_time(d.get("status_at")),
+                      tuple((_time(f), _time(u)) for f, u in d.get("suspensions", [])),
                       int(d.get("seq", 0)))
     except (KeyError, ValueError, TypeError) as exc:
         raise MalformedPola("pola-keys.json: bad member entry ({exc})", exc=exc) from None
@@ -103,18 +121,23 @@ def pending_retirement(d: dict[str, Any]) -> bool:
     return d.get("state") == KeyState.RETIRED.value and "retired_at" not in d
 
 
-def key_from_json(d: dict[str, Any], *, retire_at: int = MAX_TIME) -> KeyVersion:
+#: The end of a retirement still pending (no published pola has ended it yet).
+NOT_YET = LAST_SECOND
+
+
+def key_from_json(d: dict[str, Any], *, retire_at: datetime | None = None) -> KeyVersion:
     """A key version; one pending retirement ends at ``retire_at`` (default: not yet)."""
     try:
-        retired = int(d["retired_at"]) if "retired_at" in d else (
-            max(retire_at, int(d["not_before"])) if pending_retirement(d) else None)
+        not_before = _time(d["not_before"])
+        end = _time(NOT_YET) if retire_at is None else retire_at
+        retired = _time(d["retired_at"]) if "retired_at" in d else (
+            max(end, not_before) if pending_retirement(d) else None)
         return KeyVersion(
             int(d["v"]),
             PublicKeys(unb64(d["x25519"], "x25519"), unb64(d["ed25519"], "ed25519"),
                        unb64(d["mlkem"], "mlkem") if "mlkem" in d else None,
                        unb64(d["mldsa"], "mldsa") if "mldsa" in d else None),
-            KeyState(d["state"]), int(d["not_before"]),
-            int(d["revoked_at"]) if "revoked_at" in d else None,
+            KeyState(d["state"]), not_before, _optional_time(d.get("revoked_at")),
             RevocationReason(d["reason"]) if "reason" in d else None, retired)
     except (KeyError, ValueError, TypeError) as exc:
         raise MalformedPola("pola-keys.json: bad key entry ({exc})", exc=exc) from None

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from sandi._internal.time import MAX_TIME, show
+from sandi._internal.time import epoch_of, from_epoch, show
 from sandi.authority import keysfile as wj
 from sandi.authority.authoring import source_requirements
 from sandi.authority.requests import (
@@ -39,11 +40,13 @@ Registry = dict[str, Any]  # the parsed pola-keys.json
 
 
 def set_member_status(data: Registry, agency: str, member: str, status: MemberStatus, *,
-                      at: int, made_at: int | None = None, exposed: int | None = None,
-                      seq: int | None = None) -> None:
+                      at: datetime, made_at: datetime | None = None,
+                      exposed: int | None = None, seq: int | None = None) -> None:
     """Set a member's status from time ``at`` (:func:`changed_status`); ``exposed``: the
     agency key version a removed member held; ``seq``: the request's sequence number,
     which must be above the last one applied to this member (a replay is refused)."""
+    at = from_epoch(epoch_of(at))  # aware (naive is refused), in whole seconds like the file
+    made_at = at if made_at is None else from_epoch(epoch_of(made_at))
     members = data.get("members", {}).get(agency, [])
     i = next((i for i, entry in enumerate(members) if entry["id"] == member), None)
     if i is None:
@@ -56,7 +59,7 @@ def set_member_status(data: Registry, agency: str, member: str, status: MemberSt
                                "newer than the last one applied ({last}): a replay, or an "
                                "older request; apply requests in the order they were made",
                                member=member, seq=seq, last=before.seq)
-    after = changed_status(before, status, at, at if made_at is None else made_at)
+    after = changed_status(before, status, at, made_at)
     if seq is not None:
         after = replace(after, seq=seq)
     members[i] = wj.member_json(after)
@@ -69,7 +72,8 @@ def set_member_status(data: Registry, agency: str, member: str, status: MemberSt
 _SEVERITY = {MemberStatus.ACTIVE: 0, MemberStatus.SUSPENDED: 1, MemberStatus.REMOVED: 2}
 
 
-def changed_status(m: Member, status: MemberStatus, at: int, made_at: int) -> Member:
+def changed_status(m: Member, status: MemberStatus, at: datetime, made_at: datetime
+                   ) -> Member:
     """``m`` with ``status`` from ``at``. The times at which the member's signatures are
     refused only grow, except by reinstating, which ends the current suspension, never
     before it began nor before the request was made (``made_at``), and keeps it in
@@ -115,10 +119,10 @@ def _signer(data: Registry, req: KeyRequest) -> tuple[list[KeyVersion], KeyVersi
     return keys, signer
 
 
-def apply(data: Registry, req: Change, *, now: int,
+def apply(data: Registry, req: Change, *, now: datetime,
           hybrid_from: Classification | None = None) -> None:
     """Apply a key change (rotate), revocation or member-status request to ``data`` at
-    the authority's time ``now`` (epoch seconds); from ``hybrid_from`` up the pola
+    the authority's time ``now``; from ``hybrid_from`` up the pola
     requires the hybrid suite, so the request must be hybrid (:func:`require_hybrid`)."""
     keys, signer = _signer(data, req)
     require_hybrid(req, signer.keys, hybrid_from)
@@ -179,7 +183,7 @@ def rekey(data: Registry, req: EnrollRequest | RotateRequest,
 
 
 def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion,
-                   now: int) -> None:
+                   now: datetime) -> None:
     # Only the agency's current key may loosen (reinstate): a retired version, which a
     # removed official may have copied from the vault, can only tighten (suspend,
     # remove, bring a cut-off earlier), so that it can travel with the key change a
@@ -192,10 +196,11 @@ def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion,
     # A sequence number is at most the request's creation time in microseconds, and that
     # time is not in the future: a retired key cannot burn the numbers to come (one near
     # 2^63 would leave the member's status stuck for good).
-    if req.created_at > now + MAX_SKEW or req.seq > (req.created_at + 1) * 1_000_000:
+    created = epoch_of(req.created_at)
+    if created > epoch_of(now) + MAX_SKEW or req.seq > (created + 1) * 1_000_000:
         raise MalformedRequest("this member-status request is dated {created} or numbered "
                                "beyond its date: its signer's clock is wrong, or it was forged",
-                               created=show(req.created_at))
+                               created=show(created))
     set_member_status(data, req.agency, req.member, req.status, at=req.effective_at,
                       made_at=req.created_at, exposed=signer.version, seq=req.seq)
 
@@ -217,7 +222,8 @@ def _succeeded(keys: list[KeyVersion], req: EnrollRequest | RotateRequest) -> li
     if req.version <= max(k.version for k in keys):
         raise MalformedRequest("{agency} v{version} is not a new version",
                                agency=req.agency, version=req.version)
-    return [*(k.retire(MAX_TIME) if k.state is KeyState.CURRENT else k for k in keys),
+    return [*(k.retire(from_epoch(wj.NOT_YET)) if k.state is KeyState.CURRENT else k
+              for k in keys),
             KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at)]
 
 
@@ -242,7 +248,7 @@ def _revoked_in(keys: list[KeyVersion], req: RevokeRequest, signer: KeyVersion
 
 def _json(key: KeyVersion, pending: bool) -> dict[str, Any]:
     out = wj.key_json(key)
-    if pending and out.get("retired_at") == MAX_TIME:
+    if pending and out.get("retired_at") == wj.NOT_YET:
         del out["retired_at"]  # still pending: the end comes with the publishing build
     return out
 
@@ -275,7 +281,7 @@ def check_removals(data: Registry) -> None:
 
 def end_retirements(data: Registry, body: PolaBody) -> None:
     """Record, at publish, the end each pending retirement got in the published body."""
-    published = {a.id: {k.version: k.retired_at for k in a.keys} for a in body.agencies
+    published = {a.id: {k.version: k._window[1] for k in a.keys} for a in body.agencies
                  if a.id in data["agencies"]}
     for agency, versions in data["agencies"].items():
         for v in versions:

@@ -39,7 +39,7 @@ from typing import Any, ClassVar, TypeVar
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
-from sandi._internal.time import MAX_TIME, epoch
+from sandi._internal.time import LAST_SECOND, epoch, epoch_of, from_epoch
 from sandi.crypto.primitives import verify_signature
 from sandi.crypto.public import PublicKeys
 from sandi.errors import ClassicalRequest, MalformedRequest, SignatureInvalid
@@ -78,7 +78,7 @@ class _Request:
 
     kind: ClassVar[RequestKind]
     agency: str
-    created_at: int
+    created_at: datetime  # the signer's clock; whole seconds (the body's ``created``)
     signed_by: int  # the agency key version that signed (rotate: the prior, current one)
     body: bytes
     prior_signature: bytes | None  # Ed25519, then ML-DSA-65 when the signer has it
@@ -125,7 +125,7 @@ class RevokeRequest(_Request):
     kind: ClassVar[RequestKind] = RequestKind.REVOKE
     version: int
     reason: RevocationReason
-    effective_at: int
+    effective_at: datetime
 
 
 @dataclass(frozen=True)
@@ -145,7 +145,7 @@ class MemberStatusRequest(_Request):
     kind: ClassVar[RequestKind] = RequestKind.MEMBER_STATUS
     member: str
     status: MemberStatus
-    effective_at: int
+    effective_at: datetime
     seq: int  # above the last one the authority applied to this member (no replays)
 
 
@@ -222,7 +222,7 @@ def member_enrollment(personal: AgencyKey, agency_key: AgencyKey, *,
 
 
 def member_status(agency_key: AgencyKey, member: str, status: MemberStatus,
-                  effective_at: int, *, seq: int | None = None,
+                  effective_at: datetime, *, seq: int | None = None,
                   now: datetime | None = None) -> bytes:
     """Ask the authority to set a member's status (suspended, removed, or active again)
     from ``effective_at``; signed by ``agency_key``.
@@ -237,40 +237,45 @@ def member_status(agency_key: AgencyKey, member: str, status: MemberStatus,
         raise MalformedRequest("status must be active, suspended or removed") from None
     body = _body(RequestKind.MEMBER_STATUS, agency_key.agency, agency_key.version,
                  agency_key.version, now=now, member=member, status=status.value,
-                 effective=effective_at, seq=_next_seq(epoch(now)) if seq is None else seq)
+                 effective=epoch_of(effective_at),
+                 seq=_next_seq(epoch(now)) if seq is None else seq)
     return _file(body, None, agency_key)
 
 
 def revocation(signer: AgencyKey, version: int, reason: RevocationReason,
-               effective_at: int, *, now: datetime | None = None) -> bytes:
+               effective_at: datetime, *, now: datetime | None = None) -> bytes:
     """The request to revoke ``version`` of the signer's agency from ``effective_at``."""
     try:
         reason = RevocationReason(reason)  # its text ("superseded") is accepted too
     except ValueError:
         raise MalformedRequest("reason must be superseded or compromised") from None
     body = _body(RequestKind.REVOKE, signer.agency, version, signer.version, now=now,
-                 reason=reason.value, effective=effective_at)
+                 reason=reason.value, effective=epoch_of(effective_at))
     return _file(body, None, signer)
 
 
 # --- reading requests ----------------------------------------------------------------
 
 
-def _status(d: dict[str, Any]) -> tuple[str, MemberStatus, int, int]:
+def _status(d: dict[str, Any]) -> tuple[str, MemberStatus, datetime, int]:
     status = d.get("status")
     if {"member", "effective", "seq"} - d.keys() or status not in _STATUSES:
         _F.fail("a member-status request names a member, a status, an effective time and a "
                 "sequence number")
     return (_F.slug(d["member"], "member"), _STATUSES[status],
-            _F.integer(d["effective"], "effective", 0, MAX_TIME),
-            _F.integer(d["seq"], "seq", 1, MAX_SEQ))
+            _time(d["effective"], "effective"), _F.integer(d["seq"], "seq", 1, MAX_SEQ))
 
 
-def _revocation(d: dict[str, Any]) -> tuple[RevocationReason, int]:
+def _revocation(d: dict[str, Any]) -> tuple[RevocationReason, datetime]:
     reason = d.get("reason")
     if "effective" not in d or reason not in _REASONS:
         _F.fail("a revocation names a reason (superseded|compromised) and an effective time")
-    return _REASONS[reason], _F.integer(d["effective"], "effective", 0, MAX_TIME)
+    return _REASONS[reason], _time(d["effective"], "effective")
+
+
+def _time(value: object, name: str) -> datetime:
+    """A request's time: seconds in its body (0 .. 9999-12-31), a datetime once read."""
+    return from_epoch(_F.integer(value, name, 0, LAST_SECOND))
 
 
 def _public_keys(d: dict[str, Any], outer: list[Any], body: bytes) -> PublicKeys:
@@ -313,7 +318,7 @@ def read_request(data: bytes) -> KeyRequest:
         b"" if outer[4] is None else f.blob(outer[4], "prior ml-dsa signature", 3309))
     if outer[3] is None and outer[4] is not None:
         f.fail("a prior ML-DSA-65 signature without its Ed25519 half")
-    common = (f.slug(d["agency"], "agency"), f.integer(d["created"], "created", 0, MAX_TIME),
+    common = (f.slug(d["agency"], "agency"), _time(d["created"], "created"),
               f.integer(d["signed_by"], "signed_by", 1, 2**31), body, prior)
     version = f.integer(d["version"], "version", 1, 2**31)
     if kind is RequestKind.MEMBER_STATUS:

@@ -18,7 +18,8 @@ threshold, or a version that does not grow, never leaves the workspace.
 from __future__ import annotations
 
 import json
-import time
+import os
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,7 @@ import tomlkit
 
 from sandi._internal import fs as _fs
 from sandi._internal.codec import is_slug
-from sandi._internal.time import epoch
+from sandi._internal.time import epoch, from_epoch
 from sandi.authority import keysfile as wj
 from sandi.authority import registry
 from sandi.authority.authoring import (
@@ -58,7 +59,7 @@ KEYS_FORMAT = "sandi-pola-keys/1"
 class Workspace:
     """One authority's pola workspace directory."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
         self.source_path = self.path / "pola.toml"
         self.keys_path = self.path / "pola-keys.json"
@@ -69,7 +70,7 @@ class Workspace:
     # --- creation ---------------------------------------------------------------------
 
     @classmethod
-    def init(cls, path: Path | str, *, pola_id: str, name: str, authority_name: str,
+    def init(cls, path: str | os.PathLike[str], *, pola_id: str, name: str, authority_name: str,
              custodians: list[AuthorityKey], threshold: int, decree_number: str,
              decree_date: str, decree_title: str, valid_days: int = 365,
              timestamp_key: AuthorityKey | None = None) -> Workspace:
@@ -210,7 +211,7 @@ class Workspace:
                                      None if published is None else published.body)
 
     def set_member_status(self, agency: str, member: str, status: MemberStatus, *,
-                          at: int) -> None:
+                          at: datetime) -> None:
         """Suspend or remove a member from time ``at`` (their later signatures fail)."""
         data = self._keys()
         registry.set_member_status(data, agency, member, status, at=at)
@@ -261,21 +262,21 @@ class Workspace:
                 table[key] = value
         wj.append(doc, effect.value, table)
         data = self._keys()  # refuse a rule naming nothing before writing:
-        self._compile(doc, data, max([t for _, t in data.get("published", [])], default=0))
+        self._compile(doc, data, from_epoch(max([t for _, t in data.get("published", [])],
+                                                default=0)))
         self._write_source(doc)
 
-    def apply_request(self, request: bytes, *, now: int | None = None
+    def apply_request(self, request: bytes, *, now: datetime | None = None
                       ) -> RotateRequest | RevokeRequest | MemberStatusRequest:
         """Apply a key change (rotate), revocation or member-status request from an agency
-        custodian (:mod:`sandi.authority.registry`)."""
+        custodian (:mod:`sandi.authority.registry`) at ``now`` (the current time if None)."""
         req = read_request(request)
         if isinstance(req, EnrollRequest):
             raise MalformedRequest("use `sandi pola agency add` for an enrollment request")
         if isinstance(req, MemberRequest):
             raise MalformedRequest("use `sandi pola member add` for a member request")
         data = self._keys()
-        registry.apply(data, req, now=int(time.time()) if now is None else now,
-                       hybrid_from=self._hybrid_from())
+        registry.apply(data, req, now=from_epoch(epoch(now)), hybrid_from=self._hybrid_from())
         self._save_keys(data)
         return req
 
@@ -294,7 +295,7 @@ class Workspace:
 
     # --- build, sign, publish -----------------------------------------------------------
 
-    def _compile(self, doc: tomlkit.TOMLDocument, data: dict[str, Any], issued: int
+    def _compile(self, doc: tomlkit.TOMLDocument, data: dict[str, Any], issued: datetime
                  ) -> SignedPola:
         # A version retired since the last publish ends when this build is issued.
         keys = {a: [wj.key_from_json(v, retire_at=issued) for v in vs]
@@ -309,15 +310,16 @@ class Workspace:
                               threshold=int(data["authority"]["threshold"]), issued_at=issued,
                               members=members,
                               timestamp_key=wj.timestamp_from_json(data.get("timestamp_key")),
-                              history=[(int(v), int(t)) for v, t in data.get("published", [])])
+                              history=[(int(v), from_epoch(int(t)))
+                                       for v, t in data.get("published", [])])
         return sign_body(body, [])
 
-    def build(self, *, now: Any = None) -> SignedPola:
+    def build(self, *, now: datetime | None = None) -> SignedPola:
         """Compile the source into an unsigned draft (draft.sandi) of the next version."""
         source = self._source()
         data = self._keys()
         registry.check_removals(data)
-        draft = self._compile(source, data, epoch(now))
+        draft = self._compile(source, data, from_epoch(epoch(now)))  # whole seconds
         with _fs.locked(self.path / ".draft.lock"):  # not between a signer's read and write
             _fs.atomic_write(self.draft_path, draft.to_bytes(), overwrite=True)
         return draft
@@ -365,10 +367,10 @@ class Workspace:
         prev = self.previous()
         return list(prev.body.authority.keys) if prev else []
 
-    def publish(self, *, now: Any = None) -> Pola:
+    def publish(self, *, now: datetime | None = None) -> Pola:
         """Check the draft as a client would, then publish it."""
         draft = self.draft()
-        verify_pola(draft, self.previous(), epoch(now))
+        verify_pola(draft, self.previous(), now)
         data = self._keys()
         data["published_version"] = draft.body.version
         published = [p for p in data.get("published", []) if p[0] != draft.body.version]
@@ -382,7 +384,7 @@ class Workspace:
         return Pola.from_bytes(draft.to_bytes(), now=now)
 
     def timestamp(self, key: AuthorityKeyPair, *, hours: int | None = None,
-                  now: Any = None) -> bytes:
+                  now: datetime | None = None) -> bytes:
         """Sign a new freshness statement for the published pola with the timestamp key
         and write it to freshness.sandi, beside pola.sandi (`sandi pola timestamp`)."""
         published = self.previous()

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from sandi.envelope.info import Document, EnvelopeInfo, Opened
     from sandi.envelope.inputs import EnvelopeSource, PlainSource, Readable
     from sandi.envelope.opening import open, open_file, verify
-    from sandi.envelope.peeking import UnverifiedHeader, peek
+    from sandi.envelope.peeking import UnverifiedHeader, peek, precheck
     from sandi.envelope.receipts import Outcome as ReceiptOutcome
     from sandi.envelope.receipts import Reason as RefusalReason
     from sandi.envelope.receipts import Receipt, decode_receipt
@@ -40,6 +40,7 @@ __getattr__, __dir__ = surface(__name__, {
     "open": "sandi.envelope.opening", "open_file": "sandi.envelope.opening",
     "verify": "sandi.envelope.opening",
     "peek": "sandi.envelope.peeking", "UnverifiedHeader": "sandi.envelope.peeking",
+    "precheck": "sandi.envelope.peeking",
     "seal": "sandi.envelope.sealing", "seal_file": "sandi.envelope.sealing",
     "RewrapOutcome": "sandi.envelope.rewrapping:Outcome", "Rewrapped": "sandi.envelope.rewrapping",
     "rewrap": "sandi.envelope.rewrapping", "rewrap_file": "sandi.envelope.rewrapping",
@@ -74,6 +75,7 @@ __all__ = [
     "open",
     "open_file",
     "peek",
+    "precheck",
     "refuse",
     "rewrap",
     "rewrap_file",

@@ -148,15 +148,15 @@ def _signer_key(pola: Pola, b: ReceiptBody) -> KeyVersion:
     agency = pola.agency(b.recipient)
     if b.signer.kind is SignerKind.MEMBER:
         member = agency.member(b.signer.id)
-        member.check_active_at(b.recipient, b.time)
+        member._check_active_at(b.recipient, b.time)
         key = member.key(b.signer.key_version)
-        key.check_signed_at(f"{member.name} ({b.recipient})", b.time)
+        key._check_signed_at(f"{member.name} ({b.recipient})", b.time)
         return key
     if b.signer.id != b.recipient:
         raise ReceiptInvalid("receipt: signed by {signer}, not by the recipient {recipient}",
                              signer=b.signer.id, recipient=b.recipient)
     key = agency.key(b.signer.key_version)
-    key.check_signed_at(b.recipient, b.time)
+    key._check_signed_at(b.recipient, b.time)
     return key
 
 

@@ -29,7 +29,7 @@ TURN_FILE = ".sandi-rewrap.lock"
 
 
 @contextlib.contextmanager
-def archive_turn(folder: Path | str, *,
+def archive_turn(folder: str | os.PathLike[str], *,
                  on_wait: Callable[[], object] | None = None) -> Iterator[None]:
     """Hold the rewrap turn of ``folder`` until the block ends, waiting for it if
     another process holds it (``on_wait()`` is called once, first, if so).

@@ -4,7 +4,7 @@ Read this file beside docs/format.md: the sections follow each other. An
 envelope is::
 
     "SANDI" 0x02                   magic and version (6 bytes)
-    u32be S, header                canonical msgpack array of 11, S <= 256 KiB;  hashed: H
+    u32be S, header                canonical msgpack array of 12, S <= 256 KiB;  hashed: H
     u32be B, bound block           canonical msgpack [commitment, meta], B <= 8 KiB
     u32be R, recipient stanzas     canonical msgpack array, R <= 4 MiB
     u32be U, attachments           canonical msgpack array, U <= 64 KiB (time-stamp token)
@@ -33,9 +33,9 @@ import enum
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sandi._internal.codec import Fields, pack, unpack
+from sandi._internal.codec import Fields, pack_arrays, unpack
 from sandi._internal.i18n import Phrase, Said, said
 from sandi._internal.time import MAX_TIME
 from sandi.crypto.primitives import LABEL_ENVELOPE_SIGNATURE, header_hash
@@ -176,7 +176,7 @@ _HEADER = Fields(MalformedEnvelope, _HEADER_WORDS)
 def encode_signed_header(h: SignedHeader) -> bytes:
     """The canonical msgpack of a header (12-item array)."""
     rr = h.receipt_request
-    return pack([
+    return pack_arrays([
         int(h.suite), h.pola_id, h.pola_version, h.doc_id, h.created_at, h.sender,
         [int(h.signer.kind), h.signer.id, h.signer.key_version],
         list(h.to), h.classification.slug, h.urgency.slug, h.payload_nonce,
@@ -241,15 +241,15 @@ def hash_header(header_bytes: bytes) -> bytes:
     return header_hash(hashed_region(header_bytes))
 
 
-_KINDS: dict[type, Phrase] = {Classification: Phrase("classification"),
-                              Urgency: Phrase("urgency")}
+_ENUMS: dict[type, tuple[Phrase, dict[str, Any]]] = {  # its name; its members by slug
+    Classification: (Phrase("classification"), {c.slug: c for c in Classification}),
+    Urgency: (Phrase("urgency"), {u.slug: u for u in Urgency})}
 
 
 def _enum(cls: type[_E], slug: str) -> _E:
-    for level in cls:
-        if level.slug == slug:
-            return level
-    _HEADER.fail("unknown {kind} {slug!r}", kind=_KINDS[cls], slug=slug)
+    if (found := _ENUMS[cls][1].get(slug)) is None:
+        _HEADER.fail("unknown {kind} {slug!r}", kind=_ENUMS[cls][0], slug=slug)
+    return found  # type: ignore[no-any-return]
 
 
 # --- bound block -------------------------------------------------------------------
@@ -260,7 +260,7 @@ _BOUND = Fields(MalformedEnvelope, _BOUND_WORDS)
 
 def encode_bound(b: Bound) -> bytes:
     """The canonical msgpack of the bound block (2-item array)."""
-    return pack([b.commitment, b.meta])
+    return pack_arrays([b.commitment, b.meta])
 
 
 def decode_bound(data: bytes) -> Bound:
@@ -279,7 +279,7 @@ _STANZAS = Fields(MalformedEnvelope, _STANZAS_WORDS)
 
 def encode_stanzas(stanzas: tuple[Stanza, ...]) -> bytes:
     """The canonical msgpack of the stanza list."""
-    return pack([[s.agency, s.key_version, s.body] for s in stanzas])
+    return pack_arrays([[s.agency, s.key_version, s.body] for s in stanzas])
 
 
 def decode_stanzas(data: bytes, signed: SignedHeader) -> tuple[Stanza, ...]:
@@ -309,7 +309,7 @@ _META = Fields(MalformedEnvelope, _META_WORDS)
 
 def encode_meta(meta: Metadata) -> bytes:
     """The canonical msgpack of the metadata (before encryption)."""
-    data = pack([meta.filename, meta.subject, meta.content_type])
+    data = pack_arrays([meta.filename, meta.subject, meta.content_type])
     if len(data) > MAX_META:
         raise MalformedEnvelope("metadata: {size} bytes is over {limit}", size=len(data),
                                 limit=MAX_META)

@@ -82,6 +82,11 @@ def envelope_input(src: EnvelopeSource, progress: Callable[[int], object] | None
     if isinstance(src, str):
         src = _armored_text(src)
     if isinstance(src, (bytes, bytearray, memoryview)):
+        if progress is None and not armor.is_armored(bytes(src[:len(armor.BEGIN)])):
+            # Binary bytes in memory: read them as they are, with no first line to
+            # replay and no type check per read (1 KiB open, issue 18 §3).
+            yield io.BytesIO(src).read, None
+            return
         src = io.BytesIO(src)
     elif not isinstance(src, (os.PathLike, Readable)):
         raise TypeError(f"an envelope is {_ENVELOPE_TYPES}, not {type(src).__name__}")

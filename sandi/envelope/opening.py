@@ -47,7 +47,7 @@ from sandi.envelope.info import (
 )
 from sandi.envelope.inputs import EnvelopeSource, envelope_input, envelope_reader
 from sandi.envelope.pipeline import Pipeline
-from sandi.envelope.policy import check_envelope
+from sandi.envelope.policy import check_envelope, check_published
 from sandi.envelope.stanzas import STANZA_LABELS
 from sandi.envelope.stream import ChunkReader, ReadInto, open_payload
 from sandi.envelope.timestamping import envelope_witnessed
@@ -104,6 +104,21 @@ def _my_stanza(header: Header, keystore: Keyring) -> tuple[DocumentKeys, Private
                            tried=tuple(tried))
 
 
+def _our_key_is_published(header: Header, keystore: Keyring, pola: Pola) -> None:
+    """After our stanza failed to unwrap: if the key version we tried is not the one the
+    pola publishes for it (a key whose request was never registered, or another home's
+    keystore), say so (KeyNotFound) rather than blame the envelope. Only on failure:
+    nothing is added to an open that succeeds."""
+    for stanza in header.stanzas:
+        if keystore.holds(stanza.agency):
+            try:
+                key = keystore.get(stanza.agency, stanza.key_version)
+            except KeyNotFound:
+                continue
+            check_published(pola, key.agency, key.version, key.public)
+            return
+
+
 def _check_signature(header: Header, signer: object, trailer: bytes, digest: bytes) -> None:
     from sandi.pola.model import KeyVersion
     assert isinstance(signer, KeyVersion)
@@ -116,12 +131,19 @@ def _check_signature(header: Header, signer: object, trailer: bytes, digest: byt
 
 def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
                  pola: Pola, now: datetime | None = None, receipt: bool = False,
-                 readinto: ReadInto | None = None) -> Opened:
+                 readinto: ReadInto | None = None,
+                 plaintext: Callable[[], bytes] | None = None) -> Opened:
+    """Open from ``read`` to ``write``; with ``plaintext`` (what ``write`` wrote, asked for
+    only once every check has passed), the result is a :class:`Document` holding it."""
     header = read_header(read)
     h = header.signed
     signer = check_envelope(pola, h, now)
     seen = envelope_witnessed(header, pola)
-    doc_keys, key = _my_stanza(header, keystore)
+    try:
+        doc_keys, key = _my_stanza(header, keystore)
+    except WrappedKeyInvalid:
+        _our_key_is_published(header, keystore, pola)  # a truer error, if it is not
+        raise
     meta = decode_meta(aead_open(doc_keys.metadata, ZERO_NONCE, header.bound.meta,
                                  LABEL_METADATA, TamperedEnvelope,
                                  _META_FAILS))
@@ -132,8 +154,9 @@ def _open_stream(read: Callable[[int], bytes], write: Write, keystore: Keyring,
             pipe.write(plain)
     _check_signature(header, signer, reader.trailer, pipe.digest.digest())
     warnings = _recipient_warnings(pola, key)
-    opened = opened_from(describe(h, pola, witnessed=seen), meta=meta,
-                         opened_with=(key.agency, key.version), warnings=warnings)
+    kind, extra = (Opened, {}) if plaintext is None else (Document, {"plaintext": plaintext()})
+    opened = opened_from(kind, h, pola, witnessed=seen, meta=meta,
+                         opened_with=(key.agency, key.version), warnings=warnings, **extra)
     if not receipt:
         return opened
     # Only now, with every check passed: never a receipt for what failed verification.
@@ -170,11 +193,13 @@ def open(envelope: EnvelopeSource, *, keystore: Keyring, pola: Pola,
     """
     out = io.BytesIO()  # copies each block: the pipeline reuses its buffers
     with envelope_input(envelope) as (read, readinto):
-        opened = _open_stream(read, out.write, keystore, pola, now, receipt, readinto)
-    return Document(**vars(opened), plaintext=out.getvalue())
+        opened = _open_stream(read, out.write, keystore, pola, now, receipt, readinto,
+                              plaintext=out.getvalue)
+    assert isinstance(opened, Document)
+    return opened
 
 
-def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyring,
+def open_file(src: EnvelopeSource, dst: str | os.PathLike[str] | BinaryIO, *, keystore: Keyring,
               pola: Pola, force: bool = False, now: datetime | None = None,
               progress: Callable[[int], object] | None = None,
               receipt: bool = False,
@@ -196,7 +221,7 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
     """
     publish = before_publish or (lambda _opened: None)
     with envelope_input(src, progress) as (read, into):
-        if isinstance(dst, (str, Path)) and Path(dst).is_dir():
+        if isinstance(dst, (str, os.PathLike)) and Path(dst).is_dir():
             fallback = Path(src).name if isinstance(src, os.PathLike) else "dokumen.sandi"
             result: list[Opened] = []
 
@@ -209,7 +234,7 @@ def open_file(src: EnvelopeSource, dst: Path | str | BinaryIO, *, keystore: Keyr
                 result.append(_open_stream(read, out.write, keystore, pola, now, receipt, into))
                 publish(result[0])
             return replace(result[0], path=str(Path(dst).absolute() / name()))
-        if isinstance(dst, (str, Path)):
+        if isinstance(dst, (str, os.PathLike)):
             with _fs.atomic_output(dst, overwrite=force, mode=0o600) as out:
                 opened = _open_stream(read, out.write, keystore, pola, now, receipt, into)
                 publish(opened)

@@ -135,6 +135,8 @@ class Ring:
 
     def lent(self, data: object, worker: Offload, job: int) -> None:
         """Note that ``worker``'s job ``job`` uses ``data`` (if it is a view of ours)."""
+        if not self._buffers:  # a small document never takes one
+            return
         owner = data.obj if isinstance(data, memoryview) else data
         if any(owner is b for b in self._buffers):
             self._jobs.setdefault(id(owner), []).append((worker, job))

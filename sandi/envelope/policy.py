@@ -24,13 +24,16 @@ from __future__ import annotations
 from datetime import datetime
 
 from sandi._internal.time import epoch, from_epoch, show
+from sandi.crypto.public import PublicKeys
 from sandi.envelope.format import SignedHeader, SignerKind
 from sandi.errors import (
     EnvelopeFromFuture,
+    KeyNotFound,
     KeyNotValid,
     MemberSignatureRequired,
     PolaMismatch,
     PolicyViolation,
+    UnknownAgency,
 )
 from sandi.pola.classification import Classification
 from sandi.pola.model import KeyVersion
@@ -85,13 +88,28 @@ def check_signer(pola: Pola, h: SignedHeader) -> KeyVersion:
         # A person signs for the agency: they must have been a member of *this*
         # agency, in good standing, and their key valid, at the creation time.
         member = agency.member(h.signer.id)
-        member.check_active_at(h.sender, h.created_at)
+        member._check_active_at(h.sender, h.created_at)
         key = member.key(h.signer.key_version)
-        key.check_signed_at(f"{member.name} ({h.sender})", h.created_at)
+        key._check_signed_at(f"{member.name} ({h.sender})", h.created_at)
         return key
     if h.signer.id != h.sender:
         raise KeyNotValid("signer {signer!r} is not a key of {sender}", signer=h.signer.id,
                           sender=h.sender)
     key = agency.key(h.signer.key_version)
-    key.check_signed_at(h.sender, h.created_at)
+    key._check_signed_at(h.sender, h.created_at)
     return key
+
+
+def check_published(pola: Pola, agency: str, version: int, public: PublicKeys) -> None:
+    """Our key version ``version`` of ``agency`` must be the one the pola publishes for it
+    (KeyNotFound otherwise: this keystore does not hold the registered key). An agency
+    or version the pola does not list is left to the other checks."""
+    try:
+        published = pola.agency(agency).key(version).keys
+    except (UnknownAgency, KeyNotValid):
+        return
+    if published.x25519 != public.x25519:
+        raise KeyNotFound("this keystore's key {agency} v{version} is not the key the pola "
+                          "lists as {agency} v{version}: its request was never registered, or "
+                          "the registered key is in another home", agency=agency,
+                          version=version)

@@ -133,7 +133,7 @@ def _journal(path: Path) -> Path:
     return path.with_name(f".{path.name}{JOURNAL_SUFFIX}")
 
 
-def recover(path: Path | str) -> bool:
+def recover(path: str | os.PathLike[str]) -> bool:
     """Finish an interrupted in-place rewrap of ``path``; True if there was one."""
     path = Path(path)
     journal = _journal(path)
@@ -173,7 +173,7 @@ def _exclusive(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def rewrap_file(path: Path | str, *, keystore: Keyring, pola: Pola,
+def rewrap_file(path: str | os.PathLike[str], *, keystore: Keyring, pola: Pola,
                 now: datetime | None = None,
                 before_publish: BeforePublish | None = None) -> Rewrapped:
     """Rewrap one envelope file crash-safely (see the module docstring); idempotent."""

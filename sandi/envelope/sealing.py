@@ -181,7 +181,7 @@ def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[PrivateKey, Sig
     agency = pola.agency(sender.agency)
     if sender.member is not None:
         person = agency.member(sender.member.agency)
-        person.check_active_at(sender.agency, at)
+        person._check_active_at(sender.agency, at)
         published = person.key(sender.member.version)
         key, signer = sender.member, Signer(SignerKind.MEMBER, person.id, published.version)
     else:
@@ -191,7 +191,7 @@ def _signing_key(pola: Pola, sender: Identity, at: int) -> tuple[PrivateKey, Sig
     if key.public != published.keys:
         raise KeyNotValid("keystore key {agency} v{version} is not the key the pola publishes for "
                           "it", agency=key.agency, version=key.version)
-    published.check_signed_at(key.agency, at)
+    published._check_signed_at(key.agency, at)
     return key, signer
 
 
@@ -292,7 +292,7 @@ def _maybe_armored(write: Write, armored: bool) -> Iterator[Write]:
     writer.close()
 
 
-def seal_file(src: PlainSource, dst: Path | str | BinaryIO, *, sender: Identity,
+def seal_file(src: PlainSource, dst: str | os.PathLike[str] | BinaryIO, *, sender: Identity,
               to: Sequence[str] | str, classification: Classification | str, pola: Pola,
               filename: str | None = None, subject: str | None = None,
               content_type: str | None = None, urgency: Urgency | str = Urgency.BIASA,
@@ -321,7 +321,7 @@ def seal_file(src: PlainSource, dst: Path | str | BinaryIO, *, sender: Identity,
                         now=now, receipts=receipts, receipts_to=receipts_to)
     with plain_input(src, progress) as (read, readinto):
         chunks = plaintext_chunks(read, readinto)
-        if isinstance(dst, (str, Path)):
+        if isinstance(dst, (str, os.PathLike)):
             with _fs.atomic_output(dst, overwrite=force) as out:
                 with _maybe_armored(out.write, armor) as write:
                     header = _seal_from_parts(chunks, write, _Parts.random(), req)

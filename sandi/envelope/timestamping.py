@@ -14,10 +14,14 @@ docs/threat-model.md ("Trusted time").
 
 from __future__ import annotations
 
-from sandi.crypto.timestamps import Witnessed, check_timestamp, request_timestamp
+from typing import TYPE_CHECKING
+
 from sandi.envelope.format import Header
 from sandi.errors import TimestampInvalid, TimestampUnavailable
 from sandi.pola.policy import Pola
+
+if TYPE_CHECKING:  # loaded only where a pola names a TSA (issue 18 §1, start-up)
+    from sandi.crypto.timestamps import Witnessed
 
 #: How far the time a document or receipt claims may be from the time the TSA
 #: witnessed, beyond the token's own accuracy: the sender's clock error plus the
@@ -33,6 +37,8 @@ def stamp(pola: Pola, message: bytes, claimed: int, *, timeout: float = 10.0,
     tsa = pola.tsa
     if tsa is None:
         return None
+    from sandi.crypto.timestamps import check_timestamp, request_timestamp
+
     try:
         token = request_timestamp(tsa.url, tsa.certificates, message, timeout=timeout)
     except TimestampUnavailable:
@@ -58,6 +64,8 @@ def witnessed(pola: Pola, token: bytes | None, message: bytes, claimed: int, *,
     if tsa is None:
         raise TimestampInvalid("time-stamp token: the pola names no time-stamping authority "
                                "to check it with")
+    from sandi.crypto.timestamps import check_timestamp
+
     seen = check_timestamp(token, tsa.certificates, message)
     agree(seen, claimed)
     return seen.time

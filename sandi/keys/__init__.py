@@ -29,7 +29,7 @@ if TYPE_CHECKING:
         seal_backup,
         write_backup,
     )
-    from sandi.keys.holdings import BackupKey, PendingRequest
+    from sandi.keys.holdings import BackupKey, HeldKeys, PendingRequest
     from sandi.keys.keystore import Keystore
     from sandi.keys.members import (
         create_member_key,
@@ -49,6 +49,7 @@ __getattr__, __dir__ = surface(__name__, {
     "change_passphrase": "sandi.keys.secretfile", "key_file_cost": "sandi.keys.secretfile",
     "KeyFileCost": "sandi.keys.secretfile",
     "BackupKey": "sandi.keys.holdings", "PendingRequest": "sandi.keys.holdings",
+    "HeldKeys": "sandi.keys.holdings",
     "create_member_key": "sandi.keys.members", "member_key_path": "sandi.keys.members",
     "member_ids": "sandi.keys.members",
     "unlock_member_key": "sandi.keys.members",
@@ -66,6 +67,7 @@ __all__ = [
     "CREDENTIAL",
     "AgencyKey",
     "BackupKey",
+    "HeldKeys",
     "Identity",
     "KdfParams",
     "KeyFileCost",

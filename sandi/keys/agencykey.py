@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import functools
 import secrets
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from cryptography.hazmat.primitives.asymmetric import mlkem
 
 from sandi._internal.codec import Fields, pack, unpack
 from sandi._internal.i18n import Phrase
+from sandi._internal.time import LAST_SECOND, epoch, epoch_of, from_epoch
 from sandi.crypto.primitives import LABEL_MLDSA_CONTEXT, SigningKey
 from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import Suite
@@ -65,11 +66,14 @@ class AgencyKey:
 
     agency: str
     version: int
-    created_at: int
+    created_at: datetime  # whole seconds, UTC (the records keep seconds)
     x25519: bytes
     ed25519: bytes
     mlkem_seed: bytes | None = None
     mldsa_seed: bytes | None = None
+
+    def __post_init__(self) -> None:
+        epoch_of(self.created_at)  # a naive (or non-datetime) time is refused
 
     # The key objects are expanded on first use and then kept, never per seal or open
     # (ML-KEM-768 from its seed ~90 us, ML-DSA-65 ~250 us): a keystore may hold many
@@ -97,10 +101,11 @@ class AgencyKey:
 
     @classmethod
     def generate(cls, agency: str, version: int, *, pq: bool = False,
-                 now: int | None = None) -> AgencyKey:
-        """Fresh keys for ``agency`` at ``version`` (with post-quantum halves if ``pq``)."""
+                 now: datetime | None = None) -> AgencyKey:
+        """Fresh keys for ``agency`` at ``version`` (with post-quantum halves if ``pq``),
+        made at ``now`` (the current time if None; naive is refused)."""
         x_priv, _ = generate_x25519()
-        return cls(agency, version, int(time.time()) if now is None else now, x_priv,
+        return cls(agency, version, from_epoch(epoch(now)), x_priv,
                    secrets.token_bytes(32),
                    secrets.token_bytes(64) if pq else None,
                    secrets.token_bytes(32) if pq else None)
@@ -185,7 +190,7 @@ _FILE = Fields(MalformedKeyFile, Phrase("keystore"))
 
 def key_records(keys: list[AgencyKey] | tuple[AgencyKey, ...]) -> list[list[object]]:
     """Private key records as msgpack values (inside keystores, vaults and backups)."""
-    return [[k.agency, k.version, k.created_at, k.x25519, k.ed25519, k.mlkem_seed,
+    return [[k.agency, k.version, epoch_of(k.created_at), k.x25519, k.ed25519, k.mlkem_seed,
              k.mldsa_seed] for k in keys]
 
 
@@ -196,7 +201,7 @@ def keys_from_records(f: Fields, value: object) -> list[AgencyKey]:
         r = f.record(item, "key", 7)
         out.append(AgencyKey(
             f.slug(r[0], "agency"), f.integer(r[1], "version", 1, 2**31),
-            f.integer(r[2], "created", 0, 2**40), f.blob(r[3], "x25519", 32),
+            from_epoch(f.integer(r[2], "created", 0, LAST_SECOND)), f.blob(r[3], "x25519", 32),
             f.blob(r[4], "ed25519", 32),
             None if r[5] is None else f.blob(r[5], "ml-kem seed", 64),
             None if r[6] is None else f.blob(r[6], "ml-dsa seed", 32)))

@@ -25,9 +25,9 @@ True
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Sequence
-from pathlib import Path
 
 import shamir_mnemonic
 from cryptography.hazmat.primitives.asymmetric import mlkem
@@ -136,7 +136,7 @@ def open_backup(blob: bytes, seed: bytes) -> list[AgencyKey]:
     return decode_key_records(plain)
 
 
-def write_backup(keystore: Keystore, blob_path: Path | str) -> BackupKey:
+def write_backup(keystore: Keystore, blob_path: str | os.PathLike[str]) -> BackupKey:
     """Write the backup blob of every key in ``keystore`` to its backup key; returns
     that key (show its fingerprint)."""
     public = keystore.backup_key
@@ -148,7 +148,7 @@ def write_backup(keystore: Keystore, blob_path: Path | str) -> BackupKey:
     return public
 
 
-def restore(blob: bytes, mnemonics: Sequence[str], home: Path | str, *,
+def restore(blob: bytes, mnemonics: Sequence[str], home: str | os.PathLike[str], *,
             passphrase: str | bytes, kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
     """Rebuild a keystore in ``home`` (which must have none) from a blob and K shares,
     sealed under ``passphrase`` at Argon2id cost ``kdf``; later backups go to the same

@@ -22,6 +22,7 @@ unlocked, so an app can warn when it is below the floor.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -40,14 +41,14 @@ from sandi.keys.agencykey import Identity as Identity
 from sandi.keys.agencykey import decode_key_records as decode_key_records
 from sandi.keys.agencykey import encode_key_records as encode_key_records
 from sandi.keys.agencykey import held_identity, no_version
-from sandi.keys.holdings import BackupKey, Holdings, PendingRequest
+from sandi.keys.holdings import BackupKey, HeldKeys, Holdings, PendingRequest
 from sandi.keys.members import check_member, member_key_path
 from sandi.keys.secretfile import KdfParams as KdfParams
 from sandi.keys.secretfile import change_passphrase
 from sandi.keys.storage import KEYSTORE_FILE as KEYSTORE_FILE
 from sandi.keys.storage import KEYSTORE_MAGIC as KEYSTORE_MAGIC
 from sandi.keys.storage import PassphraseFile, Storage
-from sandi.keys.vault import VAULT_FILE, Vault
+from sandi.keys.vault import VAULT_FILE, Vault, peek_vault
 
 if TYPE_CHECKING:
     from sandi.pola.policy import Pola
@@ -93,25 +94,43 @@ class Keystore:
     # --- opening ------------------------------------------------------------------------
 
     @staticmethod
-    def exists(home: Path | str) -> bool:
+    def exists(home: str | os.PathLike[str]) -> bool:
         """Whether ``home`` has a keystore (its own, or a members' vault)."""
         return (Path(home) / KEYSTORE_FILE).exists() or (Path(home) / VAULT_FILE).exists()
 
     @staticmethod
-    def uses_vault(home: Path | str) -> bool:
+    def uses_vault(home: str | os.PathLike[str]) -> bool:
         """Whether ``home``'s keys are held in a members' vault (opened per member)."""
         return (Path(home) / VAULT_FILE).exists()
 
+    @staticmethod
+    def peek(home: Path | str) -> HeldKeys | None:
+        """Which agencies and key versions the keystore in ``home`` holds, read from its
+        public part without the passphrase; None if there is no keystore, or it was
+        written before keystores had a public part (its next change adds one).
+
+        Unauthenticated until unlocked (whoever can write the file can write this), so
+        use it only to refuse early what unlocking would refuse anyway: an envelope
+        addressed to none of these keys. Unlocking checks it against the sealed keys.
+        """
+        home = Path(home)
+        if (home / VAULT_FILE).exists():
+            return peek_vault(home / VAULT_FILE)
+        if not (home / KEYSTORE_FILE).exists():
+            return None
+        return PassphraseFile.peek(home / KEYSTORE_FILE)
+
     @classmethod
-    def create(cls, home: Path | str, *, passphrase: str | bytes,
+    def create(cls, home: str | os.PathLike[str], *, passphrase: str | bytes,
                kdf: KdfParams = KdfParams.STANDARD) -> Keystore:
         """A new, empty keystore in ``home`` sealed under ``passphrase`` at Argon2id cost
         ``kdf`` (default :attr:`KdfParams.STANDARD`, 64 MiB x 3)."""
         return cls._holding(PassphraseFile.create(Path(home), passphrase, kdf), Holdings(()))
 
     @classmethod
-    def open(cls, home: Path | str, *, passphrase: str | bytes, member: str | None = None,
-             pola: Pola | None = None, now: datetime | None = None) -> Keystore:
+    def open(cls, home: str | os.PathLike[str], *, passphrase: str | bytes,
+             member: str | None = None, pola: Pola | None = None,
+             now: datetime | None = None) -> Keystore:
         """Unlock the keystore in ``home``; WrongPassphrase if the passphrase is wrong.
 
         In a home whose agency keys are held for named members (a vault),
@@ -357,7 +376,7 @@ def _next_keys(held: Holdings, agencies: Sequence[str], pq: bool,
                      default=None)
         out.append(AgencyKey.generate(a, 1 if newest is None else newest.version + 1,
                                       pq=pq or (newest is not None and newest.public.has_pq),
-                                      now=epoch(now)))
+                                      now=now))
     return out
 
 

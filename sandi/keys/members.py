@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -38,17 +39,17 @@ MEMBER_MAGIC = MEMBER_KEY.magic
 MEMBERS_DIR = "members"
 
 
-def member_key_path(home: Path | str, member_id: str) -> Path:
+def member_key_path(home: str | os.PathLike[str], member_id: str) -> Path:
     """Where a member's personal key file lives."""
     return Path(home) / MEMBERS_DIR / f"{member_id}.key"
 
 
-def member_ids(home: Path | str) -> list[str]:
+def member_ids(home: str | os.PathLike[str]) -> list[str]:
     """The members with a personal key file in ``home``."""
     return sorted(p.stem for p in (Path(home) / MEMBERS_DIR).glob("*.key"))
 
 
-def create_member_key(home: Path | str, member_id: str, *, passphrase: str | bytes,
+def create_member_key(home: str | os.PathLike[str], member_id: str, *, passphrase: str | bytes,
                       pq: bool = False, version: int = 1,
                       kdf: KdfParams = KdfParams.STANDARD) -> AgencyKey:
     """Make a member's personal key, sealed under their own passphrase at cost ``kdf``."""
@@ -65,7 +66,7 @@ def create_member_key(home: Path | str, member_id: str, *, passphrase: str | byt
     return key
 
 
-def choose_member(home: Path | str, member: str | None) -> str:
+def choose_member(home: str | os.PathLike[str], member: str | None) -> str:
     """``member``, or the only member with a key file in ``home``."""
     if member is not None:
         return member
@@ -76,7 +77,7 @@ def choose_member(home: Path | str, member: str | None) -> str:
     return choices[0]
 
 
-def unlock_member_key(home: Path | str, member_id: str,
+def unlock_member_key(home: str | os.PathLike[str], member_id: str,
                       passphrase: str | bytes) -> tuple[AgencyKey, KdfParams]:
     """A member's personal key, and the Argon2id cost protecting its file."""
     path = member_key_path(home, member_id)
@@ -103,7 +104,7 @@ def check_member(agency: str, me: PrivateKey, pola: Pola, at: int) -> tuple[Phra
                               "file does not unlock the keys of {agency}", member=me.agency,
                               agency=agency)
     try:
-        listed.check_active_at(agency, at)
+        listed._check_active_at(agency, at)
     except KeyRevoked:  # suspended or removed (KeyNotValid: joins later, let in)
         removed = listed.status.value == "removed"
         raise InactiveMember("the installed pola lists {member} as {status} from {agency}: "

@@ -8,6 +8,13 @@ under ``nonce`` with AAD ``magic || head``; ``check`` is the first 16 bytes of
 ``HKDF(key, info="sandi/v1/keystore/check")`` and tells a wrong passphrase
 (``WrongPassphrase``) from a damaged file (``MalformedKeyFile``).
 
+A keystore also has a *public part* in the clear, readable without the passphrase
+(:func:`read_public`): ``"SANDK" 0x03 || msgpack [head, public, box]``, where the AAD
+is ``"SANDK" 0x03 || msgpack [head, public]``, so the public part is authenticated
+with the content. Its meaning is the keystore's (:mod:`sandi.keys.holdings`); here it
+is bytes. A ``"SANDK" 0x02`` keystore (before the public part) is still read, and is
+written with one on its next change.
+
 The Argon2id cost is a parameter of every function that makes a key file, with
 a documented default for each kind of file (:class:`KdfParams`); it is stored in
 the file, so :func:`change_passphrase` can raise it later.
@@ -19,6 +26,7 @@ the file, so :func:`change_passphrase` can raise it later.
 
 from __future__ import annotations
 
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +94,9 @@ def _derive(passphrase: str | bytes, salt: bytes, params: KdfParams) -> bytes:
 class SealedFile:
     """A key derived from a passphrase, and the file framing that uses it."""
 
+    #: The public part of the file last read (authenticated), or None if it has none.
+    public: bytes | None = None
+
     def __init__(self, magic: bytes, master: bytes, salt: bytes, params: KdfParams) -> None:
         self._magic = magic
         self._master = master
@@ -114,6 +125,7 @@ class SealedFile:
         fields, box = _parse(magic, data, where)
         params = KdfParams(fields["ops"], fields["mem"])
         sealed = cls(magic, _derive(passphrase, fields["salt"], params), fields["salt"], params)
+        sealed.public = fields["public"]
         # The check value tells a wrong passphrase apart from a damaged file
         # without weakening anything: it is another HKDF output of the same key.
         if not same(sealed._check(), fields["check"]):
@@ -126,33 +138,59 @@ class SealedFile:
         if fields["salt"] != self._salt:
             raise MalformedKeyFile("{where}: its passphrase was changed meanwhile; run the "
                                    "command again", where=where)
-        return self._decrypt(fields, box, where)
+        plain = self._decrypt(fields, box, where)
+        self.public = fields["public"]
+        return plain
 
-    def seal(self, plaintext: bytes) -> bytes:
-        """The file bytes for ``plaintext`` (a fresh nonce each time)."""
+    def seal(self, plaintext: bytes, public: bytes | None = None) -> bytes:
+        """The file bytes for ``plaintext`` (a fresh nonce each time), with the clear
+        ``public`` part (a keystore's only) authenticated beside it."""
         nonce = secrets.token_bytes(12)
         head = pack({"salt": self._salt, "ops": self._params.ops, "mem": self._params.mem,
                      "nonce": nonce, "check": self._check()})
+        magic, aad = _framing(self._magic, head, public)
         box = AESGCM(hkdf(self._master, salt=b"", info=LABEL_KEYSTORE)).encrypt(
-            nonce, plaintext, self._magic + head)
-        return self._magic + pack([head, box])
+            nonce, plaintext, aad)
+        return magic + pack([head, box] if public is None else [head, public, box])
 
     def _check(self) -> bytes:
         return hkdf(self._master, salt=b"", info=LABEL_KEYSTORE_CHECK)[:16]
 
     def _decrypt(self, fields: dict[str, Any], box: bytes, where: str) -> bytes:
+        _, aad = _framing(self._magic, fields["head"], fields["public"])
         return aead_open(hkdf(self._master, salt=b"", info=LABEL_KEYSTORE), fields["nonce"], box,
-                         self._magic + fields["head"], MalformedKeyFile,
+                         aad, MalformedKeyFile,
                          Phrase("{where}: the passphrase is right but the file was damaged or"
                                 " altered", where=where))
 
 
+#: Kinds of file that may carry a public part: their magic, and the magic of the file
+#: with one (``"SANDK" 0x02`` -> ``0x03``).
+_WITH_PUBLIC = {b"SANDK\x02": b"SANDK\x03"}
+MAX_PUBLIC = 1024 * 1024
+
+
+def _framing(magic: bytes, head: bytes, public: bytes | None) -> tuple[bytes, bytes]:
+    """The magic a file of kind ``magic`` is written under, and its box's AAD."""
+    if public is None:
+        return magic, magic + head
+    if magic not in _WITH_PUBLIC:
+        raise InvalidArgument("this kind of key file has no public part")
+    framed = _WITH_PUBLIC[magic]
+    return framed, framed + pack([head, public])
+
+
 def _parse(magic: bytes, data: bytes, where: str) -> tuple[dict[str, Any], bytes]:
-    if not data.startswith(magic):
+    """The head's fields (with ``head``, its bytes, and ``public``, the clear public part
+    or None) and the box of a file of kind ``magic``."""
+    framed = _WITH_PUBLIC.get(magic)
+    public = framed is not None and data.startswith(framed)
+    if not public and not data.startswith(magic):
         raise MalformedKeyFile("{where}: not a sandi key file of this kind", where=where)
     f = Fields(MalformedKeyFile, where)
     outer = f.record(unpack(data[len(magic):], MalformedKeyFile, where, MAX_SECRET_FILE),
-                     "file", 2)
+                     "file", 3 if public else 2)
+    box = outer[-1]
     head = f.blob(outer[0], "head", 1, 4096)
     fields = f.map(unpack(head, MalformedKeyFile, Phrase("{where} head", where=where), 4096),
                    "head", {"salt", "ops", "mem", "nonce", "check"})
@@ -162,7 +200,20 @@ def _parse(magic: bytes, data: bytes, where: str) -> tuple[dict[str, Any], bytes
     KdfParams(f.integer(fields["ops"], "ops", 0, 2**32),
               f.integer(fields["mem"], "mem", 0, 2**40)).check()
     fields["head"] = head
-    return fields, f.blob(outer[1], "box", 16, MAX_SECRET_FILE)
+    fields["public"] = f.blob(outer[1], "public part", 1, MAX_PUBLIC) if public else None
+    return fields, f.blob(box, "box", 16, MAX_SECRET_FILE)
+
+
+def read_public(path: Path, magic: bytes) -> bytes | None:
+    """The clear public part of the key file at ``path`` (None if it has none), without
+    the passphrase: *unauthenticated* until the file is unlocked."""
+    try:
+        data = _fs.read_private(path)
+    except OSError as exc:
+        raise FileUnreadable("cannot read {path}: {reason}", path=path,
+                             reason=_fs.os_reason(exc, reading=True)) from None
+    public: bytes | None = _parse(magic, data, str(path))[0]["public"]
+    return public
 
 
 def read_sealed(path: Path, magic: bytes, passphrase: str | bytes) -> tuple[SealedFile, bytes]:
@@ -194,6 +245,7 @@ KEYSTORE = SealedKind(b"SANDK\x02", Phrase("keystore"), KdfParams.STANDARD)
 MEMBER_KEY = SealedKind(b"SANDM\x01", Phrase("member key"), KdfParams.STANDARD)
 CUSTODIAN_KEY = SealedKind(b"SANDA\x01", Phrase("custodian key"), KdfParams.CUSTODIAN)
 _KINDS = {kind.magic: kind for kind in (KEYSTORE, MEMBER_KEY, CUSTODIAN_KEY)}
+_KINDS.update({framed: _KINDS[magic] for magic, framed in _WITH_PUBLIC.items()})
 
 
 @dataclass(frozen=True)
@@ -209,7 +261,7 @@ class KeyFileCost:
         return self.cost.below(self.kind.floor)
 
 
-def key_file_cost(path: Path | str) -> KeyFileCost:
+def key_file_cost(path: str | os.PathLike[str]) -> KeyFileCost:
     """The kind and Argon2id cost of a key file, read from its clear head (no passphrase)."""
     path = Path(path)
     try:
@@ -224,7 +276,7 @@ def key_file_cost(path: Path | str) -> KeyFileCost:
     return KeyFileCost(kind, KdfParams(fields["ops"], fields["mem"]))
 
 
-def change_passphrase(path: Path | str, old: str | bytes, new: str | bytes,
+def change_passphrase(path: str | os.PathLike[str], old: str | bytes, new: str | bytes,
                       kdf: KdfParams | None = None) -> tuple[KdfParams, KdfParams]:
     """Re-seal the key file at ``path`` (a keystore, a member's or a custodian's key)
     under a ``new`` passphrase at cost ``kdf`` (default: the floor of its kind), never
@@ -241,5 +293,6 @@ def change_passphrase(path: Path | str, old: str | bytes, new: str | bytes,
         before, plain = read_sealed(path, kind.magic, old)
         cost = KdfParams(max(want.ops, before.params.ops), max(want.mem, before.params.mem))
         sealed = SealedFile.new(kind.magic, new, cost)
-        _fs.atomic_write(path, sealed.seal(plain), overwrite=True, mode=0o600)
+        # The public part goes over as it was (it was authenticated by the old key).
+        _fs.atomic_write(path, sealed.seal(plain, before.public), overwrite=True, mode=0o600)
     return before.params, cost

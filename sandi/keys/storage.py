@@ -8,8 +8,9 @@ it refuses if the file is no longer the one ``load`` read (a writer that ignored
 the lock), and it replaces the file atomically.
 
 This module holds the protocol and the passphrase file (``keystore.sandi``,
-``"SANDK" 0x02`` sealed by :mod:`sandi.keys.secretfile`); the vault is
-:class:`sandi.keys.vault.Vault`.
+``"SANDK" 0x03`` sealed by :mod:`sandi.keys.secretfile`, its public part beside the
+box; ``0x02`` files, without one, are read and rewritten with one on their next
+change); the vault is :class:`sandi.keys.vault.Vault`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,23 @@ from typing import Protocol
 from sandi._internal import fs as _fs
 from sandi.errors import FileUnreadable, KeystoreExists, StorageError
 from sandi.keys.agencykey import AgencyKey
-from sandi.keys.holdings import Holdings, decode_holdings, encode_holdings
-from sandi.keys.secretfile import KEYSTORE, KdfParams, SealedFile, lock_path, read_sealed
+from sandi.keys.holdings import (
+    HeldKeys,
+    Holdings,
+    check_public,
+    decode_holdings,
+    decode_public,
+    encode_holdings,
+    encode_public,
+)
+from sandi.keys.secretfile import (
+    KEYSTORE,
+    KdfParams,
+    SealedFile,
+    lock_path,
+    read_public,
+    read_sealed,
+)
 
 KEYSTORE_FILE = "keystore.sandi"
 KEYSTORE_MAGIC = KEYSTORE.magic
@@ -111,7 +127,13 @@ class PassphraseFile:
         """Open ``path`` with ``passphrase`` (WrongPassphrase if it does not)."""
         sealed, plain = read_sealed(path, KEYSTORE_MAGIC, passphrase)
         opened = cls(path, sealed, None)
-        return opened, decode_holdings(plain)
+        return opened, _checked(sealed, plain, path)
+
+    @staticmethod
+    def peek(path: Path) -> HeldKeys | None:
+        """The public part of ``path``, unauthenticated; None for a file without one."""
+        public = read_public(path, KEYSTORE_MAGIC)
+        return None if public is None else decode_public(public, str(path))
 
     @contextlib.contextmanager
     def lock(self) -> Iterator[None]:
@@ -127,11 +149,18 @@ class PassphraseFile:
             raise FileUnreadable("cannot read {path}: {reason}", path=self._path,
                                  reason=_fs.os_reason(exc, reading=True)) from None
         self._loaded = digest(data)
-        return decode_holdings(self._sealed.reopen(data, str(self._path)))
+        return _checked(self._sealed, self._sealed.reopen(data, str(self._path)), self._path)
 
     def save(self, held: Holdings) -> None:
-        """Seal and replace (compare-and-swap against what :meth:`load` read)."""
+        """Seal and replace (compare-and-swap against what :meth:`load` read), the public
+        part beside the box in the same file: one atomic replace writes both."""
         check_unchanged(self._path, self._loaded)
-        data = self._sealed.seal(encode_holdings(held))
+        data = self._sealed.seal(encode_holdings(held), encode_public(HeldKeys.of(held.keys)))
         _fs.atomic_write(self._path, data, overwrite=self._loaded is not None, mode=0o600)
         self._loaded = digest(data)
+
+
+def _checked(sealed: SealedFile, plain: bytes, path: Path) -> Holdings:
+    held = decode_holdings(plain)
+    check_public(sealed.public, held, str(path))
+    return held

@@ -12,12 +12,16 @@ Dropping a slot (removing or suspending a member) makes a new vault key, wrapped
 the remaining slots only; the keystore then makes a new agency key version, so what
 is sealed after the change is out of reach of whatever the member kept.
 
-File: ``"SANDV" 0x02 || msgpack [agency, generation, [slot, ...], nonce, box]`` with
-``slot = [member, key version, x25519 public, ML-KEM-768 public or nil, wrapped key]``
-and ``box = AES-256-GCM(vault key, nonce, holdings)`` whose AAD is ``"SANDV" 0x02 ||
-msgpack [agency, generation, [slot, ...]]``: the slots and their public keys are
-authenticated, so nobody without the vault key can add, swap or replay one. The
-generation grows by one on every write.
+File: ``"SANDV" 0x03 || msgpack [agency, generation, [slot, ...], public, nonce, box]``
+with ``slot = [member, key version, x25519 public, ML-KEM-768 public or nil, wrapped
+key]``, ``public`` the keystore's public part (:class:`sandi.keys.holdings.HeldKeys`,
+read by :func:`peek_vault` without unlocking) and ``box = AES-256-GCM(vault key, nonce,
+holdings)`` whose AAD is ``"SANDV" 0x03 || msgpack [agency, generation, [slot, ...],
+public]``: the slots, their public keys and the public part are authenticated, so
+nobody without the vault key can add, swap or replay a slot or change the list of keys
+held. The generation grows by one on every write. A ``"SANDV" 0x02`` vault (before the
+public part: no ``public`` field, nor in the AAD) is read, and written as ``0x03`` on its
+next change.
 
 >>> import tempfile
 >>> from sandi.keys.members import create_member_key
@@ -33,10 +37,12 @@ generation grows by one on every write.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
@@ -56,18 +62,28 @@ from sandi.errors import (
     NotARecipient,
 )
 from sandi.keys.agencykey import MAX_RECORDS, AgencyKey
-from sandi.keys.holdings import Holdings, PendingRequest, decode_holdings, encode_holdings
+from sandi.keys.holdings import (
+    HeldKeys,
+    Holdings,
+    PendingRequest,
+    check_public,
+    decode_holdings,
+    decode_public,
+    encode_holdings,
+    encode_public,
+)
 from sandi.keys.members import (
     choose_member,
     create_member_key,
     member_key_path,
     unlock_member_key,
 )
-from sandi.keys.secretfile import KdfParams, lock_path
+from sandi.keys.secretfile import MAX_PUBLIC, KdfParams, lock_path
 from sandi.keys.storage import KEYSTORE_FILE, PassphraseFile, check_unchanged, digest
 
 VAULT_FILE = "vault.sandi"
-VAULT_MAGIC = b"SANDV\x02"
+VAULT_MAGIC = b"SANDV\x03"
+_VAULT_MAGIC_V2 = b"SANDV\x02"  # read, never written: no public part
 SLOT_LABEL = b"sandi/v2/vault-slot"
 SLOT_LABELS = WrapLabels(SLOT_LABEL + b"/x25519", SLOT_LABEL + b"/mlkem768x25519")
 _WHAT = Phrase("vault")
@@ -128,8 +144,37 @@ def _slots(f: Fields, value: object) -> list[Slot]:
     return out
 
 
-def _aad(agency: str, generation: int, slots: list[Slot]) -> bytes:
-    return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots]])
+def _aad(agency: str, generation: int, slots: list[Slot], public: bytes | None) -> bytes:
+    records = [s.record() for s in slots]
+    if public is None:
+        return _VAULT_MAGIC_V2 + pack([agency, generation, records])
+    return VAULT_MAGIC + pack([agency, generation, records, public])
+
+
+def _fields(data: bytes) -> tuple[Fields, list[Any], bytes | None]:
+    """The vault's fields (without the public part) and its public part (None in a
+    ``0x02`` vault)."""
+    f = Fields(MalformedKeyFile, _WHAT)
+    if data.startswith(VAULT_MAGIC):
+        *head, public, nonce, box = f.record(
+            unpack(data[len(VAULT_MAGIC):], MalformedKeyFile, _WHAT, MAX_RECORDS), "vault", 6)
+        return f, [*head, nonce, box], f.blob(public, "public part", 1, MAX_PUBLIC)
+    if not data.startswith(_VAULT_MAGIC_V2):
+        f.fail("not a sandi vault of this version")
+    return f, f.record(unpack(data[len(_VAULT_MAGIC_V2):], MalformedKeyFile, _WHAT,
+                              MAX_RECORDS), "vault", 5), None
+
+
+def peek_vault(path: Path) -> HeldKeys | None:
+    """The public part of the vault at ``path``, unauthenticated; None for a vault
+    without one."""
+    try:
+        data = _fs.read_private(path)
+    except OSError as exc:
+        raise FileUnreadable("cannot read {path}: {reason}", path=path,
+                             reason=_fs.os_reason(exc, reading=True)) from None
+    public = _fields(data)[2]
+    return None if public is None else decode_public(public, _WHAT)
 
 
 class Vault:
@@ -165,7 +210,7 @@ class Vault:
         return self._member
 
     @classmethod
-    def unlock(cls, home: Path | str, member: str | None,
+    def unlock(cls, home: str | os.PathLike[str], member: str | None,
                passphrase: str | bytes) -> tuple[Vault, Holdings]:
         """Unlock ``member``'s personal key with their passphrase, then their slot."""
         home = Path(home)
@@ -188,11 +233,7 @@ class Vault:
         except OSError as exc:
             raise FileUnreadable("cannot read {path}: {reason}", path=self._path,
                                  reason=_fs.os_reason(exc, reading=True)) from None
-        f = Fields(MalformedKeyFile, _WHAT)
-        if not data.startswith(VAULT_MAGIC):
-            f.fail("not a sandi vault of this version")
-        agency, generation, raw_slots, nonce, box = f.record(
-            unpack(data[len(VAULT_MAGIC):], MalformedKeyFile, _WHAT, MAX_RECORDS), "vault", 5)
+        f, (agency, generation, raw_slots, nonce, box), public = _fields(data)
         agency = f.slug(agency, "agency")
         generation = f.integer(generation, "generation", 0, 2**62)
         slots = _slots(f, raw_slots)
@@ -205,12 +246,14 @@ class Vault:
         vault_key = unwrap_key(slot.body, slot.suite, slot.member, slot.version, me.x25519,
                                me.mlkem_key(), me.public.x25519, labels=SLOT_LABELS)
         plain = aead_open(vault_key, f.blob(nonce, "nonce", GCM_NONCE_SIZE),
-                          f.blob(box, "box", 16, MAX_RECORDS), _aad(agency, generation, slots),
-                          MalformedKeyFile,
+                          f.blob(box, "box", 16, MAX_RECORDS),
+                          _aad(agency, generation, slots, public), MalformedKeyFile,
                           Phrase("vault: the slot opens but the vault was damaged or altered"))
         self.agency, self._vault_key, self._slots = agency, vault_key, slots
         self._generation, self._loaded = generation, digest(data)
-        return decode_holdings(plain, _WHAT)
+        held = decode_holdings(plain, _WHAT)
+        check_public(public, held, _WHAT)
+        return held
 
     def save(self, held: Holdings) -> None:
         """Encrypt ``held`` under the vault key (compare-and-swap against :meth:`load`)."""
@@ -251,11 +294,14 @@ class Vault:
 def _encode(agency: str, generation: int, slots: list[Slot], vault_key: bytes,
             held: Holdings) -> bytes:
     nonce = secrets.token_bytes(GCM_NONCE_SIZE)
-    box = AESGCM(vault_key).encrypt(nonce, encode_holdings(held), _aad(agency, generation, slots))
-    return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots], nonce, box])
+    public = encode_public(HeldKeys.of(held.keys))
+    box = AESGCM(vault_key).encrypt(nonce, encode_holdings(held),
+                                    _aad(agency, generation, slots, public))
+    return VAULT_MAGIC + pack([agency, generation, [s.record() for s in slots], public, nonce,
+                               box])
 
 
-def create_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys],
+def create_vault(home: str | os.PathLike[str], agency: str, members: Mapping[str, PublicKeys],
                  held: Holdings) -> None:
     """Write a new vault of ``agency`` holding ``held``, with a slot for each member."""
     path = Path(home) / VAULT_FILE
@@ -267,7 +313,7 @@ def create_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys
         _fs.atomic_write(path, _encode(agency, 0, slots, vault_key, held), mode=0o600)
 
 
-def init_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys], *,
+def init_vault(home: str | os.PathLike[str], agency: str, members: Mapping[str, PublicKeys], *,
                keys: Sequence[AgencyKey] | None = None, pq: bool = False) -> None:
     """Create the vault of ``agency`` with a slot for each member, holding ``keys`` (or a
     first key version of the agency)."""
@@ -280,7 +326,7 @@ def init_vault(home: Path | str, agency: str, members: Mapping[str, PublicKeys],
 AdoptRequests = Callable[[AgencyKey, Sequence[AgencyKey]], Sequence[PendingRequest]]
 
 
-def adopt_keystore(home: Path | str, *, passphrase: str | bytes, member: str,
+def adopt_keystore(home: str | os.PathLike[str], *, passphrase: str | bytes, member: str,
                    member_passphrase: str | bytes, pq: bool = False,
                    kdf: KdfParams = KdfParams.STANDARD,
                    requests: AdoptRequests | None = None) -> None:

@@ -229,7 +229,7 @@ def _digest(data: bytes) -> str:
 
 def _value(name: str, value: object) -> Value:
     """A field's value as a change reports it (see :class:`Change`)."""
-    if value is None or isinstance(value, (bool, str)):
+    if value is None or isinstance(value, (bool, str, datetime)):
         return value
     if isinstance(value, int) and not isinstance(value, enum.Enum):
         return datetime.fromtimestamp(value, UTC) if name in TIME_FIELDS else value

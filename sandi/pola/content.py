@@ -10,6 +10,7 @@ It decides nothing about trust. Two classes build on it: :class:`~sandi.pola.Pol
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -17,7 +18,7 @@ from pathlib import Path
 from sandi._internal import fs as _fs
 from sandi._internal.time import from_epoch
 from sandi.crypto.suite import Suite
-from sandi.errors import MalformedPola, UnknownAgency
+from sandi.errors import InvalidArgument, MalformedPola, UnknownAgency
 from sandi.pola._wire import SignedPola
 from sandi.pola.classification import Classification
 from sandi.pola.model import (
@@ -44,8 +45,11 @@ class PolaContent:
 
     _signed: SignedPola
 
-    def _index(self, signed: SignedPola) -> None:
-        """Take ``signed`` and index it for lookups and decisions."""
+    def _index(self, signed: SignedPola, decision_cache: int = DECISION_CACHE) -> None:
+        """Take ``signed`` and index it for lookups and decisions (the last
+        ``decision_cache`` (sender, recipient) decisions remembered)."""
+        if decision_cache < 0:
+            raise InvalidArgument("decision_cache must be >= 0, got {size}", size=decision_cache)
         self._signed = signed
         agencies, rules = signed.body.agencies, signed.body.rules
         self._by_id = agencies.ids if isinstance(agencies, AgencyTable) else {
@@ -54,9 +58,17 @@ class PolaContent:
         self._decisions = Decisions(rules if isinstance(rules, RuleTable)
                                     else RuleTable(RuleTable.encode(rules)))
         self._selectors: dict[str, tuple[int, ...]] = {}  # at most one per agency
-        self._limits = lru_cache(maxsize=DECISION_CACHE)(self._decide)
+        self._decision_cache = decision_cache
+        self._limits = lru_cache(maxsize=decision_cache)(self._decide)
         self._agencies: tuple[Agency, ...] | None = None
         self._rules: tuple[Rule, ...] | None = None
+        # Every level's requirement, looked up several times per seal and per open.
+        stated: dict[Classification, Requirement] = {}
+        for req in signed.body.requirements:
+            stated.setdefault(req.level, req)  # the first one stated, as a scan would find
+        self._requirement = {level: stated.get(level) or Requirement(level, Suite.CLASSICAL,
+                                                                     MAX_RECIPIENTS)
+                             for level in Classification}
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.id!r}, v{self.version}, {len(self._by_id)} agencies)"
@@ -153,10 +165,7 @@ class PolaContent:
 
     def requirement(self, level: Classification) -> Requirement:
         """What ``level`` demands (defaults: classical suite, up to 1,024 recipients)."""
-        for req in self.requirements:
-            if req.level == level:
-                return req
-        return Requirement(level, Suite.CLASSICAL, MAX_RECIPIENTS)
+        return self._requirement[level]
 
     # --- decisions ------------------------------------------------------------------
 
@@ -183,7 +192,7 @@ class PolaContent:
         return lvl <= allow and lvl < deny
 
 
-def read_pola_file(path: Path | str) -> bytes:
+def read_pola_file(path: str | os.PathLike[str]) -> bytes:
     """The bytes of a pola file, or MalformedPola saying why it cannot be read."""
     try:
         return Path(path).read_bytes()

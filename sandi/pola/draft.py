@@ -17,7 +17,7 @@ take only a :class:`~sandi.pola.Pola`, which exists only verified.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
 from sandi.errors import InvalidArgument
 from sandi.pola._wire import decode_pola
@@ -40,6 +40,6 @@ class Draft(PolaContent):
         return self
 
     @classmethod
-    def load(cls, path: Path | str) -> Draft:
-        """Read and parse a pola file, as :meth:`from_bytes`."""
+    def load(cls, path: str | os.PathLike[str]) -> Draft:
+        """Read and parse the pola file at ``path`` (always a path), as :meth:`from_bytes`."""
         return cls.from_bytes(read_pola_file(path))

@@ -9,11 +9,13 @@ from __future__ import annotations
 import enum
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
+from functools import cached_property
 from typing import NoReturn
 
 from sandi._internal.codec import is_slug, pack
 from sandi._internal.i18n import Phrase
-from sandi._internal.time import show
+from sandi._internal.time import epoch_of, optional_epoch, show
 from sandi.crypto.primitives import fingerprint
 from sandi.crypto.public import PublicKeys
 from sandi.crypto.suite import MLDSA65_PUBLIC_SIZE, Suite
@@ -45,47 +47,61 @@ class KeyVersion:
 
     A signature by it counts only for a creation time inside ``[not_before,
     retired_at)`` and, if it is revoked, before ``revoked_at`` (never, if
-    compromised). ``retired_at`` is set when its successor is published.
+    compromised). ``retired_at`` is set when its successor is published. The
+    times are timezone-aware datetimes (whole seconds on the wire; a naive one
+    is refused with InvalidArgument).
     """
 
     version: int
     keys: PublicKeys
     state: KeyState
-    not_before: int
-    revoked_at: int | None = None
+    not_before: datetime
+    revoked_at: datetime | None = None
     reason: RevocationReason | None = None
-    retired_at: int | None = None
+    retired_at: datetime | None = None
+
+    @cached_property
+    def _window(self) -> tuple[int, int | None, int | None]:
+        """(not_before, retired_at, revoked_at) in seconds, for the checks and the wire."""
+        return (epoch_of(self.not_before), optional_epoch(self.retired_at),
+                optional_epoch(self.revoked_at))
 
     def __post_init__(self) -> None:
+        window = self._window  # a naive or non-datetime time is refused here
         revoked = self.state is KeyState.REVOKED
         if revoked != (self.revoked_at is not None) or revoked != (self.reason is not None):
             raise MalformedPola("key v{version}: revoked_at and reason go with, and only with, "
                                 "state revoked", version=self.version)
-        check_window(self.version, self.state, self.not_before, self.retired_at, _malformed)
+        check_window(self.version, self.state, window[0], window[1], _malformed)
 
-    def retire(self, at: int) -> KeyVersion:
+    def retire(self, at: datetime) -> KeyVersion:
         """This version retired at ``at`` (its successor was published then)."""
+        epoch_of(at)  # a naive ``at`` is refused before it is compared
         end = at if self.retired_at is None else min(at, self.retired_at)
         state = self.state if self.state is KeyState.REVOKED else KeyState.RETIRED
         return replace(self, state=state, retired_at=max(end, self.not_before))
 
-    def check_signed_at(self, owner: str, at: int) -> None:
+    def check_signed_at(self, owner: str, at: datetime) -> None:
         """Raise unless a signature dated ``at`` by this version is acceptable."""
-        if at < self.not_before:
+        self._check_signed_at(owner, epoch_of(at))
+
+    def _check_signed_at(self, owner: str, at: int) -> None:
+        """:meth:`check_signed_at`, for a time in seconds since the epoch (a wire's)."""
+        not_before, retired_at, revoked_at = self._window
+        if at < not_before:
             raise KeyNotValid("{owner} key v{version} was not yet valid at the envelope's "
                               "creation time", owner=owner, version=self.version)
-        if self.state is KeyState.REVOKED:
-            assert self.revoked_at is not None
+        if revoked_at is not None:
             if self.reason is RevocationReason.COMPROMISED:
                 raise KeyRevoked("{owner} key v{version} is revoked as compromised; none of its "
                                  "signatures is trusted", owner=owner, version=self.version)
-            if at >= self.revoked_at:
+            if at >= revoked_at:
                 raise KeyRevoked("{owner} key v{version} was revoked before the envelope was "
                                  "created", owner=owner, version=self.version)
-        if self.retired_at is not None and at >= self.retired_at:
+        if retired_at is not None and at >= retired_at:
             raise KeyRevoked("{owner} key v{version} was retired on {retired}, before the "
                              "envelope was created", owner=owner, version=self.version,
-                             retired=show(self.retired_at))
+                             retired=show(retired_at))
 
 
 def check_window(version: int, state: KeyState, not_before: int, retired_at: int | None,
@@ -129,6 +145,7 @@ class Member:
     and inside every ended suspension ``[from, until)`` in ``suspensions``: reinstating
     ends a suspension, it never erases it. ``seq`` is the sequence number of the last
     member-status request the authority applied (a request must carry a larger one).
+    The times are timezone-aware datetimes (a naive one is refused).
     """
 
     id: str
@@ -136,21 +153,28 @@ class Member:
     jabatan: str
     nip: str | None
     keys: tuple[KeyVersion, ...]
-    joined_at: int
+    joined_at: datetime
     status: MemberStatus = MemberStatus.ACTIVE
-    status_at: int | None = None
-    suspensions: tuple[tuple[int, int], ...] = ()
+    status_at: datetime | None = None
+    suspensions: tuple[tuple[datetime, datetime], ...] = ()
     seq: int = 0
+
+    @cached_property
+    def _seconds(self) -> tuple[int, int | None, tuple[tuple[int, int], ...]]:
+        """(joined_at, status_at, suspensions) in seconds, for the checks and the wire."""
+        return (epoch_of(self.joined_at), optional_epoch(self.status_at),
+                tuple((epoch_of(f), epoch_of(u)) for f, u in self.suspensions))
 
     def __post_init__(self) -> None:
         if not is_slug(self.id):
             raise MalformedPola("member id {member!r} is not a slug", member=self.id)
+        seconds = self._seconds  # a naive or non-datetime time is refused here
         if (self.status is MemberStatus.ACTIVE) != (self.status_at is None):
             raise MalformedPola("member {member}: status_at goes with, and only with, a suspended"
                                 " or removed member", member=self.id)
         if not self.keys:
             raise MalformedPola("member {member} has no key", member=self.id)
-        check_suspensions(self.id, self.suspensions, self.status_at, _malformed)
+        check_suspensions(self.id, seconds[2], seconds[1], _malformed)
 
     def key(self, version: int) -> KeyVersion:
         """A personal key version, or KeyNotValid."""
@@ -160,15 +184,20 @@ class Member:
         raise KeyNotValid("the pola lists no key v{version} for member {member}",
                           version=version, member=self.id)
 
-    def check_active_at(self, agency: str, at: int) -> None:
+    def check_active_at(self, agency: str, at: datetime) -> None:
         """Raise unless this person was a member of ``agency`` in good standing at ``at``."""
-        if at < self.joined_at:
+        self._check_active_at(agency, epoch_of(at))
+
+    def _check_active_at(self, agency: str, at: int) -> None:
+        """:meth:`check_active_at`, for a time in seconds since the epoch (a wire's)."""
+        joined_at, status_at, suspensions = self._seconds
+        if at < joined_at:
             raise KeyNotValid("{name} was not yet a member of {agency} when the envelope was "
                               "created", name=self.name, agency=agency)
-        if self.status_at is not None and at >= self.status_at:
+        if status_at is not None and at >= status_at:
             raise KeyRevoked("{name} was {status} from {agency} before the envelope was created",
                              name=self.name, status=_STATUS_WORDS[self.status], agency=agency)
-        for start, until in self.suspensions:
+        for start, until in suspensions:
             if start <= at < until:
                 raise KeyRevoked("{name} was suspended from {agency} from {start} until {until},"
                                  " when the envelope was created", name=self.name, agency=agency,

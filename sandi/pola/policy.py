@@ -23,13 +23,13 @@ False
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sandi._internal.time import epoch, show
+from sandi._internal.time import epoch, from_epoch, show
 from sandi.crypto.suite import Suite
 from sandi.errors import (
     ClockBehind,
@@ -68,15 +68,16 @@ class Pola(PolaContent):
 
     @classmethod
     def _verified(cls, signed: SignedPola, status: SignatureStatus, *,
-                  history: History | None = None, seen: Seen | None = None) -> Pola:
+                  history: History | None = None, seen: Seen | None = None,
+                  decision_cache: int = DECISION_CACHE) -> Pola:
         """The one way in, for this module's constructors: ``signed`` has been verified."""
         self = object.__new__(cls)
-        self._setup(signed, status, history, seen)
+        self._setup(signed, status, history, seen, decision_cache)
         return self
 
     def _setup(self, signed: SignedPola, status: SignatureStatus, history: History | None,
-               seen: Seen | None) -> None:
-        self._index(signed)
+               seen: Seen | None, decision_cache: int = DECISION_CACHE) -> None:
+        self._index(signed, decision_cache)
         self._status = status
         self._history = history
         self._seen = seen
@@ -103,18 +104,21 @@ class Pola(PolaContent):
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
-        self._limits = lru_cache(maxsize=DECISION_CACHE)(self._decide)
+        self._limits = lru_cache(maxsize=self._decision_cache)(self._decide)
 
     # --- construction -------------------------------------------------------------
 
     @classmethod
     def from_bytes(cls, data: bytes, *, trusted: Pola | None = None,
-                   freshness: bytes | None = None, now: datetime | None = None) -> Pola:
+                   freshness: bytes | None = None, now: datetime | None = None,
+                   decision_cache: int = DECISION_CACHE) -> Pola:
         """Parse and verify a signed pola; ``trusted`` is the pola installed before it,
-        ``freshness`` a freshness statement naming it (:mod:`sandi.pola.freshness`)."""
+        ``freshness`` a freshness statement naming it (:mod:`sandi.pola.freshness`).
+        ``decision_cache`` bounds how many (sender, recipient) decisions it remembers
+        (65,536 by default, about 10 MB)."""
         signed = decode_pola(data)
-        status = verify_pola(signed, trusted._signed if trusted else None, epoch(now))
-        return cls._verified(signed, status,
+        status = verify_pola(signed, trusted._signed if trusted else None, now)
+        return cls._verified(signed, status, decision_cache=decision_cache,
                              seen=None if freshness is None else seen_for(signed, freshness))
 
     @classmethod
@@ -122,26 +126,30 @@ class Pola(PolaContent):
                 ) -> Pola:
         """A home's installed pola (signatures checked, expiry not), with its history."""
         signed = decode_pola(data)
-        return cls._verified(signed, verify_pola(signed, None, None), history=history, seen=seen)
+        return cls._verified(signed, verify_pola(signed, None, expiry=False), history=history,
+                             seen=seen)
 
     def _in_home(self, history: History, seen: Seen | None) -> Pola:
         """This verified pola as a home hands it out, with its history (no re-decoding)."""
         return Pola._verified(self._signed, self._status, history=history, seen=seen)
 
     @classmethod
-    def load(cls, path: Path | str, *, trusted: Pola | None = None,
-             freshness: Path | str | None = None, now: datetime | None = None) -> Pola:
-        """Read and verify a signed pola file (and a freshness statement file)."""
-        data, statement = (read_pola_file(p) if p is not None else None for p in (path, freshness))
-        assert data is not None
-        return cls.from_bytes(data, trusted=trusted, freshness=statement, now=now)
+    def load(cls, path: str | os.PathLike[str], *, trusted: Pola | None = None,
+             freshness: str | os.PathLike[str] | None = None, now: datetime | None = None,
+             decision_cache: int = DECISION_CACHE) -> Pola:
+        """Read and verify a signed pola file (and a freshness statement file); the
+        options are those of :meth:`from_bytes`."""
+        data = read_pola_file(path)
+        statement = None if freshness is None else read_pola_file(freshness)
+        return cls.from_bytes(data, trusted=trusted, freshness=statement, now=now,
+                              decision_cache=decision_cache)
 
     # --- what it says beyond its content ---------------------------------------------
 
     @property
-    def clock_floor(self) -> int:
-        """The latest trusted time known (seconds): no judgment uses an earlier clock."""
-        return self._floor
+    def clock_floor(self) -> datetime:
+        """The latest trusted time known: no judgment uses an earlier clock."""
+        return from_epoch(self._floor)
 
     def freshness_status(self, now: datetime | None = None) -> FreshnessStatus:
         """Whether this pola is known to be current at ``now``."""

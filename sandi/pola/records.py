@@ -23,7 +23,7 @@ from typing import Any
 
 from sandi._internal.codec import Fields
 from sandi._internal.i18n import Phrase
-from sandi._internal.time import MAX_TIME
+from sandi._internal.time import LAST_SECOND, from_epoch, optional_datetime
 from sandi.crypto.public import PublicKeys
 from sandi.errors import MalformedPola
 from sandi.pola.model import (
@@ -53,16 +53,21 @@ MAX_MEMBERS = 100_000
 
 
 def _key_record(k: KeyVersion) -> list[Any]:
+    not_before, retired_at, revoked_at = k._window
     return [k.version, k.keys.x25519, k.keys.ed25519, k.keys.mlkem, k.keys.mldsa, k.state.value,
-            k.not_before, k.retired_at, k.revoked_at, k.reason.value if k.reason else None]
+            not_before, retired_at, revoked_at, k.reason.value if k.reason else None]
+
+
+def _member_record(m: Member) -> list[Any]:
+    joined_at, status_at, suspensions = m._seconds
+    return [m.id, m.name, m.jabatan, m.nip, [_key_record(k) for k in m.keys], joined_at,
+            m.status.value, status_at, [list(s) for s in suspensions], m.seq]
 
 
 def agency_record(a: Agency) -> list[Any]:
     """The wire record of an agency."""
     return [a.id, a.name, a.abbrev, a.sipd, list(a.groups), [_key_record(k) for k in a.keys],
-            [[m.id, m.name, m.jabatan, m.nip, [_key_record(k) for k in m.keys], m.joined_at,
-              m.status.value, m.status_at, [list(s) for s in m.suspensions], m.seq]
-             for m in a.members]]
+            [_member_record(m) for m in a.members]]
 
 
 # --- check, record by record -------------------------------------------------------
@@ -85,10 +90,10 @@ def _check_key(value: object) -> tuple[int, KeyState]:
         _F.blob(r[3], "mlkem", 1184)
         _F.blob(r[4], "mldsa", 1952)
     state = _enum(_STATES, r[5], "key state")
-    not_before = _F.integer(r[6], "not_before", 0, MAX_TIME)
-    retired_at = None if r[7] is None else _F.integer(r[7], "retired_at", 0, MAX_TIME)
+    not_before = _F.integer(r[6], "not_before", 0, LAST_SECOND)
+    retired_at = None if r[7] is None else _F.integer(r[7], "retired_at", 0, LAST_SECOND)
     if r[8] is not None:
-        _F.integer(r[8], "revoked_at", 0, MAX_TIME)
+        _F.integer(r[8], "revoked_at", 0, LAST_SECOND)
     if r[9] is not None:
         _enum(_REASONS, r[9], "reason")
     revoked = state is KeyState.REVOKED
@@ -108,16 +113,16 @@ def _check_member(value: object) -> str:
         _F.text(r[3], "NIP", 32)
     for k in _F.array(r[4], "member keys", 1, MAX_KEYS):
         _check_key(k)
-    _F.integer(r[5], "joined", 0, MAX_TIME)
+    _F.integer(r[5], "joined", 0, LAST_SECOND)
     status = _enum(_STATUSES, r[6], "member status")
     if r[7] is not None:
-        _F.integer(r[7], "status_at", 0, MAX_TIME)
+        _F.integer(r[7], "status_at", 0, LAST_SECOND)
     if (status is MemberStatus.ACTIVE) != (r[7] is None):
         _F.fail("member {member}: status_at goes with, and only with, a suspended or removed"
                 " member", member=member_id)
     suspensions = tuple(
-        (_F.integer(f, "suspension start", 0, MAX_TIME),
-         _F.integer(u, "suspension end", 0, MAX_TIME))
+        (_F.integer(f, "suspension start", 0, LAST_SECOND),
+         _F.integer(u, "suspension end", 0, LAST_SECOND))
         for f, u in (_F.record(s, "suspension", 2)
                      for s in _F.array(r[8], "suspensions", 0, MAX_SUSPENSIONS)))
     check_suspensions(member_id, suspensions, r[7], _F.fail)
@@ -170,13 +175,13 @@ def _keys_ok(flat: list[Any]) -> bool:
             and _blobs([m for m in mlkems if m is not None], 1184)
             and _blobs([m for m in mldsas if m is not None], 1952)
             and types_are(states, {str}) and set(states) <= _STATES.keys()
-            and _ints(nbs, 0, MAX_TIME)
+            and _ints(nbs, 0, LAST_SECOND)
             and revoked == [r is not None for r in revs] == [r is not None for r in reasons]
-            and _ints([r for r in revs if r is not None], 0, MAX_TIME)
+            and _ints([r for r in revs if r is not None], 0, LAST_SECOND)
             # a window: current keys have no end, retired ones have one, after their start
             and all(e == (s == "retired") for e, s in zip(ended, states, strict=True)
                     if s != "revoked")
-            and _ints([r for r in rets if r is not None], 0, MAX_TIME)
+            and _ints([r for r in rets if r is not None], 0, LAST_SECOND)
             and all(r is None or r >= n for r, n in zip(rets, nbs, strict=True))
             and types_are(named, {str}) and set(named) <= _REASONS.keys())
 
@@ -216,16 +221,24 @@ def _agencies_ok(records: list[Any]) -> bool:
 # --- build -------------------------------------------------------------------------
 
 
+# The one place the wire's seconds become the model's datetimes (checked: 0 .. LAST_SECOND).
+
+
 def _key(r: list[Any]) -> KeyVersion:
-    return KeyVersion(r[0], PublicKeys(r[1], r[2], r[3], r[4]), _STATES[r[5]], r[6], r[8],
-                      None if r[9] is None else _REASONS[r[9]], r[7])
+    return KeyVersion(r[0], PublicKeys(r[1], r[2], r[3], r[4]), _STATES[r[5]], from_epoch(r[6]),
+                      optional_datetime(r[8]), None if r[9] is None else _REASONS[r[9]],
+                      optional_datetime(r[7]))
+
+
+def _member(m: list[Any]) -> Member:
+    return Member(m[0], m[1], m[2], m[3], tuple(_key(k) for k in m[4]), from_epoch(m[5]),
+                  _STATUSES[m[6]], optional_datetime(m[7]),
+                  tuple((from_epoch(f), from_epoch(u)) for f, u in m[8]), m[9])
 
 
 def _agency(r: list[Any]) -> Agency:
     return Agency(r[0], r[1], r[2], r[3], tuple(r[4]), tuple(_key(k) for k in r[5]),
-                  tuple(Member(m[0], m[1], m[2], m[3], tuple(_key(k) for k in m[4]), m[5],
-                               _STATUSES[m[6]], m[7], tuple(tuple(s) for s in m[8]), m[9])
-                        for m in r[6]))
+                  tuple(_member(m) for m in r[6]))
 
 
 class AgencyTable(Table[Agency]):

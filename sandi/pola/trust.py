@@ -20,8 +20,9 @@ manner of TUF's client workflow; the home's installed pola is the trusted state.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
-from sandi._internal.time import show
+from sandi._internal.time import epoch, show
 from sandi.crypto.primitives import verify_signature
 from sandi.errors import (
     PolaExpired,
@@ -76,13 +77,15 @@ def signature_status(signed: SignedPola, authority: Authority) -> SignatureStatu
                            len(authority.keys))
 
 
-def verify_pola(signed: SignedPola, trusted: SignedPola | None, now: int | None
-                ) -> SignatureStatus:
-    """Run steps 2 to 5; return the signature status against the pola's own authority.
+def verify_pola(signed: SignedPola, trusted: SignedPola | None, now: datetime | None = None,
+                *, expiry: bool = True) -> SignatureStatus:
+    """Run steps 2 to 5 at ``now`` (the current time if None); return the signature
+    status against the pola's own authority.
 
-    ``now=None`` skips step 5: only for re-reading the home's own trusted pola as
+    ``expiry=False`` skips step 5: only for re-reading the home's own trusted pola as
     the anchor of an update (an expired pola must still vouch for its successor).
     """
+    at = epoch(now) if expiry else None  # a naive ``now`` is refused either way
     body = signed.body
     status = signature_status(signed, body.authority)
     if not status.ok:  # step 2
@@ -108,7 +111,7 @@ def verify_pola(signed: SignedPola, trusted: SignedPola | None, now: int | None
         if body.version == old.version and signed.body_bytes != trusted.body_bytes:
             raise PolaRollback("pola {id} v{version} differs from the trusted pola of the same "
                                "version", id=body.id, version=body.version)
-    if now is not None and now >= body.expires_at:  # step 5
+    if at is not None and at >= body.expires_at:  # step 5
         raise PolaExpired("pola {id} v{version} expired on {expires}", id=body.id,
                           version=body.version, expires=show(body.expires_at))
     # Step 6: versions in force follow one another in time (docs/pola.md §3).

@@ -61,7 +61,13 @@ def _flows(pola: PolaContent) -> dict[tuple[str, str], Classification]:
 
 
 def _quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    """A DOT string. The names are the pola author's: a control, line-break or bidi
+    character is written as a visible ``\\uXXXX`` (never raw into a terminal that shows
+    the DOT, and never a DOT escape such as ``\\n`` or ``\\l`` that changes the label)."""
+    quoted = text.replace("\\", "\\\\").replace('"', '\\"')
+    if not quoted.isprintable():
+        quoted = "".join(ch if ch.isprintable() else f"\\\\u{ord(ch):04x}" for ch in quoted)
+    return '"' + quoted + '"'
 
 
 def _dot_lines(pola: PolaContent) -> Iterator[str]:

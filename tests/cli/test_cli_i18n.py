@@ -37,6 +37,27 @@ def test_the_compiled_catalogues_say_the_same(msg_id: str) -> None:
         assert t(msg_id, lang) == PO[lang][msg_id]
 
 
+def test_the_catalogue_reader_finds_what_gettext_finds() -> None:
+    # The .mo is looked up in place (binary search over its sorted ids); the standard
+    # library's reader, which decodes all of it, is the reference: every id, the header's
+    # empty one, and ids that are not there (near misses on both sides of real ones).
+    import gettext
+
+    from sandi_cli.messages import DOMAIN, LOCALE_DIR, catalogue
+
+    english = gettext.translation(DOMAIN, LOCALE_DIR, languages=["en"])
+    for lang in LANGS:
+        theirs = gettext.translation(DOMAIN, LOCALE_DIR, languages=[lang])
+        if lang != "en":
+            theirs.add_fallback(english)
+        ours = catalogue(lang)
+        known = [m for m in theirs._catalog if m]  # type: ignore[attr-defined]
+        assert sorted(ours.ids()) == sorted(known) and len(known) > 300
+        for msg_id in [*known, "", "label.error\x00", "label.erro", "label.errorz", "a", "~",
+                       "no.such.message", "é"]:
+            assert ours.gettext(msg_id) == theirs.gettext(msg_id), (lang, msg_id)
+
+
 def test_every_message_in_the_catalogue_is_used() -> None:
     # A message no code says is a translation nobody checks; ids built at run time
     # (f"state.{state}") count through their literal prefix.

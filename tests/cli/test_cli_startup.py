@@ -8,6 +8,7 @@ noise, imports are not (benchmarks/README.md has the times)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -35,9 +36,10 @@ print(json.dumps([code, sorted(sys.modules)]))
 """
 
 
-def _modules_after(*argv: str) -> tuple[int, list[str]]:
+def _modules_after(*argv: str, env: dict[str, str] | None = None) -> tuple[int, list[str]]:
     result = subprocess.run([sys.executable, "-c", _PROBE, *argv], capture_output=True,
-                            text=True, timeout=60, check=True)
+                            text=True, timeout=60, check=True, env=env,
+                            stdin=subprocess.DEVNULL)
     code, modules = json.loads(result.stdout.splitlines()[-1])
     return code, modules
 
@@ -110,12 +112,18 @@ def test_completion_help_is_the_translated_text(monkeypatch: pytest.MonkeyPatch,
 # of their time on a small file): X.509 and RFC 3161 (only a pola naming a time-stamping
 # authority needs them), the authority's and custodians' tools, rewrap's process pool,
 # TOML, SLIP-39, PostgreSQL (unless the audit log is there), the e-mail parser that
-# cryptography.x509 would bring, `tempfile` (open to a stream only) and `traceback` (only
-# with --debug). A new top-level import that drags one in fails here, not in a benchmark.
+# cryptography.x509 would bring, `tempfile` (open to a stream only), `traceback` (only
+# with --debug) and the audit log's checkpoints and witnesses (an append needs neither).
+# A new top-level import that drags one in fails here, not in a benchmark.
 NOT_FOR_SEAL_OR_OPEN = ("cryptography.x509", "rfc3161_client", "sandi.authority",
                         "sandi.keys.backup", "sandi.envelope.rewrapping", "multiprocessing",
                         "concurrent", "tomllib", "tomlkit", "shamir_mnemonic", "psycopg",
-                        "email", "tempfile", "traceback")
+                        "email", "tempfile", "traceback", "sandi.crypto.timestamps",
+                        "sandi.audit.checkpoint", "sandi.audit.witness")
+# With the keys held by `sandi agent`, the keystore file is never opened: none of its
+# modules (the vault, members' key files, sealed-file KDF) is loaded.
+KEYSTORE = ("sandi.keys.keystore", "sandi.keys.vault", "sandi.keys.members",
+            "sandi.keys.secretfile", "sandi.keys.holdings", "sandi.keys.storage")
 
 
 def _unneeded(modules: list[str], also: tuple[str, ...] = ()) -> list[str]:
@@ -134,9 +142,36 @@ def test_seal_and_open_import_only_what_they_use(world: DemoWorld, tmp_path: Pat
                                    str(sealed))
     assert code == 0 and sealed.exists()
     assert "sandi.envelope.sealing" in modules  # the probe did run the command
-    # A seal that asks for no receipt needs no receipt builder.
-    assert not _unneeded(modules, ("sandi.envelope.acknowledging", "sandi.envelope.opening"))
+    # A seal that asks for no receipt needs no receipt builder, nor the receipt format.
+    assert not _unneeded(modules, ("sandi.envelope.acknowledging", "sandi.envelope.opening",
+                                   "sandi.envelope.receipts"))
     code, modules = _modules_after(*home, "open", str(sealed), "-o", str(opened))
     assert code == 0 and opened.read_bytes() == doc.read_bytes()
     assert "sandi.envelope.opening" in modules
     assert not _unneeded(modules)
+
+
+def test_with_the_agent_seal_and_open_never_load_the_keystore(fresh_world: DemoWorld,
+                                                              tmp_path: Path) -> None:
+    home = fresh_world.home.path
+    env = {k: v for k, v in os.environ.items() if k not in ("SANDI_PASSPHRASE_FILE",
+                                                            "SANDI_HOME")}
+    agent = [sys.executable, "-m", "sandi_cli", "--home", str(home), "agent"]
+    subprocess.run([*agent, "start", "--passphrase-file", str(write_secret(
+        tmp_path / "pass.txt"))], env=env, stdin=subprocess.DEVNULL, capture_output=True,
+        timeout=120, check=True)
+    try:
+        doc, sealed, opened = tmp_path / "surat.txt", tmp_path / "surat.sandi", tmp_path / "out"
+        doc.write_bytes(b"x" * 100_000)
+        code, modules = _modules_after("--home", str(home), "seal", str(doc), "--from", "setda",
+                                       "--to", "inspektorat", "--classification", "terbatas",
+                                       "-o", str(sealed), env=env)
+        assert code == 0 and "sandi.agent.client" in modules  # sealed with the agent's keys
+        assert not _unneeded(modules, KEYSTORE)
+        code, modules = _modules_after("--home", str(home), "open", str(sealed), "-o",
+                                       str(opened), env=env)
+        assert code == 0 and opened.read_bytes() == doc.read_bytes()
+        assert not _unneeded(modules, KEYSTORE)
+    finally:
+        subprocess.run([*agent, "stop"], env=env, stdin=subprocess.DEVNULL,
+                       capture_output=True, timeout=120)

@@ -94,16 +94,26 @@ def test_seal_refuses_what_the_pola_refuses_before_asking(
     assert not (tmp_path / "surat.txt.sandi").exists()
 
 
-@pytest.mark.parametrize("damage", ["not an envelope", "tampered", "forbidden"])
+@pytest.mark.parametrize("damage", ["not an envelope", "forbidden", "not addressed",
+                                    "unknown sender"])
 def test_open_refuses_what_needs_no_key_before_asking(
         world: DemoWorld, run: Run, envelope: Path, tmp_path: Path, damage: str,
         monkeypatch: pytest.MonkeyPatch) -> None:
     if damage == "not an envelope":
         envelope.write_bytes(b"%PDF-1.7 bukan amplop")
-    elif damage == "tampered":
-        data = bytearray(envelope.read_bytes())
-        data[-70] ^= 1
-        envelope.write_bytes(bytes(data))
+    elif damage == "unknown sender":  # a header naming an agency the pola does not list
+        data = envelope.read_bytes()
+        assert data.count(b"\xa5setda") == 2  # the sender and its signing key
+        envelope.write_bytes(data.replace(b"\xa5setda", b"\xa5setdx"))
+    elif damage == "not addressed":  # allowed, but to no agency this home holds keys of
+        home = tmp_path / "home"
+        shutil.copytree(world.home.path, home)
+        store = sandi.Keystore.open(home, passphrase=DEMO_PASSPHRASE)
+        dinkes = [k for k in store.keys(None) if k.agency != "dinkes"]
+        (home / "keystore.sandi").unlink()
+        sandi.Keystore.create(home, passphrase=DEMO_PASSPHRASE,
+                              kdf=sandi.keys.KdfParams.TEST).add_keys(dinkes)
+        run = make_run(home)
     else:  # signed by a real agency, along a flow the installed pola forbids
         with monkeypatch.context() as m:  # a modified client that skips its own check
             m.setattr(sandi.Pola, "check_flow", lambda *a, **k: None)
@@ -113,6 +123,44 @@ def test_open_refuses_what_needs_no_key_before_asking(
     result = run("open", envelope, "-o", tmp_path / "out.txt", input=DEMO_PASSPHRASE + "\n")
     _never_asked(result, 1)
     assert not (tmp_path / "out.txt").exists()
+    if damage == "unknown sender":
+        assert "'setdx' is not in pola" in result.stderr
+    if damage == "not addressed":
+        assert "is a recipient of this envelope" in result.stderr
+        assert "not addressed to your agency" in result.stderr  # the hint
+
+
+def test_a_members_vault_refuses_a_letter_for_another_agency_before_asking(
+        world: DemoWorld, tmp_path: Path) -> None:
+    # The Dinkes workstation holds Dinkes's keys in a vault; a letter to Inspektorat is
+    # refused from the vault's public part, before the member's passphrase.
+    letter = tmp_path / "nota.sandi"
+    letter.write_bytes(sandi.seal(b"x", sender=world.keystore.identity("setda"),
+                                  to=["inspektorat"], classification="rahasia",
+                                  pola=world.pola))
+    run = make_run(world.workstation)
+    result = run("--member", "sari", "open", letter, "-o", tmp_path / "out.txt", input="x\n")
+    _never_asked(result, 1)
+    assert "is a recipient of this envelope" in result.stderr
+    assert "passphrase" not in result.stderr.lower()
+    dinkes = tmp_path / "dinkes.sandi"  # the control: a letter to Dinkes asks
+    dinkes.write_bytes(sandi.seal(b"x", sender=world.keystore.identity("setda"), to=["dinkes"],
+                                  classification="rahasia", pola=world.pola))
+    asked = run("--member", "sari", "open", dinkes, "-o", tmp_path / "out.txt", input="x\n")
+    assert asked.exit_code == 1 and "passphrase" in asked.stderr.lower(), asked.stderr
+
+
+def test_a_damaged_payload_is_refused_by_the_one_open_after_asking(
+        run: Run, envelope: Path, tmp_path: Path) -> None:
+    # The payload and the signature are checked as open reads the file, once: the
+    # passphrase is asked first, and nothing is written.
+    data = bytearray(envelope.read_bytes())
+    data[-70] ^= 1
+    envelope.write_bytes(bytes(data))
+    result = run("open", envelope, "-o", tmp_path / "out.txt", input=DEMO_PASSPHRASE + "\n")
+    assert result.exit_code == 1 and PROMPT in result.stderr, result.stderr
+    assert result.stderr.count("sandi: error:") == 1 and "Traceback" not in result.stderr
+    assert not (tmp_path / "out.txt").exists() and list(tmp_path.iterdir()) == [envelope]
 
 
 def test_open_asks_once_everything_public_checks(run: Run, envelope: Path, tmp_path: Path
@@ -121,6 +169,34 @@ def test_open_asks_once_everything_public_checks(run: Run, envelope: Path, tmp_p
     assert result.exit_code == 0, result.stderr
     assert PROMPT in result.stderr  # the control: the honest envelope does ask
     assert (tmp_path / "out.txt").read_bytes() == b"Nota dinas"
+
+
+def _bytes_read() -> int:
+    """What this process has read through read(2) so far (Linux: ``rchar``)."""
+    for line in Path("/proc/self/io").read_text().splitlines():
+        if line.startswith("rchar:"):
+            return int(line.split()[1])
+    raise AssertionError("no rchar in /proc/self/io")
+
+
+def test_open_reads_the_envelope_once(world: DemoWorld, run: Run, tmp_path: Path) -> None:
+    # The checks before the passphrase read the clear header only; the open that follows
+    # reads and verifies the whole file. Reading it twice (a full verify first) would
+    # read at least 2 x 24 MiB.
+    size = 24 << 20
+    src = tmp_path / "arsip.bin"
+    src.write_bytes(os.urandom(size))
+    envelope = tmp_path / "arsip.bin.sandi"
+    sandi.seal_file(src, envelope, sender=world.keystore.identity("setda"), to=["dinkes"],
+                    classification="rahasia", pola=world.pola)
+    src.unlink()
+    before = _bytes_read()
+    result = run("open", envelope, "-o", tmp_path / "arsip.out", input=DEMO_PASSPHRASE + "\n")
+    read = _bytes_read() - before
+    assert result.exit_code == 0 and PROMPT in result.stderr, result.stderr
+    assert (tmp_path / "arsip.out").stat().st_size == size
+    envelope_size = envelope.stat().st_size
+    assert envelope_size <= read < envelope_size + (4 << 20), (read, envelope_size)
 
 
 def test_a_shared_home_without_member_is_refused_before_asking(tmp_path: Path) -> None:

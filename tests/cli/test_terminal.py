@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import pty
 import select
+import shutil
 import signal
 import subprocess
 import sys
@@ -147,3 +148,92 @@ def test_ctrl_c_during_open_leaves_nothing(world: DemoWorld, big_envelope: Path,
     assert code == 130, term.screen[-2000:]
     assert b"Traceback" not in term.screen
     assert list(target.iterdir()) == []  # no output, no hidden temporary file
+
+
+# --- check first, ask last: nothing addressed to this home, nothing asked ---------------------
+
+
+@pytest.fixture(scope="module")
+def setda_home(world: DemoWorld, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A home with the city's pola and the keys of Setda only."""
+    home = tmp_path_factory.mktemp("setda") / "home"
+    shutil.copytree(world.home.path, home)
+    (home / "keystore.sandi").unlink()
+    sandi.Keystore.create(home, passphrase=DEMO_PASSPHRASE, kdf=sandi.keys.KdfParams.TEST
+                          ).add_keys(world.keystore.keys("setda"))
+    return home
+
+
+def _letter(world: DemoWorld, folder: Path, sender: str, to: str) -> Path:
+    folder.mkdir()
+    path = folder / "nota.txt.sandi"
+    path.write_bytes(sandi.seal(b"Nota dinas", sender=world.keystore.identity(sender), to=[to],
+                                classification="rahasia", pola=world.pola))
+    return path
+
+
+def _unprompted(term: Terminal, timeout: float = 60) -> int:
+    """The exit code of a command that must end without asking anything: a prompt, or
+    waiting for input, fails the test."""
+    deadline = time.monotonic() + timeout
+    while term.proc.poll() is None and time.monotonic() < deadline:
+        if select.select([term.master], [], [], 0.1)[0]:
+            try:
+                term.screen += os.read(term.master, 65536)
+            except OSError:
+                break
+        if b"assphrase" in term.screen or b"rasa sandi" in term.screen:
+            os.killpg(term.proc.pid, signal.SIGKILL)
+            term.finish()
+            raise AssertionError(f"a prompt appeared: {term.screen[-800:]!r}")
+    try:
+        term.proc.wait(timeout=max(1.0, deadline - time.monotonic()))
+    except subprocess.TimeoutExpired:
+        os.killpg(term.proc.pid, signal.SIGKILL)
+        term.finish()
+        raise AssertionError(f"still waiting: {term.screen[-800:]!r}") from None
+    return term.finish()
+
+
+def _in(home: Path, world: DemoWorld, lang: str = "C.UTF-8") -> dict[str, str]:
+    return {**_env(world), "SANDI_HOME": str(home), "LANG": lang}
+
+
+@pytest.mark.parametrize("lang", ["C.UTF-8", "id_ID.UTF-8"])
+def test_open_of_a_letter_for_another_agency_never_asks(world: DemoWorld, setda_home: Path,
+                                                        tmp_path: Path, lang: str) -> None:
+    letter = _letter(world, tmp_path / "in", "setda", "dinkes")
+    term = Terminal(_sandi("open", letter, "-o", tmp_path / "out.txt"),
+                    _in(setda_home, world, lang))
+    assert _unprompted(term) == 1, term.screen[-2000:]
+    said = {"C.UTF-8": b"not addressed to your agency", "id_ID.UTF-8": b"tidak ditujukan"}
+    assert said[lang] in term.screen, term.screen[-2000:]
+    assert b"Traceback" not in term.screen and not (tmp_path / "out.txt").exists()
+
+
+def test_open_of_a_letter_for_this_home_does_ask(world: DemoWorld, setda_home: Path,
+                                                 tmp_path: Path) -> None:
+    """The control: a letter to Setda is opened after the passphrase."""
+    letter = _letter(world, tmp_path / "in", "inspektorat", "setda")
+    term = Terminal(_sandi("open", letter, "-o", tmp_path / "out.txt"), _in(setda_home, world))
+    term.read_until(b"assphrase")
+    term.type(DEMO_PASSPHRASE + "\n")
+    assert term.finish() == 0, term.screen[-2000:]
+    assert (tmp_path / "out.txt").read_bytes() == b"Nota dinas"
+
+
+def test_rewrap_of_an_archive_for_another_agency_never_asks(world: DemoWorld,
+                                                            setda_home: Path,
+                                                            tmp_path: Path) -> None:
+    letter = _letter(world, tmp_path / "arsip", "setda", "dinkes")
+    before = letter.read_bytes()
+    term = Terminal(_sandi("rewrap", letter.parent), _in(setda_home, world))
+    assert _unprompted(term) == 0, term.screen[-2000:]
+    assert b"1 not addressed to us" in term.screen, term.screen[-2000:]
+    assert letter.read_bytes() == before
+    # The control: an archive with a letter to Setda needs the keys, and asks.
+    mine = _letter(world, tmp_path / "arsip-setda", "inspektorat", "setda")
+    term = Terminal(_sandi("rewrap", mine.parent), _in(setda_home, world))
+    term.read_until(b"assphrase")
+    term.type(DEMO_PASSPHRASE + "\n")
+    assert term.finish() == 0, term.screen[-2000:]

@@ -31,6 +31,7 @@ from _world import (
     signed_pola,
 )
 
+from sandi._internal.time import from_epoch
 from sandi.authority.authoring import compile_source, parse_source
 from sandi.pola._wire import PolaBody
 from sandi.pola.model import KeyState, KeyVersion, Member, MemberStatus
@@ -45,9 +46,11 @@ CITRA_REMOVED = ISSUED + 50 * DAY
 def _member(member_id: str, name: str, jabatan: str,
             status: MemberStatus = MemberStatus.ACTIVE, status_at: int | None = None,
             suspensions: tuple[tuple[int, int], ...] = ()) -> Member:
-    key = KeyVersion(1, MEMBER_KEYS[member_id, 1].public, KeyState.CURRENT, NOT_BEFORE)
-    return Member(member_id, name, jabatan, None, (key,), NOT_BEFORE, status, status_at,
-                  suspensions)
+    joined = from_epoch(NOT_BEFORE)
+    key = KeyVersion(1, MEMBER_KEYS[member_id, 1].public, KeyState.CURRENT, joined)
+    return Member(member_id, name, jabatan, None, (key,), joined, status,
+                  None if status_at is None else from_epoch(status_at),
+                  tuple((from_epoch(a), from_epoch(b)) for a, b in suspensions))
 
 
 MEMBERS = (
@@ -67,7 +70,8 @@ def _body() -> PolaBody:
                                "(vektor uji)")
     source["requirement"]["rahasia"]["member_signed"] = True
     return compile_source(source, keys=published(), authority_keys=[a.public for a in AUTHORITY],
-                          threshold=2, issued_at=ISSUED, members={"bkpsdmd": MEMBERS})
+                          threshold=2, issued_at=from_epoch(ISSUED),
+                          members={"bkpsdmd": MEMBERS})
 
 
 MEMBERS_POLA_BYTES = signed_pola(_body()).to_bytes()

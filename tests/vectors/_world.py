@@ -20,6 +20,7 @@ import msgpack
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 import sandi.crypto.wrap
+from sandi._internal.time import from_epoch, optional_datetime
 from sandi.authority.authoring import AuthorityKeyPair, compile_source, parse_source, sign_body
 from sandi.crypto.primitives import (
     LABEL_ENVELOPE_SIGNATURE,
@@ -83,7 +84,7 @@ def seed(label: str, size: int) -> bytes:
 def agency_key(agency: str, version: int, *, pq: bool) -> AgencyKey:
     """The fixed private key of (agency, version)."""
     name = f"{agency}/v{version}"
-    return AgencyKey(agency, version, NOT_BEFORE, seed(name + "/x25519", 32),
+    return AgencyKey(agency, version, from_epoch(NOT_BEFORE), seed(name + "/x25519", 32),
                      seed(name + "/ed25519", 32),
                      seed(name + "/mlkem", 64) if pq else None,
                      seed(name + "/mldsa", 32) if pq else None)
@@ -117,9 +118,9 @@ def published() -> dict[str, list[KeyVersion]]:
     def pub(agency: str, version: int, state: KeyState, not_before: int = NOT_BEFORE,
             revoked_at: int | None = None,
             reason: RevocationReason | None = None) -> KeyVersion:
-        return KeyVersion(version, KEYS[agency, version].public, state, not_before,
-                          revoked_at, reason, BKPSDMD_V1_RETIRED if state is KeyState.RETIRED
-                          else None)
+        return KeyVersion(version, KEYS[agency, version].public, state, from_epoch(not_before),
+                          optional_datetime(revoked_at), reason,
+                          from_epoch(BKPSDMD_V1_RETIRED) if state is KeyState.RETIRED else None)
 
     return {
         "sekda": [pub("sekda", 1, KeyState.CURRENT)],
@@ -146,7 +147,7 @@ def pola_body(*, version: int = POLA_VERSION, pola_id: str = "kota-uji",
         source["pola"]["name"] = name
     return compile_source(source, keys=published(),
                           authority_keys=[a.public for a in authority], threshold=threshold,
-                          issued_at=ISSUED)
+                          issued_at=from_epoch(ISSUED))
 
 
 def signed_pola(body: PolaBody | None = None,

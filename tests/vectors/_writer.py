@@ -24,6 +24,7 @@ from _world import (
 )
 
 import sandi
+from sandi._internal.time import epoch
 from sandi.envelope.format import Metadata, parse_header
 from sandi.keys.holdings import Holdings
 from sandi.keys.keystore import Keystore
@@ -216,7 +217,7 @@ def world() -> dict[str, Any]:
 
 def _key(k: Any) -> dict[str, Any]:
     """A private key version as world.json lists it."""
-    return {"version": k.version, "created_at": k.created_at, "x25519": b64(k.x25519),
+    return {"version": k.version, "created_at": epoch(k.created_at), "x25519": b64(k.x25519),
             "ed25519": b64(k.ed25519),
             "mlkem_seed": None if k.mlkem_seed is None else b64(k.mlkem_seed),
             "mldsa_seed": None if k.mldsa_seed is None else b64(k.mldsa_seed)}
