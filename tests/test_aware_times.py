@@ -143,8 +143,10 @@ def test_request_times_are_aware_and_round_trip() -> None:
     lambda: revocation(KEY, 1, RevocationReason.SUPERSEDED, AWARE, now=NAIVE),
     lambda: member_status(KEY, "rina", MemberStatus.SUSPENDED, NAIVE),
     lambda: enrollment(KEY, now=NAIVE),
+    lambda: key_change(AgencyKey.generate("setda", 2, now=AWARE), KEY, now=NAIVE),
+    lambda: member_enrollment(AgencyKey.generate("rina", 1, now=AWARE), KEY, now=NAIVE),
 ], ids=["revocation effective_at", "revocation now", "member_status effective_at",
-        "enrollment now"])
+        "enrollment now", "key_change now", "member_enrollment now"])
 def test_a_naive_request_time_is_refused(make: Callable[[], bytes]) -> None:
     with pytest.raises(InvalidArgument, match=NAIVE_ERROR):
         make()

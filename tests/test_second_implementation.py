@@ -126,7 +126,7 @@ def _header(data: bytes) -> dict[str, Any]:
             raise _bad("receipts from must be some (not all) recipients")
     return {"suite": _int(items[0], 1, 2), "pola_id": _slug(items[1]),
             "pola_version": _int(items[2], 1, 2**63 - 1), "doc_id": _bin(items[3], 16),
-            "created_at": _int(items[4], 0, 2**40), "sender": _slug(items[5]),
+            "created_at": _int(items[4], 0, 253_402_300_799), "sender": _slug(items[5]),
             "signer": (_int(signer[0], 1, 2), _slug(signer[1]), _int(signer[2], 1, 2**31)),
             "to": to, "nonce": _bin(items[10], 16)}
 

@@ -7,10 +7,14 @@ from datetime import UTC, datetime
 
 from sandi.errors import InvalidArgument
 
-MAX_TIME = 2**40  # the largest time on any wire: seconds since the epoch, year 36812
 #: The last second a datetime holds (9999-12-31 23:59:59 UTC): the latest time a record
 #: that the public API shows as a datetime may carry.
 LAST_SECOND = 253_402_300_799
+#: The largest time on any wire (seconds since the epoch). It is LAST_SECOND, not more:
+#: every time a decoder accepts is shown somewhere as a datetime (a peeked header, a
+#: pola's expiry, a receipt), and one past year 9999 would be a ValueError there instead
+#: of a refusal of the bytes.
+MAX_TIME = LAST_SECOND
 
 
 def epoch(now: datetime | None) -> int:
