@@ -167,6 +167,22 @@ def agency_add(session: Session, request: Path, directory: Path, name: str, abbr
     session.say("agency.compare")
 
 
+@agency.command("rekey", help="pola.agency.rekey.help")
+@click.argument("request", type=_EXISTING_FILE)
+@dir_option
+@json_option
+@pass_session
+def agency_rekey(session: Session, request: Path, directory: Path) -> None:
+    req = sandi.authority.Workspace(directory).rekey_agency(request.read_bytes())
+    fingerprint = req.keys.fingerprint()
+    session.emit({"agency": req.agency, "version": req.version, "fingerprint": fingerprint,
+                  "pq": req.keys.has_pq})
+    session.say("agency.rekeyed", agency=req.agency, version=req.version)
+    session.say("keys.fingerprint", fingerprint=fingerprint)
+    session.say("agency.compare")
+    session.say("rule.next")
+
+
 @agency.command("remove", help="pola.agency.remove.help")
 @click.argument("agency_id", metavar="AGENCY")
 @dir_option

@@ -46,7 +46,7 @@ WIB = timezone(timedelta(hours=7), "WIB")
 AWARE = datetime(2026, 3, 2, 8, 0, tzinfo=WIB)
 NAIVE = datetime(2026, 3, 2, 8, 0)
 NAIVE_ERROR = "without a time zone"
-KEY = AgencyKey.generate("setda", 1, now=AWARE)
+KEY = AgencyKey.generate("setda", 1, now=AWARE, pq=True)
 
 
 def _key(**changes: object) -> KeyVersion:
@@ -178,15 +178,15 @@ def test_compile_source_takes_aware_times_only() -> None:
 def ws(tmp_path: Path) -> Workspace:
     ws = make_workspace(tmp_path / "ws")
     ws.add_agency(enrollment(KEY, now=AWARE), name="Setda", abbrev="SETDA", groups=["inti"])
-    ws.add_member(member_enrollment(AgencyKey.generate("rina", 1, now=AWARE), KEY, now=AWARE),
-                  name="Rina", jabatan="Kepala Bidang")
+    rina = AgencyKey.generate("rina", 1, now=AWARE, pq=True)
+    ws.add_member(member_enrollment(rina, KEY, now=AWARE), name="Rina", jabatan="Kepala Bidang")
     ws.add_rule("allow", "*", "setda", Classification.RAHASIA)
     return ws
 
 
 def test_the_workspace_refuses_naive_times_and_changes_nothing(ws: Workspace) -> None:
     before = (ws.keys_path.read_bytes(), ws.source_path.read_bytes())
-    v2 = AgencyKey.generate("setda", 2, now=AWARE)
+    v2 = AgencyKey.generate("setda", 2, now=AWARE, pq=True)
     for bad in (lambda: ws.apply_request(key_change(v2, KEY, now=AWARE), now=NAIVE),
                 lambda: ws.set_member_status("setda", "rina", MemberStatus.SUSPENDED, at=NAIVE),
                 lambda: ws.build(now=NAIVE)):
@@ -199,7 +199,7 @@ def test_the_workspace_round_trips_aware_times(ws: Workspace) -> None:
     suspended = AWARE + timedelta(days=2)
     ws.set_member_status("setda", "rina", MemberStatus.SUSPENDED, at=suspended)
     assert ws.members()["setda"][0].status_at == suspended
-    v2 = AgencyKey.generate("setda", 2, now=AWARE + timedelta(days=1))
+    v2 = AgencyKey.generate("setda", 2, now=AWARE + timedelta(days=1), pq=True)
     ws.apply_request(key_change(v2, KEY, now=AWARE + timedelta(days=1)))
     assert ws.agency_keys()["setda"][1].not_before == AWARE + timedelta(days=1)
     pola = publish(ws, C[:2])

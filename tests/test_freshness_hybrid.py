@@ -81,11 +81,15 @@ def test_an_honest_statement_is_hybrid_and_accepted(world: DemoWorld) -> None:
     assert not status.stale and status.fresh_until == T0 + 24 * HOUR
 
 
-def test_a_statement_stripped_of_its_ml_dsa_half_is_refused(world: DemoWorld) -> None:
+def test_a_statement_stripped_of_either_half_is_refused(world: DemoWorld) -> None:
     statement = freshness_statement(world.pola.signed, world.timestamp, now=T0)
     with pytest.raises(PolaSignatureInvalid, match=r"is signed Ed25519 only, but the pola's "
                                                    r"timestamp key is Ed25519 \+ ML-DSA-65"):
         accept(world, statement[:-ML])
+    # Without its Ed25519 half (the ML-DSA-65 one alone) it is not even a statement.
+    parsed = decode_statement(statement)
+    with pytest.raises(MalformedPola, match=r"a signature of 64 \(Ed25519\) or 3373 bytes"):
+        accept(world, parsed.signed + parsed.signature[64:])
 
 
 def test_a_classical_statement_under_a_hybrid_pola_is_refused(world: DemoWorld) -> None:

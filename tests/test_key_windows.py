@@ -78,7 +78,7 @@ def city(tmp_path: Path) -> City:
                         authority_name="Persandian", custodians=[c.public for c in C],
                         threshold=2, decree_number="Perwal 1/2026", decree_date="2026-03-02",
                         decree_title="Pola")
-    keys = {(a, 1): AgencyKey.generate(a, 1, now=T0 - DAY)
+    keys = {(a, 1): AgencyKey.generate(a, 1, now=T0 - DAY, pq=True)
             for a in ("setda", "bkpsdmd")}
     for (agency, _), key in keys.items():
         ws.add_agency(enrollment(key, now=T0 - DAY), name=agency.upper(), abbrev=agency,
@@ -86,7 +86,7 @@ def city(tmp_path: Path) -> City:
     ws.add_rule("allow", "*", "*", Classification.TERBATAS)
     city = City(ws, Home(tmp_path / "setda-home"), keys, {})
     city.publish(T0)
-    keys["bkpsdmd", 2] = AgencyKey.generate("bkpsdmd", 2, now=T1 - DAY)
+    keys["bkpsdmd", 2] = AgencyKey.generate("bkpsdmd", 2, now=T1 - DAY, pq=True)
     ws.apply_request(key_change(keys["bkpsdmd", 2], keys["bkpsdmd", 1], now=T1 - DAY))
     city.publish(T1)
     return city
@@ -146,9 +146,9 @@ def test_member_removal_retires_the_exposed_key(city: City) -> None:
     # `sandi members remove` writes two requests, signed by the agency key the removed
     # official held (v2): the key change to v3 and the removal. The authority applies
     # both; v2's window ends when v3 is published.
-    v2, v3 = city.keys["bkpsdmd", 2], AgencyKey.generate("bkpsdmd", 3, now=T2)
+    v2, v3 = city.keys["bkpsdmd", 2], AgencyKey.generate("bkpsdmd", 3, now=T2, pq=True)
     city.keys["bkpsdmd", 3] = v3
-    person = AgencyKey.generate("budi", 1, now=T0)
+    person = AgencyKey.generate("budi", 1, now=T0, pq=True)
     from sandi.authority.requests import member_enrollment
 
     city.ws.add_member(member_enrollment(person, v2, now=T1), name="Budi", jabatan="Analis")
@@ -245,7 +245,7 @@ def test_the_trust_state_is_this_users_alone(city: City) -> None:
 ])
 def test_a_key_window_is_well_formed(state: KeyState, retired_at: datetime | None,
                                      match: str) -> None:
-    keys = AgencyKey.generate("setda", 1).public
+    keys = AgencyKey.generate("setda", 1, pq=True).public
     with pytest.raises(MalformedPola, match=match):
         KeyVersion(1, keys, state, T(10), retired_at=retired_at)
     current = KeyVersion(1, keys, KeyState.CURRENT, T(10))

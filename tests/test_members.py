@@ -78,9 +78,11 @@ def city(tmp_path: Path) -> City:
                         threshold=2, decree_number="Perwal 1/2026", decree_date="2026-01-05",
                         decree_title="Pola")
     home = tmp_path / "bkpsdmd"
-    ani = create_member_key(home, "ani", passphrase="sandi milik ani", kdf=KdfParams.TEST)
-    budi = create_member_key(home, "budi", passphrase="sandi milik budi", kdf=KdfParams.TEST)
-    init_vault(home, "bkpsdmd", {"ani": ani.public, "budi": budi.public})
+    ani = create_member_key(home, "ani", passphrase="sandi milik ani", kdf=KdfParams.TEST,
+                            pq=True)
+    budi = create_member_key(home, "budi", passphrase="sandi milik budi", kdf=KdfParams.TEST,
+                             pq=True)
+    init_vault(home, "bkpsdmd", {"ani": ani.public, "budi": budi.public}, pq=True)
     store = _member_store(home, "ani", "sandi milik ani")
     agency_key = store.identity("bkpsdmd").keys[-1]
     ws.add_agency(enrollment(agency_key), name="Badan Kepegawaian", abbrev="BKPSDMD",

@@ -242,10 +242,18 @@ def _payload(key: bytes, payload: bytes) -> bytes:
     return b"".join(out)
 
 
+def _signer_key(kind: int, who: str, version: int) -> dict[str, Any] | None:
+    """The signer's key: an agency's (kind 1) or a member's personal one (kind 2)."""
+    if kind == 1 and who in WORLD["agencies"]:
+        return _keys(who).get(version)
+    if kind == 2 and who in WORLD["members"]:
+        return {k["version"]: k for k in WORLD["members"][who]["keys"]}.get(version)
+    return None
+
+
 def _verify(suite: int, signer: tuple[int, str, int], message: bytes, sig: bytes) -> None:
     """§9: both halves, with the signer's public keys."""
-    kind, who, version = signer
-    key = _keys(who).get(version) if kind == 1 and who in WORLD["agencies"] else None
+    key = _signer_key(*signer)
     if key is None:
         raise Refused("signature", "unknown signer")  # a pola would say: policy refusal
     try:

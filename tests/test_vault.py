@@ -81,7 +81,8 @@ def test_a_member_the_pola_suspends_or_removes_cannot_unlock_the_keys(
 def test_a_member_listed_with_another_key_is_refused(city: VaultCity, home: Path) -> None:
     # A key file swapped in under dedi's name (with a slot of its own) does not unlock.
     impostor_home = home.parent / "impostor"
-    impostor = create_member_key(impostor_home, "dedi", passphrase="palsu", kdf=KdfParams.TEST)
+    impostor = create_member_key(impostor_home, "dedi", passphrase="palsu", kdf=KdfParams.TEST,
+                                 pq=True)
     ani = _open(home, "ani")
     ani.remove_member("dedi")
     ani.add_member("dedi", impostor.public)

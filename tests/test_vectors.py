@@ -53,7 +53,7 @@ EXPECT: dict[str, set[str | None]] = {
     "tampered": {"TamperedEnvelope", "WrappedKeyInvalid"},
     "signature": {"SignatureInvalid", "PolaSignatureInvalid"},
     "policy refusal": {"PolicyViolation", "UnknownAgency", "KeyNotValid", "KeyRevoked",
-                       "PolaMismatch", "PolaRollback"},
+                       "PolaMismatch", "PolaRollback", "MemberSignatureRequired"},
     "expired": {"PolaExpired", "EnvelopeFromFuture"},  # time: the pola's, the envelope's
     "timestamp": {"TimestampInvalid"},
 }
@@ -79,13 +79,14 @@ def _now(v: dict[str, Any]) -> datetime:
 
 
 @functools.lru_cache(maxsize=16)
-def _pola_at(now: datetime) -> Pola:
-    return Pola.from_bytes(b64decode(WORLD["pola"]), now=now)
+def _pola_at(now: datetime, name: str = "pola") -> Pola:
+    return Pola.from_bytes(b64decode(WORLD[name]), now=now)
 
 
 def _pola(v: dict[str, Any]) -> Pola:
-    """The world's pola, checked at the vector's time (expiry vectors fail here)."""
-    return _pola_at(_now(v))
+    """The world's pola the vector names (``world_pola``, default ``pola``), checked at
+    the vector's time (expiry vectors fail here)."""
+    return _pola_at(_now(v), v.get("world_pola", "pola"))
 
 
 @pytest.fixture(scope="module")
@@ -147,6 +148,30 @@ def test_the_refusals_of_format_version_2_have_vectors() -> None:
     assert (x["error"], x["verify"], x["header"]["sender"]) == ("WrappedKeyInvalid", "success",
                                                                 "bkpsdmd")
     assert by_name["resigned-unchanged-by-its-sender"]["expect"] == "success"
+
+
+#: Issue 14 §6 and the members' requirement: each refusal of a member's signature has a
+#: vector under the members' pola, with an honest control (name -> error, None: opens).
+MEMBER_VECTORS: dict[str, str | None] = {
+    "member-signed": None, "member-signed-hybrid": None,
+    "member-before-suspension": None, "member-inside-suspension": "KeyRevoked",
+    "member-after-reinstatement": None, "member-before-removal": None,
+    "member-after-removal": "KeyRevoked",
+    "agency-key-where-member-required": "MemberSignatureRequired",
+    "agency-key-where-member-not-required": None,
+}
+
+
+def test_the_member_refusals_have_vectors() -> None:
+    by_name = {p.stem.split("-", 1)[1]: _load(p) for p in ENVELOPES}
+    for name, error in MEMBER_VECTORS.items():
+        v = by_name[name]
+        assert (v["world_pola"], v["error"], v["verify"]) == (
+            "pola_members", error, error or "success"), name
+        if error is None and name.startswith("member-"):
+            assert v["header"]["signer"] in WORLD["members"], name  # a person signed
+    assert {v.get("world_pola", "pola") for v in map(_load, ENVELOPES)} == {"pola",
+                                                                           "pola_members"}
 
 
 @pytest.mark.parametrize("path", [*ENVELOPES, *POLAS], ids=lambda p: p.stem)

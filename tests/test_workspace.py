@@ -81,7 +81,7 @@ def publish(ws: Workspace, signers: Sequence[AuthorityKeyPair]) -> Pola:
 @pytest.fixture
 def agency_keys() -> dict[str, AgencyKey]:
     """The first key version of each agency of the ``ws`` workspace."""
-    return {a: AgencyKey.generate(a, 1) for a in ("setda", "bkpsdmd", "inspektorat")}
+    return {a: AgencyKey.generate(a, 1, pq=True) for a in ("setda", "bkpsdmd", "inspektorat")}
 
 
 @pytest.fixture
@@ -130,7 +130,7 @@ def test_init_refuses_a_bad_id_and_an_existing_workspace(tmp_path: Path) -> None
 
 
 def test_add_agency_takes_the_keys_from_the_enrollment_request(ws: Workspace) -> None:
-    key = AgencyKey.generate("dinkes", 1)
+    key = AgencyKey.generate("dinkes", 1, pq=True)
     req = ws.add_agency(enrollment(key), name="Dinas Kesehatan", abbrev="Dinkes",
                         groups=["dinas"], sipd="1.02.0.00.0.00.01.0000")
     assert (req.agency, req.version) == ("dinkes", 1)
@@ -143,7 +143,7 @@ def test_add_agency_takes_the_keys_from_the_enrollment_request(ws: Workspace) ->
                                                          "1.02.0.00.0.00.01.0000")
     assert agency.keys == (v1,)
     with pytest.raises(InvalidArgument, match=r"agency dinkes is already in the pola"):
-        ws.add_agency(enrollment(AgencyKey.generate("dinkes", 1)), name="x", abbrev="x",
+        ws.add_agency(enrollment(AgencyKey.generate("dinkes", 1, pq=True)), name="x", abbrev="x",
                       groups=[])
 
 
@@ -189,15 +189,15 @@ def test_an_enrollment_without_proof_of_possession_is_refused(ws: Workspace) -> 
 
 
 def test_add_agency_takes_only_enrollment_requests(ws: Workspace) -> None:
-    current = AgencyKey.generate("dinkes", 1)
-    for request in (key_change(AgencyKey.generate("dinkes", 2), current),
+    current = AgencyKey.generate("dinkes", 1, pq=True)
+    for request in (key_change(AgencyKey.generate("dinkes", 2, pq=True), current),
                     revocation(current, 1, "compromised", T(0))):
         with pytest.raises(MalformedRequest, match=r"takes an enrollment request"):
             ws.add_agency(request, name="Dinas Kesehatan", abbrev="Dinkes", groups=["dinas"])
     assert "dinkes" not in ws.agency_keys()
     for version in (1, 2):
         with pytest.raises(MalformedRequest, match=r"use `sandi pola agency add`"):
-            ws.apply_request(enrollment(AgencyKey.generate("setda", version)))
+            ws.apply_request(enrollment(AgencyKey.generate("setda", version, pq=True)))
 
 
 # --- rules ---------------------------------------------------------------------------------------
@@ -371,7 +371,7 @@ def rotated(ws: Workspace, agency_keys: dict[str, AgencyKey]
             ) -> tuple[Workspace, AgencyKey, AgencyKey]:
     """bkpsdmd's v1 published, then changed to v2 (not yet published)."""
     publish(ws, C[:2])
-    v1, v2 = agency_keys["bkpsdmd"], AgencyKey.generate("bkpsdmd", 2)
+    v1, v2 = agency_keys["bkpsdmd"], AgencyKey.generate("bkpsdmd", 2, pq=True)
     req = ws.apply_request(key_change(v2, v1))
     assert (req.kind.value, req.version, req.signed_by) == ("rotate", 2, 1)
     return ws, v1, v2
@@ -393,25 +393,25 @@ def test_a_key_change_signed_by_a_wrong_prior_key_is_refused(
         rotated: tuple[Workspace, AgencyKey, AgencyKey]) -> None:
     ws, v1, v2 = rotated
     before = ws.keys_path.read_bytes()
-    impostor = AgencyKey.generate("bkpsdmd", 2)  # claims to be the current v2
+    impostor = AgencyKey.generate("bkpsdmd", 2, pq=True)  # claims to be the current v2
     with pytest.raises(MalformedRequest, match=r"rotate request for bkpsdmd is not signed by"
                                                r" its published key v2"):
-        ws.apply_request(key_change(AgencyKey.generate("bkpsdmd", 3), impostor))
+        ws.apply_request(key_change(AgencyKey.generate("bkpsdmd", 3, pq=True), impostor))
     with pytest.raises(MalformedRequest, match=r"signed by unknown key bkpsdmd v7"):
-        ws.apply_request(key_change(AgencyKey.generate("bkpsdmd", 8),
-                                    AgencyKey.generate("bkpsdmd", 7)))
+        ws.apply_request(key_change(AgencyKey.generate("bkpsdmd", 8, pq=True),
+                                    AgencyKey.generate("bkpsdmd", 7, pq=True)))
     with pytest.raises(MalformedRequest, match=r"signed by the current key bkpsdmd v2, not v1"):
         ws.apply_request(key_change(v2, v1))  # a replayed request
-    same = AgencyKey.generate("bkpsdmd", 2)  # a crafted request: v2 "replaces" itself
+    same = AgencyKey.generate("bkpsdmd", 2, pq=True)  # a crafted request: v2 "replaces" itself
     body = _body(RequestKind.ROTATE, "bkpsdmd", 2, 2, x25519=same.public.x25519,
-                 ed25519=same.public.ed25519)
+                 ed25519=same.public.ed25519, mlkem=same.public.mlkem, mldsa=same.public.mldsa)
     with pytest.raises(MalformedRequest, match=r"bkpsdmd v2 is not a new version"):
         ws.apply_request(_file(body, same, v2))
     with pytest.raises(MalformedRequest, match=r"must move one agency to a higher version"):
-        key_change(AgencyKey.generate("bkpsdmd", 1), v1)
+        key_change(AgencyKey.generate("bkpsdmd", 1, pq=True), v1)
     with pytest.raises(UnknownAgency, match=r"agency dinkes is not enrolled"):
-        ws.apply_request(key_change(AgencyKey.generate("dinkes", 2),
-                                    AgencyKey.generate("dinkes", 1)))
+        ws.apply_request(key_change(AgencyKey.generate("dinkes", 2, pq=True),
+                                    AgencyKey.generate("dinkes", 1, pq=True)))
     assert ws.keys_path.read_bytes() == before
 
 
@@ -423,7 +423,7 @@ def test_a_retired_key_cannot_change_the_current_key(
     before = ws.keys_path.read_bytes()
     with pytest.raises(MalformedRequest, match=r"must be signed by the current key bkpsdmd v2,"
                                                r" not v1"):
-        ws.apply_request(key_change(AgencyKey.generate("bkpsdmd", 3), v1))
+        ws.apply_request(key_change(AgencyKey.generate("bkpsdmd", 3, pq=True), v1))
     assert ws.keys_path.read_bytes() == before
 
 
@@ -468,7 +468,7 @@ def test_a_revocation_is_never_loosened(rotated: tuple[Workspace, AgencyKey, Age
 def test_a_revoked_key_can_revoke_nothing_but_itself(
         rotated: tuple[Workspace, AgencyKey, AgencyKey]) -> None:
     ws, v1, v2 = rotated
-    v3 = AgencyKey.generate("bkpsdmd", 3)
+    v3 = AgencyKey.generate("bkpsdmd", 3, pq=True)
     ws.apply_request(key_change(v3, v2))
     ws.apply_request(revocation(v3, 1, "compromised", T(1_800_000_000)))
     before = ws.keys_path.read_bytes()

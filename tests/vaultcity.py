@@ -73,8 +73,8 @@ def build(root: Path) -> VaultCity:
         (secrets / f"{member}.pass").chmod(0o600)
     for member in (*ACTIVE, *SUSPENDED):
         people[member] = create_member_key(home, member, passphrase=passphrase(member),
-                                           kdf=KdfParams.TEST)
-    agency_key = sandi.keys.AgencyKey.generate(AGENCY, 1, now=now)
+                                           kdf=KdfParams.TEST, pq=True)
+    agency_key = sandi.keys.AgencyKey.generate(AGENCY, 1, now=now, pq=True)
     init_vault(home, AGENCY, {m: people[m].public for m in ACTIVE}, keys=[agency_key])
     ws.add_agency(enrollment(agency_key), name="Badan Kepegawaian", abbrev="BKPSDMD",
                   groups=["badan"])

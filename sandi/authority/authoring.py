@@ -150,7 +150,8 @@ def _rules(src: Mapping[str, Any], agencies: set[str], groups: set[str]) -> tupl
     return tuple(out)
 
 
-def _requirements(src: Mapping[str, Any]) -> tuple[Requirement, ...]:
+def source_requirements(src: Mapping[str, Any]) -> tuple[Requirement, ...]:
+    """The ``[requirement.<level>]`` tables of a parsed source, checked."""
     f = _SRC
     out = []
     for slug, item in f.map(src.get("requirement", {}), "requirement", set(),
@@ -260,7 +261,7 @@ def compile_source(src: Mapping[str, Any], *, keys: Mapping[str, Sequence[KeyVer
                f.text(dec["title"], "decree title", 1024)),
         Authority(f.text(meta["authority"], "authority", 1024), threshold,
                   tuple(authority_keys)),
-        tuple(agencies), _rules(top, ids, groups), _requirements(top), _tsa(top),
+        tuple(agencies), _rules(top, ids, groups), source_requirements(top), _tsa(top),
         _freshness(top, timestamp_key), published))
 
 

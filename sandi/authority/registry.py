@@ -12,15 +12,27 @@ the key.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from sandi._internal.time import epoch_of, from_epoch, show
 from sandi.authority import keysfile as wj
-from sandi.authority.requests import MemberStatusRequest, RevokeRequest, RotateRequest
-from sandi.errors import InvalidArgument, MalformedRequest, UnknownAgency
+from sandi.authority.authoring import source_requirements
+from sandi.authority.requests import (
+    EnrollRequest,
+    KeyRequest,
+    MemberRequest,
+    MemberStatusRequest,
+    RevokeRequest,
+    RotateRequest,
+    require_hybrid,
+)
+from sandi.crypto.suite import Suite
+from sandi.errors import ClassicalRequest, InvalidArgument, MalformedRequest, UnknownAgency
 from sandi.pola._wire import PolaBody
+from sandi.pola.classification import Classification
 from sandi.pola.model import KeyState, KeyVersion, Member, MemberStatus, RevocationReason
 from sandi.pola.policy import MAX_SKEW
 
@@ -85,9 +97,16 @@ def changed_status(m: Member, status: MemberStatus, at: datetime, made_at: datet
 Change = RotateRequest | RevokeRequest | MemberStatusRequest
 
 
-def apply(data: Registry, req: Change, *, now: datetime) -> None:
-    """Apply a key change (rotate), revocation or member-status request to ``data`` at
-    the authority's time ``now``."""
+def hybrid_level(source: Mapping[str, Any], published: PolaBody | None
+                 ) -> Classification | None:
+    """The lowest classification for which the next build (``source``) or the published
+    pola requires the hybrid suite; None if neither does for any level."""
+    required = [*source_requirements(source), *(published.requirements if published else ())]
+    return min((r.level for r in required if r.suite is Suite.HYBRID), default=None)
+
+
+def _signer(data: Registry, req: KeyRequest) -> tuple[list[KeyVersion], KeyVersion]:
+    """The agency's key versions, and the one that signed ``req`` (its signature checked)."""
     versions = data["agencies"].get(req.agency)
     if versions is None:
         raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
@@ -97,6 +116,17 @@ def apply(data: Registry, req: Change, *, now: datetime) -> None:
         raise MalformedRequest("request signed by unknown key {agency} v{signed_by}",
                                agency=req.agency, signed_by=req.signed_by)
     req.check_prior(signer.keys)
+    return keys, signer
+
+
+def apply(data: Registry, req: Change, *, now: datetime,
+          hybrid_from: Classification | None = None) -> None:
+    """Apply a key change (rotate), revocation or member-status request to ``data`` at
+    the authority's time ``now``; from ``hybrid_from`` up the pola
+    requires the hybrid suite, so the request must be hybrid (:func:`require_hybrid`)."""
+    keys, signer = _signer(data, req)
+    require_hybrid(req, signer.keys, hybrid_from)
+    versions = data["agencies"][req.agency]
     if isinstance(req, MemberStatusRequest):
         _member_status(data, req, signer, now)
         return
@@ -107,6 +137,49 @@ def apply(data: Registry, req: Change, *, now: datetime) -> None:
     else:
         keys = _revoked_in(keys, req, signer)
     data["agencies"][req.agency] = [_json(k, k.version in pending) for k in keys]
+
+
+def add_member(data: Registry, req: MemberRequest, name: str, jabatan: str, nip: str | None,
+               hybrid_from: Classification | None = None) -> None:
+    """Enroll a member from a request signed by their key and by the agency's current key
+    (hybrid, from ``hybrid_from`` up)."""
+    _, signer = _signer(data, req)
+    if signer.state is not KeyState.CURRENT:
+        raise MalformedRequest("a member request must be signed by {agency}'s current key",
+                               agency=req.agency)
+    require_hybrid(req, signer.keys, hybrid_from)
+    members = data.setdefault("members", {}).setdefault(req.agency, [])
+    if any(m["id"] == req.member for m in members):
+        raise InvalidArgument("{member} is already a member of {agency}", member=req.member,
+                              agency=req.agency)
+    members.append(wj.member_json(Member(
+        req.member, name, jabatan, nip,
+        (KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at),),
+        req.created_at)))
+
+
+def rekey(data: Registry, req: EnrollRequest | RotateRequest,
+          hybrid_from: Classification | None) -> None:
+    """The authority's own key change for an enrolled agency: ``req``'s new key becomes
+    current and the current one is retired, as by a rotation, without the current key's
+    authorisation. Its proof of possession is checked; what authorises it is that the
+    authority compared the key's fingerprint with the agency's custodian in person and
+    that k custodians sign the build (docs/custodians.md). This is how an agency whose
+    key is classical gets its first hybrid key under a pola that requires the hybrid
+    suite, where its own requests are refused (:func:`require_hybrid`)."""
+    versions = data["agencies"].get(req.agency)
+    if versions is None:
+        raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
+    if hybrid_from is not None and not req.keys.has_pq:
+        raise ClassicalRequest("the new key of {agency} has no ML-DSA-65 half, and the pola "
+                               "requires the hybrid suite for {level}", agency=req.agency,
+                               level=hybrid_from.label)
+    keys = [wj.key_from_json(v) for v in versions]
+    # The retired version ends when the build publishing its successor is issued.
+    pending = {v["v"] for v in versions if wj.pending_retirement(v)} | {
+        k.version for k in keys if k.state is KeyState.CURRENT}
+    data["agencies"][req.agency] = [_json(k, k.version in pending)
+                                    for k in _succeeded(keys, req)]
 
 
 def _member_status(data: Registry, req: MemberStatusRequest, signer: KeyVersion,
@@ -141,6 +214,11 @@ def _rotated(keys: list[KeyVersion], req: RotateRequest, signer: KeyVersion
         raise MalformedRequest("a key change must be signed by the current key {agency} "
                                "v{version}, not v{signer_version}", agency=req.agency,
                                version=current.version, signer_version=signer.version)
+    return _succeeded(keys, req)
+
+
+def _succeeded(keys: list[KeyVersion], req: EnrollRequest | RotateRequest) -> list[KeyVersion]:
+    """``keys`` with the current version retired and ``req``'s key the current one."""
     if req.version <= max(k.version for k in keys):
         raise MalformedRequest("{agency} v{version} is not a new version",
                                agency=req.agency, version=req.version)

@@ -19,7 +19,9 @@ One type per kind, each with only the fields its kind has:
 File: ``"SANDR" 0x01 || msgpack [body, ed25519 sig, ml-dsa sig | nil, prior ed25519 sig |
 nil, prior ml-dsa sig | nil]``, where every signature is over
 ``"sandi/v1/key-request\\x00" || body``. Each signature is hybrid (both halves, neither
-may be stripped) exactly when the signing key has post-quantum halves.
+may be stripped) exactly when the signing key has post-quantum halves; where the pola
+requires the hybrid suite for any level, the authority takes no request with a
+classical signature (:func:`require_hybrid`).
 
 >>> from sandi.keys.keystore import AgencyKey
 >>> key = AgencyKey.generate("bkpsdmd", 1)
@@ -40,8 +42,9 @@ from sandi._internal.i18n import Phrase
 from sandi._internal.time import LAST_SECOND, epoch, epoch_of, from_epoch
 from sandi.crypto.primitives import verify_signature
 from sandi.crypto.public import PublicKeys
-from sandi.errors import MalformedRequest, SignatureInvalid
+from sandi.errors import ClassicalRequest, MalformedRequest, SignatureInvalid
 from sandi.keys.keystore import AgencyKey
+from sandi.pola.classification import Classification
 from sandi.pola.model import MAX_SEQ, MemberStatus, RevocationReason
 
 REQUEST_MAGIC = b"SANDR\x01"
@@ -330,6 +333,33 @@ def read_request(data: bytes) -> KeyRequest:
     if "member" not in d:
         f.fail("a member request names the member")
     return MemberRequest(*common, f.slug(d["member"], "member"), version, keys)
+
+
+def require_hybrid(req: KeyRequest, signer: PublicKeys, hybrid_from: Classification | None
+                   ) -> None:
+    """Where the pola requires the hybrid suite from ``hybrid_from`` (None: for no level)
+    every signature on an agency's request is Ed25519 + ML-DSA-65 (issue 14 §7): the
+    signing key version ``signer`` and the key the request carries both have that half.
+
+    A classical signature is all that would stand between a forger of Ed25519 (a
+    future quantum adversary) and the agency's key: a forged key change would install
+    the forger's hybrid key, and with it the power to send at the levels that need
+    the hybrid suite. Such an agency gets its first hybrid key from the authority
+    itself, k-of-n (:meth:`~sandi.authority.workspace.Workspace.rekey_agency`).
+    """
+    if hybrid_from is None:
+        return
+    if not signer.has_pq:
+        raise ClassicalRequest("this {kind} request for {agency} is signed by key v{signed_by},"
+                               " which has no ML-DSA-65 half, and the pola requires the hybrid "
+                               "suite for {level}", kind=_KIND_WORDS[req.kind], agency=req.agency,
+                               signed_by=req.signed_by, level=hybrid_from.label)
+    carried = getattr(req, "keys", None)
+    if isinstance(carried, PublicKeys) and not carried.has_pq:
+        raise ClassicalRequest("this {kind} request for {agency} carries a key without an "
+                               "ML-DSA-65 half, and the pola requires the hybrid suite for "
+                               "{level}", kind=_KIND_WORDS[req.kind], agency=req.agency,
+                               level=hybrid_from.label)
 
 
 def read_request_of(kind: type[_R], data: bytes) -> _R:

@@ -49,14 +49,7 @@ from sandi.authority.timestamping import freshness_statement
 from sandi.errors import InvalidArgument, MalformedPola, MalformedRequest, UnknownAgency
 from sandi.pola._wire import SignedPola, decode_pola
 from sandi.pola.classification import Classification
-from sandi.pola.model import (
-    AuthorityKey,
-    Effect,
-    KeyState,
-    KeyVersion,
-    Member,
-    MemberStatus,
-)
+from sandi.pola.model import AuthorityKey, Effect, KeyState, KeyVersion, Member, MemberStatus
 from sandi.pola.policy import Pola
 from sandi.pola.trust import SignatureStatus, signature_status, verify_pola
 
@@ -189,29 +182,33 @@ class Workspace:
 
     def add_member(self, request: bytes, *, name: str, jabatan: str,
                    nip: str | None = None) -> MemberRequest:
-        """Enroll a member from a request signed by their key and by the agency's key."""
+        """Enroll a member from a request signed by their key and by the agency's key
+        (both hybrid where the pola requires the hybrid suite)."""
         req = read_request(request)
         if not isinstance(req, MemberRequest):
             raise MalformedRequest("`member add` takes a member request (sandi members add)")
         data = self._keys()
-        versions = data["agencies"].get(req.agency)
-        if versions is None:
-            raise UnknownAgency("agency {agency} is not enrolled", agency=req.agency)
-        signer = next((wj.key_from_json(v) for v in versions if v["v"] == req.signed_by), None)
-        if signer is None or signer.state is not KeyState.CURRENT:
-            raise MalformedRequest("a member request must be signed by {agency}'s current key",
-                                   agency=req.agency)
-        req.check_prior(signer.keys)
-        members = data.setdefault("members", {}).setdefault(req.agency, [])
-        if any(m["id"] == req.member for m in members):
-            raise InvalidArgument("{member} is already a member of {agency}", member=req.member,
-                                  agency=req.agency)
-        members.append(wj.member_json(Member(
-            req.member, name, jabatan, nip,
-            (KeyVersion(req.version, req.keys, KeyState.CURRENT, req.created_at),),
-            req.created_at)))
+        registry.add_member(data, req, name, jabatan, nip, self._hybrid_from())
         self._save_keys(data)
         return req
+
+    def rekey_agency(self, request: bytes) -> EnrollRequest | RotateRequest:
+        """The authority's own key change for an enrolled agency (``sandi pola agency
+        rekey``): the key of an enrollment or key-change request becomes current, however
+        the request was authorised; only after comparing its fingerprint with the agency's
+        custodian in person (:func:`sandi.authority.registry.rekey`)."""
+        req = read_request(request)
+        if not isinstance(req, (EnrollRequest, RotateRequest)):
+            raise MalformedRequest("`agency rekey` takes an enrollment or key-change request")
+        data = self._keys()
+        registry.rekey(data, req, self._hybrid_from())
+        self._save_keys(data)
+        return req
+
+    def _hybrid_from(self) -> Classification | None:
+        published = self.previous()
+        return registry.hybrid_level(self._source().unwrap(),
+                                     None if published is None else published.body)
 
     def set_member_status(self, agency: str, member: str, status: MemberStatus, *,
                           at: datetime) -> None:
@@ -279,7 +276,7 @@ class Workspace:
         if isinstance(req, MemberRequest):
             raise MalformedRequest("use `sandi pola member add` for a member request")
         data = self._keys()
-        registry.apply(data, req, now=from_epoch(epoch(now)))
+        registry.apply(data, req, now=from_epoch(epoch(now)), hybrid_from=self._hybrid_from())
         self._save_keys(data)
         return req
 

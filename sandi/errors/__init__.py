@@ -58,6 +58,7 @@ from sandi.errors.misuse import (
 )
 from sandi.errors.refusals import (
     AuditLogBroken,
+    ClassicalRequest,
     ClockBehind,
     EnvelopeFromFuture,
     FingerprintUnconfirmed,
@@ -89,6 +90,7 @@ __all__ = [
     "AgentError",
     "AuditLogBroken",
     "Category",
+    "ClassicalRequest",
     "ClockBehind",
     "EnvelopeFromFuture",
     "FileUnreadable",

@@ -143,6 +143,23 @@ class MemberSignatureRequired(PolicyViolation):
                "hanya ditandatangani kunci OPD ditolak, jadi harus disegel ulang.")
 
 
+class ClassicalRequest(PolicyViolation):
+    """Where the pola requires the hybrid suite for some level, an agency's request (key
+    change, revocation, member, member status) is signed by, or carries, a key without
+    an ML-DSA-65 half: every signature on it must be Ed25519 + ML-DSA-65."""
+
+    summary_id = "permintaan OPD tidak ditandatangani hibrida"
+    hint_en = ("Under this pola an agency's requests need its hybrid key. An agency whose "
+               "current key is classical gets its first hybrid key from the authority itself: "
+               "the authority checks the new key's fingerprint with the agency's custodian in "
+               "person and adds it as a change its custodians sign k-of-n.")
+    hint_id = ("Di bawah pola ini permintaan OPD memerlukan kunci hibridanya. OPD yang kunci "
+               "berlakunya klasik mendapat kunci hibrida pertamanya dari unit persandian "
+               "sendiri: unit itu mencocokkan sidik kunci baru dengan kustodian OPD secara "
+               "langsung dan menambahkannya sebagai perubahan yang ditandatangani k-dari-n "
+               "kustodiannya.")
+
+
 class UnknownAgency(PolicyViolation):
     """An agency id is not in the pola."""
 

@@ -367,8 +367,17 @@ class Keystore:
 
 def _next_keys(held: Holdings, agencies: Sequence[str], pq: bool,
                now: datetime | None) -> list[AgencyKey]:
-    return [AgencyKey.generate(a, max((k.version for k in held.keys if k.agency == a),
-                                      default=0) + 1, pq=pq, now=now) for a in agencies]
+    # Hybrid if asked, or if the agency's newest key is: a rotation or a member's removal
+    # never falls back to classical (where the pola requires the hybrid suite, the
+    # authority would refuse the request for a classical key).
+    out = []
+    for a in agencies:
+        newest = max((k for k in held.keys if k.agency == a), key=lambda k: k.version,
+                     default=None)
+        out.append(AgencyKey.generate(a, 1 if newest is None else newest.version + 1,
+                                      pq=pq or (newest is not None and newest.public.has_pq),
+                                      now=now))
+    return out
 
 
 def _with(held: Holdings, keys: Sequence[AgencyKey],

@@ -35,6 +35,7 @@ SITUATIONS: dict[str, list[tuple[str, str]]] = {
     "AgentError": [("seal", "sandi agent status")],
     "AuditLogBroken": [("audit verify", "Inspektorat")],
     "Category": [],
+    "ClassicalRequest": [("pola request", "sandi pola agency rekey")],
     "ClockBehind": [("open", "clock")],
     "EnvelopeFromFuture": [("open", "clock")],
     "FileUnreadable": [("open", "may read")],

@@ -103,13 +103,18 @@ KEYS: dict[tuple[str, int], AgencyKey] = {
 
 AGENCIES = ("sekda", "bkpsdmd", "inspektorat", "kec-a")
 
+#: The personal keys of bkpsdmd's members in the members' pola (``_members.py``):
+#: (member id, version) -> key (its ``agency`` field holds the member id).
+MEMBER_KEYS: dict[tuple[str, int], AgencyKey] = {
+    (m, 1): agency_key(m, 1, pq=True) for m in ("andi", "budi", "citra")}
+
 AUTHORITY = tuple(AuthorityKeyPair(f"kustodian-{i}", name, seed(f"authority/{i}", 32))
                   for i, name in ((1, "Rina Marlina, S.Kom."), (2, "Agus Salim, S.T."),
                                   (3, "Dewi Lestari, M.Kom.")))
 OUTSIDER = AuthorityKeyPair("kustodian-4", "Bukan Kustodian", seed("authority/outsider", 32))
 
 
-def _published() -> dict[str, list[KeyVersion]]:
+def published() -> dict[str, list[KeyVersion]]:
     def pub(agency: str, version: int, state: KeyState, not_before: int = NOT_BEFORE,
             revoked_at: int | None = None,
             reason: RevocationReason | None = None) -> KeyVersion:
@@ -140,7 +145,7 @@ def pola_body(*, version: int = POLA_VERSION, pola_id: str = "kota-uji",
     source["pola"]["id"] = pola_id
     if name is not None:
         source["pola"]["name"] = name
-    return compile_source(source, keys=_published(),
+    return compile_source(source, keys=published(),
                           authority_keys=[a.public for a in authority], threshold=threshold,
                           issued_at=from_epoch(ISSUED))
 
@@ -317,10 +322,11 @@ def stanza(data_key: bytes, suite: Suite, agency: str, version: int | None = Non
 
 
 def sign(key: tuple[str, int], region: bytes, payload: bytes, *, hybrid: bool) -> bytes:
-    """A signature by ``key`` over a signed region and a payload."""
+    """A signature by ``key`` (an agency's or a member's) over a signed region and a
+    payload."""
     message = signature_input(region, hashlib.sha256(payload).digest())
-    return KEYS[key].signing_key().sign(message, hybrid=hybrid,
-                                        context=LABEL_ENVELOPE_SIGNATURE)
+    signer = KEYS[key] if key in KEYS else MEMBER_KEYS[key]
+    return signer.signing_key().sign(message, hybrid=hybrid, context=LABEL_ENVELOPE_SIGNATURE)
 
 
 _U32 = struct.Struct(">I")

@@ -9,12 +9,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from _members import MEMBERS, MEMBERS_POLA_BYTES
 from _world import (
     AGENCIES,
     AUTHORITY,
     EXPIRES,
     ISSUED,
     KEYS,
+    MEMBER_KEYS,
     NOW,
     OUTSIDER,
     POLA_BYTES,
@@ -37,11 +39,16 @@ EXPECT = {
     "TamperedEnvelope": "tampered", "WrappedKeyInvalid": "tampered",
     "SignatureInvalid": "signature", "PolaSignatureInvalid": "signature",
     "PolicyViolation": "policy refusal", "UnknownAgency": "policy refusal",
+    "MemberSignatureRequired": "policy refusal",
     "KeyNotValid": "policy refusal", "KeyRevoked": "policy refusal",
     "PolaMismatch": "policy refusal", "PolaRollback": "policy refusal",
     "PolaExpired": "expired", "EnvelopeFromFuture": "expired",
     "TimestampInvalid": "timestamp",
 }
+
+
+#: The polas of world.json a vector may name in ``world_pola`` (default: ``pola``).
+WORLD_POLAS = {"pola": POLA_BYTES, "pola_members": MEMBERS_POLA_BYTES}
 
 
 def b64(data: bytes) -> str:
@@ -79,8 +86,8 @@ class Writer:
 
     def ok(self, short: str, description: str, recipient: str, env: bytes, data: bytes,
            meta: Metadata, *, opened_with: tuple[str, int] | None = None,
-           now: int | None = None) -> None:
-        """A vector that opens."""
+           now: int | None = None, world_pola: str | None = None) -> None:
+        """A vector that opens (under world.json's ``world_pola``, default ``pola``)."""
         signed = parse_header(env)[0].signed
         who = opened_with or (recipient, next(s.key_version for s in parse_header(env)[0].stanzas
                                               if s.agency == recipient))
@@ -88,20 +95,23 @@ class Writer:
                   plaintext_sha256=hashlib.sha256(data).hexdigest(),
                   metadata={"filename": meta.filename, "subject": meta.subject,
                             "content_type": meta.content_type},
-                  header=header_fields(signed), opened_with=list(who), now=now)
+                  header=header_fields(signed), opened_with=list(who), now=now,
+                  world_pola=world_pola)
 
     def fail(self, short: str, description: str, recipient: str, env: bytes, error: str,
-             verify: str | None = None, *, now: int | None = None) -> None:
+             verify: str | None = None, *, now: int | None = None,
+             world_pola: str | None = None) -> None:
         """A vector that open refuses with ``error``; ``verify`` is what verify does
         ("success" or an error class; default: the same error)."""
         verify = verify or error
         header = header_fields(parse_header(env)[0].signed) if verify == "success" else None
         self._add(short, description, EXPECT[error], error, recipient, env, verify,
-                  plaintext_sha256=None, metadata=None, header=header, now=now)
+                  plaintext_sha256=None, metadata=None, header=header, now=now,
+                  world_pola=world_pola)
 
     def _add(self, short: str, description: str, expect: str, error: str | None,
              recipient: str, env: bytes, verify: str, *, now: int | None = None,
-             **fields: Any) -> None:
+             world_pola: str | None = None, **fields: Any) -> None:
         assert short not in self.names, short
         assert recipient in AGENCIES
         self.names.add(short)
@@ -110,6 +120,8 @@ class Writer:
             "expect": expect, "error": error, "verify": verify, "recipient": recipient}
         if now is not None:
             vector["now"] = iso(now)
+        if world_pola is not None:
+            vector["world_pola"] = world_pola
         vector.update(fields)
         vector["envelope"] = b64(env)
         self.vectors.append(vector)
@@ -118,8 +130,9 @@ class Writer:
     def _check(self, v: dict[str, Any], env: bytes, now: int | None) -> None:
         at = datetime.fromtimestamp(NOW if now is None else now, UTC)
         got_open = got_verify = "success"
+        pola_bytes = WORLD_POLAS[v.get("world_pola", "pola")]
         try:
-            pola = Pola.from_bytes(POLA_BYTES, now=at)
+            pola = Pola.from_bytes(pola_bytes, now=at)
             doc = sandi.open(env, keystore=_keystore(v["recipient"]), pola=pola, now=at)
             if hashlib.sha256(doc.plaintext).hexdigest() != v["plaintext_sha256"]:
                 got_open = "wrong plaintext"
@@ -128,7 +141,7 @@ class Writer:
         except sandi.SandiError as exc:
             got_open = type(exc).__name__
         try:
-            sandi.verify(env, pola=Pola.from_bytes(POLA_BYTES, now=at), now=at)
+            sandi.verify(env, pola=Pola.from_bytes(pola_bytes, now=at), now=at)
         except sandi.SandiError as exc:
             got_verify = type(exc).__name__
         want_open = v["error"] or "success"
@@ -185,14 +198,26 @@ def world() -> dict[str, Any]:
                    " anything but checking an implementation against these vectors.",
         "now": iso(NOW), "pola_issued": iso(ISSUED), "pola_expires": iso(EXPIRES),
         "pola": b64(POLA_BYTES),
-        "agencies": {agency: [
-            {"version": k.version, "created_at": epoch(k.created_at), "x25519": b64(k.x25519),
-             "ed25519": b64(k.ed25519),
-             "mlkem_seed": None if k.mlkem_seed is None else b64(k.mlkem_seed),
-             "mldsa_seed": None if k.mldsa_seed is None else b64(k.mldsa_seed)}
-            for (a, _), k in sorted(KEYS.items()) if a == agency] for agency in AGENCIES},
+        "pola_members": b64(MEMBERS_POLA_BYTES),
+        "pola_members_note": "the world's pola again, as kota-uji-anggota v1, with three "
+                             "members of bkpsdmd (andi active; budi suspended from "
+                             "2026-01-25 until 2026-02-14, reinstated; citra removed at "
+                             "2026-02-24) and member_signed for rahasia; vectors naming it "
+                             "carry \"world_pola\": \"pola_members\"",
+        "agencies": {agency: [_key(k) for (a, _), k in sorted(KEYS.items()) if a == agency]
+                     for agency in AGENCIES},
+        "members": {m.id: {"agency": "bkpsdmd", "keys": [_key(MEMBER_KEYS[m.id, 1])]}
+                    for m in MEMBERS},
         "authority": [{"id": a.id, "custodian": a.custodian, "ed25519_seed": b64(a.seed)}
                       for a in (*AUTHORITY, OUTSIDER)],
         "authority_note": "kustodian-1..3 are the pola's authority (threshold 2; the world"
                           " pola is signed by 1 and 2); kustodian-4 is an outsider.",
     }
+
+
+def _key(k: Any) -> dict[str, Any]:
+    """A private key version as world.json lists it."""
+    return {"version": k.version, "created_at": epoch(k.created_at), "x25519": b64(k.x25519),
+            "ed25519": b64(k.ed25519),
+            "mlkem_seed": None if k.mlkem_seed is None else b64(k.mlkem_seed),
+            "mldsa_seed": None if k.mldsa_seed is None else b64(k.mldsa_seed)}

@@ -35,6 +35,7 @@ from _world import (
 )
 from _writer import Writer
 from cases_header import header_cases
+from cases_members import member_cases
 from cases_payload import payload_cases
 from cases_recipients import recipient_cases
 from pola_vectors import pola_vectors
@@ -197,6 +198,7 @@ def main() -> None:
         recipient_cases(w)
         payload_cases(w)
         windows(w)
+        member_cases(w)
         pola_vectors(w)
     w.finish()
 
