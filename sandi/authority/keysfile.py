@@ -9,14 +9,17 @@ ends at the issue time of the build that publishes its successor
 from __future__ import annotations
 
 import base64
+import json
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import tomlkit
 
+from sandi._internal import fs as _fs
 from sandi._internal.time import LAST_SECOND, from_epoch
 from sandi.crypto.public import PublicKeys
-from sandi.errors import MalformedPola
+from sandi.errors import InvalidArgument, MalformedPola
 from sandi.pola.model import (
     AuthorityKey,
     KeyState,
@@ -25,6 +28,38 @@ from sandi.pola.model import (
     MemberStatus,
     RevocationReason,
 )
+
+KEYS_FORMAT = "sandi-pola-keys/1"
+
+
+def read_source(path: Path) -> tomlkit.TOMLDocument:
+    """The workspace's ``pola.toml``."""
+    try:
+        return tomlkit.parse(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InvalidArgument("{path} is not a pola workspace (no pola.toml); create one with "
+                              "`sandi pola init`", path=path.parent) from None
+    except tomlkit.exceptions.TOMLKitError as exc:
+        raise MalformedPola("pola source: not valid TOML ({exc})", exc=exc) from None
+
+
+def read_keys(path: Path) -> dict[str, Any]:
+    """The workspace's ``pola-keys.json``."""
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise InvalidArgument("{path} has no pola-keys.json", path=path.parent) from None
+    except ValueError:
+        raise MalformedPola("pola-keys.json: not valid JSON") from None
+    if not isinstance(data, dict) or data.get("format") != KEYS_FORMAT:
+        raise MalformedPola("pola-keys.json: not a {format} file", format=KEYS_FORMAT)
+    return data
+
+
+def save_keys(path: Path, data: dict[str, Any], *, overwrite: bool = True) -> None:
+    """Replace ``pola-keys.json`` atomically."""
+    _fs.atomic_write(path, (json.dumps(data, indent=1, sort_keys=True) + "\n").encode(),
+                     overwrite=overwrite)
 
 
 def b64(data: bytes | None) -> str | None:

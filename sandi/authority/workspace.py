@@ -17,8 +17,9 @@ threshold, or a version that does not grow, never leaves the workspace.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -46,14 +47,14 @@ from sandi.authority.requests import (
     read_request,
 )
 from sandi.authority.timestamping import freshness_statement
-from sandi.errors import InvalidArgument, MalformedPola, MalformedRequest, UnknownAgency
+from sandi.errors import InvalidArgument, MalformedRequest, UnknownAgency
 from sandi.pola._wire import SignedPola, decode_pola
 from sandi.pola.classification import Classification
 from sandi.pola.model import AuthorityKey, Effect, KeyState, KeyVersion, Member, MemberStatus
 from sandi.pola.policy import Pola
 from sandi.pola.trust import SignatureStatus, signature_status, verify_pola
 
-KEYS_FORMAT = "sandi-pola-keys/1"
+KEYS_FORMAT = wj.KEYS_FORMAT
 
 
 class Workspace:
@@ -112,31 +113,25 @@ class Workspace:
     # --- state ------------------------------------------------------------------------
 
     def _source(self) -> tomlkit.TOMLDocument:
-        try:
-            return tomlkit.parse(self.source_path.read_text("utf-8"))
-        except FileNotFoundError:
-            raise InvalidArgument("{path} is not a pola workspace (no pola.toml); create one with "
-                                  "`sandi pola init`", path=self.path) from None
-        except tomlkit.exceptions.TOMLKitError as exc:
-            raise MalformedPola("pola source: not valid TOML ({exc})", exc=exc) from None
+        return wj.read_source(self.source_path)
 
     def _write_source(self, doc: tomlkit.TOMLDocument) -> None:
         _fs.atomic_write(self.source_path, tomlkit.dumps(doc).encode(), overwrite=True)
 
     def _keys(self) -> dict[str, Any]:
-        try:
-            data = json.loads(self.keys_path.read_text("utf-8"))
-        except FileNotFoundError:
-            raise InvalidArgument("{path} has no pola-keys.json", path=self.path) from None
-        except ValueError:
-            raise MalformedPola("pola-keys.json: not valid JSON") from None
-        if not isinstance(data, dict) or data.get("format") != KEYS_FORMAT:
-            raise MalformedPola("pola-keys.json: not a {format} file", format=KEYS_FORMAT)
-        return data
+        return wj.read_keys(self.keys_path)
 
     def _save_keys(self, data: dict[str, Any], *, overwrite: bool = True) -> None:
-        _fs.atomic_write(self.keys_path, (json.dumps(data, indent=1, sort_keys=True) + "\n")
-                         .encode(), overwrite=overwrite)
+        wj.save_keys(self.keys_path, data, overwrite=overwrite)
+
+    @contextlib.contextmanager
+    def _editing(self) -> Iterator[None]:
+        """Every change re-reads pola.toml and pola-keys.json and replaces them under this
+        lock (two commands at once lose nothing); pola-keys.json is written first, so a
+        change that died between the two files is completed by running it again."""
+        self._source()  # not a workspace: say so, and leave no lock file behind
+        with _fs.locked(self.path / ".workspace.lock"):
+            yield
 
     def authority_keys(self) -> tuple[list[AuthorityKey], int]:
         """The authority set the next build will carry, and its threshold."""
@@ -160,20 +155,21 @@ class Workspace:
         req = read_request(request)
         if not isinstance(req, EnrollRequest):
             raise MalformedRequest("`agency add` takes an enrollment request (sandi keys init)")
-        doc = self._source()
-        if any(a["id"] == req.agency for a in doc.get("agency", [])):
-            raise InvalidArgument("agency {agency} is already in the pola", agency=req.agency)
-        table = tomlkit.table()
-        table.update({"id": req.agency, "name": name, "abbrev": abbrev, "groups": groups})
-        if sipd:
-            table["sipd"] = sipd
-        wj.append(doc, "agency", table)
-        data = self._keys()
-        data["agencies"][req.agency] = [wj.key_json(KeyVersion(
-            req.version, req.keys, KeyState.CURRENT, req.created_at))]
-        self._write_source(doc)
-        self._save_keys(data)
-        return req
+        with self._editing():
+            doc = self._source()
+            if any(a["id"] == req.agency for a in doc.get("agency", [])):
+                raise InvalidArgument("agency {agency} is already in the pola", agency=req.agency)
+            table = tomlkit.table()
+            table.update({"id": req.agency, "name": name, "abbrev": abbrev, "groups": groups})
+            if sipd:
+                table["sipd"] = sipd
+            wj.append(doc, "agency", table)
+            data = self._keys()
+            data["agencies"][req.agency] = [wj.key_json(KeyVersion(
+                req.version, req.keys, KeyState.CURRENT, req.created_at))]
+            self._save_keys(data)
+            self._write_source(doc)
+            return req
 
     def members(self) -> dict[str, list[Member]]:
         """Every agency's members as the next build will publish them."""
@@ -187,10 +183,11 @@ class Workspace:
         req = read_request(request)
         if not isinstance(req, MemberRequest):
             raise MalformedRequest("`member add` takes a member request (sandi members add)")
-        data = self._keys()
-        registry.add_member(data, req, name, jabatan, nip, self._hybrid_from())
-        self._save_keys(data)
-        return req
+        with self._editing():
+            data = self._keys()
+            registry.add_member(data, req, name, jabatan, nip, self._hybrid_from())
+            self._save_keys(data)
+            return req
 
     def rekey_agency(self, request: bytes) -> EnrollRequest | RotateRequest:
         """The authority's own key change for an enrolled agency (``sandi pola agency
@@ -200,10 +197,11 @@ class Workspace:
         req = read_request(request)
         if not isinstance(req, (EnrollRequest, RotateRequest)):
             raise MalformedRequest("`agency rekey` takes an enrollment or key-change request")
-        data = self._keys()
-        registry.rekey(data, req, self._hybrid_from())
-        self._save_keys(data)
-        return req
+        with self._editing():
+            data = self._keys()
+            registry.rekey(data, req, self._hybrid_from())
+            self._save_keys(data)
+            return req
 
     def _hybrid_from(self) -> Classification | None:
         published = self.previous()
@@ -213,32 +211,34 @@ class Workspace:
     def set_member_status(self, agency: str, member: str, status: MemberStatus, *,
                           at: datetime) -> None:
         """Suspend or remove a member from time ``at`` (their later signatures fail)."""
-        data = self._keys()
-        registry.set_member_status(data, agency, member, status, at=at)
-        self._save_keys(data)
+        with self._editing():
+            data = self._keys()
+            registry.set_member_status(data, agency, member, status, at=at)
+            self._save_keys(data)
 
     def remove_agency(self, agency: str) -> None:
         """Drop an agency and every rule that names it."""
-        doc = self._source()
-        agencies = doc.get("agency", [])
-        keep = [a for a in agencies if a["id"] != agency]
-        if len(keep) == len(agencies):
-            raise UnknownAgency("agency {agency} is not in the pola source", agency=agency)
-        aot = tomlkit.aot()
-        for a in keep:
-            aot.append(a)
-        doc["agency"] = aot
-        for kind in ("allow", "deny"):
-            if kind in doc:
-                rules = tomlkit.aot()
-                for r in doc[kind]:
-                    if agency not in (r["from"], r["to"]):
-                        rules.append(r)
-                doc[kind] = rules
-        data = self._keys()
-        data["agencies"].pop(agency, None)
-        self._write_source(doc)
-        self._save_keys(data)
+        with self._editing():
+            doc = self._source()
+            agencies = doc.get("agency", [])
+            keep = [a for a in agencies if a["id"] != agency]
+            if len(keep) == len(agencies):
+                raise UnknownAgency("agency {agency} is not in the pola source", agency=agency)
+            aot = tomlkit.aot()
+            for a in keep:
+                aot.append(a)
+            doc["agency"] = aot
+            for kind in ("allow", "deny"):
+                if kind in doc:
+                    rules = tomlkit.aot()
+                    for r in doc[kind]:
+                        if agency not in (r["from"], r["to"]):
+                            rules.append(r)
+                    doc[kind] = rules
+            data = self._keys()
+            data["agencies"].pop(agency, None)
+            self._save_keys(data)
+            self._write_source(doc)
 
     def add_rule(self, effect: Effect, source: str, target: str, level: Classification | None,
                  *, sarana: str | None = None, note: str | None = None) -> None:
@@ -248,23 +248,24 @@ class Workspace:
         except ValueError:
             raise InvalidArgument("a rule is allow or deny, not {effect!r}",
                                   effect=effect) from None
-        doc = self._source()
-        table = tomlkit.table()
-        table.update({"from": source, "to": target})
-        if effect is Effect.ALLOW:
-            if level is None:
-                raise InvalidArgument("an allow rule needs --up-to LEVEL")
-            table["up_to"] = level.slug
-        elif level is not None:
-            table["from_level"] = level.slug
-        for key, value in (("sarana", sarana), ("note", note)):
-            if value:
-                table[key] = value
-        wj.append(doc, effect.value, table)
-        data = self._keys()  # refuse a rule naming nothing before writing:
-        self._compile(doc, data, from_epoch(max([t for _, t in data.get("published", [])],
-                                                default=0)))
-        self._write_source(doc)
+        with self._editing():
+            doc = self._source()
+            table = tomlkit.table()
+            table.update({"from": source, "to": target})
+            if effect is Effect.ALLOW:
+                if level is None:
+                    raise InvalidArgument("an allow rule needs --up-to LEVEL")
+                table["up_to"] = level.slug
+            elif level is not None:
+                table["from_level"] = level.slug
+            for key, value in (("sarana", sarana), ("note", note)):
+                if value:
+                    table[key] = value
+            wj.append(doc, effect.value, table)
+            data = self._keys()  # refuse a rule naming nothing before writing:
+            self._compile(doc, data, from_epoch(max([t for _, t in data.get("published", [])],
+                                                    default=0)))
+            self._write_source(doc)
 
     def apply_request(self, request: bytes, *, now: datetime | None = None
                       ) -> RotateRequest | RevokeRequest | MemberStatusRequest:
@@ -275,10 +276,11 @@ class Workspace:
             raise MalformedRequest("use `sandi pola agency add` for an enrollment request")
         if isinstance(req, MemberRequest):
             raise MalformedRequest("use `sandi pola member add` for a member request")
-        data = self._keys()
-        registry.apply(data, req, now=from_epoch(epoch(now)), hybrid_from=self._hybrid_from())
-        self._save_keys(data)
-        return req
+        with self._editing():
+            data = self._keys()
+            registry.apply(data, req, now=from_epoch(epoch(now)), hybrid_from=self._hybrid_from())
+            self._save_keys(data)
+            return req
 
     def set_authority(self, custodians: list[AuthorityKey], threshold: int, *,
                       timestamp_key: AuthorityKey | None = None) -> None:
@@ -287,11 +289,12 @@ class Workspace:
         if not 1 <= threshold <= len(custodians):
             raise InvalidArgument("threshold must be 1..{size}, got {threshold}",
                                   size=len(custodians), threshold=threshold)
-        data = self._keys()
-        data["authority"] = wj.authority_json(custodians, threshold)
-        if timestamp_key is not None:
-            data["timestamp_key"] = wj.authority_json([timestamp_key], 1)["keys"][0]
-        self._save_keys(data)
+        with self._editing():
+            data = self._keys()
+            data["authority"] = wj.authority_json(custodians, threshold)
+            if timestamp_key is not None:
+                data["timestamp_key"] = wj.authority_json([timestamp_key], 1)["keys"][0]
+            self._save_keys(data)
 
     # --- build, sign, publish -----------------------------------------------------------
 
@@ -316,13 +319,14 @@ class Workspace:
 
     def build(self, *, now: datetime | None = None) -> SignedPola:
         """Compile the source into an unsigned draft (draft.sandi) of the next version."""
-        source = self._source()
-        data = self._keys()
-        registry.check_removals(data)
-        draft = self._compile(source, data, from_epoch(epoch(now)))  # whole seconds
-        with _fs.locked(self.path / ".draft.lock"):  # not between a signer's read and write
-            _fs.atomic_write(self.draft_path, draft.to_bytes(), overwrite=True)
-        return draft
+        with self._editing():
+            source = self._source()
+            data = self._keys()
+            registry.check_removals(data)
+            draft = self._compile(source, data, from_epoch(epoch(now)))  # whole seconds
+            with _fs.locked(self.path / ".draft.lock"):  # not between a signer's read and write
+                _fs.atomic_write(self.draft_path, draft.to_bytes(), overwrite=True)
+            return draft
 
     def draft(self) -> SignedPola:
         """The current draft."""
@@ -369,19 +373,20 @@ class Workspace:
 
     def publish(self, *, now: datetime | None = None) -> Pola:
         """Check the draft as a client would, then publish it."""
-        draft = self.draft()
-        verify_pola(draft, self.previous(), now)
-        data = self._keys()
-        data["published_version"] = draft.body.version
-        published = [p for p in data.get("published", []) if p[0] != draft.body.version]
-        data["published"] = [*published, [draft.body.version, draft.body.issued_at]]
-        registry.end_retirements(data, draft.body)
-        (self.path / "published").mkdir(exist_ok=True)
-        _fs.atomic_write(self.path / "published" / f"pola-v{draft.body.version}.sandi",
-                         draft.to_bytes(), overwrite=True)
-        _fs.atomic_write(self.published_path, draft.to_bytes(), overwrite=True)
-        self._save_keys(data)
-        return Pola.from_bytes(draft.to_bytes(), now=now)
+        with self._editing():
+            draft = self.draft()
+            verify_pola(draft, self.previous(), now)
+            data = self._keys()
+            data["published_version"] = draft.body.version
+            published = [p for p in data.get("published", []) if p[0] != draft.body.version]
+            data["published"] = [*published, [draft.body.version, draft.body.issued_at]]
+            registry.end_retirements(data, draft.body)
+            (self.path / "published").mkdir(exist_ok=True)
+            _fs.atomic_write(self.path / "published" / f"pola-v{draft.body.version}.sandi",
+                             draft.to_bytes(), overwrite=True)
+            _fs.atomic_write(self.published_path, draft.to_bytes(), overwrite=True)
+            self._save_keys(data)
+            return Pola.from_bytes(draft.to_bytes(), now=now)
 
     def timestamp(self, key: AuthorityKeyPair, *, hours: int | None = None,
                   now: datetime | None = None) -> bytes:
