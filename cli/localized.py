@@ -8,8 +8,9 @@ session's language by :mod:`sandi_cli.usage`.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
 import click
@@ -151,13 +152,8 @@ class _Localized(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         """Parse as click does; a usage error is said in the session's language."""
-        try:
+        with _usage_localized(ctx):
             return super().parse_args(ctx, args)
-        except click.UsageError as exc:
-            said = _localized_usage(exc, ctx)
-            if said is exc:
-                raise
-            raise said from None
 
     def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The usage line with a localized prefix."""
@@ -172,6 +168,18 @@ class LocalizedCommand(_Localized):
     def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The options with a localized heading."""
         _format_options(self, ctx, formatter)
+
+
+@contextlib.contextmanager
+def _usage_localized(ctx: click.Context) -> Iterator[None]:
+    """Let click parse; a usage error it raises is said in the session's language."""
+    try:
+        yield
+    except click.UsageError as exc:
+        said = _localized_usage(exc, ctx)
+        if said is exc:
+            raise
+        raise said from None
 
 
 def _localized_usage(exc: click.UsageError, ctx: click.Context) -> click.UsageError:
@@ -230,13 +238,8 @@ class LocalizedGroup(_Localized, click.Group):
     def resolve_command(self, ctx: click.Context, args: list[str]
                         ) -> tuple[str | None, click.Command | None, list[str]]:
         """Find the subcommand; "no such command" is said in the session's language."""
-        try:
+        with _usage_localized(ctx):
             return super().resolve_command(ctx, args)
-        except click.UsageError as exc:
-            said = _localized_usage(exc, ctx)
-            if said is exc:
-                raise
-            raise said from None
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The subcommands with their localized one-line help."""

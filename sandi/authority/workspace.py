@@ -126,10 +126,10 @@ class Workspace:
 
     @contextlib.contextmanager
     def _editing(self) -> Iterator[None]:
-        """Every change re-reads pola.toml and pola-keys.json and replaces them under this
-        lock (two commands at once lose nothing); pola-keys.json is written first, so a
-        change that died between the two files is completed by running it again."""
-        self._source()  # not a workspace: say so, and leave no lock file behind
+        """Re-read and replace pola.toml and pola-keys.json under this lock, keys first (a
+        change that died between the two files is completed by running it again)."""
+        if not self.source_path.exists():  # not a workspace: say so, make no lock file
+            self._source()
         with _fs.locked(self.path / ".workspace.lock"):
             yield
 
